@@ -1,0 +1,253 @@
+/*
+ * async.h -- the public interface of asyncrt and the asyncc dialect.
+ *
+ * A source file that uses async/await includes this header and is run
+ * through the asyncc transpiler.  While asyncc parses the file it defines
+ * __ASYNCC__, and this header spells the dialect as valid C that libclang
+ * type-checks:
+ *
+ *     async int fetch(int id);            -- an async function
+ *     int n = await(fetch(3));            -- await a call (type: int)
+ *     await(async_sleep(0.5));            -- sleep without blocking
+ *     await(async_gather(a(), b(), c())); -- run calls concurrently
+ *     async_task *t = async_spawn(f(1));  -- start a task
+ *     int r = await(t);                   -- wait for it, get its result
+ *     return async_run(amain());          -- in a plain function: run loop
+ *
+ * The transpiler's output includes this header again without __ASYNCC__;
+ * then it declares the runtime functions and the frame types that the
+ * generated state machines call and embed.  Names starting with async__
+ * (two underscores) are that generated-code interface: stable between
+ * asyncc and asyncrt of the same version, not meant to be called by hand.
+ *
+ * Threading: the loop and every function here belong to the thread that
+ * called async_run(); none of them may be called from another thread.
+ */
+#ifndef ASYNC_H
+#define ASYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A running or finished task: the handle async_spawn() returns. */
+typedef struct async_task async_task;
+
+/* ------------------------------------------------------------------ */
+/* The dialect                                                         */
+/* ------------------------------------------------------------------ */
+
+#ifdef __ASYNCC__
+/*
+ * Parse mode: only libclang, driven by asyncc, sees these definitions.
+ * Each construct leaves a call to a marker function in the syntax tree,
+ * as the left operand of a comma so the right operand keeps its exact
+ * type (void included).  await() maps a task handle to int through
+ * _Generic; asyncc reads the operand from the controlling expression.
+ */
+void __async_await_point(void);
+void __async_gather_point(void);
+void __async_spawn_point(void);
+void __async_run_point(void);
+
+#define async __attribute__((annotate("async")))
+#define await(...)                                                             \
+    ((void)__async_await_point(),                                              \
+     _Generic((__VA_ARGS__), async_task * : 0, default                         \
+              : (__VA_ARGS__)))
+#define async_gather(...) ((void)__async_gather_point(), __VA_ARGS__, 0)
+#define async_spawn(...)                                                       \
+    ((void)__async_spawn_point(), (void)(__VA_ARGS__), (async_task *)0)
+#define async_run(...) ((void)__async_run_point(), (void)(__VA_ARGS__), 0)
+
+/* The runtime's own async functions, as the dialect sees them. */
+
+/* Suspends the calling task for `seconds` (a double, like asyncio.sleep)
+ * without blocking the thread; other tasks run meanwhile.  0 or less
+ * yields once: the task goes to the back of the ready queue.  A NaN is
+ * taken as 0. */
+async void async_sleep(double seconds);
+
+/* Waits until task `t` finishes; evaluates to its result converted to
+ * int when the spawned function returns an integer type, else 0.
+ * `await(t)` is the same as `await(async_join(t))`.  The handle stays
+ * valid afterwards (see async_task_release). */
+async int async_join(async_task *t);
+
+#else /* !__ASYNCC__ */
+/*
+ * Compile mode: generated code never uses the dialect's spellings.  If
+ * they reach a compiler, the file was not transpiled; these expansions
+ * make the compiler's error name the problem.
+ */
+#define async
+#define await(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
+#define async_gather(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
+#define async_spawn(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
+#define async_run(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
+#endif /* __ASYNCC__ */
+
+/*
+ * async_run(call) -- like asyncio.run(): runs the event loop until `call`
+ * (a call to an async function returning an integer type or void)
+ * completes and evaluates to its result as int, 0 for void.  Called from
+ * plain (non-async) code, typically main().  Tasks still pending when the
+ * call completes are destroyed (debug builds report each on stderr).
+ * Errors: when the loop is already running in this thread, or when no
+ * task can make progress any more (every task waits for something that
+ * nothing will do), it prints a diagnostic on stderr, sets errno to
+ * EBUSY or EDEADLK and evaluates to -1.
+ *
+ * async_gather(call, call, ...) -- like asyncio.gather(): starts every
+ * call as a concurrent child task in argument order; awaiting it
+ * completes when all of them have, and evaluates to 0.  The children's
+ * frames are embedded in the caller's frame: gathering allocates nothing.
+ *
+ * async_spawn(call) -- like asyncio.create_task(): starts `call` as a new
+ * task and returns its handle at once; the task first runs when the
+ * caller next suspends.  Only inside async functions.  Returns NULL when
+ * memory for the task cannot be allocated.
+ */
+
+/* Seconds on the loop's monotonic clock (like loop.time()); only
+ * differences between two readings are meaningful. */
+double async_time(void);
+
+/* Nonzero once task `t` has finished. */
+int async_task_done(const async_task *t);
+
+/* The finished task's result, as an lvalue of type T: for results that
+ * are not integers (pointers, structs, floating point).  T must have the
+ * size of the spawned function's return type and `t` must be finished;
+ * otherwise the program stops with a message on stderr (a contract
+ * violation, like an assertion). */
+#define async_task_result(t, T) (*(T *)async__task_result((t), sizeof(T)))
+
+/* Gives up the handle: the task keeps running, and its memory is freed
+ * as soon as it has finished.  `t` must not be used afterwards.  Tasks
+ * whose handles are never released are freed when async_run() returns.
+ * NULL is accepted and ignored. */
+void async_task_release(async_task *t);
+
+/* ------------------------------------------------------------------ */
+/* Generated-code interface (asyncc output calls these)                */
+/* ------------------------------------------------------------------ */
+
+/* What a frame's poll (resume) function returns. */
+enum { ASYNC__READY = 0, ASYNC__PENDING = 1 };
+
+/* Resumes a frame until it completes (ASYNC__READY) or must wait
+ * (ASYNC__PENDING, after arranging to be woken). */
+typedef int (*async__poll_fn)(void *frame);
+
+/* How async_join converts a task's result to int. */
+enum {
+    ASYNC__RESULT_NONE = 0,     /* void */
+    ASYNC__RESULT_SIGNED = 1,   /* signed integer or enum */
+    ASYNC__RESULT_UNSIGNED = 2, /* unsigned integer or _Bool */
+    ASYNC__RESULT_OTHER = 3     /* anything else: async_task_result */
+};
+
+typedef struct async__waiter {
+    async_task *task;           /* the task to wake */
+    struct async__waiter *next; /* next waiter of the same event */
+} async__waiter;
+
+typedef struct async__gather async__gather;
+
+/* A task.  Spawned tasks live on the heap; gather children are embedded
+ * in the gathering frame.  Fields are private to asyncrt. */
+struct async_task {
+    async__poll_fn poll;    /* polls the root frame */
+    void *frame;            /* the root frame */
+    async_task *next_ready; /* link in the ready queue */
+    async_task *prev_all;   /* links in the loop's list of heap tasks */
+    async_task *next_all;
+    async__gather *group;   /* gather this child belongs to, or NULL */
+    async__waiter *waiters; /* tasks joining this one */
+    const char *name;       /* the async function's name */
+    uint32_t result_offset; /* where the result sits in the frame */
+    uint32_t result_size;
+    uint8_t result_kind; /* ASYNC__RESULT_* */
+    uint8_t flags;       /* private state bits */
+};
+
+/* A gather in progress, embedded in the gathering frame. */
+struct async__gather {
+    unsigned remaining; /* children not finished yet */
+    async_task *waiter; /* the gathering task */
+};
+
+/* A timer, embedded in the frame of whatever waits on it. */
+typedef struct async__timer {
+    uint64_t deadline_ns; /* on the monotonic clock */
+    uint64_t seq;         /* start order: breaks deadline ties */
+    size_t index;         /* position in the timer heap */
+    async_task *task;     /* task woken when the timer fires */
+} async__timer;
+
+/* The task being polled right now, or NULL outside the loop. */
+async_task *async__current(void);
+
+/* Queues `t` to be polled on the loop's next pass, unless it is queued
+ * already or finished. */
+void async__wake(async_task *t);
+
+/* Runs the loop until the root frame completes.  Returns 0, or -EBUSY
+ * (loop already running) or -EDEADLK (nothing can progress) after
+ * printing a diagnostic. */
+int async__run(async__poll_fn poll, void *frame, const char *name);
+
+/* async_run() for one async function: init the frame, run, convert. */
+/* (generated per function as NAME__run; see asyncc's output) */
+
+/* Allocates a heap task with room for a frame of `frame_size` bytes.
+ * The caller initialises the frame (async__task_frame) and then calls
+ * async__task_start.  Returns NULL when out of memory. */
+async_task *async__task_new(size_t frame_size, async__poll_fn poll,
+                            const char *name, size_t result_offset,
+                            size_t result_size, int result_kind);
+void *async__task_frame(async_task *t);
+void async__task_start(async_task *t);
+
+/* Backs async_task_result(): checks size and completion. */
+void *async__task_result(async_task *t, size_t size);
+
+/* gather: init the group, add each child (initialised frame), then poll
+ * until it returns ASYNC__READY. */
+void async__gather_init(async__gather *g);
+void async__gather_add(async__gather *g, async_task *child, async__poll_fn poll,
+                       void *frame, const char *name);
+int async__gather_poll(async__gather *g);
+
+/* The runtime's async functions, in the frame convention that asyncc
+ * generates for every async function NAME:
+ *   struct NAME__frame { int _state; ...; RESULT _ret; };
+ *   void NAME__init(struct NAME__frame *f, PARAMS...);
+ *   int NAME__resume(void *frame);   -- an async__poll_fn
+ * _state is 0 before the first resume and -1 once complete. */
+struct async_sleep__frame {
+    int _state;
+    double seconds;
+    async__timer timer;
+};
+void async_sleep__init(struct async_sleep__frame *f, double seconds);
+int async_sleep__resume(void *frame);
+
+struct async_join__frame {
+    int _state;
+    async_task *task;
+    async__waiter waiter;
+    int _ret;
+};
+void async_join__init(struct async_join__frame *f, async_task *t);
+int async_join__resume(void *frame);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ASYNC_H */

@@ -1,0 +1,134 @@
+/*
+ * buf.c -- growable byte buffers and a bump arena (see buf.h).
+ */
+#include "buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void *ac_xmalloc(size_t size) {
+    void *p = malloc(size ? size : 1);
+    if (!p) {
+        fputs("asyncc: error: out of memory\n", stderr);
+        exit(2);
+    }
+    return p;
+}
+
+void *ac_xrealloc(void *p, size_t size) {
+    void *q = realloc(p, size ? size : 1);
+    if (!q) {
+        fputs("asyncc: error: out of memory\n", stderr);
+        exit(2);
+    }
+    return q;
+}
+
+static void buf_reserve(ac_buf *b, size_t extra) {
+    if (b->len + extra + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    b->data = ac_xrealloc(b->data, cap);
+    b->cap = cap;
+}
+
+void ac_buf_add(ac_buf *b, const char *s, size_t n) {
+    buf_reserve(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void ac_buf_puts(ac_buf *b, const char *s) { ac_buf_add(b, s, strlen(s)); }
+
+void ac_buf_vprintf(ac_buf *b, const char *fmt, va_list ap) {
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (n < 0)
+        return;
+    buf_reserve(b, (size_t)n);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void ac_buf_printf(ac_buf *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    ac_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+const char *ac_buf_str(ac_buf *b) { return b->data ? b->data : ""; }
+
+void ac_buf_free(ac_buf *b) {
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+struct ac_arena_block {
+    ac_arena_block *next;
+    size_t used, cap;
+    max_align_t data[];
+};
+
+void *ac_arena_alloc(ac_arena *a, size_t size) {
+    size_t align = sizeof(max_align_t);
+    size = (size + align - 1) / align * align;
+    ac_arena_block *blk = a->head;
+    if (!blk || blk->used + size > blk->cap) {
+        size_t cap = size > 65536 ? size : 65536;
+        blk = ac_xmalloc(sizeof *blk + cap);
+        blk->next = a->head;
+        blk->used = 0;
+        blk->cap = cap;
+        a->head = blk;
+    }
+    void *p = (char *)blk->data + blk->used;
+    blk->used += size;
+    memset(p, 0, size);
+    return p;
+}
+
+char *ac_arena_strndup(ac_arena *a, const char *s, size_t n) {
+    char *p = ac_arena_alloc(a, n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *ac_arena_strdup(ac_arena *a, const char *s) {
+    return ac_arena_strndup(a, s, strlen(s));
+}
+
+char *ac_arena_printf(ac_arena *a, const char *fmt, ...) {
+    ac_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    ac_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    char *p = ac_arena_strndup(a, ac_buf_str(&b), b.len);
+    ac_buf_free(&b);
+    return p;
+}
+
+void ac_arena_free(ac_arena *a) {
+    while (a->head) {
+        ac_arena_block *next = a->head->next;
+        free(a->head);
+        a->head = next;
+    }
+}
+
+void ac_vec_push(void ***items, unsigned *n, unsigned *cap, void *item) {
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        *items = ac_xrealloc(*items, *cap * sizeof **items);
+    }
+    (*items)[(*n)++] = item;
+}

@@ -1,0 +1,636 @@
+/*
+ * emit_function.c -- one async function's state machine.
+ *
+ * The resume function is the user's body with each await turned into a
+ * suspension point:
+ *
+ *     child__init(&_f->_aw.a1, args...);     start the child frame
+ *     _f->_state = 1;                        where to come back
+ * asyncc_resume_1:                           the switch jumps here
+ *     if (child__resume(&_f->_aw.a1) != ASYNC__READY)
+ *         return ASYNC__PENDING;             suspend the whole chain
+ *
+ * and a switch at the top jumping to the label of the saved state.  C
+ * labels have function scope, so a resume point may sit inside any loop,
+ * block or switch of the user's.  Locals that live across awaits are
+ * frame fields (_f->name); child frames of awaits in different
+ * statements share storage in the _aw union, because a statement's
+ * awaits finish before the next statement starts.
+ */
+#include "emit_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void emit_stmt(ac_emitter *E, ac_stmt *s, int in_block);
+
+/* --- text ----------------------------------------------------------- */
+
+void ac_emit_indent(ac_emitter *E) {
+    for (int i = 0; i < E->indent; i++)
+        ac_buf_puts(E->out, "    ");
+}
+
+void ac_emit_line(ac_emitter *E, unsigned offset) {
+    if (!E->opt->line_directives)
+        return;
+    unsigned line, col;
+    ac_source_linecol(&E->u->src, offset, &line, &col);
+    ac_buf_printf(E->out, "#line %u \"%s\"\n", line, E->u->src.abs_path);
+}
+
+/* Copies [a, b) of the source, pointing references to hoisted variables
+ * at their frame fields. */
+static void put_text(ac_emitter *E, unsigned a, unsigned b) {
+    const ac_func *f = E->fn;
+    const char *t = E->u->src.text;
+    unsigned lo = 0, hi = f->nrefs;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (f->refs[mid].offset < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (unsigned i = lo; i < f->nrefs && f->refs[i].offset < b; i++) {
+        const ac_ref *r = &f->refs[i];
+        if (!r->var->hoisted)
+            continue;
+        ac_buf_add(E->out, t + a, r->offset - a);
+        ac_buf_printf(E->out, "_f->%s", r->var->field);
+        a = r->offset + r->len;
+    }
+    if (b > a)
+        ac_buf_add(E->out, t + a, b - a);
+}
+
+/* --- expressions ---------------------------------------------------- */
+
+static unsigned count_slots(const ac_expr *e) {
+    if (!e)
+        return 0;
+    unsigned n =
+        e->kind == AC_E_AWAIT || e->kind == AC_E_JOIN || e->kind == AC_E_GATHER;
+    for (unsigned i = 0; i < e->nkids; i++)
+        n += count_slots(e->kids[i]);
+    return n;
+}
+
+static int has_slots(const ac_expr *e) { return count_slots(e) > 0; }
+
+static int has_awaits_or_spawns(const ac_expr *e) {
+    return e && (e->kind != AC_E_TEXT || e->nkids > 0);
+}
+
+/* The value of an expression once its awaits have completed. */
+static void put_value(ac_emitter *E, const ac_expr *e);
+
+static void put_args(ac_emitter *E, const ac_expr *call) {
+    for (unsigned i = 0; i < call->nkids; i++) {
+        ac_buf_puts(E->out, ", ");
+        put_value(E, call->kids[i]);
+    }
+}
+
+static void put_value(ac_emitter *E, const ac_expr *e) {
+    switch (e->kind) {
+    case AC_E_TEXT: {
+        unsigned pos = e->span.begin;
+        for (unsigned i = 0; i < e->nkids; i++) {
+            put_text(E, pos, e->kids[i]->span.begin);
+            put_value(E, e->kids[i]);
+            pos = e->kids[i]->span.end;
+        }
+        put_text(E, pos, e->span.end);
+        break;
+    }
+    case AC_E_AWAIT:
+    case AC_E_JOIN:
+        if (e->is_void)
+            ac_buf_puts(E->out, "((void)0)");
+        else
+            ac_buf_printf(E->out, "_f->%s._ret", e->slot);
+        break;
+    case AC_E_GATHER:
+        ac_buf_puts(E->out, "0");
+        break;
+    case AC_E_SPAWN:
+        ac_buf_printf(E->out, "%s__spawn(", e->callee->name);
+        for (unsigned i = 0; i < e->nkids; i++) {
+            if (i)
+                ac_buf_puts(E->out, ", ");
+            put_value(E, e->kids[i]);
+        }
+        ac_buf_puts(E->out, ")");
+        break;
+    case AC_E_CALL:
+        break;
+    }
+}
+
+/* Child frames of one statement's awaits: alone, a union member of the
+ * child's frame type; several, one struct member holding them all (they
+ * may be needed together: f(await(a()), await(b()))). */
+static void begin_group(ac_emitter *E, unsigned nslots) {
+    E->group_size = nslots;
+    E->group_id = 0;
+    E->group.len = 0;
+}
+
+static const char *new_slot(ac_emitter *E, ac_expr *e, const char *type) {
+    e->id = ++E->nstates;
+    if (E->group_size <= 1) {
+        ac_buf_printf(&E->aw, "        %s a%u;\n", type, e->id);
+        return ac_arena_printf(&E->u->arena, "_aw.a%u", e->id);
+    }
+    if (!E->group_id)
+        E->group_id = e->id;
+    ac_buf_printf(&E->group, "            %s a%u;\n", type, e->id);
+    return ac_arena_printf(&E->u->arena, "_aw.s%u.a%u", E->group_id, e->id);
+}
+
+static void end_group(ac_emitter *E) {
+    if (E->group_size > 1 && E->group_id)
+        ac_buf_printf(&E->aw, "        struct {\n%s        } s%u;\n",
+                      ac_buf_str(&E->group), E->group_id);
+    E->group_size = 0;
+}
+
+static void put_suspend(ac_emitter *E, const ac_expr *e, const char *poll) {
+    ac_emit_indent(E);
+    ac_buf_printf(E->out, "_f->_state = %u;\n", e->id);
+    ac_buf_printf(E->out, "asyncc_resume_%u:\n", e->id);
+    ac_emit_indent(E);
+    ac_buf_printf(E->out, "if (%s != ASYNC__READY)\n", poll);
+    ac_emit_indent(E);
+    ac_buf_puts(E->out, "    return ASYNC__PENDING;\n");
+}
+
+/* Emits, in evaluation order, the statements that run every await inside
+ * `e`, leaving their results in the child frames for put_value. */
+static void put_awaits(ac_emitter *E, ac_expr *e) {
+    for (unsigned i = 0;
+         i < e->nkids && e->kind != AC_E_GATHER && e->kind != AC_E_CALL; i++)
+        put_awaits(E, e->kids[i]);
+    ac_arena *A = &E->u->arena;
+    switch (e->kind) {
+    case AC_E_AWAIT: {
+        const char *name = e->callee->name;
+        e->slot = new_slot(E, e, ac_arena_printf(A, "struct %s__frame", name));
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "%s__init(&_f->%s", name, e->slot);
+        put_args(E, e);
+        ac_buf_puts(E->out, ");\n");
+        put_suspend(E, e,
+                    ac_arena_printf(A, "%s__resume(&_f->%s)", name, e->slot));
+        break;
+    }
+    case AC_E_JOIN:
+        e->slot = new_slot(E, e, "struct async_join__frame");
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "async_join__init(&_f->%s, ", e->slot);
+        put_value(E, e->kids[0]);
+        ac_buf_puts(E->out, ");\n");
+        put_suspend(E, e,
+                    ac_arena_printf(A, "async_join__resume(&_f->%s)", e->slot));
+        break;
+    case AC_E_GATHER: {
+        for (unsigned i = 0; i < e->nkids; i++)
+            for (unsigned k = 0; k < e->kids[i]->nkids; k++)
+                put_awaits(E, e->kids[i]->kids[k]);
+        ac_buf type = {0};
+        ac_buf_puts(&type, "struct {\n            async__gather g;\n");
+        for (unsigned i = 0; i < e->nkids; i++)
+            ac_buf_printf(&type,
+                          "            async_task t%u;\n"
+                          "            struct %s__frame c%u;\n",
+                          i, e->kids[i]->callee->name, i);
+        ac_buf_puts(&type, "        }");
+        e->slot = new_slot(E, e, ac_arena_strdup(A, ac_buf_str(&type)));
+        ac_buf_free(&type);
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "async__gather_init(&_f->%s.g);\n", e->slot);
+        for (unsigned i = 0; i < e->nkids; i++) {
+            const ac_expr *call = e->kids[i];
+            const char *name = call->callee->name;
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "%s__init(&_f->%s.c%u", name, e->slot, i);
+            put_args(E, call);
+            ac_buf_puts(E->out, ");\n");
+            ac_emit_indent(E);
+            ac_buf_printf(E->out,
+                          "async__gather_add(&_f->%s.g, &_f->%s.t%u, "
+                          "%s__resume, &_f->%s.c%u, \"%s\");\n",
+                          e->slot, e->slot, i, name, e->slot, i, name);
+        }
+        put_suspend(
+            E, e, ac_arena_printf(A, "async__gather_poll(&_f->%s.g)", e->slot));
+        break;
+    }
+    case AC_E_TEXT:
+    case AC_E_CALL:
+    case AC_E_SPAWN:
+        break;
+    }
+}
+
+/* All awaits of one full expression, as one group of child frames. */
+static void put_root_awaits(ac_emitter *E, ac_expr *e) {
+    if (!e || !has_slots(e)) {
+        if (e && e->nkids)
+            put_awaits(E, e); /* spawns only */
+        return;
+    }
+    begin_group(E, count_slots(e));
+    put_awaits(E, e);
+    end_group(E);
+}
+
+/* --- statements ----------------------------------------------------- */
+
+static void put_body(ac_emitter *E, ac_stmt *s) {
+    if (s->kind == AC_S_COMPOUND) {
+        emit_stmt(E, s, 1);
+        return;
+    }
+    E->indent++;
+    emit_stmt(E, s, 0);
+    E->indent--;
+}
+
+/* A statement that expands to several must stay one statement where C
+ * expects one (the body of an unbraced if or loop). */
+static int open_block(ac_emitter *E, int in_block) {
+    if (in_block)
+        return 0;
+    ac_emit_indent(E);
+    ac_buf_puts(E->out, "{\n");
+    E->indent++;
+    return 1;
+}
+
+static void close_block(ac_emitter *E, int opened) {
+    if (!opened)
+        return;
+    E->indent--;
+    ac_emit_indent(E);
+    ac_buf_puts(E->out, "}\n");
+}
+
+static void put_hoisted_init(ac_emitter *E, ac_var *v) {
+    put_root_awaits(E, v->init);
+    ac_emit_indent(E);
+    if (v->is_array) {
+        ac_buf_printf(E->out, "__builtin_memcpy(&_f->%s, &(%s)", v->field,
+                      v->type);
+        if (!v->init_is_list)
+            ac_buf_puts(E->out, "{");
+        put_value(E, v->init);
+        if (!v->init_is_list)
+            ac_buf_puts(E->out, "}");
+        ac_buf_printf(E->out, ", sizeof _f->%s);\n", v->field);
+    } else if (v->init_is_list) {
+        ac_buf_printf(E->out, "_f->%s = (%s)", v->field, v->type);
+        put_value(E, v->init);
+        ac_buf_puts(E->out, ";\n");
+    } else {
+        ac_buf_printf(E->out, "_f->%s = ", v->field);
+        put_value(E, v->init);
+        ac_buf_puts(E->out, ";\n");
+    }
+}
+
+static void emit_decl(ac_emitter *E, ac_stmt *s) {
+    int hoisted = s->nvars && s->vars[0]->hoisted;
+    if (hoisted) {
+        for (unsigned i = 0; i < s->nvars; i++)
+            if (s->vars[i]->init)
+                put_hoisted_init(E, s->vars[i]);
+        return;
+    }
+    /* Kept as a C declaration: run the initializers' awaits first, then
+     * copy the declaration with each await replaced by its result. */
+    ac_expr whole = {.kind = AC_E_TEXT, .span = s->span};
+    ac_expr *kids[64];
+    unsigned n = 0, slots = 0;
+    for (unsigned i = 0; i < s->nvars && n < 64; i++)
+        if (has_awaits_or_spawns(s->vars[i]->init)) {
+            kids[n++] = s->vars[i]->init;
+            slots += count_slots(s->vars[i]->init);
+        }
+    whole.kids = kids;
+    whole.nkids = n;
+    begin_group(E, slots);
+    for (unsigned i = 0; i < n; i++)
+        put_awaits(E, kids[i]);
+    end_group(E);
+    ac_emit_indent(E);
+    put_value(E, &whole);
+    ac_buf_puts(E->out, "\n");
+}
+
+static void put_cond(ac_emitter *E, const char *head, const ac_expr *e,
+                     const char *tail) {
+    ac_emit_indent(E);
+    ac_buf_puts(E->out, head);
+    if (e)
+        put_value(E, e);
+    ac_buf_puts(E->out, tail);
+}
+
+static void put_break_unless(ac_emitter *E, ac_expr *cond) {
+    if (!cond)
+        return;
+    put_root_awaits(E, cond);
+    put_cond(E, "if (!(", cond, "))\n");
+    ac_emit_indent(E);
+    ac_buf_puts(E->out, "    break;\n");
+}
+
+static void put_continue_label(ac_emitter *E, const ac_stmt *loop) {
+    if (loop->continue_label)
+        ac_buf_printf(E->out, "asyncc_continue_%u:;\n", loop->id);
+}
+
+static void emit_for(ac_emitter *E, ac_stmt *s) {
+    ac_emit_indent(E);
+    ac_buf_puts(E->out, "{\n");
+    E->indent++;
+    if (s->init)
+        emit_stmt(E, s->init, 1);
+    if (!s->restructured) {
+        put_cond(E, "for (;", s->expr, ";");
+        if (s->inc) {
+            ac_buf_puts(E->out, " ");
+            put_value(E, s->inc);
+        }
+        ac_buf_puts(E->out, ")\n");
+        put_body(E, s->body);
+    } else {
+        ac_emit_indent(E);
+        ac_buf_puts(E->out, "for (;;) {\n");
+        E->indent++;
+        put_break_unless(E, s->expr);
+        emit_stmt(E, s->body, 1);
+        put_continue_label(E, s);
+        if (s->inc) {
+            put_root_awaits(E, s->inc);
+            put_cond(E, "", s->inc, ";\n");
+        }
+        E->indent--;
+        ac_emit_indent(E);
+        ac_buf_puts(E->out, "}\n");
+    }
+    E->indent--;
+    ac_emit_indent(E);
+    ac_buf_puts(E->out, "}\n");
+}
+
+static void emit_return(ac_emitter *E, ac_stmt *s, int in_block) {
+    int opened = open_block(E, in_block);
+    put_root_awaits(E, s->expr);
+    if (s->expr && E->fn->ret_decl_field) {
+        put_cond(E, "_f->_ret = ", s->expr, ";\n");
+    } else if (s->expr && s->expr->kind == AC_E_TEXT) {
+        put_cond(E, "(void)(", s->expr, ");\n");
+    }
+    ac_emit_indent(E);
+    ac_buf_puts(E->out, "_f->_state = -1;\n");
+    ac_emit_indent(E);
+    ac_buf_puts(E->out, "return ASYNC__READY;\n");
+    close_block(E, opened);
+}
+
+static void emit_stmt(ac_emitter *E, ac_stmt *s, int in_block) {
+    if (!s)
+        return;
+    ac_emit_line(E, s->span.begin);
+    if (!s->needs_structure) {
+        ac_emit_indent(E);
+        put_text(E, s->span.begin, s->span.end);
+        ac_buf_puts(E->out, "\n");
+        return;
+    }
+    int opened;
+    switch (s->kind) {
+    case AC_S_COMPOUND:
+        ac_emit_indent(E);
+        ac_buf_puts(E->out, "{\n");
+        E->indent++;
+        for (unsigned i = 0; i < s->nkids; i++)
+            emit_stmt(E, s->kids[i], 1);
+        E->indent--;
+        ac_emit_indent(E);
+        ac_buf_puts(E->out, "}\n");
+        break;
+    case AC_S_EXPR:
+        opened = open_block(E, in_block || !has_slots(s->expr));
+        put_root_awaits(E, s->expr);
+        if (s->expr->kind == AC_E_TEXT || s->expr->kind == AC_E_SPAWN)
+            put_cond(E, "", s->expr, ";\n");
+        close_block(E, opened);
+        break;
+    case AC_S_DECL:
+        emit_decl(E, s);
+        break;
+    case AC_S_IF:
+        opened = open_block(E, in_block || !has_slots(s->expr));
+        put_root_awaits(E, s->expr);
+        put_cond(E, "if (", s->expr, ")\n");
+        put_body(E, s->body);
+        if (s->els) {
+            ac_emit_indent(E);
+            ac_buf_puts(E->out, "else\n");
+            put_body(E, s->els);
+        }
+        close_block(E, opened);
+        break;
+    case AC_S_WHILE:
+        if (!has_slots(s->expr)) {
+            put_cond(E, "while (", s->expr, ")\n");
+            put_body(E, s->body);
+            break;
+        }
+        ac_emit_indent(E);
+        ac_buf_puts(E->out, "for (;;) {\n");
+        E->indent++;
+        put_break_unless(E, s->expr);
+        emit_stmt(E, s->body, 1);
+        E->indent--;
+        ac_emit_indent(E);
+        ac_buf_puts(E->out, "}\n");
+        break;
+    case AC_S_DO:
+        if (!s->restructured) {
+            ac_emit_indent(E);
+            ac_buf_puts(E->out, "do\n");
+            put_body(E, s->body);
+            put_cond(E, "while (", s->expr, ");\n");
+            break;
+        }
+        ac_emit_indent(E);
+        ac_buf_puts(E->out, "for (;;) {\n");
+        E->indent++;
+        emit_stmt(E, s->body, 1);
+        put_continue_label(E, s);
+        put_break_unless(E, s->expr);
+        E->indent--;
+        ac_emit_indent(E);
+        ac_buf_puts(E->out, "}\n");
+        break;
+    case AC_S_FOR:
+        emit_for(E, s);
+        break;
+    case AC_S_SWITCH:
+        opened = open_block(E, in_block || !has_slots(s->expr));
+        put_root_awaits(E, s->expr);
+        put_cond(E, "switch (", s->expr, ")\n");
+        put_body(E, s->body);
+        close_block(E, opened);
+        break;
+    case AC_S_CASE:
+    case AC_S_LABEL: {
+        unsigned end = s->head.end;
+        while (end > s->head.begin &&
+               strchr(" \t\r\n", E->u->src.text[end - 1]))
+            end--;
+        put_text(E, s->head.begin, end);
+        ac_buf_puts(E->out, "\n");
+        emit_stmt(E, s->body, in_block);
+        break;
+    }
+    case AC_S_BREAK:
+        ac_emit_indent(E);
+        ac_buf_puts(E->out, "break;\n");
+        break;
+    case AC_S_CONTINUE:
+        ac_emit_indent(E);
+        if (s->target && s->target->restructured)
+            ac_buf_printf(E->out, "goto asyncc_continue_%u;\n", s->target->id);
+        else
+            ac_buf_puts(E->out, "continue;\n");
+        break;
+    case AC_S_RETURN:
+        emit_return(E, s, in_block);
+        break;
+    case AC_S_TEXT:
+        ac_emit_indent(E);
+        put_text(E, s->span.begin, s->span.end);
+        ac_buf_puts(E->out, "\n");
+        break;
+    }
+}
+
+/* --- the function --------------------------------------------------- */
+
+static const char *linkage(const ac_func *f) {
+    return f->is_static ? "static " : "";
+}
+
+static void put_field(ac_buf *out, const char *decl, const char *name) {
+    const char *hole = strstr(decl, "%s");
+    if (!hole) {
+        ac_buf_printf(out, "%s %s", decl, name);
+        return;
+    }
+    ac_buf_add(out, decl, (size_t)(hole - decl));
+    ac_buf_puts(out, name);
+    ac_buf_puts(out, hole + 2);
+}
+
+void ac_emit_params(ac_buf *out, const ac_callee *c, int with_frame) {
+    if (with_frame)
+        ac_buf_printf(out, "struct %s__frame *_f", c->name);
+    for (unsigned i = 0; i < c->nparams; i++) {
+        if (with_frame || i)
+            ac_buf_puts(out, ", ");
+        put_field(out, c->param_types[i] ? c->param_types[i] : "int %s",
+                  ac_emit_param_name(i));
+    }
+    if (!with_frame && c->nparams == 0)
+        ac_buf_puts(out, "void");
+}
+
+const char *ac_emit_param_name(unsigned i) {
+    static char names[64][16];
+    if (i >= 64)
+        i = 63;
+    snprintf(names[i], sizeof names[i], "a%u", i);
+    return names[i];
+}
+
+static void put_frame(ac_emitter *E, ac_func *f, ac_buf *out) {
+    ac_buf_printf(out, "struct %s__frame {\n    int _state;\n", f->name);
+    for (unsigned i = 0; i < f->nparams; i++) {
+        ac_buf_puts(out, "    ");
+        put_field(out, f->params[i]->field_decl, f->params[i]->field);
+        ac_buf_puts(out, ";\n");
+    }
+    for (unsigned i = 0; i < f->nvars; i++) {
+        ac_var *v = f->vars[i];
+        if (!v->hoisted || !v->field_decl)
+            continue;
+        ac_buf_puts(out, "    ");
+        put_field(out, v->field_decl, v->field);
+        ac_buf_puts(out, ";\n");
+    }
+    if (E->aw.len)
+        ac_buf_printf(out, "    union {\n%s    } _aw;\n", ac_buf_str(&E->aw));
+    if (f->ret_decl_field)
+        ac_buf_printf(out, "    %s;\n", f->ret_decl_field);
+    ac_buf_puts(out, "};\n");
+}
+
+static void put_init(ac_func *f, ac_buf *out) {
+    ac_buf_printf(out, "%svoid %s__init(struct %s__frame *_f", linkage(f),
+                  f->name, f->name);
+    for (unsigned i = 0; i < f->nparams; i++) {
+        ac_buf_puts(out, ", ");
+        put_field(out, f->params[i]->field_decl, f->params[i]->field);
+    }
+    ac_buf_puts(out, ")\n{\n    _f->_state = 0;\n");
+    for (unsigned i = 0; i < f->nparams; i++)
+        ac_buf_printf(out, "    _f->%s = %s;\n", f->params[i]->field,
+                      f->params[i]->field);
+    ac_buf_puts(out, "}\n");
+}
+
+static void put_resume(ac_emitter *E, ac_func *f, ac_buf *out,
+                       const char *body) {
+    ac_buf_printf(out,
+                  "%sint %s__resume(void *_frame)\n{\n"
+                  "    struct %s__frame *_f = _frame;\n"
+                  "    switch (_f->_state) {\n"
+                  "    case 0:\n        break;\n",
+                  linkage(f), f->name, f->name);
+    for (unsigned i = 1; i <= E->nstates; i++)
+        ac_buf_printf(out, "    case %u:\n        goto asyncc_resume_%u;\n", i,
+                      i);
+    ac_buf_puts(out, "    default:\n        return ASYNC__READY;\n    }\n");
+    ac_buf_puts(out, body);
+    ac_buf_puts(out, "    _f->_state = -1;\n    return ASYNC__READY;\n}\n");
+}
+
+void ac_emit_function(ac_unit *u, ac_func *f, const ac_emit_options *opt,
+                      ac_buf *out) {
+    ac_emitter E;
+    memset(&E, 0, sizeof E);
+    E.u = u;
+    E.fn = f;
+    E.opt = opt;
+    ac_buf body = {0};
+    E.out = &body;
+    E.indent = 1;
+    if (f->body)
+        for (unsigned i = 0; i < f->body->nkids; i++)
+            emit_stmt(&E, f->body->kids[i], 1);
+
+    ac_emit_line(&E, f->span.begin);
+    put_frame(&E, f, out);
+    put_init(f, out);
+    put_resume(&E, f, out, ac_buf_str(&body));
+    ac_emit_helpers(u, f->callee, out);
+    ac_buf_free(&body);
+    ac_buf_free(&E.aw);
+    ac_buf_free(&E.group);
+}

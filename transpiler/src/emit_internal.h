@@ -1,0 +1,31 @@
+/*
+ * emit_internal.h -- state shared by the emitter's files.
+ */
+#ifndef AC_EMIT_INTERNAL_H
+#define AC_EMIT_INTERNAL_H
+
+#include "emit.h"
+
+typedef struct ac_emitter {
+    ac_unit *u;
+    ac_func *fn;
+    const ac_emit_options *opt;
+    ac_buf *out;
+    int indent;
+    unsigned nstates; /* awaits numbered so far = resume states */
+    ac_buf aw;        /* members of the frame's _aw union */
+    ac_buf group;     /* members of the statement group being built */
+    unsigned group_size, group_id;
+} ac_emitter;
+
+void ac_emit_indent(ac_emitter *E);
+/* A #line directive for the source line of `offset` (if enabled). */
+void ac_emit_line(ac_emitter *E, unsigned offset);
+/* Parameter list of helpers: "T0 a0, T1 a1" (or "void"), optionally
+ * preceded by the frame pointer. */
+void ac_emit_params(ac_buf *out, const ac_callee *c, int with_frame);
+const char *ac_emit_param_name(unsigned i);
+/* The run/spawn helpers `c` needs (static functions). */
+void ac_emit_helpers(ac_unit *u, const ac_callee *c, ac_buf *out);
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * ir.h -- asyncc's own small IR of the parts of a file it rewrites.
+ *
+ * The parser (the only module that sees libclang) fills these structures;
+ * lowering and emission work on them alone, so they can be built by hand
+ * in unit tests.  Positions are byte offsets into the main file (see
+ * source.h): the emitter copies user code as text from those spans, so
+ * formatting, comments and macros inside expressions survive untouched.
+ *
+ * Expressions are kept as text except where an await makes structure
+ * matter: an ac_expr node exists for each await, spawn, and each
+ * enclosing expression up to the statement, so that the lowering can
+ * evaluate awaits in order and splice their results back into the text.
+ */
+#ifndef AC_IR_H
+#define AC_IR_H
+
+typedef struct ac_span {
+    unsigned begin, end; /* [begin, end) byte offsets in the main file */
+} ac_span;
+
+typedef struct ac_func ac_func;
+typedef struct ac_var ac_var;
+typedef struct ac_expr ac_expr;
+typedef struct ac_stmt ac_stmt;
+
+/* An async function as its callers see it: enough to embed its frame and
+ * call its init and resume functions (the naming convention is in
+ * runtime/include/async.h). */
+typedef struct ac_callee {
+    const char *name;
+    const char *ret_type; /* abstract declarator of the result type */
+    int result_kind;      /* ASYNC__RESULT_* */
+    int is_void;
+    unsigned nparams;
+    const char **param_types; /* abstract declarators, for helpers */
+    ac_func *def;             /* definition in the main file, or NULL */
+    int frame_visible;        /* struct NAME__frame is defined in the TU */
+    int needs_run;            /* NAME__run helper requested (async_run) */
+    int needs_spawn;          /* NAME__spawn helper requested */
+    int has_proto;            /* a prototype precedes the definition */
+    unsigned proto_at;        /* offset just after that prototype's ';' */
+} ac_callee;
+
+typedef enum {
+    AC_E_TEXT,   /* source text; `kids` are sub-expressions with awaits */
+    AC_E_AWAIT,  /* await(call): `callee`, `kids` = the call's arguments */
+    AC_E_JOIN,   /* await(task): `kids[0]` = the task expression */
+    AC_E_GATHER, /* await(async_gather(...)): `kids` = AC_E_CALL children */
+    AC_E_CALL,   /* a gathered call: `callee`, `kids` = arguments */
+    AC_E_SPAWN   /* async_spawn(call): `callee`, `kids` = arguments */
+} ac_expr_kind;
+
+/* The operator of a text node, where evaluation order depends on it. */
+typedef enum {
+    AC_OP_OTHER,
+    AC_OP_LAND, /* && */
+    AC_OP_LOR,  /* || */
+    AC_OP_COND, /* ?: */
+    AC_OP_COMMA /* , */
+} ac_op;
+
+struct ac_expr {
+    ac_expr_kind kind;
+    ac_op op;
+    ac_span span; /* the whole expression, await( ... ) included */
+    ac_expr **kids;
+    unsigned nkids;
+    ac_callee *callee; /* AWAIT, CALL, SPAWN */
+    int is_void;       /* the expression's value is void */
+    /* Filled by the lowering: */
+    unsigned id;      /* await number = resume state (AWAIT/JOIN/GATHER) */
+    const char *slot; /* frame path of the child frame, e.g. "_aw.a3" */
+};
+
+/* A local variable or parameter of an async function. */
+struct ac_var {
+    const char *name;       /* as written */
+    const char *field;      /* frame field name (unique in the frame) */
+    const char *field_decl; /* "TYPE field" declaration, NULL if the type
+                               cannot live in a frame (see type_error) */
+    const char *type;       /* abstract declarator, for compound literals */
+    const char *type_error; /* why the type cannot be hoisted, or NULL */
+    unsigned offset;        /* position of the name in its declaration */
+    unsigned scope_begin, scope_end; /* where the name is in scope */
+    int is_param;
+    int is_static; /* static or extern: never hoisted */
+    int is_array;
+    int hoisted;      /* lives in the frame (set by the lowering) */
+    ac_expr *init;    /* initializer, or NULL */
+    int init_is_list; /* the initializer is a braced list */
+};
+
+typedef enum {
+    AC_S_COMPOUND,
+    AC_S_EXPR,
+    AC_S_DECL,
+    AC_S_IF,
+    AC_S_WHILE,
+    AC_S_DO,
+    AC_S_FOR,
+    AC_S_SWITCH,
+    AC_S_CASE,  /* case and default: `head` is "case X:" text */
+    AC_S_LABEL, /* label: `head` is "name:" text */
+    AC_S_BREAK,
+    AC_S_CONTINUE,
+    AC_S_RETURN,
+    AC_S_TEXT /* any other statement (goto, asm, ;): copied as text */
+} ac_stmt_kind;
+
+struct ac_stmt {
+    ac_stmt_kind kind;
+    ac_span span;
+    ac_expr *expr;  /* EXPR, RETURN value, IF/WHILE/DO/SWITCH/FOR cond */
+    ac_expr *inc;   /* FOR increment */
+    ac_stmt *init;  /* FOR init (DECL or EXPR statement), or NULL */
+    ac_stmt *body;  /* IF then, loop/switch body, CASE/LABEL substmt */
+    ac_stmt *els;   /* IF else */
+    ac_stmt **kids; /* COMPOUND statements */
+    unsigned nkids;
+    ac_var **vars; /* DECL: the variables it declares */
+    unsigned nvars;
+    ac_span head;    /* CASE/LABEL: text before the sub-statement */
+    ac_stmt *target; /* BREAK/CONTINUE: the loop or switch */
+    /* Filled by the lowering: */
+    int has_await;       /* an await is somewhere inside */
+    int restructured;    /* a loop emitted as for (;;) with a continue label */
+    int continue_label;  /* a continue jumps to that label */
+    int needs_structure; /* cannot be copied as plain text */
+    unsigned id;         /* loop number for generated labels */
+};
+
+/* A reference to a local or parameter inside an async function's body,
+ * rewritten to the frame field when the variable is hoisted. */
+typedef struct ac_ref {
+    unsigned offset, len;
+    ac_var *var;
+} ac_ref;
+
+struct ac_func {
+    const char *name;
+    ac_callee *callee;
+    int is_static;
+    ac_span span; /* the whole definition, specifiers included */
+    unsigned name_offset;
+    const char *ret_decl_field; /* "TYPE _ret", NULL for void */
+    ac_var **params;
+    unsigned nparams;
+    ac_var **vars; /* every local declared in the body */
+    unsigned nvars;
+    ac_stmt *body;
+    ac_ref *refs; /* sorted by offset */
+    unsigned nrefs;
+    unsigned *await_offsets; /* every await point, sorted */
+    unsigned nawaits;
+    ac_callee **awaited; /* async functions whose frames are embedded */
+    unsigned nawaited;
+    /* Filled by the lowering: */
+    unsigned emit_at; /* offset after which its state machine is placed */
+    int placed;       /* placement computed (cycle detection) */
+    int visiting;
+};
+
+/* A text edit of the main file outside async functions (async_run calls
+ * in plain functions, prototypes after declarations). */
+typedef struct ac_edit {
+    unsigned begin, end; /* replaced span; begin == end inserts */
+    const char *text;
+    int resync; /* emit #line after the edit */
+} ac_edit;
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * options.c -- the command line of asyncc (see options.h).
+ */
+#include "options.h"
+
+#include "diag.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void ac_options_usage(void *stream) {
+    FILE *out = stream;
+    fputs("usage: asyncc [options] input.c [-o output.c] [-- compiler flags]\n"
+          "\n"
+          "Transpiles a C file that uses async/await (#include <async.h>)\n"
+          "into plain C11 that links with the asyncrt runtime.\n"
+          "\n"
+          "options:\n"
+          "  -o FILE     write the output to FILE (default: standard output)\n"
+          "  -P          omit #line directives (for reading the output)\n"
+          "  --version   print the version\n"
+          "  -h, --help  print this help\n"
+          "\n"
+          "Flags after -- (such as -I, -D, -std) are used when parsing the\n"
+          "input, as a compiler would use them.\n",
+          out);
+}
+
+int ac_options_parse(ac_options *o, int argc, char **argv) {
+    memset(o, 0, sizeof *o);
+    o->line_directives = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            o->clang_args = (const char *const *)argv + i + 1;
+            o->nclang_args = argc - i - 1;
+            break;
+        } else if (strcmp(a, "-o") == 0) {
+            if (i + 1 >= argc) {
+                ac_diag_plain(AC_DIAG_ERROR, "-o needs a file name");
+                return -1;
+            }
+            o->output = argv[++i];
+        } else if (strncmp(a, "-o", 2) == 0 && a[2]) {
+            o->output = a + 2;
+        } else if (strcmp(a, "-P") == 0) {
+            o->line_directives = 0;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            o->help = 1;
+        } else if (strcmp(a, "--version") == 0) {
+            o->version = 1;
+        } else if (a[0] == '-' && a[1]) {
+            ac_diag_plain(AC_DIAG_ERROR,
+                          "unknown option '%s' (compiler flags go after --)",
+                          a);
+            return -1;
+        } else if (o->input) {
+            ac_diag_plain(AC_DIAG_ERROR,
+                          "more than one input file ('%s' and '%s')", o->input,
+                          a);
+            return -1;
+        } else {
+            o->input = a;
+        }
+    }
+    if (!o->input && !o->help && !o->version) {
+        ac_diag_plain(AC_DIAG_ERROR, "no input file (try --help)");
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,266 @@
+/*
+ * parse.c -- runs libclang over the input and drives the IR builders.
+ *
+ * The file is parsed with __ASYNCC__ defined, so <async.h> spells the
+ * dialect as marker calls (see runtime/include/async.h).  A first pass
+ * over the top level records where the dialect's macros are written, the
+ * frame types visible in the translation unit and the async functions
+ * defined in the file; a second pass builds each async function's IR and
+ * checks the plain code around them.
+ */
+#include "parse_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef ASYNCC_RUNTIME_INCLUDE_DIR
+#define ASYNCC_RUNTIME_INCLUDE_DIR "/usr/local/include"
+#endif
+
+const char *ac_parse_runtime_include_dir(void) {
+    const char *env = getenv("ASYNCC_INCLUDE_DIR");
+    return env && *env ? env : ASYNCC_RUNTIME_INCLUDE_DIR;
+}
+
+/* Shows a compiler diagnostic in asyncc's format, with the line and a
+ * caret when the position is known. */
+static void report_clang_diag(ac_parser *p, CXDiagnostic d) {
+    enum CXDiagnosticSeverity sev = clang_getDiagnosticSeverity(d);
+    CXString msg = clang_getDiagnosticSpelling(d);
+    CXSourceLocation loc = clang_getDiagnosticLocation(d);
+    CXFile file;
+    unsigned line, col, offset;
+    clang_getSpellingLocation(loc, &file, &line, &col, &offset);
+    ac_diag_level level =
+        sev >= CXDiagnostic_Error ? AC_DIAG_ERROR : AC_DIAG_NOTE;
+    if (file && clang_File_isEqual(file, p->main_file)) {
+        ac_source_diag(&p->u->src, level, offset, "%s", clang_getCString(msg));
+    } else if (file) {
+        CXString name = clang_getFileName(file);
+        size_t size = 0;
+        const char *text = clang_getFileContents(p->tu, file, &size);
+        char *line_text = NULL;
+        if (text && offset <= size) {
+            size_t b = offset, e = offset;
+            while (b > 0 && text[b - 1] != '\n')
+                b--;
+            while (e < size && text[e] != '\n')
+                e++;
+            line_text = ac_arena_strndup(&p->u->arena, text + b, e - b);
+        }
+        ac_diag_at(level, clang_getCString(name), line, col, line_text, "%s",
+                   clang_getCString(msg));
+        clang_disposeString(name);
+    } else {
+        ac_diag_plain(level, "%s", clang_getCString(msg));
+    }
+    clang_disposeString(msg);
+}
+
+static int report_clang_diags(ac_parser *p) {
+    int errors = 0;
+    unsigned n = clang_getNumDiagnostics(p->tu);
+    for (unsigned i = 0; i < n; i++) {
+        CXDiagnostic d = clang_getDiagnostic(p->tu, i);
+        enum CXDiagnosticSeverity sev = clang_getDiagnosticSeverity(d);
+        if (sev >= CXDiagnostic_Error) {
+            report_clang_diag(p, d);
+            errors++;
+        }
+        clang_disposeDiagnostic(d);
+    }
+    return errors;
+}
+
+static ac_mark mark_of_macro(const char *name) {
+    if (strcmp(name, "await") == 0)
+        return AC_MARK_AWAIT;
+    if (strcmp(name, "async_gather") == 0)
+        return AC_MARK_GATHER;
+    if (strcmp(name, "async_spawn") == 0)
+        return AC_MARK_SPAWN;
+    if (strcmp(name, "async_run") == 0)
+        return AC_MARK_RUN;
+    return AC_MARK_NONE;
+}
+
+static void note_frame_struct(ac_parser *p, CXCursor c) {
+    if (!clang_isCursorDefinition(c))
+        return;
+    char *name = ac_parse_spelling(p, c);
+    size_t n = strlen(name);
+    if (n < 8 || strcmp(name + n - 7, "__frame") != 0)
+        return;
+    ac_vec_push((void ***)&p->frames, &p->nframes, &p->capframes, name);
+}
+
+static void note_async_function(ac_parser *p, CXCursor c) {
+    int in_main = ac_parse_in_main(p, c);
+    int is_def = clang_isCursorDefinition(c);
+    if (!in_main) {
+        if (is_def) {
+            CXFile file;
+            unsigned line, col;
+            clang_getSpellingLocation(clang_getCursorLocation(c), &file, &line,
+                                      &col, NULL);
+            CXString fname = clang_getFileName(file);
+            char *name = ac_parse_spelling(p, c);
+            ac_diag_at(AC_DIAG_ERROR, clang_getCString(fname), line, col, NULL,
+                       "async function '%s' is defined in a header; define "
+                       "async functions in the .c file that asyncc "
+                       "transpiles",
+                       name);
+            clang_disposeString(fname);
+        }
+        return;
+    }
+    ac_callee *callee = ac_parse_callee(p, c);
+    ac_span span;
+    if (!ac_parse_span(p, c, &span))
+        return;
+    if (!is_def) {
+        if (!callee->def && !callee->has_proto) {
+            unsigned at = ac_parse_skip_space(p, span.end);
+            if (at < p->u->src.len && p->u->src.text[at] == ';') {
+                callee->has_proto = 1;
+                callee->proto_at = at + 1;
+            }
+        }
+        return;
+    }
+    ac_func *f = ac_arena_alloc(&p->u->arena, sizeof *f);
+    f->name = callee->name;
+    f->callee = callee;
+    f->span = span;
+    f->is_static = clang_getCursorLinkage(c) == CXLinkage_Internal;
+    ac_parse_offset(p, clang_getCursorLocation(c), &f->name_offset);
+    callee->def = f;
+    ac_vec_push((void ***)&p->u->funcs, &p->u->nfuncs, &p->u->capfuncs, f);
+}
+
+static enum CXChildVisitResult first_pass(CXCursor c, CXCursor parent,
+                                          CXClientData data) {
+    (void)parent;
+    ac_parser *p = data;
+    switch (clang_getCursorKind(c)) {
+    case CXCursor_MacroExpansion:
+        if (ac_parse_in_main(p, c)) {
+            char *name = ac_parse_spelling(p, c);
+            ac_mark m = mark_of_macro(name);
+            ac_span s;
+            if (m != AC_MARK_NONE && ac_parse_span(p, c, &s))
+                ac_offsets_add(&p->macro_at[m], s.begin);
+        }
+        break;
+    case CXCursor_StructDecl:
+        note_frame_struct(p, c);
+        break;
+    case CXCursor_FunctionDecl:
+        if (ac_parse_is_async_decl(c))
+            note_async_function(p, c);
+        break;
+    default:
+        break;
+    }
+    return CXChildVisit_Continue;
+}
+
+static enum CXChildVisitResult second_pass(CXCursor c, CXCursor parent,
+                                           CXClientData data) {
+    (void)parent;
+    ac_parser *p = data;
+    if (!ac_parse_in_main(p, c) ||
+        clang_getCursorKind(c) == CXCursor_MacroExpansion ||
+        clang_getCursorKind(c) == CXCursor_MacroDefinition ||
+        clang_getCursorKind(c) == CXCursor_InclusionDirective)
+        return CXChildVisit_Continue;
+    if (clang_getCursorKind(c) == CXCursor_FunctionDecl &&
+        ac_parse_is_async_decl(c) && clang_isCursorDefinition(c)) {
+        ac_callee *callee = ac_parse_callee(p, c);
+        if (callee->def) {
+            ac_parse_async_function(p, c, callee->def);
+            if (!p->u->has_ext_helpers_at) {
+                p->u->has_ext_helpers_at = 1;
+                p->u->ext_helpers_at = callee->def->span.begin;
+            }
+        }
+        return CXChildVisit_Continue;
+    }
+    ac_span top;
+    p->top_begin = ac_parse_span(p, c, &top) ? top.begin : 0;
+    ac_parse_check_plain(p, c);
+    return CXChildVisit_Continue;
+}
+
+/* Every awaited async function needs a frame type the output can embed. */
+static void check_callees(ac_parser *p) {
+    for (unsigned i = 0; i < p->u->nfuncs; i++) {
+        ac_func *f = p->u->funcs[i];
+        for (unsigned k = 0; k < f->nawaited; k++) {
+            ac_callee *c = f->awaited[k];
+            if (c->def || c->frame_visible)
+                continue;
+            ac_parse_error(
+                p, f->name_offset,
+                "'%s' awaits async function '%s', which is not defined in "
+                "this file and has no visible frame type 'struct %s__frame'",
+                f->name, c->name, c->name);
+            ac_parse_note(p, f->name_offset,
+                          "awaiting async functions defined in another file "
+                          "is not supported yet: define '%s' here",
+                          c->name);
+        }
+    }
+}
+
+static void free_parser(ac_parser *p) {
+    for (unsigned i = 0; i < 5; i++)
+        free(p->macro_at[i].items);
+    free(p->frames);
+    free(p->vars);
+    free(p->breakables);
+}
+
+int ac_parse(ac_unit *u, const char *path, int nargs, const char *const *args) {
+    unsigned errors_before = ac_diag_errors();
+    if (ac_source_load(&u->src, path) != 0)
+        return -1;
+
+    const char **argv = ac_xmalloc((size_t)(nargs + 4) * sizeof *argv);
+    int argc = 0;
+    argv[argc++] = "-xc";
+    for (int i = 0; i < nargs; i++)
+        argv[argc++] = args[i];
+    argv[argc++] = "-D__ASYNCC__=1";
+    char *inc =
+        ac_arena_printf(&u->arena, "-I%s", ac_parse_runtime_include_dir());
+    argv[argc++] = inc;
+
+    ac_parser p;
+    memset(&p, 0, sizeof p);
+    p.u = u;
+    CXIndex index = clang_createIndex(0, 0);
+    enum CXErrorCode rc = clang_parseTranslationUnit2(
+        index, path, argv, argc, NULL, 0,
+        CXTranslationUnit_DetailedPreprocessingRecord, &p.tu);
+    free(argv);
+    if (rc != CXError_Success || !p.tu) {
+        ac_diag_plain(AC_DIAG_ERROR, "libclang could not parse '%s' (error %d)",
+                      path, (int)rc);
+        clang_disposeIndex(index);
+        return -1;
+    }
+    p.main_file = clang_getFile(p.tu, path);
+    if (report_clang_diags(&p) == 0) {
+        CXCursor root = clang_getTranslationUnitCursor(p.tu);
+        clang_visitChildren(root, first_pass, &p);
+        for (unsigned i = 0; i < 5; i++)
+            ac_offsets_sort(&p.macro_at[i]);
+        clang_visitChildren(root, second_pass, &p);
+        check_callees(&p);
+    }
+    free_parser(&p);
+    clang_disposeTranslationUnit(p.tu);
+    clang_disposeIndex(index);
+    return ac_diag_errors() == errors_before ? 0 : -1;
+}

@@ -1,0 +1,21 @@
+/*
+ * parse.h -- the front end: libclang parses the file with <async.h> in
+ * parse mode, and asyncc's IR is built from the syntax tree.
+ */
+#ifndef AC_PARSE_H
+#define AC_PARSE_H
+
+#include "unit.h"
+
+/* Parses `path` with the compiler flags `args` and fills `u`: the source,
+ * every async function definition as IR, callees, and the edits needed
+ * in plain code (async_run).  Misuse of the dialect and compiler errors
+ * are reported as diagnostics.  Returns 0, or -1 when any error was
+ * reported. */
+int ac_parse(ac_unit *u, const char *path, int nargs, const char *const *args);
+
+/* The directory holding async.h that the parse adds to the include path:
+ * $ASYNCC_INCLUDE_DIR if set, else the one compiled in. */
+const char *ac_parse_runtime_include_dir(void);
+
+#endif

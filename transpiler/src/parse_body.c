@@ -1,0 +1,831 @@
+/*
+ * parse_body.c -- an async function's body as IR.
+ *
+ * Statements become ac_stmt nodes one for one.  Expressions stay source
+ * text; an ac_expr tree is built only along the paths that lead to an
+ * await or spawn, so the lowering knows what to evaluate first and where
+ * to splice each result back in.  References to locals and parameters
+ * are recorded so the emitter can point them at frame fields.
+ */
+#include "parse_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static ac_stmt *build_stmt(ac_parser *p, CXCursor c);
+static ac_expr *build_expr(ac_parser *p, CXCursor c);
+
+static void *alloc(ac_parser *p, size_t n) {
+    return ac_arena_alloc(&p->u->arena, n);
+}
+
+static void push_kid(ac_parser *p, ac_expr *e, ac_expr *kid) {
+    ac_expr **kids = alloc(p, (e->nkids + 1) * sizeof *kids);
+    if (e->nkids)
+        memcpy(kids, e->kids, e->nkids * sizeof *kids);
+    kids[e->nkids++] = kid;
+    e->kids = kids;
+}
+
+static int has_await(const ac_expr *e) {
+    return e && (e->kind != AC_E_TEXT || e->nkids > 0);
+}
+
+static unsigned cursor_offset(ac_parser *p, CXCursor c) {
+    unsigned off = 0;
+    if (!ac_parse_offset(p, clang_getCursorLocation(c), &off)) {
+        ac_span s;
+        if (ac_parse_span(p, c, &s))
+            off = s.begin;
+    }
+    return off;
+}
+
+static void note_await_offset(ac_parser *p, unsigned offset) {
+    ac_func *f = p->fn;
+    unsigned *a = alloc(p, (f->nawaits + 1) * sizeof *a);
+    if (f->nawaits)
+        memcpy(a, f->await_offsets, f->nawaits * sizeof *a);
+    a[f->nawaits++] = offset;
+    f->await_offsets = a;
+}
+
+static void add_dep(ac_parser *p, ac_callee *callee) {
+    ac_func *f = p->fn;
+    for (unsigned i = 0; i < f->nawaited; i++)
+        if (f->awaited[i] == callee)
+            return;
+    ac_callee **d = alloc(p, (f->nawaited + 1) * sizeof *d);
+    if (f->nawaited)
+        memcpy(d, f->awaited, f->nawaited * sizeof *d);
+    d[f->nawaited++] = callee;
+    f->awaited = d;
+}
+
+/* A call node: the callee and one text-or-await node per argument. */
+ac_expr *ac_parse_call_node(ac_parser *p, CXCursor call, ac_expr_kind kind,
+                            ac_span span) {
+    ac_expr *e = alloc(p, sizeof *e);
+    e->kind = kind;
+    e->span = span;
+    e->callee = ac_parse_callee(p, ac_parse_async_callee(call));
+    e->is_void = e->callee->is_void;
+    int n = clang_Cursor_getNumArguments(call);
+    for (int i = 0; i < n; i++) {
+        CXCursor arg = clang_Cursor_getArgument(call, (unsigned)i);
+        ac_expr *a = build_expr(p, arg);
+        push_kid(p, e, a);
+    }
+    return e;
+}
+
+/* The awaited operand: await(x) expands to (marker(), _Generic((x), ...))
+ * and the controlling expression of the _Generic is x, in parentheses
+ * written by the macro (spanning the whole await) and possibly under an
+ * implicit conversion. */
+static CXCursor await_operand(ac_parser *p, CXCursor generic, ac_span whole) {
+    ac_cursors kids = {0};
+    ac_cursors_children(generic, &kids);
+    CXCursor op = kids.n ? kids.items[0] : clang_getNullCursor();
+    while (!clang_Cursor_isNull(op)) {
+        enum CXCursorKind k = clang_getCursorKind(op);
+        ac_span s;
+        int macro_paren = k == CXCursor_ParenExpr && ac_parse_span(p, op, &s) &&
+                          s.begin == whole.begin && s.end == whole.end;
+        if (k != CXCursor_UnexposedExpr && !macro_paren)
+            break;
+        ac_cursors_children(op, &kids);
+        if (kids.n != 1 ||
+            !clang_isExpression(clang_getCursorKind(kids.items[0])))
+            break;
+        op = kids.items[0];
+        if (macro_paren)
+            break;
+    }
+    ac_cursors_free(&kids);
+    return op;
+}
+
+static int check_written_here(ac_parser *p, ac_mark m, ac_span span,
+                              const char *what) {
+    if (ac_offsets_has(&p->macro_at[m], span.begin))
+        return 1;
+    ac_parse_error(p, span.begin,
+                   "'%s' inside the definition of another macro is not "
+                   "supported; write %s(...) directly in the function body",
+                   what, what);
+    return 0;
+}
+
+static ac_expr *text_node(ac_parser *p, ac_span span) {
+    ac_expr *e = alloc(p, sizeof *e);
+    e->kind = AC_E_TEXT;
+    e->span = span;
+    return e;
+}
+
+static ac_expr *build_gather(ac_parser *p, CXCursor gather, ac_span span) {
+    ac_cursors ops = {0};
+    ac_parse_marker(gather, &ops);
+    ac_expr *e = alloc(p, sizeof *e);
+    e->kind = AC_E_GATHER;
+    e->span = span;
+    /* The macro appends a trailing 0 operand for the result type. */
+    for (unsigned i = 0; i + 1 < ops.n; i++) {
+        CXCursor call = ac_parse_strip_parens(ops.items[i]);
+        ac_span cs;
+        if (!ac_parse_span(p, ops.items[i], &cs))
+            cs = span;
+        if (clang_Cursor_isNull(ac_parse_async_callee(call))) {
+            ac_parse_error(p, cs.begin,
+                           "async_gather() takes calls to async functions");
+            continue;
+        }
+        ac_expr *child = ac_parse_call_node(p, call, AC_E_CALL, cs);
+        add_dep(p, child->callee);
+        push_kid(p, e, child);
+    }
+    if (e->nkids == 0 && ops.n <= 1)
+        ac_parse_error(p, span.begin, "async_gather() needs at least one call");
+    ac_cursors_free(&ops);
+    return e;
+}
+
+static ac_expr *build_await(ac_parser *p, CXCursor c, ac_span span) {
+    ac_cursors ops = {0};
+    ac_parse_marker(c, &ops);
+    CXCursor generic = ops.n ? ops.items[0] : clang_getNullCursor();
+    ac_cursors_free(&ops);
+    CXCursor operand = await_operand(p, generic, span);
+    check_written_here(p, AC_MARK_AWAIT, span, "await");
+    note_await_offset(p, span.begin);
+
+    CXCursor inner = ac_parse_strip_parens(operand);
+    ac_span ispan = span;
+    ac_parse_span(p, operand, &ispan);
+    if (ac_parse_marker(inner, NULL) == AC_MARK_GATHER) {
+        ac_span gspan = ispan;
+        ac_parse_span(p, inner, &gspan);
+        check_written_here(p, AC_MARK_GATHER, gspan, "async_gather");
+        ac_expr *g = build_gather(p, inner, span);
+        g->span = span;
+        return g;
+    }
+    if (ac_parse_is_task_type(clang_getCursorType(operand))) {
+        ac_expr *e = alloc(p, sizeof *e);
+        e->kind = AC_E_JOIN;
+        e->span = span;
+        push_kid(p, e, build_expr(p, operand));
+        return e;
+    }
+    CXCursor fn = ac_parse_async_callee(inner);
+    if (clang_Cursor_isNull(fn)) {
+        ac_parse_error(p, ispan.begin,
+                       "await needs a call to an async function or a task "
+                       "handle (async_task *)");
+        return text_node(p, span);
+    }
+    ac_expr *e = ac_parse_call_node(p, inner, AC_E_AWAIT, span);
+    add_dep(p, e->callee);
+    return e;
+}
+
+static ac_expr *build_spawn(ac_parser *p, CXCursor c, ac_span span) {
+    ac_cursors ops = {0};
+    ac_parse_marker(c, &ops);
+    CXCursor operand = ops.n ? ops.items[0] : clang_getNullCursor();
+    ac_cursors_free(&ops);
+    check_written_here(p, AC_MARK_SPAWN, span, "async_spawn");
+    /* (void)(call): strip the cast and the macro's parentheses. */
+    ac_cursors kids = {0};
+    ac_cursors_children(operand, &kids);
+    CXCursor call = kids.n == 1 ? ac_parse_strip_parens(kids.items[0])
+                                : clang_getNullCursor();
+    ac_cursors_free(&kids);
+    if (clang_Cursor_isNull(call) ||
+        clang_Cursor_isNull(ac_parse_async_callee(call))) {
+        ac_parse_error(p, span.begin,
+                       "async_spawn() takes a call to an async function");
+        return text_node(p, span);
+    }
+    ac_expr *e = ac_parse_call_node(p, call, AC_E_SPAWN, span);
+    e->callee->needs_spawn = 1;
+    return e;
+}
+
+static void reject_conditional_await(ac_parser *p, CXCursor c, ac_expr *e,
+                                     ac_cursors *kids) {
+    /* Splicing evaluates awaits before the rest of the expression.  That
+     * is what C allows for unsequenced operands, but not for operands that
+     * C evaluates conditionally or after a sequence point. */
+    if (clang_getCursorKind(c) == CXCursor_ConditionalOperator) {
+        for (unsigned i = 1; i < kids->n; i++) {
+            ac_span s;
+            if (!ac_parse_span(p, kids->items[i], &s))
+                continue;
+            for (unsigned k = 0; k < e->nkids; k++)
+                if (e->kids[k]->span.begin >= s.begin &&
+                    e->kids[k]->span.end <= s.end && has_await(e->kids[k])) {
+                    ac_parse_error(p, e->kids[k]->span.begin,
+                                   "await in a branch of '?:' is not "
+                                   "supported yet; use if/else");
+                    return;
+                }
+        }
+        return;
+    }
+    if (clang_getCursorKind(c) != CXCursor_BinaryOperator || kids->n != 2)
+        return;
+    ac_span rs;
+    if (!ac_parse_span(p, kids->items[1], &rs))
+        return;
+    for (unsigned k = 0; k < e->nkids; k++) {
+        ac_expr *kid = e->kids[k];
+        if (!has_await(kid) || kid->span.begin < rs.begin ||
+            kid->span.end > rs.end)
+            continue;
+        char *op = ac_parse_binary_op(p, c);
+        if (strcmp(op, "&&") == 0 || strcmp(op, "||") == 0 ||
+            strcmp(op, ",") == 0) {
+            ac_parse_error(p, kid->span.begin,
+                           "await in the right operand of '%s' is not "
+                           "supported yet; split the expression into "
+                           "statements",
+                           op);
+        }
+        return;
+    }
+}
+
+/* Adds `kid` under `e`, flattening text nodes that cover the same span
+ * (macro expansions give many nodes one span) so that kids stay disjoint
+ * pieces of the parent's text. */
+static void add_text_kid(ac_parser *p, ac_expr *e, ac_expr *kid) {
+    if (!has_await(kid))
+        return;
+    if (kid->kind == AC_E_TEXT && kid->span.begin == e->span.begin &&
+        kid->span.end == e->span.end) {
+        for (unsigned i = 0; i < kid->nkids; i++)
+            push_kid(p, e, kid->kids[i]);
+        return;
+    }
+    push_kid(p, e, kid);
+}
+
+static int kids_disjoint(const ac_expr *e) {
+    for (unsigned i = 0; i < e->nkids; i++) {
+        const ac_expr *k = e->kids[i];
+        if (k->span.begin < e->span.begin || k->span.end > e->span.end)
+            return 0;
+        if (i && e->kids[i - 1]->span.end > k->span.begin)
+            return 0;
+    }
+    return 1;
+}
+
+static ac_expr *build_expr(ac_parser *p, CXCursor c) {
+    ac_span span;
+    if (!ac_parse_span(p, c, &span)) {
+        span.begin = span.end = cursor_offset(p, c);
+    }
+    switch (ac_parse_marker(c, NULL)) {
+    case AC_MARK_AWAIT:
+        return build_await(p, c, span);
+    case AC_MARK_SPAWN:
+        return build_spawn(p, c, span);
+    case AC_MARK_GATHER:
+        ac_parse_error(p, span.begin,
+                       "async_gather(...) must be awaited: write "
+                       "await(async_gather(...))");
+        return text_node(p, span);
+    case AC_MARK_RUN:
+        ac_parse_error(p, span.begin,
+                       "async_run() cannot be used inside an async function "
+                       "(the loop is already running); await the call "
+                       "instead");
+        return text_node(p, span);
+    case AC_MARK_NONE:
+        break;
+    }
+    enum CXCursorKind kind = clang_getCursorKind(c);
+    if (kind == CXCursor_CallExpr &&
+        !clang_Cursor_isNull(ac_parse_async_callee(c))) {
+        char *name = ac_parse_spelling(p, c);
+        ac_parse_error(p, span.begin,
+                       "call to async function '%s' is not awaited", name);
+        ac_parse_note(p, span.begin,
+                      "an async call only runs when awaited, spawned, "
+                      "gathered or passed to async_run(); write "
+                      "await(%s(...))",
+                      name);
+        return text_node(p, span);
+    }
+    if (kind == CXCursor_DeclRefExpr) {
+        CXCursor ref = clang_getCursorReferenced(c);
+        if (ac_parse_is_async_decl(ref)) {
+            char *name = ac_parse_spelling(p, c);
+            ac_parse_error(p, span.begin,
+                           "async function '%s' cannot be used as a value; "
+                           "call it inside await(...)",
+                           name);
+        }
+    }
+    ac_expr *e = text_node(p, span);
+    ac_cursors kids = {0};
+    ac_cursors_children(c, &kids);
+    for (unsigned i = 0; i < kids.n; i++) {
+        if (!clang_isExpression(clang_getCursorKind(kids.items[i])))
+            continue;
+        add_text_kid(p, e, build_expr(p, kids.items[i]));
+    }
+    if (e->nkids) {
+        if (kind == CXCursor_UnaryExpr || kind == CXCursor_StmtExpr ||
+            kind == CXCursor_GenericSelectionExpr) {
+            ac_parse_error(
+                p, e->kids[0]->span.begin, "await inside %s is not supported",
+                kind == CXCursor_UnaryExpr
+                    ? "sizeof or _Alignof (it is not evaluated)"
+                : kind == CXCursor_StmtExpr ? "a statement expression"
+                                            : "_Generic");
+        } else {
+            reject_conditional_await(p, c, e, &kids);
+        }
+        if (!kids_disjoint(e))
+            ac_parse_error(p, e->kids[0]->span.begin,
+                           "cannot rewrite this await: it is inside a macro "
+                           "argument that the macro uses more than once or "
+                           "out of order");
+    }
+    ac_cursors_free(&kids);
+    return e;
+}
+
+/* --- variables ------------------------------------------------------ */
+
+static void register_var(ac_parser *p, unsigned decl_offset, ac_var *v) {
+    if (p->nvars == p->capvars) {
+        p->capvars = p->capvars ? p->capvars * 2 : 16;
+        p->vars = ac_xrealloc(p->vars, p->capvars * sizeof *p->vars);
+    }
+    ac_var_entry *e = &p->vars[p->nvars++];
+    memset(e, 0, sizeof *e);
+    e->decl_offset = decl_offset;
+    e->var = v;
+}
+
+/* Where the initializer starts: the first '=' after the declarator name
+ * at bracket depth 0, or 0 if there is none. */
+static unsigned find_init_equals(ac_parser *p, unsigned from, unsigned end) {
+    const char *t = p->u->src.text;
+    int depth = 0;
+    for (unsigned i = from; i < end; i++) {
+        char ch = t[i];
+        if (ch == '(' || ch == '[')
+            depth++;
+        else if (ch == ')' || ch == ']')
+            depth--;
+        else if (depth == 0 && ch == '=' && t[i + 1] != '=')
+            return i;
+        else if (depth == 0 && (ch == ',' || ch == ';'))
+            return 0;
+    }
+    return 0;
+}
+
+static ac_var *build_var(ac_parser *p, CXCursor c, int is_param) {
+    ac_var *v = alloc(p, sizeof *v);
+    v->name = ac_parse_spelling(p, c);
+    v->is_param = is_param;
+    v->offset = cursor_offset(p, c);
+    enum CX_StorageClass sc = clang_Cursor_getStorageClass(c);
+    v->is_static = !is_param && (sc == CX_SC_Static || sc == CX_SC_Extern);
+    CXType t = clang_getCursorType(c);
+    v->is_array =
+        t.kind == CXType_ConstantArray || t.kind == CXType_IncompleteArray;
+    const char *err = NULL;
+    v->field_decl = ac_parse_declarator(p, t, "%s", 1, &err);
+    v->type = ac_parse_declarator(p, t, "", 1, NULL);
+    v->type_error = err;
+    /* A type declared inside the function is not visible where the frame
+     * struct is defined (file scope). */
+    CXCursor td = clang_getTypeDeclaration(clang_getCanonicalType(
+        clang_getElementType(t).kind != CXType_Invalid ? clang_getElementType(t)
+                                                       : t));
+    if (!v->type_error && !clang_Cursor_isNull(td)) {
+        CXCursor parent = clang_getCursorSemanticParent(td);
+        enum CXCursorKind pk = clang_getCursorKind(parent);
+        if (pk == CXCursor_FunctionDecl)
+            v->type_error = "its type is declared inside the function; "
+                            "declare the type at file scope";
+    }
+    const char *name_text = p->u->src.text + v->offset;
+    if (strncmp(name_text, v->name, strlen(v->name)) != 0)
+        v->type_error = "it is declared by a macro";
+    register_var(p, v->offset, v);
+    if (is_param)
+        return v;
+
+    ac_span whole;
+    if (!ac_parse_span(p, c, &whole))
+        whole.begin = whole.end = v->offset;
+    v->scope_begin = whole.end;
+    v->scope_end = p->scope_end;
+    unsigned eq =
+        find_init_equals(p, v->offset + (unsigned)strlen(v->name), whole.end);
+    if (eq) {
+        ac_cursors kids = {0};
+        ac_cursors_children(c, &kids);
+        for (unsigned i = kids.n; i-- > 0;) {
+            CXCursor k = kids.items[i];
+            ac_span ks;
+            if (!clang_isExpression(clang_getCursorKind(k)) ||
+                !ac_parse_span(p, k, &ks) || ks.begin <= eq)
+                continue;
+            v->init = build_expr(p, k);
+            v->init_is_list = clang_getCursorKind(k) == CXCursor_InitListExpr;
+            break;
+        }
+        ac_cursors_free(&kids);
+    }
+    ac_func *f = p->fn;
+    ac_var **vars = alloc(p, (f->nvars + 1) * sizeof *vars);
+    if (f->nvars)
+        memcpy(vars, f->vars, f->nvars * sizeof *vars);
+    vars[f->nvars++] = v;
+    f->vars = vars;
+    return v;
+}
+
+/* --- statements ----------------------------------------------------- */
+
+static ac_stmt *new_stmt(ac_parser *p, ac_stmt_kind kind, CXCursor c) {
+    ac_stmt *s = alloc(p, sizeof *s);
+    s->kind = kind;
+    if (!ac_parse_span(p, c, &s->span))
+        s->span.begin = s->span.end = cursor_offset(p, c);
+    return s;
+}
+
+/* Statement extents from libclang stop before a closing ';'. */
+static void extend_to_semicolon(ac_parser *p, ac_stmt *s) {
+    unsigned at = ac_parse_skip_space(p, s->span.end);
+    if (at < p->u->src.len && p->u->src.text[at] == ';')
+        s->span.end = at + 1;
+}
+
+static void push_stmt(ac_parser *p, ac_stmt *parent, ac_stmt *kid) {
+    ac_stmt **kids = alloc(p, (parent->nkids + 1) * sizeof *kids);
+    if (parent->nkids)
+        memcpy(kids, parent->kids, parent->nkids * sizeof *kids);
+    kids[parent->nkids++] = kid;
+    parent->kids = kids;
+}
+
+static void push_breakable(ac_parser *p, ac_stmt *s) {
+    if (p->nbreakables == p->capbreakables) {
+        p->capbreakables = p->capbreakables ? p->capbreakables * 2 : 8;
+        p->breakables = ac_xrealloc(p->breakables,
+                                    p->capbreakables * sizeof *p->breakables);
+    }
+    p->breakables[p->nbreakables++] = s;
+}
+
+static ac_stmt *jump_target(ac_parser *p, int is_continue) {
+    for (unsigned i = p->nbreakables; i-- > 0;) {
+        ac_stmt *s = p->breakables[i];
+        if (!is_continue || s->kind != AC_S_SWITCH)
+            return s;
+    }
+    return NULL;
+}
+
+static void grow_to(ac_stmt *s, const ac_stmt *kid) {
+    if (kid && kid->span.end > s->span.end)
+        s->span.end = kid->span.end;
+}
+
+static ac_stmt *build_compound(ac_parser *p, CXCursor c) {
+    ac_stmt *s = new_stmt(p, AC_S_COMPOUND, c);
+    unsigned saved = p->scope_end;
+    p->scope_end = s->span.end;
+    ac_cursors kids = {0};
+    ac_cursors_children(c, &kids);
+    for (unsigned i = 0; i < kids.n; i++)
+        push_stmt(p, s, build_stmt(p, kids.items[i]));
+    ac_cursors_free(&kids);
+    p->scope_end = saved;
+    return s;
+}
+
+static ac_stmt *build_decl(ac_parser *p, CXCursor c) {
+    ac_stmt *s = new_stmt(p, AC_S_DECL, c);
+    ac_cursors kids = {0};
+    ac_cursors_children(c, &kids);
+    for (unsigned i = 0; i < kids.n; i++) {
+        if (clang_getCursorKind(kids.items[i]) != CXCursor_VarDecl)
+            continue;
+        ac_var **vars = alloc(p, (s->nvars + 1) * sizeof *vars);
+        if (s->nvars)
+            memcpy(vars, s->vars, s->nvars * sizeof *vars);
+        vars[s->nvars++] = build_var(p, kids.items[i], 0);
+        s->vars = vars;
+    }
+    ac_cursors_free(&kids);
+    extend_to_semicolon(p, s);
+    return s;
+}
+
+/* for (init; cond; inc) body: libclang omits absent parts from the
+ * children, so each child is placed by where it sits relative to the two
+ * semicolons of the header. */
+static ac_stmt *build_for(ac_parser *p, CXCursor c, ac_cursors *kids) {
+    ac_stmt *s = new_stmt(p, AC_S_FOR, c);
+    const char *t = p->u->src.text;
+    unsigned at = s->span.begin, semi[2] = {0, 0}, nsemi = 0, rparen = 0;
+    int depth = 0;
+    while (at < s->span.end && t[at] != '(')
+        at++;
+    for (; at < s->span.end; at++) {
+        char ch = t[at];
+        if (ch == '(' || ch == '[' || ch == '{')
+            depth++;
+        else if (ch == ')' || ch == ']' || ch == '}') {
+            if (--depth == 0 && ch == ')') {
+                rparen = at;
+                break;
+            }
+        } else if (ch == ';' && depth == 1 && nsemi < 2)
+            semi[nsemi++] = at;
+        else if (ch == '"' || ch == '\'') {
+            for (at++; at < s->span.end && t[at] != ch; at++)
+                if (t[at] == '\\')
+                    at++;
+        }
+    }
+    unsigned saved = p->scope_end;
+    p->scope_end = s->span.end;
+    push_breakable(p, s);
+    for (unsigned i = 0; i < kids->n; i++) {
+        CXCursor k = kids->items[i];
+        ac_span ks;
+        if (i + 1 == kids->n || !ac_parse_span(p, k, &ks)) {
+            s->body = build_stmt(p, k);
+        } else if (nsemi == 2 && ks.begin < semi[0]) {
+            s->init = build_stmt(p, k);
+        } else if (nsemi == 2 && ks.begin < semi[1]) {
+            s->expr = build_expr(p, k);
+        } else if (rparen && ks.begin < rparen) {
+            s->inc = build_expr(p, k);
+        } else {
+            s->body = build_stmt(p, k);
+        }
+    }
+    p->nbreakables--;
+    p->scope_end = saved;
+    if (nsemi != 2 || !rparen)
+        ac_parse_error(p, s->span.begin,
+                       "cannot read the header of this 'for' statement "
+                       "(written through a macro?)");
+    grow_to(s, s->body);
+    return s;
+}
+
+static ac_stmt *build_stmt(ac_parser *p, CXCursor c) {
+    enum CXCursorKind kind = clang_getCursorKind(c);
+    ac_cursors kids = {0};
+    ac_cursors_children(c, &kids);
+    ac_stmt *s = NULL;
+    switch (kind) {
+    case CXCursor_CompoundStmt:
+        s = build_compound(p, c);
+        break;
+    case CXCursor_DeclStmt:
+        s = build_decl(p, c);
+        break;
+    case CXCursor_IfStmt:
+        s = new_stmt(p, AC_S_IF, c);
+        if (kids.n >= 2) {
+            s->expr = build_expr(p, kids.items[0]);
+            s->body = build_stmt(p, kids.items[1]);
+            if (kids.n >= 3)
+                s->els = build_stmt(p, kids.items[2]);
+        }
+        grow_to(s, s->els ? s->els : s->body);
+        break;
+    case CXCursor_WhileStmt:
+    case CXCursor_SwitchStmt:
+        s = new_stmt(p, kind == CXCursor_WhileStmt ? AC_S_WHILE : AC_S_SWITCH,
+                     c);
+        push_breakable(p, s);
+        if (kids.n >= 2) {
+            s->expr = build_expr(p, kids.items[0]);
+            s->body = build_stmt(p, kids.items[1]);
+        }
+        p->nbreakables--;
+        grow_to(s, s->body);
+        break;
+    case CXCursor_DoStmt:
+        s = new_stmt(p, AC_S_DO, c);
+        push_breakable(p, s);
+        if (kids.n >= 2) {
+            s->body = build_stmt(p, kids.items[0]);
+            s->expr = build_expr(p, kids.items[1]);
+        }
+        p->nbreakables--;
+        extend_to_semicolon(p, s);
+        break;
+    case CXCursor_ForStmt:
+        s = build_for(p, c, &kids);
+        break;
+    case CXCursor_CaseStmt:
+    case CXCursor_DefaultStmt:
+    case CXCursor_LabelStmt:
+        s = new_stmt(p, kind == CXCursor_LabelStmt ? AC_S_LABEL : AC_S_CASE, c);
+        if (kids.n >= 1) {
+            CXCursor sub = kids.items[kids.n - 1];
+            s->body = build_stmt(p, sub);
+            s->head.begin = s->span.begin;
+            s->head.end = s->body->span.begin;
+        }
+        grow_to(s, s->body);
+        break;
+    case CXCursor_BreakStmt:
+    case CXCursor_ContinueStmt:
+        s = new_stmt(p, kind == CXCursor_BreakStmt ? AC_S_BREAK : AC_S_CONTINUE,
+                     c);
+        s->target = jump_target(p, kind == CXCursor_ContinueStmt);
+        extend_to_semicolon(p, s);
+        break;
+    case CXCursor_ReturnStmt:
+        s = new_stmt(p, AC_S_RETURN, c);
+        if (kids.n >= 1)
+            s->expr = build_expr(p, kids.items[0]);
+        extend_to_semicolon(p, s);
+        break;
+    case CXCursor_IndirectGotoStmt:
+        s = new_stmt(p, AC_S_TEXT, c);
+        ac_parse_error(p, s->span.begin,
+                       "computed goto is not supported in async functions");
+        break;
+    default:
+        if (clang_isExpression(kind)) {
+            s = new_stmt(p, AC_S_EXPR, c);
+            s->expr = build_expr(p, c);
+        } else {
+            s = new_stmt(p, AC_S_TEXT, c);
+            unsigned before = p->fn->nawaits;
+            for (unsigned i = 0; i < kids.n; i++)
+                if (clang_isExpression(clang_getCursorKind(kids.items[i])))
+                    build_expr(p, kids.items[i]);
+            if (p->fn->nawaits != before)
+                ac_parse_error(p, s->span.begin,
+                               "await is not supported in this statement");
+        }
+        extend_to_semicolon(p, s);
+        break;
+    }
+    ac_cursors_free(&kids);
+    return s;
+}
+
+/* --- references to locals ------------------------------------------- */
+
+static enum CXChildVisitResult find_refs(CXCursor c, CXCursor parent,
+                                         CXClientData data) {
+    (void)parent;
+    ac_parser *p = data;
+    if (clang_getCursorKind(c) != CXCursor_DeclRefExpr)
+        return CXChildVisit_Recurse;
+    CXCursor ref = clang_getCursorReferenced(c);
+    enum CXCursorKind rk = clang_getCursorKind(ref);
+    if (rk != CXCursor_VarDecl && rk != CXCursor_ParmDecl)
+        return CXChildVisit_Continue;
+    unsigned decl_off;
+    if (!ac_parse_offset(p, clang_getCursorLocation(ref), &decl_off))
+        return CXChildVisit_Continue;
+    ac_var_entry *entry = NULL;
+    for (unsigned i = 0; i < p->nvars; i++)
+        if (p->vars[i].decl_offset == decl_off) {
+            entry = &p->vars[i];
+            break;
+        }
+    if (!entry)
+        return CXChildVisit_Continue;
+    unsigned off;
+    size_t len = strlen(entry->var->name);
+    if (!ac_parse_offset(p, clang_getCursorLocation(c), &off) ||
+        off + len > p->u->src.len ||
+        strncmp(p->u->src.text + off, entry->var->name, len) != 0) {
+        if (!entry->from_macro) {
+            entry->from_macro = 1;
+            ac_span s;
+            entry->macro_use_offset =
+                ac_parse_span(p, c, &s) ? s.begin : decl_off;
+        }
+        return CXChildVisit_Continue;
+    }
+    ac_func *f = p->fn;
+    ac_ref *refs = alloc(p, (f->nrefs + 1) * sizeof *refs);
+    if (f->nrefs)
+        memcpy(refs, f->refs, f->nrefs * sizeof *refs);
+    refs[f->nrefs].offset = off;
+    refs[f->nrefs].len = (unsigned)len;
+    refs[f->nrefs].var = entry->var;
+    f->nrefs++;
+    f->refs = refs;
+    return CXChildVisit_Continue;
+}
+
+static int cmp_ref(const void *a, const void *b) {
+    const ac_ref *x = a, *y = b;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+static void finish_refs(ac_parser *p, ac_func *f) {
+    qsort(f->refs, f->nrefs, sizeof *f->refs, cmp_ref);
+    unsigned n = 0; /* _Generic in await() duplicates its operand */
+    for (unsigned i = 0; i < f->nrefs; i++)
+        if (n == 0 || f->refs[n - 1].offset != f->refs[i].offset)
+            f->refs[n++] = f->refs[i];
+    f->nrefs = n;
+    for (unsigned i = 0; i < p->nvars; i++)
+        if (p->vars[i].from_macro) {
+            /* Decided after hoisting: only a hoisted variable breaks. */
+            ac_var *v = p->vars[i].var;
+            v->type_error = v->type_error ? v->type_error
+                                          : "it is used inside a macro's "
+                                            "definition, where asyncc cannot "
+                                            "rename it";
+            if (v->is_param)
+                ac_parse_error(p, p->vars[i].macro_use_offset,
+                               "parameter '%s' of an async function is used "
+                               "inside a macro's definition, where asyncc "
+                               "cannot rename it; pass it as a macro argument",
+                               v->name);
+        }
+}
+
+/* --- the function --------------------------------------------------- */
+
+void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f) {
+    p->fn = f;
+    p->nvars = 0;
+    p->nbreakables = 0;
+    ac_cursors kids = {0};
+    ac_cursors_children(fn, &kids);
+    CXCursor body = clang_getNullCursor();
+    for (unsigned i = 0; i < kids.n; i++) {
+        CXCursor k = kids.items[i];
+        if (clang_getCursorKind(k) == CXCursor_ParmDecl) {
+            ac_var **params = alloc(p, (f->nparams + 1) * sizeof *params);
+            if (f->nparams)
+                memcpy(params, f->params, f->nparams * sizeof *params);
+            params[f->nparams] = build_var(p, k, 1);
+            f->params = params;
+            f->nparams++;
+        } else if (clang_getCursorKind(k) == CXCursor_CompoundStmt) {
+            body = k;
+        }
+    }
+    ac_cursors_free(&kids);
+    if (clang_Cursor_isVariadic(fn))
+        ac_parse_error(p, f->name_offset,
+                       "async function '%s' cannot be variadic", f->name);
+    for (unsigned i = 0; i < f->nparams; i++) {
+        ac_var *v = f->params[i];
+        if (v->type_error)
+            ac_parse_error(p, v->offset,
+                           "parameter '%s' cannot be stored in the frame of "
+                           "async function '%s': %s",
+                           v->name, f->name, v->type_error);
+        if (!*v->name)
+            ac_parse_error(p, f->name_offset,
+                           "parameters of async function '%s' need names",
+                           f->name);
+    }
+    CXType rt = clang_getResultType(clang_getCursorType(fn));
+    if (clang_getCanonicalType(rt).kind != CXType_Void) {
+        const char *err = NULL;
+        f->ret_decl_field = ac_parse_declarator(p, rt, "_ret", 1, &err);
+        if (!f->ret_decl_field)
+            ac_parse_error(p, f->name_offset,
+                           "the result of async function '%s' cannot be "
+                           "stored in its frame: %s",
+                           f->name, err);
+    }
+    ac_span bspan;
+    if (!clang_Cursor_isNull(body) && ac_parse_span(p, body, &bspan)) {
+        p->scope_end = bspan.end;
+        f->body = build_stmt(p, body);
+        clang_visitChildren(body, find_refs, p);
+        finish_refs(p, f);
+    }
+    ac_offsets sorted = {0};
+    for (unsigned i = 0; i < f->nawaits; i++)
+        ac_offsets_add(&sorted, f->await_offsets[i]);
+    ac_offsets_sort(&sorted);
+    if (sorted.n)
+        memcpy(f->await_offsets, sorted.items, sorted.n * sizeof *sorted.items);
+    free(sorted.items);
+    p->fn = NULL;
+}

@@ -1,0 +1,101 @@
+/*
+ * parse_internal.h -- shared state of the parser's files.  Only the
+ * parse_*.c files include libclang; everything they produce is IR.
+ */
+#ifndef AC_PARSE_INTERNAL_H
+#define AC_PARSE_INTERNAL_H
+
+#include "parse.h"
+
+#include <clang-c/Index.h>
+
+/* The dialect's constructs, recognised by their marker calls. */
+typedef enum {
+    AC_MARK_NONE,
+    AC_MARK_AWAIT,
+    AC_MARK_GATHER,
+    AC_MARK_SPAWN,
+    AC_MARK_RUN
+} ac_mark;
+
+typedef struct ac_cursors {
+    CXCursor *items;
+    unsigned n, cap;
+} ac_cursors;
+
+/* A sorted set of offsets (macro expansion starts). */
+typedef struct ac_offsets {
+    unsigned *items;
+    unsigned n, cap;
+} ac_offsets;
+
+/* Maps a declaration's name offset to the variable built for it. */
+typedef struct ac_var_entry {
+    unsigned decl_offset;
+    ac_var *var;
+    int from_macro; /* a use of it comes from a macro body */
+    unsigned macro_use_offset;
+} ac_var_entry;
+
+typedef struct ac_parser {
+    ac_unit *u;
+    CXTranslationUnit tu;
+    CXFile main_file;
+    ac_offsets macro_at[5]; /* indexed by ac_mark: where each is written */
+    /* Names of struct NAME__frame definitions visible in the TU. */
+    const char **frames;
+    unsigned nframes, capframes;
+    /* While parsing one async function: */
+    ac_func *fn;
+    ac_var_entry *vars;
+    unsigned nvars, capvars;
+    ac_stmt **breakables; /* enclosing loops and switches */
+    unsigned nbreakables, capbreakables;
+    unsigned scope_end; /* end of the innermost enclosing block */
+    unsigned top_begin; /* start of the top-level declaration being read */
+} ac_parser;
+
+/* parse_util.c */
+void ac_cursors_children(CXCursor c, ac_cursors *out);
+void ac_cursors_free(ac_cursors *cs);
+int ac_parse_in_main(ac_parser *p, CXCursor c);
+/* The file span of a cursor's extent; 0 if it is not in the main file. */
+int ac_parse_span(ac_parser *p, CXCursor c, ac_span *out);
+/* File offset of a location in the main file; 0 if it is elsewhere. */
+int ac_parse_offset(ac_parser *p, CXSourceLocation loc, unsigned *out);
+ac_mark ac_parse_marker(CXCursor c, ac_cursors *operands);
+CXCursor ac_parse_strip_parens(CXCursor c);
+/* The async function a call expression calls, or a null cursor. */
+CXCursor ac_parse_async_callee(CXCursor call);
+int ac_parse_is_async_decl(CXCursor fn);
+int ac_parse_is_task_type(CXType t);
+char *ac_parse_spelling(ac_parser *p, CXCursor c);
+void ac_offsets_add(ac_offsets *o, unsigned v);
+void ac_offsets_sort(ac_offsets *o);
+int ac_offsets_has(const ac_offsets *o, unsigned v);
+void ac_parse_error(ac_parser *p, unsigned offset, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void ac_parse_note(ac_parser *p, unsigned offset, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Skips spaces and comments forward from `at`. */
+unsigned ac_parse_skip_space(ac_parser *p, unsigned at);
+/* The operator of a binary operator cursor ("&&", "+", ...). */
+char *ac_parse_binary_op(ac_parser *p, CXCursor c);
+
+/* parse_type.c */
+char *ac_parse_declarator(ac_parser *p, CXType t, const char *name,
+                          int strip_const, const char **error);
+int ac_parse_result_kind(CXType t);
+
+/* parse_callee.c */
+ac_callee *ac_parse_callee(ac_parser *p, CXCursor fn);
+
+/* parse_body.c */
+void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f);
+ac_expr *ac_parse_call_node(ac_parser *p, CXCursor call, ac_expr_kind kind,
+                            ac_span span);
+
+/* parse_check.c: plain code that uses the dialect */
+void ac_parse_check_plain(ac_parser *p, CXCursor c);
+
+#endif

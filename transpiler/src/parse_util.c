@@ -1,0 +1,300 @@
+/*
+ * parse_util.c -- small helpers over libclang cursors: children, spans
+ * in the main file, the dialect's marker calls, callees.
+ */
+#include "parse_internal.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static enum CXChildVisitResult collect(CXCursor c, CXCursor parent,
+                                       CXClientData data) {
+    (void)parent;
+    ac_cursors *cs = data;
+    if (cs->n == cs->cap) {
+        cs->cap = cs->cap ? cs->cap * 2 : 8;
+        cs->items = ac_xrealloc(cs->items, cs->cap * sizeof *cs->items);
+    }
+    cs->items[cs->n++] = c;
+    return CXChildVisit_Continue;
+}
+
+void ac_cursors_children(CXCursor c, ac_cursors *out) {
+    out->n = 0;
+    clang_visitChildren(c, collect, out);
+}
+
+void ac_cursors_free(ac_cursors *cs) {
+    free(cs->items);
+    cs->items = NULL;
+    cs->n = cs->cap = 0;
+}
+
+int ac_parse_offset(ac_parser *p, CXSourceLocation loc, unsigned *out) {
+    CXFile file;
+    unsigned offset;
+    clang_getFileLocation(loc, &file, NULL, NULL, &offset);
+    if (!file || !clang_File_isEqual(file, p->main_file))
+        return 0;
+    *out = offset;
+    return 1;
+}
+
+int ac_parse_in_main(ac_parser *p, CXCursor c) {
+    CXFile file;
+    clang_getExpansionLocation(clang_getCursorLocation(c), &file, NULL, NULL,
+                               NULL);
+    return file && clang_File_isEqual(file, p->main_file);
+}
+
+int ac_parse_span(ac_parser *p, CXCursor c, ac_span *out) {
+    CXSourceRange r = clang_getCursorExtent(c);
+    unsigned b, e;
+    if (!ac_parse_offset(p, clang_getRangeStart(r), &b) ||
+        !ac_parse_offset(p, clang_getRangeEnd(r), &e) || e < b)
+        return 0;
+    out->begin = b;
+    out->end = e;
+    return 1;
+}
+
+CXCursor ac_parse_strip_parens(CXCursor c) {
+    for (;;) {
+        enum CXCursorKind k = clang_getCursorKind(c);
+        if (ac_parse_marker(c, NULL) != AC_MARK_NONE)
+            return c; /* a dialect construct, not a redundant paren */
+        if (k != CXCursor_ParenExpr && k != CXCursor_UnexposedExpr)
+            return c;
+        ac_cursors kids = {0};
+        ac_cursors_children(c, &kids);
+        if (kids.n != 1) {
+            ac_cursors_free(&kids);
+            return c;
+        }
+        CXCursor inner = kids.items[0];
+        ac_cursors_free(&kids);
+        /* An UnexposedExpr is an implicit cast only when it wraps an
+         * expression; keep anything else (GNU ?:, va_arg, ...). */
+        if (k == CXCursor_UnexposedExpr &&
+            !clang_isExpression(clang_getCursorKind(inner)))
+            return c;
+        c = inner;
+    }
+}
+
+static ac_mark marker_of_call(CXCursor call) {
+    if (clang_getCursorKind(call) != CXCursor_CallExpr)
+        return AC_MARK_NONE;
+    CXString s = clang_getCursorSpelling(call);
+    const char *name = clang_getCString(s);
+    ac_mark m = AC_MARK_NONE;
+    if (strcmp(name, "__async_await_point") == 0)
+        m = AC_MARK_AWAIT;
+    else if (strcmp(name, "__async_gather_point") == 0)
+        m = AC_MARK_GATHER;
+    else if (strcmp(name, "__async_spawn_point") == 0)
+        m = AC_MARK_SPAWN;
+    else if (strcmp(name, "__async_run_point") == 0)
+        m = AC_MARK_RUN;
+    clang_disposeString(s);
+    return m;
+}
+
+/* The dialect's macros expand to (marker(), x1, x2, ...): a ParenExpr over
+ * a left-leaning chain of comma operators whose leftmost operand is
+ * (void)marker().  Returns which marker, and the right operands x1..xn in
+ * source order. */
+ac_mark ac_parse_marker(CXCursor c, ac_cursors *operands) {
+    if (clang_getCursorKind(c) != CXCursor_ParenExpr)
+        return AC_MARK_NONE;
+    ac_cursors kids = {0};
+    ac_cursors_children(c, &kids);
+    ac_cursors rights = {0};
+    ac_mark m = AC_MARK_NONE;
+    CXCursor node = kids.n == 1 ? kids.items[0] : clang_getNullCursor();
+    while (!clang_Cursor_isNull(node) &&
+           clang_getCursorKind(node) == CXCursor_BinaryOperator) {
+        ac_cursors_children(node, &kids);
+        if (kids.n != 2)
+            break;
+        CXCursor right = kids.items[1];
+        collect(right, node, &rights);
+        node = kids.items[0];
+        if (clang_getCursorKind(node) == CXCursor_CStyleCastExpr) {
+            ac_cursors_children(node, &kids);
+            if (kids.n == 1)
+                m = marker_of_call(kids.items[0]);
+            break;
+        }
+    }
+    if (m != AC_MARK_NONE && operands) {
+        operands->n = 0;
+        for (unsigned i = rights.n; i-- > 0;)
+            collect(rights.items[i], c, operands);
+    }
+    ac_cursors_free(&kids);
+    ac_cursors_free(&rights);
+    return m;
+}
+
+int ac_parse_is_async_decl(CXCursor fn) {
+    if (clang_getCursorKind(fn) != CXCursor_FunctionDecl)
+        return 0;
+    ac_cursors kids = {0};
+    ac_cursors_children(fn, &kids);
+    int is_async = 0;
+    for (unsigned i = 0; i < kids.n && !is_async; i++) {
+        if (clang_getCursorKind(kids.items[i]) != CXCursor_AnnotateAttr)
+            continue;
+        CXString s = clang_getCursorSpelling(kids.items[i]);
+        is_async = strcmp(clang_getCString(s), "async") == 0;
+        clang_disposeString(s);
+    }
+    ac_cursors_free(&kids);
+    return is_async;
+}
+
+CXCursor ac_parse_async_callee(CXCursor call) {
+    if (clang_getCursorKind(call) != CXCursor_CallExpr)
+        return clang_getNullCursor();
+    CXCursor fn = clang_getCursorReferenced(call);
+    if (clang_Cursor_isNull(fn) || !ac_parse_is_async_decl(fn))
+        return clang_getNullCursor();
+    return fn;
+}
+
+int ac_parse_is_task_type(CXType t) {
+    CXType c = clang_getCanonicalType(t);
+    if (c.kind != CXType_Pointer)
+        return 0;
+    CXType pointee = clang_getCanonicalType(clang_getPointeeType(c));
+    if (pointee.kind != CXType_Record)
+        return 0;
+    CXString s = clang_getTypeSpelling(pointee);
+    const char *name = clang_getCString(s);
+    int yes = strcmp(name, "struct async_task") == 0 ||
+              strcmp(name, "async_task") == 0;
+    clang_disposeString(s);
+    return yes;
+}
+
+char *ac_parse_spelling(ac_parser *p, CXCursor c) {
+    CXString s = clang_getCursorSpelling(c);
+    char *copy = ac_arena_strdup(&p->u->arena, clang_getCString(s));
+    clang_disposeString(s);
+    return copy;
+}
+
+void ac_offsets_add(ac_offsets *o, unsigned v) {
+    if (o->n == o->cap) {
+        o->cap = o->cap ? o->cap * 2 : 16;
+        o->items = ac_xrealloc(o->items, o->cap * sizeof *o->items);
+    }
+    o->items[o->n++] = v;
+}
+
+static int cmp_unsigned(const void *a, const void *b) {
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    return x < y ? -1 : x > y;
+}
+
+void ac_offsets_sort(ac_offsets *o) {
+    if (o->n)
+        qsort(o->items, o->n, sizeof *o->items, cmp_unsigned);
+}
+
+int ac_offsets_has(const ac_offsets *o, unsigned v) {
+    unsigned lo = 0, hi = o->n;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (o->items[mid] == v)
+            return 1;
+        if (o->items[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+static void report(ac_parser *p, ac_diag_level level, unsigned offset,
+                   const char *fmt, va_list ap) {
+    ac_buf b = {0};
+    ac_buf_vprintf(&b, fmt, ap);
+    ac_source_diag(&p->u->src, level, offset, "%s", ac_buf_str(&b));
+    ac_buf_free(&b);
+}
+
+void ac_parse_error(ac_parser *p, unsigned offset, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    report(p, AC_DIAG_ERROR, offset, fmt, ap);
+    va_end(ap);
+}
+
+void ac_parse_note(ac_parser *p, unsigned offset, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    report(p, AC_DIAG_NOTE, offset, fmt, ap);
+    va_end(ap);
+}
+
+unsigned ac_parse_skip_space(ac_parser *p, unsigned at) {
+    const char *t = p->u->src.text;
+    unsigned n = p->u->src.len;
+    while (at < n) {
+        if (t[at] == ' ' || t[at] == '\t' || t[at] == '\n' || t[at] == '\r' ||
+            t[at] == '\f' || t[at] == '\v') {
+            at++;
+        } else if (at + 1 < n && t[at] == '/' && t[at + 1] == '/') {
+            while (at < n && t[at] != '\n')
+                at++;
+        } else if (at + 1 < n && t[at] == '/' && t[at + 1] == '*') {
+            at += 2;
+            while (at + 1 < n && !(t[at] == '*' && t[at + 1] == '/'))
+                at++;
+            at = at + 2 < n ? at + 2 : n;
+        } else {
+            break;
+        }
+    }
+    return at;
+}
+
+/* libclang 14 has no operator-kind query (clang_getCursorBinaryOperatorKind
+ * arrived with CINDEX 0.64).  The pretty printer spells a binary operator
+ * as "LHS op RHS", and it works through macros, where the file text
+ * between the operands may not exist. */
+char *ac_parse_binary_op(ac_parser *p, CXCursor c) {
+#if CINDEX_VERSION_MINOR >= 64
+    CXString s = clang_getBinaryOperatorKindSpelling(
+        clang_getCursorBinaryOperatorKind(c));
+    char *op = ac_arena_strdup(&p->u->arena, clang_getCString(s));
+    clang_disposeString(s);
+    return op;
+#else
+    ac_cursors kids = {0};
+    ac_cursors_children(c, &kids);
+    char *op = ac_arena_strdup(&p->u->arena, "");
+    if (kids.n == 2) {
+        CXPrintingPolicy pol = clang_getCursorPrintingPolicy(c);
+        CXString whole = clang_getCursorPrettyPrinted(c, pol);
+        CXString left = clang_getCursorPrettyPrinted(kids.items[0], pol);
+        const char *w = clang_getCString(whole);
+        size_t ll = strlen(clang_getCString(left));
+        if (strlen(w) > ll && strncmp(w, clang_getCString(left), ll) == 0) {
+            const char *q = w + ll;
+            while (*q == ' ')
+                q++;
+            size_t n = strcspn(q, " ");
+            op = ac_arena_strndup(&p->u->arena, q, n);
+        }
+        clang_disposeString(whole);
+        clang_disposeString(left);
+        clang_PrintingPolicy_dispose(pol);
+    }
+    ac_cursors_free(&kids);
+    return op;
+#endif
+}

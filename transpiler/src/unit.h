@@ -1,0 +1,34 @@
+/*
+ * unit.h -- one translation unit being transpiled: the source text, the
+ * IR of its async functions, and the edits to the rest of the file.
+ */
+#ifndef AC_UNIT_H
+#define AC_UNIT_H
+
+#include "buf.h"
+#include "ir.h"
+#include "source.h"
+
+typedef struct ac_unit {
+    ac_source src;
+    ac_arena arena;
+    ac_func **funcs; /* async function definitions, in file order */
+    unsigned nfuncs, capfuncs;
+    ac_callee **callees; /* every async function referenced or defined */
+    unsigned ncallees, capcallees;
+    ac_edit **edits; /* edits outside async function definitions */
+    unsigned nedits, capedits;
+    /* Where helpers for async functions defined elsewhere (the runtime's)
+     * go: before the first top-level declaration that needs them. */
+    unsigned ext_helpers_at;
+    int has_ext_helpers_at;
+} ac_unit;
+
+/* Releases everything the unit owns. */
+void ac_unit_free(ac_unit *u);
+
+/* Records an edit of the main file (the text is kept by reference). */
+void ac_unit_edit(ac_unit *u, unsigned begin, unsigned end, const char *text,
+                  int resync);
+
+#endif
