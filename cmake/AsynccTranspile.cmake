@@ -8,6 +8,7 @@
 # compiler will see.
 function(asyncc_add_executable name)
   set(_outs)
+  set(_incs "$<TARGET_PROPERTY:${name},INCLUDE_DIRECTORIES>")
   foreach(_src IN LISTS ARGN)
     get_filename_component(_abs "${_src}" ABSOLUTE)
     get_filename_component(_stem "${_src}" NAME_WE)
@@ -16,7 +17,7 @@ function(asyncc_add_executable name)
       OUTPUT "${_out}"
       COMMAND ${CMAKE_COMMAND} -E make_directory "${CMAKE_CURRENT_BINARY_DIR}/${name}.dir"
       COMMAND $<TARGET_FILE:asyncc> "${_abs}" -o "${_out}" --
-              "-I$<JOIN:$<TARGET_PROPERTY:${name},INCLUDE_DIRECTORIES>,;-I>"
+              "$<$<BOOL:${_incs}>:-I$<JOIN:${_incs},;-I>>"
               -std=c11
       DEPENDS asyncc "${_abs}" ${ASYNCC_RUNTIME_HEADER}
       COMMENT "asyncc ${_src}"

@@ -595,6 +595,11 @@ static void put_init(ac_func *f, ac_buf *out) {
     ac_buf_puts(out, "}\n");
 }
 
+static int ends_with_return(const ac_func *f) {
+    return f->body && f->body->nkids &&
+           f->body->kids[f->body->nkids - 1]->kind == AC_S_RETURN;
+}
+
 static void put_resume(ac_emitter *E, ac_func *f, ac_buf *out,
                        const char *body) {
     ac_buf_printf(out,
@@ -608,7 +613,9 @@ static void put_resume(ac_emitter *E, ac_func *f, ac_buf *out,
                       i);
     ac_buf_puts(out, "    default:\n        return ASYNC__READY;\n    }\n");
     ac_buf_puts(out, body);
-    ac_buf_puts(out, "    _f->_state = -1;\n    return ASYNC__READY;\n}\n");
+    if (!ends_with_return(f))
+        ac_buf_puts(out, "    _f->_state = -1;\n    return ASYNC__READY;\n");
+    ac_buf_puts(out, "}\n");
 }
 
 void ac_emit_function(ac_unit *u, ac_func *f, const ac_emit_options *opt,

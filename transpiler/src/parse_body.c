@@ -180,9 +180,19 @@ static ac_expr *build_await(ac_parser *p, CXCursor c, ac_span span) {
     }
     CXCursor fn = ac_parse_async_callee(inner);
     if (clang_Cursor_isNull(fn)) {
-        ac_parse_error(p, ispan.begin,
-                       "await needs a call to an async function or a task "
-                       "handle (async_task *)");
+        CXCursor called = clang_getCursorKind(inner) == CXCursor_CallExpr
+                              ? clang_getCursorReferenced(inner)
+                              : clang_getNullCursor();
+        if (!clang_Cursor_isNull(called))
+            ac_parse_error(p, ispan.begin,
+                           "'%s' is not an async function: only calls to "
+                           "async functions and task handles (async_task *) "
+                           "can be awaited",
+                           ac_parse_spelling(p, called));
+        else
+            ac_parse_error(p, ispan.begin,
+                           "await needs a call to an async function or a "
+                           "task handle (async_task *)");
         return text_node(p, span);
     }
     ac_expr *e = ac_parse_call_node(p, inner, AC_E_AWAIT, span);
@@ -245,8 +255,12 @@ static void reject_conditional_await(ac_parser *p, CXCursor c, ac_expr *e,
             kid->span.end > rs.end)
             continue;
         char *op = ac_parse_binary_op(p, c);
-        if (strcmp(op, "&&") == 0 || strcmp(op, "||") == 0 ||
-            strcmp(op, ",") == 0) {
+        if (!op) {
+            ac_parse_error(p, kid->span.begin,
+                           "await in the right operand of an operator "
+                           "written inside a macro is not supported yet");
+        } else if (strcmp(op, "&&") == 0 || strcmp(op, "||") == 0 ||
+                   strcmp(op, ",") == 0) {
             ac_parse_error(p, kid->span.begin,
                            "await in the right operand of '%s' is not "
                            "supported yet; split the expression into "

@@ -233,11 +233,19 @@ void ac_parse_error(ac_parser *p, unsigned offset, const char *fmt, ...) {
     va_end(ap);
 }
 
+/* Notes follow the error they explain, at its position: the source line
+ * is not shown twice. */
 void ac_parse_note(ac_parser *p, unsigned offset, const char *fmt, ...) {
+    ac_buf b = {0};
     va_list ap;
     va_start(ap, fmt);
-    report(p, AC_DIAG_NOTE, offset, fmt, ap);
+    ac_buf_vprintf(&b, fmt, ap);
     va_end(ap);
+    unsigned line, col;
+    ac_source_linecol(&p->u->src, offset, &line, &col);
+    ac_diag_at(AC_DIAG_NOTE, p->u->src.path, line, col, NULL, "%s",
+               ac_buf_str(&b));
+    ac_buf_free(&b);
 }
 
 unsigned ac_parse_skip_space(ac_parser *p, unsigned at) {
@@ -263,9 +271,10 @@ unsigned ac_parse_skip_space(ac_parser *p, unsigned at) {
 }
 
 /* libclang 14 has no operator-kind query (clang_getCursorBinaryOperatorKind
- * arrived with CINDEX 0.64).  The pretty printer spells a binary operator
- * as "LHS op RHS", and it works through macros, where the file text
- * between the operands may not exist. */
+ * arrived with CINDEX 0.64) and its pretty printer prints no expressions,
+ * so the operator is read from the file: it is the text between the two
+ * operands.  Inside a macro's body the operands have no separate file
+ * text; then NULL says the operator is unknown. */
 char *ac_parse_binary_op(ac_parser *p, CXCursor c) {
 #if CINDEX_VERSION_MINOR >= 64
     CXString s = clang_getBinaryOperatorKindSpelling(
@@ -276,23 +285,15 @@ char *ac_parse_binary_op(ac_parser *p, CXCursor c) {
 #else
     ac_cursors kids = {0};
     ac_cursors_children(c, &kids);
-    char *op = ac_arena_strdup(&p->u->arena, "");
-    if (kids.n == 2) {
-        CXPrintingPolicy pol = clang_getCursorPrintingPolicy(c);
-        CXString whole = clang_getCursorPrettyPrinted(c, pol);
-        CXString left = clang_getCursorPrettyPrinted(kids.items[0], pol);
-        const char *w = clang_getCString(whole);
-        size_t ll = strlen(clang_getCString(left));
-        if (strlen(w) > ll && strncmp(w, clang_getCString(left), ll) == 0) {
-            const char *q = w + ll;
-            while (*q == ' ')
-                q++;
-            size_t n = strcspn(q, " ");
-            op = ac_arena_strndup(&p->u->arena, q, n);
-        }
-        clang_disposeString(whole);
-        clang_disposeString(left);
-        clang_PrintingPolicy_dispose(pol);
+    char *op = NULL;
+    ac_span l, r;
+    if (kids.n == 2 && ac_parse_span(p, kids.items[0], &l) &&
+        ac_parse_span(p, kids.items[1], &r) && l.end < r.begin) {
+        unsigned b = ac_parse_skip_space(p, l.end), e = r.begin;
+        while (e > b && strchr(" \t\r\n", p->u->src.text[e - 1]))
+            e--;
+        if (b < e)
+            op = ac_arena_strndup(&p->u->arena, p->u->src.text + b, e - b);
     }
     ac_cursors_free(&kids);
     return op;

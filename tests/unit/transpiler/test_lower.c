@@ -1,0 +1,205 @@
+/* Lowering decisions on hand-built IR (no libclang): which locals are
+ * hoisted, how frame fields are named, where state machines are placed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "lower.h"
+#include "test_support.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Source: offsets below index into this text (only its length matters
+ * for lowering; diagnostics show its lines). */
+static const char *text = "async int f(int _x) {\n"
+                          "    int i = 1; { int i = 2; } await(g());\n"
+                          "}\n"
+                          "async int g(void) { }\n";
+
+typedef struct fixture {
+    ac_unit u;
+} fixture;
+
+static ac_var *var(ac_unit *u, const char *name, unsigned scope_begin,
+                   unsigned scope_end) {
+    ac_var *v = ac_arena_alloc(&u->arena, sizeof *v);
+    v->name = name;
+    v->field_decl = "int %s";
+    v->type = "int";
+    v->scope_begin = scope_begin;
+    v->scope_end = scope_end;
+    return v;
+}
+
+static ac_stmt *decl(ac_unit *u, ac_var *v) {
+    ac_stmt *s = ac_arena_alloc(&u->arena, sizeof *s);
+    s->kind = AC_S_DECL;
+    s->vars = ac_arena_alloc(&u->arena, sizeof *s->vars);
+    s->vars[0] = v;
+    s->nvars = 1;
+    return s;
+}
+
+static ac_func *func(ac_unit *u, const char *name, unsigned begin,
+                     unsigned end) {
+    ac_func *f = ac_arena_alloc(&u->arena, sizeof *f);
+    f->name = name;
+    f->span.begin = begin;
+    f->span.end = end;
+    f->callee = ac_arena_alloc(&u->arena, sizeof *f->callee);
+    f->callee->name = name;
+    f->callee->def = f;
+    f->body = ac_arena_alloc(&u->arena, sizeof *f->body);
+    f->body->kind = AC_S_COMPOUND;
+    ac_vec_push((void ***)&u->funcs, &u->nfuncs, &u->capfuncs, f);
+    return f;
+}
+
+static void add_local(ac_unit *u, ac_func *f, ac_var *v) {
+    ac_var **vars = ac_arena_alloc(&u->arena, (f->nvars + 1) * sizeof *vars);
+    memcpy(vars, f->vars, f->nvars * sizeof *vars);
+    vars[f->nvars++] = v;
+    f->vars = vars;
+    ac_stmt **kids =
+        ac_arena_alloc(&u->arena, (f->body->nkids + 1) * sizeof *kids);
+    memcpy(kids, f->body->kids, f->body->nkids * sizeof *kids);
+    kids[f->body->nkids++] = decl(u, v);
+    f->body->kids = kids;
+}
+
+static void awaits_at(ac_func *f, unsigned *offsets, unsigned n) {
+    f->await_offsets = offsets;
+    f->nawaits = n;
+}
+
+static int setup(void **state) {
+    fixture *fx = calloc(1, sizeof *fx);
+    ac_source_from_text(&fx->u.src, "t.c", text);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture *fx = *state;
+    ac_unit_free(&fx->u);
+    free(fx);
+    return 0;
+}
+
+static void test_hoists_only_locals_with_await_in_scope(void **state) {
+    fixture *fx = *state;
+    ac_unit *u = &fx->u;
+    ac_func *f = func(u, "f", 0, 70);
+    static unsigned aw[] = {50};
+    awaits_at(f, aw, 1);
+    ac_var *outer = var(u, "i", 35, 68);  /* scope holds the await */
+    ac_var *inner = var(u, "i", 40, 47);  /* sibling block, before it */
+    ac_var *st = var(u, "count", 30, 68); /* static: stays static */
+    st->is_static = 1;
+    add_local(u, f, outer);
+    add_local(u, f, inner);
+    add_local(u, f, st);
+    diags_begin();
+    assert_int_equal(ac_lower(u), 0);
+    diags_end();
+    assert_true(outer->hoisted);
+    assert_false(inner->hoisted);
+    assert_false(st->hoisted);
+    assert_string_equal(outer->field, "i");
+}
+
+static void test_field_names_are_unique_and_not_reserved(void **state) {
+    fixture *fx = *state;
+    ac_unit *u = &fx->u;
+    ac_func *f = func(u, "f", 0, 70);
+    static unsigned aw[] = {50};
+    awaits_at(f, aw, 1);
+    ac_var *param = var(u, "_x", 0, 0);
+    param->is_param = 1;
+    f->params = ac_arena_alloc(&u->arena, sizeof *f->params);
+    f->params[0] = param;
+    f->nparams = 1;
+    ac_var *a = var(u, "i", 35, 68);
+    ac_var *b = var(u, "i", 45, 60);
+    ac_var *c = var(u, "ux", 45, 60);
+    add_local(u, f, a);
+    add_local(u, f, b);
+    add_local(u, f, c);
+    diags_begin();
+    assert_int_equal(ac_lower(u), 0);
+    diags_end();
+    assert_string_equal(param->field, "u_x"); /* '_' names are the frame's */
+    assert_string_equal(a->field, "i");
+    assert_string_equal(b->field, "i_2");
+    assert_string_equal(c->field, "ux");
+    assert_true(param->hoisted);
+}
+
+static void test_unhoistable_local_is_an_error(void **state) {
+    fixture *fx = *state;
+    ac_unit *u = &fx->u;
+    ac_func *f = func(u, "f", 0, 70);
+    static unsigned aw[] = {50};
+    awaits_at(f, aw, 1);
+    ac_var *v = var(u, "i", 35, 68);
+    v->offset = 30;
+    v->type_error = "it is a variable-length array";
+    add_local(u, f, v);
+    diags_begin();
+    assert_int_equal(ac_lower(u), -1);
+    const char *out = diags_end();
+    assert_non_null(strstr(out, "t.c:2:9: error: local 'i' lives across an "
+                                "await, so it must be stored in the frame, "
+                                "but it is a variable-length array"));
+}
+
+static void test_state_machine_follows_its_callees(void **state) {
+    fixture *fx = *state;
+    ac_unit *u = &fx->u;
+    ac_func *f = func(u, "f", 0, 70);
+    ac_func *g = func(u, "g", 72, 93);
+    f->awaited = ac_arena_alloc(&u->arena, sizeof *f->awaited);
+    f->awaited[0] = g->callee;
+    f->nawaited = 1;
+    assert_int_equal(ac_lower(u), 0);
+    assert_int_equal(g->emit_at, 93);
+    assert_int_equal(f->emit_at, 93); /* moved after g */
+    assert_true(f->placed > g->placed);
+}
+
+static void test_recursion_is_reported(void **state) {
+    fixture *fx = *state;
+    ac_unit *u = &fx->u;
+    ac_func *f = func(u, "f", 0, 70);
+    ac_func *g = func(u, "g", 72, 93);
+    f->awaited = ac_arena_alloc(&u->arena, sizeof *f->awaited);
+    f->awaited[0] = g->callee;
+    f->nawaited = 1;
+    g->awaited = ac_arena_alloc(&u->arena, sizeof *g->awaited);
+    g->awaited[0] = f->callee;
+    g->nawaited = 1;
+    diags_begin();
+    assert_int_equal(ac_lower(u), -1);
+    const char *out = diags_end();
+    assert_non_null(strstr(out, "awaits itself"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            test_hoists_only_locals_with_await_in_scope, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_field_names_are_unique_and_not_reserved, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unhoistable_local_is_an_error,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_state_machine_follows_its_callees,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recursion_is_reported, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,183 @@
+/* The front end on real sources: the IR it builds and the misuse it
+ * reports, with libclang doing the parsing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "transpile.h"
+
+static void test_hoisting_follows_scopes(void **state) {
+    (void)state;
+    transpiled t;
+    transpile(&t,
+              "#include <async.h>\n"
+              "async int g(void);\n"
+              "async int f(int p) {\n"
+              "    int before = p;\n"
+              "    int got = await(g());\n"
+              "    int after = got + before;\n"
+              "    static int calls;\n"
+              "    calls++;\n"
+              "    return after;\n"
+              "}\n"
+              "async int g(void) { return 1; }\n",
+              1);
+    assert_int_equal(t.parse_rc, 0);
+    assert_int_equal(t.lower_rc, 0);
+    ac_func *f = find_func(&t, "f");
+    assert_non_null(f);
+    assert_int_equal(f->nawaits, 1);
+    assert_true(find_var(f, "before", 0)->hoisted);
+    /* The await is in its initializer, before its scope begins. */
+    assert_false(find_var(f, "got", 0)->hoisted);
+    assert_false(find_var(f, "after", 0)->hoisted);
+    assert_false(find_var(f, "calls", 0)->hoisted);
+    assert_true(f->params[0]->hoisted);
+    transpiled_free(&t);
+}
+
+static void test_shadowed_locals_get_distinct_fields(void **state) {
+    (void)state;
+    transpiled t;
+    transpile(&t,
+              "#include <async.h>\n"
+              "async int f(void) {\n"
+              "    int n = 0;\n"
+              "    for (int i = 0; i < 2; i++) {\n"
+              "        int n = i;\n"
+              "        await(async_sleep(0));\n"
+              "        (void)n;\n"
+              "    }\n"
+              "    return n;\n"
+              "}\n",
+              1);
+    assert_int_equal(t.parse_rc, 0);
+    ac_func *f = find_func(&t, "f");
+    ac_var *outer = find_var(f, "n", 0), *inner = find_var(f, "n", 1);
+    assert_true(outer->hoisted && inner->hoisted);
+    assert_string_equal(outer->field, "n");
+    assert_string_equal(inner->field, "n_2");
+    assert_true(find_var(f, "i", 0)->hoisted);
+    transpiled_free(&t);
+}
+
+static void test_gather_spawn_and_join_nodes(void **state) {
+    (void)state;
+    transpiled t;
+    transpile(&t,
+              "#include <async.h>\n"
+              "async int w(int x) { return x; }\n"
+              "async int f(void) {\n"
+              "    await(async_gather(w(1), w(2), w(3)));\n"
+              "    async_task *t = async_spawn(w(4));\n"
+              "    int r = await(t);\n"
+              "    return r;\n"
+              "}\n",
+              1);
+    assert_int_equal(t.parse_rc, 0);
+    ac_func *f = find_func(&t, "f");
+    ac_stmt *body = f->body;
+    assert_int_equal(body->nkids, 4);
+    ac_expr *g = body->kids[0]->expr;
+    assert_int_equal(g->kind, AC_E_GATHER);
+    assert_int_equal(g->nkids, 3);
+    assert_int_equal(g->kids[2]->kind, AC_E_CALL);
+    assert_string_equal(g->kids[2]->callee->name, "w");
+    ac_expr *spawn = body->kids[1]->vars[0]->init;
+    assert_int_equal(spawn->kind, AC_E_SPAWN);
+    assert_true(spawn->callee->needs_spawn);
+    ac_expr *join = body->kids[2]->vars[0]->init;
+    assert_int_equal(join->kind, AC_E_JOIN);
+    transpiled_free(&t);
+}
+
+static void test_unawaited_call_is_reported(void **state) {
+    (void)state;
+    transpiled t;
+    transpile(&t,
+              "#include <async.h>\n"
+              "async const char *say_hi(void) { return \"Hi\"; }\n"
+              "int main(void) {\n"
+              "    const char *result = say_hi();\n"
+              "    return result != 0;\n"
+              "}\n",
+              1);
+    assert_int_equal(t.parse_rc, -1);
+    assert_null(t.output);
+    assert_non_null(strstr(t.diagnostics, ":4:26: error: call to async "
+                                          "function 'say_hi' is not awaited"));
+    assert_non_null(strstr(t.diagnostics, "    const char *result = "
+                                          "say_hi();\n"
+                                          "                         ^\n"));
+    transpiled_free(&t);
+}
+
+static void test_await_outside_async_is_reported(void **state) {
+    (void)state;
+    transpiled t;
+    transpile(&t,
+              "#include <async.h>\n"
+              "async int g(void) { return 1; }\n"
+              "int plain(void) { return await(g()); }\n",
+              1);
+    assert_int_equal(t.parse_rc, -1);
+    assert_non_null(strstr(t.diagnostics,
+                           ":3:26: error: 'await' can only be used inside "
+                           "an async function"));
+    transpiled_free(&t);
+}
+
+static void test_conditional_await_is_refused(void **state) {
+    (void)state;
+    transpiled t;
+    transpile(&t,
+              "#include <async.h>\n"
+              "async int g(void) { return 1; }\n"
+              "async int f(int x) { return x && await(g()); }\n",
+              1);
+    assert_int_equal(t.parse_rc, -1);
+    assert_non_null(strstr(t.diagnostics,
+                           "await in the right operand of '&&' is not "
+                           "supported yet"));
+    transpiled_free(&t);
+}
+
+static void test_compiler_errors_are_shown(void **state) {
+    (void)state;
+    transpiled t;
+    transpile(&t, "#include <async.h>\nint f(void) { return 1 }\n", 1);
+    assert_int_equal(t.parse_rc, -1);
+    assert_non_null(strstr(t.diagnostics, ":2:23: error: expected ';'"));
+    transpiled_free(&t);
+}
+
+static void test_async_run_needs_an_int_result(void **state) {
+    (void)state;
+    transpiled t;
+    transpile(&t,
+              "#include <async.h>\n"
+              "async const char *g(void) { return \"x\"; }\n"
+              "int main(void) { return async_run(g()); }\n",
+              1);
+    assert_int_equal(t.parse_rc, -1);
+    assert_non_null(strstr(t.diagnostics, "'g' must return an integer type "
+                                          "or void"));
+    transpiled_free(&t);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hoisting_follows_scopes),
+        cmocka_unit_test(test_shadowed_locals_get_distinct_fields),
+        cmocka_unit_test(test_gather_spawn_and_join_nodes),
+        cmocka_unit_test(test_unawaited_call_is_reported),
+        cmocka_unit_test(test_await_outside_async_is_reported),
+        cmocka_unit_test(test_conditional_await_is_refused),
+        cmocka_unit_test(test_compiler_errors_are_shown),
+        cmocka_unit_test(test_async_run_needs_an_int_result),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
