@@ -26,9 +26,42 @@ static void emit_stmt(ac_emitter *E, ac_stmt *s, int in_block);
 
 /* --- text ----------------------------------------------------------- */
 
+/* Copies the comments found in [a, b) of the source, each followed by a
+ * space. */
+static void put_comments(ac_emitter *E, unsigned a, unsigned b) {
+    const char *t = E->u->src.text;
+    while (a + 1 < b) {
+        if (t[a] == '/' && t[a + 1] == '*') {
+            unsigned e = a + 2;
+            while (e + 1 < b && !(t[e] == '*' && t[e + 1] == '/'))
+                e++;
+            e = e + 2 <= b ? e + 2 : b;
+            ac_buf_add(E->out, t + a, e - a);
+            ac_buf_puts(E->out, " ");
+            a = e;
+        } else if (t[a] == '/' && t[a + 1] == '/') {
+            unsigned e = a;
+            while (e < b && t[e] != '\n')
+                e++;
+            /* A line comment would swallow the statement: re-spell it. */
+            ac_buf_puts(E->out, "/* ");
+            ac_buf_add(E->out, t + a + 2, e - a - 2);
+            ac_buf_puts(E->out, " */ ");
+            a = e;
+        } else {
+            a++;
+        }
+    }
+}
+
 void ac_emit_indent(ac_emitter *E) {
     for (int i = 0; i < E->indent; i++)
         ac_buf_puts(E->out, "    ");
+    if (E->lead_end > E->lead_begin) {
+        unsigned a = E->lead_begin, b = E->lead_end;
+        E->lead_begin = E->lead_end = 0;
+        put_comments(E, a, b);
+    }
 }
 
 void ac_emit_line(ac_emitter *E, unsigned offset) {
@@ -417,8 +450,12 @@ static void emit_stmt(ac_emitter *E, ac_stmt *s, int in_block) {
         ac_emit_indent(E);
         ac_buf_puts(E->out, "{\n");
         E->indent++;
-        for (unsigned i = 0; i < s->nkids; i++)
+        for (unsigned i = 0; i < s->nkids; i++) {
+            E->lead_begin = i ? s->kids[i - 1]->span.end : s->span.begin + 1;
+            E->lead_end = s->kids[i]->span.begin;
             emit_stmt(E, s->kids[i], 1);
+        }
+        E->lead_begin = E->lead_end = 0;
         E->indent--;
         ac_emit_indent(E);
         ac_buf_puts(E->out, "}\n");
@@ -494,6 +531,7 @@ static void emit_stmt(ac_emitter *E, ac_stmt *s, int in_block) {
         while (end > s->head.begin &&
                strchr(" \t\r\n", E->u->src.text[end - 1]))
             end--;
+        ac_emit_indent(E);
         put_text(E, s->head.begin, end);
         ac_buf_puts(E->out, "\n");
         emit_stmt(E, s->body, in_block);
@@ -629,8 +667,12 @@ void ac_emit_function(ac_unit *u, ac_func *f, const ac_emit_options *opt,
     E.out = &body;
     E.indent = 1;
     if (f->body)
-        for (unsigned i = 0; i < f->body->nkids; i++)
+        for (unsigned i = 0; i < f->body->nkids; i++) {
+            ac_stmt *prev = i ? f->body->kids[i - 1] : NULL;
+            E.lead_begin = prev ? prev->span.end : f->body->span.begin + 1;
+            E.lead_end = f->body->kids[i]->span.begin;
             emit_stmt(&E, f->body->kids[i], 1);
+        }
 
     ac_emit_line(&E, f->span.begin);
     put_frame(&E, f, out);

@@ -16,6 +16,10 @@ typedef struct ac_emitter {
     ac_buf aw;        /* members of the frame's _aw union */
     ac_buf group;     /* members of the statement group being built */
     unsigned group_size, group_id;
+    /* Comments between the previous statement and the next one, written
+     * on the next statement's first line (so a fall-through comment still
+     * precedes its case label after the #line directive). */
+    unsigned lead_begin, lead_end;
 } ac_emitter;
 
 void ac_emit_indent(ac_emitter *E);

@@ -96,14 +96,15 @@ static void collect_edits(ac_unit *u, const ac_emit_options *opt,
                 ac_arena_strdup(&u->arena, ac_buf_str(&b)), 1);
         ac_buf_free(&b);
     }
-    for (unsigned i = 0; i < u->ncallees; i++) {
-        ac_callee *c = u->callees[i];
-        if (!c->def || !c->has_proto || c->proto_at > c->def->span.begin)
-            continue;
+    for (unsigned i = 0; i < u->nprotos; i++) {
+        ac_proto *pr = u->protos[i];
+        if (!pr->callee->def)
+            continue; /* defined elsewhere: the declaration stays */
         ac_buf b = {0};
-        ac_buf_puts(&b, "\n");
-        ac_emit_prototypes(u, c, &b);
-        add(l, c->proto_at, c->proto_at, 0,
+        ac_buf_printf(&b, "/* asyncc: async function '%s' */\n",
+                      pr->callee->name);
+        ac_emit_prototypes(u, pr->callee, &b);
+        add(l, pr->span.begin, pr->span.end, 0,
             ac_arena_strdup(&u->arena, ac_buf_str(&b)), 1);
         ac_buf_free(&b);
     }

@@ -38,8 +38,6 @@ typedef struct ac_callee {
     int frame_visible;        /* struct NAME__frame is defined in the TU */
     int needs_run;            /* NAME__run helper requested (async_run) */
     int needs_spawn;          /* NAME__spawn helper requested */
-    int has_proto;            /* a prototype precedes the definition */
-    unsigned proto_at;        /* offset just after that prototype's ';' */
 } ac_callee;
 
 typedef enum {
@@ -160,6 +158,13 @@ struct ac_func {
     int placed;       /* placement computed (cycle detection) */
     int visiting;
 };
+
+/* A prototype of an async function in the main file: replaced by the
+ * prototypes of the functions generated for it. */
+typedef struct ac_proto {
+    ac_span span; /* the declaration, its ';' included */
+    ac_callee *callee;
+} ac_proto;
 
 /* A text edit of the main file outside async functions (async_run calls
  * in plain functions, prototypes after declarations). */

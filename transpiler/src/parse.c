@@ -119,12 +119,14 @@ static void note_async_function(ac_parser *p, CXCursor c) {
     if (!ac_parse_span(p, c, &span))
         return;
     if (!is_def) {
-        if (!callee->def && !callee->has_proto) {
-            unsigned at = ac_parse_skip_space(p, span.end);
-            if (at < p->u->src.len && p->u->src.text[at] == ';') {
-                callee->has_proto = 1;
-                callee->proto_at = at + 1;
-            }
+        unsigned at = ac_parse_skip_space(p, span.end);
+        if (at < p->u->src.len && p->u->src.text[at] == ';') {
+            ac_proto *pr = ac_arena_alloc(&p->u->arena, sizeof *pr);
+            pr->span.begin = span.begin;
+            pr->span.end = at + 1;
+            pr->callee = callee;
+            ac_vec_push((void ***)&p->u->protos, &p->u->nprotos,
+                        &p->u->capprotos, pr);
         }
         return;
     }

@@ -9,6 +9,7 @@ void ac_unit_free(ac_unit *u) {
     free(u->funcs);
     free(u->callees);
     free(u->edits);
+    free(u->protos);
     ac_arena_free(&u->arena);
     ac_source_free(&u->src);
 }

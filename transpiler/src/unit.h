@@ -16,6 +16,8 @@ typedef struct ac_unit {
     unsigned nfuncs, capfuncs;
     ac_callee **callees; /* every async function referenced or defined */
     unsigned ncallees, capcallees;
+    ac_proto **protos; /* async function prototypes in the main file */
+    unsigned nprotos, capprotos;
     ac_edit **edits; /* edits outside async function definitions */
     unsigned nedits, capedits;
     /* Where helpers for async functions defined elsewhere (the runtime's)
