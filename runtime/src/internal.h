@@ -1,0 +1,55 @@
+/*
+ * internal.h -- what the runtime's source files share and generated code
+ * must not see: task state bits, the clock, timers and the task
+ * lifecycle hooks between loop.c and task.c.
+ */
+#ifndef ASYNC_INTERNAL_H
+#define ASYNC_INTERNAL_H
+
+#include <async.h>
+#include <stdint.h>
+
+#include "timer_heap.h"
+
+/* async_task.flags */
+enum {
+    ASYNC__TASK_QUEUED = 1 << 0,   /* in the ready queue */
+    ASYNC__TASK_DONE = 1 << 1,     /* its root frame returned READY */
+    ASYNC__TASK_HEAP = 1 << 2,     /* from async__task_new: freed by us */
+    ASYNC__TASK_RELEASED = 1 << 3, /* handle given up: free once done */
+};
+
+/* clock.c: the monotonic clock in nanoseconds. */
+uint64_t async__clock_ns(void);
+
+/* loop.c: the clock reading taken when the current loop pass began;
+ * timer deadlines count from it. */
+uint64_t async__loop_now(void);
+
+/* loop.c: timers.  start arms `timer` for the task being polled, to wake
+ * it at `deadline_ns`; it returns 0, or -ENOMEM when the timer heap
+ * cannot grow.  When a timer fires or is stopped, its index becomes
+ * ASYNC__TIMER_NONE.  stop is a no-op for a timer that is not armed. */
+int async__timer_start(async__timer *timer, uint64_t deadline_ns);
+void async__timer_stop(async__timer *timer);
+
+/* loop.c: the loop's list of heap tasks, which it frees when async_run
+ * returns. */
+void async__loop_link(async_task *t);
+void async__loop_unlink(async_task *t);
+
+/* task.c: sets every field of `t` for a task that has not run yet. */
+void async__task_init(async_task *t, async__poll_fn poll, void *frame,
+                      const char *name);
+
+/* task.c: called by the loop once t's root frame returned READY: marks it
+ * done, wakes its joiners and its gather, and frees it if its handle was
+ * released.  `t` must not be used afterwards. */
+void async__task_finish(async_task *t);
+
+/* t's name for diagnostics. */
+static inline const char *async__task_name(const async_task *t) {
+    return t->name != NULL ? t->name : "(unnamed)";
+}
+
+#endif /* ASYNC_INTERNAL_H */

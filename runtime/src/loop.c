@@ -1,0 +1,245 @@
+/*
+ * loop.c -- the event loop: one per thread, running one async_run() at a
+ * time.
+ *
+ * Tasks are polled, not called back: a task sits in the ready queue until
+ * something wakes it (a timer, a finishing task, a gather child, or the
+ * task itself when it yields), and then the loop calls its root poll
+ * function, which resumes the chain of awaiting frames down to the one
+ * that suspended.  Each pass polls only the tasks that were ready when it
+ * began, so a task that keeps waking itself cannot starve the others or
+ * the timers (asyncio's run_once does the same).
+ *
+ * Timers count from the time a pass began (libuv does the same), not from
+ * the moment each was started: sleeps started in one pass keep the order
+ * of their durations even when the thread is preempted between them.
+ */
+#include "internal.h"
+#include "io.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef struct async__loop {
+    async_task *ready_head;   /* tasks to poll, FIFO through next_ready */
+    async_task *ready_tail;   /* last of them, for O(1) appends */
+    async__timer_heap timers; /* armed timers, earliest first */
+    async_task *tasks;        /* heap tasks, oldest first, via *_all */
+    async_task *tasks_tail;   /* the newest heap task */
+    async_task *current;      /* the task being polled, or NULL */
+    uint64_t now_ns;          /* the clock when this pass began */
+    uint64_t timer_seq;       /* seq of the next timer started */
+    int running;              /* inside async__run */
+    async__io io;             /* where the loop sleeps */
+} async__loop;
+
+/* Zero-initialised, which is a valid idle loop, so async__wake and
+ * async__task_new work before the first async_run as well. */
+static _Thread_local async__loop the_loop;
+
+async_task *async__current(void) { return the_loop.current; }
+
+void async__wake(async_task *t) {
+    async__loop *l = &the_loop;
+
+    if (t->flags & (ASYNC__TASK_QUEUED | ASYNC__TASK_DONE))
+        return;
+    t->flags |= ASYNC__TASK_QUEUED;
+    t->next_ready = NULL;
+    if (l->ready_tail != NULL)
+        l->ready_tail->next_ready = t;
+    else
+        l->ready_head = t;
+    l->ready_tail = t;
+}
+
+/* O(n), but only reached when a frame woke its own task and then
+ * completed anyway, which generated code does not do. */
+static void ready_remove(async__loop *l, async_task *t) {
+    async_task **link = &l->ready_head;
+    async_task *prev = NULL;
+
+    while (*link != t) {
+        prev = *link;
+        link = &prev->next_ready;
+    }
+    *link = t->next_ready;
+    if (l->ready_tail == t)
+        l->ready_tail = prev;
+    t->next_ready = NULL;
+    t->flags &= ~ASYNC__TASK_QUEUED;
+}
+
+uint64_t async__loop_now(void) { return the_loop.now_ns; }
+
+int async__timer_start(async__timer *timer, uint64_t deadline_ns) {
+    async__loop *l = &the_loop;
+
+    assert(l->current != NULL && "a timer can only be started by a task");
+    timer->deadline_ns = deadline_ns;
+    timer->seq = l->timer_seq++;
+    timer->task = l->current;
+    return async__timer_heap_push(&l->timers, timer);
+}
+
+void async__timer_stop(async__timer *timer) {
+    if (timer->index != ASYNC__TIMER_NONE)
+        async__timer_heap_remove(&the_loop.timers, timer);
+}
+
+/* Appended, so that pending tasks are reported in the order they were
+ * spawned. */
+void async__loop_link(async_task *t) {
+    async__loop *l = &the_loop;
+
+    t->next_all = NULL;
+    t->prev_all = l->tasks_tail;
+    if (l->tasks_tail != NULL)
+        l->tasks_tail->next_all = t;
+    else
+        l->tasks = t;
+    l->tasks_tail = t;
+}
+
+void async__loop_unlink(async_task *t) {
+    async__loop *l = &the_loop;
+
+    if (t->prev_all != NULL)
+        t->prev_all->next_all = t->next_all;
+    else
+        l->tasks = t->next_all;
+    if (t->next_all != NULL)
+        t->next_all->prev_all = t->prev_all;
+    else
+        l->tasks_tail = t->prev_all;
+    t->prev_all = t->next_all = NULL;
+}
+
+/* Phase 1: every timer that is due wakes its task. */
+static void run_timers(async__loop *l) {
+    async__timer *timer;
+
+    l->now_ns = async__clock_ns();
+    while ((timer = async__timer_heap_top(&l->timers)) != NULL &&
+           timer->deadline_ns <= l->now_ns) {
+        async__timer_heap_pop(&l->timers);
+        async__wake(timer->task);
+    }
+}
+
+static void poll_task(async__loop *l, async_task *t) {
+    int rc;
+
+    l->current = t;
+    rc = t->poll(t->frame);
+    l->current = NULL;
+    if (rc == ASYNC__READY) {
+        /* A finished task must not stay queued: it may be freed now. */
+        if (t->flags & ASYNC__TASK_QUEUED)
+            ready_remove(l, t);
+        async__task_finish(t);
+    }
+}
+
+/* Phase 2: polls the tasks that are ready now.  The queue is detached
+ * first, so the tasks woken meanwhile wait for the next pass. */
+static void run_ready(async__loop *l) {
+    async_task *t = l->ready_head;
+
+    l->ready_head = l->ready_tail = NULL;
+    while (t != NULL) {
+        async_task *next = t->next_ready;
+
+        /* Still flagged as queued until now, so waking it earlier in this
+         * pass did not queue it twice. */
+        t->next_ready = NULL;
+        t->flags &= ~ASYNC__TASK_QUEUED;
+        assert(!(t->flags & ASYNC__TASK_DONE));
+        poll_task(l, t);
+        t = next;
+    }
+}
+
+/* How long phase 5 may sleep: not at all when tasks are ready, else until
+ * the earliest timer is due. */
+static uint64_t wait_timeout(const async__loop *l) {
+    const async__timer *timer = async__timer_heap_top(&l->timers);
+    uint64_t now;
+
+    if (l->ready_head != NULL)
+        return 0;
+    if (timer == NULL)
+        return ASYNC__IO_FOREVER;
+    now = async__clock_ns();
+    return timer->deadline_ns > now ? timer->deadline_ns - now : 0;
+}
+
+/* Leaves the loop idle for the next async_run.  Pointers into frames go
+ * first (queue links, timer indexes), then the heap tasks whose frames
+ * they may point into. */
+static void loop_reset(async__loop *l) {
+    async_task *t, *next;
+
+    for (t = l->ready_head; t != NULL; t = next) {
+        next = t->next_ready;
+        t->next_ready = NULL;
+        t->flags &= ~ASYNC__TASK_QUEUED;
+    }
+    l->ready_head = l->ready_tail = NULL;
+    async__timer_heap_free(&l->timers);
+    for (t = l->tasks; t != NULL; t = next) {
+        next = t->next_all;
+#ifndef NDEBUG
+        if (!(t->flags & ASYNC__TASK_DONE))
+            fprintf(stderr,
+                    "asyncrt: task '%s' was destroyed but it is pending\n",
+                    async__task_name(t));
+#endif
+        free(t); /* the task and its frame are one allocation */
+    }
+    l->tasks = l->tasks_tail = NULL;
+    async__io_close(&l->io);
+    l->current = NULL;
+    l->running = 0;
+}
+
+int async__run(async__poll_fn poll, void *frame, const char *name) {
+    async__loop *l = &the_loop;
+    async_task root;
+    int rc = 0;
+
+    if (l->running) {
+        fputs("asyncrt: async_run() called while the loop is running\n",
+              stderr);
+        errno = EBUSY;
+        return -EBUSY;
+    }
+    /* The root task needs no handle, so it lives on this stack frame. */
+    async__task_init(&root, poll, frame, name);
+    l->running = 1;
+    async__wake(&root);
+
+    for (;;) {
+        run_timers(l); /* 1. due timers wake their tasks */
+        run_ready(l);  /* 2. poll what was ready when the pass began */
+        if (root.flags & ASYNC__TASK_DONE) /* 3. the run's result is in */
+            break;
+        /* 4. nothing ready and nothing armed: nothing can ever happen */
+        if (l->ready_head == NULL && l->timers.len == 0) {
+            fprintf(stderr,
+                    "asyncrt: deadlock: task '%s' waits but no task, timer "
+                    "or I/O can wake it\n",
+                    async__task_name(&root));
+            rc = -EDEADLK;
+            break;
+        }
+        async__io_wait(&l->io, wait_timeout(l)); /* 5. sleep in the OS */
+    }
+
+    loop_reset(l);
+    if (rc < 0)
+        errno = -rc;
+    return rc;
+}

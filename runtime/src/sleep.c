@@ -1,0 +1,79 @@
+/*
+ * sleep.c -- async_sleep(): a frame holding a timer that wakes its task.
+ *
+ * States: 0 = not started; 1 = waiting for the timer (or, for a zero
+ * sleep, for the one yield); 2 = the timer heap could not grow, so the
+ * frame re-queues itself and checks the clock on every pass until the
+ * timer can be armed or the deadline passes; -1 = done.
+ */
+#include "internal.h"
+
+#include <assert.h>
+
+/* The deadline of a sleep of `seconds` (> 0) that starts in this loop
+ * pass, rounded up to whole nanoseconds.  Sleeps past 2^63 ns (292 years)
+ * are as good as forever; clamping them keeps the conversion to an
+ * integer defined. */
+static uint64_t deadline_after(double seconds) {
+    uint64_t now = async__loop_now();
+    double ns = seconds * 1e9;
+    uint64_t d;
+
+    if (ns >= 0x1p63)
+        return UINT64_MAX;
+    d = (uint64_t)ns;
+    if ((double)d < ns)
+        d++;
+    return d > UINT64_MAX - now ? UINT64_MAX : now + d;
+}
+
+static int sleep_arm(struct async_sleep__frame *f) {
+    if (async__timer_start(&f->timer, f->timer.deadline_ns) == 0) {
+        f->_state = 1;
+        return ASYNC__PENDING;
+    }
+    /* Out of memory: degrade to polling rather than fail a sleep, which
+     * has no way to report an error. */
+    f->_state = 2;
+    async__wake(async__current());
+    return ASYNC__PENDING;
+}
+
+void async_sleep__init(struct async_sleep__frame *f, double seconds) {
+    f->_state = 0;
+    f->seconds = seconds;
+    f->timer.deadline_ns = 0;
+    f->timer.seq = 0;
+    f->timer.index = ASYNC__TIMER_NONE;
+    f->timer.task = NULL;
+}
+
+int async_sleep__resume(void *frame) {
+    struct async_sleep__frame *f = frame;
+
+    switch (f->_state) {
+    case 0:
+        assert(async__current() != NULL && "async_sleep outside a task");
+        /* Written so that NaN takes this branch too. */
+        if (!(f->seconds > 0)) {
+            async__wake(async__current());
+            f->_state = 1;
+            return ASYNC__PENDING;
+        }
+        f->timer.deadline_ns = deadline_after(f->seconds);
+        return sleep_arm(f);
+    case 1:
+        /* Polled before the timer fired: keep waiting. */
+        if (f->timer.index != ASYNC__TIMER_NONE)
+            return ASYNC__PENDING;
+        break;
+    case 2:
+        if (async__loop_now() < f->timer.deadline_ns)
+            return sleep_arm(f);
+        break;
+    default:
+        return ASYNC__READY;
+    }
+    f->_state = -1;
+    return ASYNC__READY;
+}

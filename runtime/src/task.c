@@ -1,0 +1,232 @@
+/*
+ * task.c -- task lifecycle: spawning heap tasks, finishing, joining,
+ * releasing, and reading results.
+ *
+ * A spawned task is one allocation: the async_task followed by the root
+ * frame, so spawning costs one malloc and the result stays readable in
+ * the frame until the handle is released or async_run returns.
+ */
+#include "internal.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Where the frame starts inside a heap task's allocation: aligned for any
+ * type a frame may hold. */
+#define FRAME_OFFSET                                                           \
+    ((sizeof(async_task) + _Alignof(max_align_t) - 1) /                        \
+     _Alignof(max_align_t) * _Alignof(max_align_t))
+
+void async__task_init(async_task *t, async__poll_fn poll, void *frame,
+                      const char *name) {
+    t->poll = poll;
+    t->frame = frame;
+    t->next_ready = NULL;
+    t->prev_all = NULL;
+    t->next_all = NULL;
+    t->group = NULL;
+    t->waiters = NULL;
+    t->name = name;
+    t->result_offset = 0;
+    t->result_size = 0;
+    t->result_kind = ASYNC__RESULT_NONE;
+    t->flags = 0;
+}
+
+/* Frees a heap task once nothing can reach it: finished, and its handle
+ * released.  Finished tasks are never queued, so no queue points to it. */
+static void task_collect(async_task *t) {
+    const unsigned all =
+        ASYNC__TASK_HEAP | ASYNC__TASK_DONE | ASYNC__TASK_RELEASED;
+
+    if ((t->flags & all) == all) {
+        async__loop_unlink(t);
+        free(t);
+    }
+}
+
+async_task *async__task_new(size_t frame_size, async__poll_fn poll,
+                            const char *name, size_t result_offset,
+                            size_t result_size, int result_kind) {
+    async_task *t;
+
+    assert(result_size <= frame_size &&
+           result_offset <= frame_size - result_size);
+    if (frame_size > SIZE_MAX - FRAME_OFFSET || result_offset > UINT32_MAX ||
+        result_size > UINT32_MAX) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    t = malloc(FRAME_OFFSET + frame_size);
+    if (t == NULL)
+        return NULL;
+    async__task_init(t, poll, (char *)t + FRAME_OFFSET, name);
+    t->result_offset = (uint32_t)result_offset;
+    t->result_size = (uint32_t)result_size;
+    t->result_kind = (uint8_t)result_kind;
+    t->flags = ASYNC__TASK_HEAP;
+    async__loop_link(t);
+    return t;
+}
+
+void *async__task_frame(async_task *t) { return t->frame; }
+
+/* Called by spawning code inside a running loop: the task is polled on
+ * the next pass.  Outside a loop it waits in the ready queue for the next
+ * async_run(). */
+void async__task_start(async_task *t) { async__wake(t); }
+
+int async_task_done(const async_task *t) {
+    return t != NULL && (t->flags & ASYNC__TASK_DONE) != 0;
+}
+
+void async_task_release(async_task *t) {
+    if (t == NULL)
+        return;
+    assert((t->flags & ASYNC__TASK_HEAP) && "only spawned tasks have handles");
+    assert(!(t->flags & ASYNC__TASK_RELEASED) && "handle released twice");
+    t->flags |= ASYNC__TASK_RELEASED;
+    task_collect(t);
+}
+
+void async__task_finish(async_task *t) {
+    async__waiter *w = t->waiters;
+    async__gather *g = t->group;
+
+    t->flags |= ASYNC__TASK_DONE;
+    /* Each waiter node lives in a joiner's frame, which may be gone once
+     * the joiner runs again; unlink them all before anything else. */
+    t->waiters = NULL;
+    while (w != NULL) {
+        async__waiter *next = w->next;
+
+        w->next = NULL;
+        async__wake(w->task);
+        w = next;
+    }
+    if (g != NULL && --g->remaining == 0 && g->waiter != NULL)
+        async__wake(g->waiter);
+    task_collect(t);
+}
+
+static void contract_violation(const char *what, const async_task *t,
+                               size_t size) {
+    fputs("asyncrt: async_task_result: ", stderr);
+    if (t == NULL)
+        fputs("the task handle is NULL\n", stderr);
+    else if (size == 0)
+        fprintf(stderr, "task '%s' %s\n", async__task_name(t), what);
+    else
+        fprintf(stderr, "task '%s' %s (%u bytes), not %zu bytes\n",
+                async__task_name(t), what, (unsigned)t->result_size, size);
+    abort();
+}
+
+void *async__task_result(async_task *t, size_t size) {
+    if (t == NULL)
+        contract_violation(NULL, t, 0);
+    if (!(t->flags & ASYNC__TASK_DONE))
+        contract_violation("has not finished", t, 0);
+    if (t->result_kind == ASYNC__RESULT_NONE)
+        contract_violation("returns void: it has no result", t, 0);
+    if (size != t->result_size)
+        contract_violation("has a result of another size", t, size);
+    return (char *)t->frame + t->result_offset;
+}
+
+/* The finished task's result as await(t) sees it: integers converted to
+ * int (as C converts them), anything else 0. */
+static int join_value(const async_task *t) {
+    const char *p = (const char *)t->frame + t->result_offset;
+
+    if (t->result_kind == ASYNC__RESULT_SIGNED) {
+        int8_t i8;
+        int16_t i16;
+        int32_t i32;
+        int64_t i64;
+
+        switch (t->result_size) {
+        case 1:
+            memcpy(&i8, p, 1);
+            return i8;
+        case 2:
+            memcpy(&i16, p, 2);
+            return i16;
+        case 4:
+            memcpy(&i32, p, 4);
+            return (int)i32;
+        case 8:
+            memcpy(&i64, p, 8);
+            return (int)i64;
+        }
+    } else if (t->result_kind == ASYNC__RESULT_UNSIGNED) {
+        uint8_t u8;
+        uint16_t u16;
+        uint32_t u32;
+        uint64_t u64;
+
+        switch (t->result_size) {
+        case 1:
+            memcpy(&u8, p, 1);
+            return u8;
+        case 2:
+            memcpy(&u16, p, 2);
+            return u16;
+        case 4:
+            memcpy(&u32, p, 4);
+            return (int)u32;
+        case 8:
+            memcpy(&u64, p, 8);
+            return (int)u64;
+        }
+    }
+    return 0;
+}
+
+void async_join__init(struct async_join__frame *f, async_task *t) {
+    f->_state = 0;
+    f->task = t;
+    f->waiter.task = NULL;
+    f->waiter.next = NULL;
+    f->_ret = 0;
+}
+
+int async_join__resume(void *frame) {
+    struct async_join__frame *f = frame;
+    async_task *t = f->task;
+    async__waiter **link;
+
+    switch (f->_state) {
+    case 0:
+        if (t == NULL) {
+            fputs("asyncrt: await of a NULL task handle (async_spawn "
+                  "returns NULL when out of memory)\n",
+                  stderr);
+            abort();
+        }
+        if (t->flags & ASYNC__TASK_DONE)
+            break;
+        assert(async__current() != NULL);
+        /* Appended, so joiners wake in the order they started waiting. */
+        f->waiter.task = async__current();
+        f->waiter.next = NULL;
+        for (link = &t->waiters; *link != NULL; link = &(*link)->next)
+            ;
+        *link = &f->waiter;
+        f->_state = 1;
+        return ASYNC__PENDING;
+    case 1:
+        /* A spurious poll: the waiter node stays on t's list. */
+        if (!(t->flags & ASYNC__TASK_DONE))
+            return ASYNC__PENDING;
+        break;
+    default:
+        return ASYNC__READY;
+    }
+    f->_ret = join_value(t);
+    f->_state = -1;
+    return ASYNC__READY;
+}

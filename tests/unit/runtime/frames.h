@@ -1,0 +1,178 @@
+/*
+ * frames.h -- hand-written async functions for the runtime tests, in the
+ * frame convention asyncc generates: a frame struct whose _state is 0
+ * before the first resume and -1 once done, NAME__init, and NAME__resume
+ * switching on _state to the await it suspended at.  Each frame shows the
+ * dialect source it stands for.
+ *
+ * Also an event log: frames append numbers to it, and tests check the
+ * order in which things happened.  Include <cmocka.h> first.
+ */
+#ifndef RUNTIME_TEST_FRAMES_H
+#define RUNTIME_TEST_FRAMES_H
+
+#include <async.h>
+#include <string.h>
+
+enum { EVENTS_MAX = 512 };
+
+static int events[EVENTS_MAX];
+static int n_events;
+
+static inline void event(int v) {
+    if (n_events < EVENTS_MAX)
+        events[n_events++] = v;
+}
+
+static inline void events_reset(void) {
+    n_events = 0;
+    memset(events, 0, sizeof(events));
+}
+
+/* The log holds exactly want[0..n-1]. */
+static inline void assert_events(const int *want, int n) {
+    assert_int_equal(n_events, n);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(events[i], want[i]);
+}
+
+/* Events for sleeper(id): id when it starts, SLEEPER_END + id when its
+ * sleep has finished. */
+enum { SLEEPER_END = 100 };
+
+/*
+ * async int yielder(int id, int n) {
+ *     for (int i = 0; i < n; i++) {
+ *         event(id);
+ *         await(async_sleep(0));
+ *     }
+ *     return n;
+ * }
+ */
+struct yielder__frame {
+    int _state;
+    int id;
+    int n;
+    int i;
+    struct async_sleep__frame _a1;
+    int _ret;
+};
+
+static inline void yielder__init(struct yielder__frame *f, int id, int n) {
+    f->_state = 0;
+    f->id = id;
+    f->n = n;
+}
+
+static inline int yielder__resume(void *frame) {
+    struct yielder__frame *f = frame;
+
+    switch (f->_state) {
+    case 0:
+        break;
+    case 1:
+        goto await1;
+    default:
+        return ASYNC__READY;
+    }
+    for (f->i = 0; f->i < f->n; f->i++) {
+        event(f->id);
+        async_sleep__init(&f->_a1, 0);
+        f->_state = 1;
+    await1:
+        if (async_sleep__resume(&f->_a1) == ASYNC__PENDING)
+            return ASYNC__PENDING;
+    }
+    f->_ret = f->n;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+/*
+ * async int sleeper(int id, double seconds) {
+ *     event(id);
+ *     await(async_sleep(seconds));
+ *     event(SLEEPER_END + id);
+ *     return id;
+ * }
+ */
+struct sleeper__frame {
+    int _state;
+    int id;
+    double seconds;
+    struct async_sleep__frame _a1;
+    int _ret;
+};
+
+static inline void sleeper__init(struct sleeper__frame *f, int id,
+                                 double seconds) {
+    f->_state = 0;
+    f->id = id;
+    f->seconds = seconds;
+}
+
+static inline int sleeper__resume(void *frame) {
+    struct sleeper__frame *f = frame;
+
+    switch (f->_state) {
+    case 0:
+        break;
+    case 1:
+        goto await1;
+    default:
+        return ASYNC__READY;
+    }
+    event(f->id);
+    async_sleep__init(&f->_a1, f->seconds);
+    f->_state = 1;
+await1:
+    if (async_sleep__resume(&f->_a1) == ASYNC__PENDING)
+        return ASYNC__PENDING;
+    event(SLEEPER_END + f->id);
+    f->_ret = f->id;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+/* Not something asyncc generates: a frame that suspends without
+ * arranging to be woken, so whoever waits for it waits forever. */
+struct stuck__frame {
+    int _state;
+    int _ret;
+};
+
+static inline void stuck__init(struct stuck__frame *f) { f->_state = 0; }
+
+static inline int stuck__resume(void *frame) {
+    struct stuck__frame *f = frame;
+
+    f->_state = 1;
+    return ASYNC__PENDING;
+}
+
+/* spawn_NAME(args...) does what asyncc generates for
+ * async_spawn(NAME(args...)) when NAME returns int. */
+#define DEFINE_SPAWN_INT(name, params, args)                                   \
+    static inline async_task *spawn_##name params {                            \
+        async_task *t =                                                        \
+            async__task_new(sizeof(struct name##__frame), name##__resume,      \
+                            #name, offsetof(struct name##__frame, _ret),       \
+                            sizeof(int), ASYNC__RESULT_SIGNED);                \
+        if (t != NULL) {                                                       \
+            name##__init args;                                                 \
+            async__task_start(t);                                              \
+        }                                                                      \
+        return t;                                                              \
+    }
+
+DEFINE_SPAWN_INT(yielder, (int id, int n),
+                 ((struct yielder__frame *)async__task_frame(t), id, n))
+DEFINE_SPAWN_INT(sleeper, (int id, double seconds),
+                 ((struct sleeper__frame *)async__task_frame(t), id, seconds))
+DEFINE_SPAWN_INT(stuck, (void), ((struct stuck__frame *)async__task_frame(t)))
+
+/* Runs the loop with `f` (a struct NAME__frame *) as the root, as the
+ * generated NAME__run does. */
+#define RUN(name, f) async__run(name##__resume, (f), #name)
+
+#endif /* RUNTIME_TEST_FRAMES_H */

@@ -1,0 +1,335 @@
+/*
+ * test_alloc.c -- the runtime's memory: when spawned tasks are freed, and
+ * what happens when malloc or realloc fail.  The executable is linked
+ * with --wrap for malloc, realloc and free, so the runtime's calls reach
+ * the counting, failing wrappers below.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "frames.h"
+#include "timer_heap.h"
+
+void *__real_malloc(size_t size);
+void *__real_realloc(void *ptr, size_t size);
+void __real_free(void *ptr);
+void *__wrap_malloc(size_t size);
+void *__wrap_realloc(void *ptr, size_t size);
+void __wrap_free(void *ptr);
+
+enum { MAX_BLOCKS = 64 };
+
+static int fail_mallocs;  /* fail this many more malloc calls */
+static int fail_reallocs; /* ...realloc calls; -1: all of them */
+static int n_mallocs;     /* malloc calls seen */
+
+/* Live blocks: tasks from malloc, timer arrays from realloc. */
+static void *tasks[MAX_BLOCKS];
+static void *arrays[MAX_BLOCKS];
+
+static int count(void *const *set) {
+    int n = 0;
+
+    for (int i = 0; i < MAX_BLOCKS; i++)
+        n += set[i] != NULL;
+    return n;
+}
+
+static void set_put(void **set, void *p) {
+    for (int i = 0; i < MAX_BLOCKS; i++)
+        if (set[i] == NULL) {
+            set[i] = p;
+            return;
+        }
+    fail_msg("too many live blocks");
+}
+
+static int set_take(void **set, void *p) {
+    for (int i = 0; i < MAX_BLOCKS; i++)
+        if (set[i] == p) {
+            set[i] = NULL;
+            return 1;
+        }
+    return 0;
+}
+
+void *__wrap_malloc(size_t size) {
+    void *p;
+
+    n_mallocs++;
+    if (fail_mallocs > 0) {
+        fail_mallocs--;
+        errno = ENOMEM;
+        return NULL;
+    }
+    p = __real_malloc(size);
+    if (p != NULL)
+        set_put(tasks, p);
+    return p;
+}
+
+void *__wrap_realloc(void *ptr, size_t size) {
+    void *p;
+
+    if (fail_reallocs != 0) {
+        if (fail_reallocs > 0)
+            fail_reallocs--;
+        errno = ENOMEM;
+        return NULL;
+    }
+    p = __real_realloc(ptr, size);
+    if (p != NULL) {
+        if (ptr != NULL)
+            assert_true(set_take(arrays, ptr));
+        set_put(arrays, p);
+    }
+    return p;
+}
+
+void __wrap_free(void *ptr) {
+    if (ptr != NULL && !set_take(tasks, ptr))
+        assert_true(set_take(arrays, ptr));
+    __real_free(ptr);
+}
+
+static int setup(void **state) {
+    (void)state;
+    events_reset();
+    fail_mallocs = 0;
+    fail_reallocs = 0;
+    n_mallocs = 0;
+    return 0;
+}
+
+/* After every test: async_run freed everything it allocated. */
+static int teardown(void **state) {
+    (void)state;
+    assert_int_equal(count(tasks), 0);
+    assert_int_equal(count(arrays), 0);
+    return 0;
+}
+
+/*
+ * async int lifecycle(void) -- spawns and releases tasks at various
+ * points, sampling the number of live task blocks:
+ *     a = async_spawn(sleeper(1, 0));      live[0]
+ *     async_task_release(a);               live[1]  (still running)
+ *     for (y = 0; y < 2; y++)              -- a needs two passes
+ *         await(async_sleep(0));           live[2]  (freed when it ended)
+ *     b = async_spawn(yielder(2, 0));
+ *     for (y = 0; y < 2; y++)
+ *         await(async_sleep(0));           live[3]  (done, not released)
+ *     async_task_release(b);               live[4]
+ *     async_spawn(sleeper(3, 10.0));       live[5]  (left to async_run)
+ */
+struct lifecycle__frame {
+    int _state;
+    async_task *a;
+    async_task *b;
+    int live[6];
+    int y;
+    struct async_sleep__frame _a1;
+    int _ret;
+};
+
+static int lifecycle__resume(void *frame) {
+    struct lifecycle__frame *f = frame;
+
+    switch (f->_state) {
+    case 0:
+        break;
+    case 1:
+        goto await1;
+    case 2:
+        goto await2;
+    default:
+        return ASYNC__READY;
+    }
+    f->a = spawn_sleeper(1, 0);
+    f->live[0] = count(tasks);
+    async_task_release(f->a);
+    f->live[1] = count(tasks);
+    for (f->y = 0; f->y < 2; f->y++) {
+        async_sleep__init(&f->_a1, 0);
+        f->_state = 1;
+    await1:
+        if (async_sleep__resume(&f->_a1) == ASYNC__PENDING)
+            return ASYNC__PENDING;
+    }
+    f->live[2] = count(tasks);
+    f->b = spawn_yielder(2, 0);
+    for (f->y = 0; f->y < 2; f->y++) {
+        async_sleep__init(&f->_a1, 0);
+        f->_state = 2;
+    await2:
+        if (async_sleep__resume(&f->_a1) == ASYNC__PENDING)
+            return ASYNC__PENDING;
+    }
+    f->live[3] = count(tasks);
+    async_task_release(f->b);
+    f->live[4] = count(tasks);
+    spawn_sleeper(3, 10.0);
+    f->live[5] = count(tasks);
+    f->_ret = 0;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+static void test_task_lifetimes(void **state) {
+    struct lifecycle__frame f = {0};
+    static const int want_live[] = {1, 1, 0, 1, 0, 1};
+
+    (void)state;
+    assert_int_equal(RUN(lifecycle, &f), 0);
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(f.live[i], want_live[i]);
+    assert_true(f.a != NULL && f.b != NULL);
+}
+
+/*
+ * async int spawn_oom(void) {
+ *     async_task *a = async_spawn(sleeper(1, 0));   -- malloc fails
+ *     async_task *b = async_spawn(sleeper(2, 0));
+ *     return (a == NULL) + 2 * await(b);
+ * }
+ */
+struct spawn_oom__frame {
+    int _state;
+    async_task *a;
+    async_task *b;
+    struct async_join__frame _a1;
+    int _ret;
+};
+
+static int spawn_oom__resume(void *frame) {
+    struct spawn_oom__frame *f = frame;
+
+    switch (f->_state) {
+    case 0:
+        break;
+    case 1:
+        goto await1;
+    default:
+        return ASYNC__READY;
+    }
+    fail_mallocs = 1;
+    f->a = spawn_sleeper(1, 0);
+    f->b = spawn_sleeper(2, 0);
+    async_join__init(&f->_a1, f->b);
+    f->_state = 1;
+await1:
+    if (async_join__resume(&f->_a1) == ASYNC__PENDING)
+        return ASYNC__PENDING;
+    async_task_release(f->b);
+    f->_ret = (f->a == NULL) + 2 * f->_a1._ret;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+static void test_spawn_out_of_memory(void **state) {
+    struct spawn_oom__frame f = {0};
+    static const int want[] = {2, 102};
+
+    (void)state;
+    assert_int_equal(RUN(spawn_oom, &f), 0);
+    assert_int_equal(f._ret, 1 + 2 * 2);
+    assert_events(want, 2);
+}
+
+static void test_spawn_too_large(void **state) {
+    (void)state;
+    errno = 0;
+    assert_null(async__task_new(SIZE_MAX - 8, sleeper__resume, "huge", 0, 0,
+                                ASYNC__RESULT_NONE));
+    assert_int_equal(errno, ENOMEM);
+    assert_int_equal(n_mallocs, 0);
+}
+
+/* A root sleeping 50 ms that counts its polls. */
+struct counted_sleep__frame {
+    int _state;
+    int polls;
+    struct async_sleep__frame _a1;
+    int _ret;
+};
+
+static int counted_sleep__resume(void *frame) {
+    struct counted_sleep__frame *f = frame;
+
+    f->polls++;
+    switch (f->_state) {
+    case 0:
+        break;
+    case 1:
+        goto await1;
+    default:
+        return ASYNC__READY;
+    }
+    async_sleep__init(&f->_a1, 0.050);
+    f->_state = 1;
+await1:
+    if (async_sleep__resume(&f->_a1) == ASYNC__PENDING)
+        return ASYNC__PENDING;
+    f->_ret = 0;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+/* When the timer heap cannot grow, a sleep still lasts its time: it polls
+ * the clock and retries arming its timer on every pass.  One failure:
+ * armed on the second poll and woken by the timer on the third, instead
+ * of being polled on every pass. */
+static void test_sleep_when_timer_heap_cannot_grow(void **state) {
+    struct counted_sleep__frame f = {0};
+    double start = async_time();
+
+    (void)state;
+    fail_reallocs = 1;
+    assert_int_equal(RUN(counted_sleep, &f), 0);
+    assert_true(async_time() - start >= 0.050);
+    assert_int_equal(f.polls, 3);
+
+    /* Every attempt failing: polled on each pass until the deadline. */
+    memset(&f, 0, sizeof(f));
+    fail_reallocs = -1;
+    start = async_time();
+    assert_int_equal(RUN(counted_sleep, &f), 0);
+    fail_reallocs = 0;
+    assert_true(async_time() - start >= 0.050);
+    assert_true(f.polls > 3);
+}
+
+static void test_heap_push_reports_enomem(void **state) {
+    async__timer_heap h;
+    async__timer t = {5, 1, 0, NULL};
+
+    (void)state;
+    async__timer_heap_init(&h);
+    fail_reallocs = 1;
+    assert_int_equal(async__timer_heap_push(&h, &t), -ENOMEM);
+    assert_int_equal(h.len, 0);
+    assert_int_equal(t.index, ASYNC__TIMER_NONE);
+    assert_int_equal(async__timer_heap_push(&h, &t), 0);
+    assert_ptr_equal(async__timer_heap_top(&h), &t);
+    async__timer_heap_free(&h);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_task_lifetimes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spawn_out_of_memory, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_spawn_too_large, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sleep_when_timer_heap_cannot_grow,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_heap_push_reports_enomem, setup,
+                                        teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

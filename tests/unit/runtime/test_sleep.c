@@ -1,0 +1,339 @@
+/*
+ * test_sleep.c -- async_sleep: timers fire in deadline order and run
+ * concurrently, zero/negative/NaN sleeps yield once, huge sleeps do not
+ * overflow, spurious polls do not end a sleep early.
+ */
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "frames.h"
+#include "internal.h"
+
+/* What to spawn: a sleeper or a yielder, with its arguments. */
+struct spec {
+    int yielder; /* 1: yielder(id, n); 0: sleeper(id, seconds) */
+    int id;
+    int n;
+    double seconds;
+};
+
+/*
+ * async int spawn_all(const struct spec *specs, int n) {
+ *     async_task *t[8];
+ *     for (int i = 0; i < n; i++)
+ *         t[i] = async_spawn(...specs[i]...);
+ *     for (int i = 0; i < n; i++)
+ *         await(t[i]);
+ *     return 0;
+ * }
+ */
+struct spawn_all__frame {
+    int _state;
+    const struct spec *specs;
+    int n;
+    async_task *t[8];
+    int i;
+    struct async_join__frame _a1;
+    int _ret;
+};
+
+static void spawn_all__init(struct spawn_all__frame *f,
+                            const struct spec *specs, int n) {
+    f->_state = 0;
+    f->specs = specs;
+    f->n = n;
+}
+
+static int spawn_all__resume(void *frame) {
+    struct spawn_all__frame *f = frame;
+
+    switch (f->_state) {
+    case 0:
+        break;
+    case 1:
+        goto await1;
+    default:
+        return ASYNC__READY;
+    }
+    for (f->i = 0; f->i < f->n; f->i++) {
+        const struct spec *s = &f->specs[f->i];
+
+        f->t[f->i] = s->yielder ? spawn_yielder(s->id, s->n)
+                                : spawn_sleeper(s->id, s->seconds);
+    }
+    for (f->i = 0; f->i < f->n; f->i++) {
+        async_join__init(&f->_a1, f->t[f->i]);
+        f->_state = 1;
+    await1:
+        if (async_join__resume(&f->_a1) == ASYNC__PENDING)
+            return ASYNC__PENDING;
+    }
+    f->_ret = 0;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+static int setup(void **state) {
+    (void)state;
+    events_reset();
+    return 0;
+}
+
+/* Three sleeps of 60, 20 and 40 ms end in deadline order; all start
+ * before any ends, and together they take about as long as the longest,
+ * well under the 120 ms they would take one after the other. */
+static void test_sleeps_run_concurrently(void **state) {
+    static const struct spec specs[] = {
+        {0, 1, 0, 0.060}, {0, 2, 0, 0.020}, {0, 3, 0, 0.040}};
+    static const int want[] = {1, 2, 3, 102, 103, 101};
+    struct spawn_all__frame f;
+    double start = async_time(), elapsed;
+
+    (void)state;
+    spawn_all__init(&f, specs, 3);
+    assert_int_equal(RUN(spawn_all, &f), 0);
+    elapsed = async_time() - start;
+    assert_events(want, 6);
+    assert_true(elapsed >= 0.060);
+    if (!(elapsed < 0.100))
+        fail_msg("took %.3f s: the sleeps did not overlap", elapsed);
+}
+
+static void test_sleep_never_ends_early(void **state) {
+    struct sleeper__frame f;
+    double start;
+
+    (void)state;
+    for (int i = 0; i < 5; i++) {
+        double seconds = 0.0005 * (i + 1);
+
+        sleeper__init(&f, 1, seconds);
+        start = async_time();
+        assert_int_equal(RUN(sleeper, &f), 0);
+        assert_true(async_time() - start >= seconds);
+    }
+}
+
+/* sleep(0), sleep(-1) and sleep(NaN) each take exactly one pass: the
+ * sleeper's end comes right after the yielder's first turn. */
+static void test_nonpositive_and_nan_yield_once(void **state) {
+    const double values[] = {0.0, -1.0, -INFINITY, NAN};
+
+    (void)state;
+    for (int i = 0; i < 4; i++) {
+        const struct spec specs[] = {{0, 1, 0, values[i]}, {1, 2, 3, 0}};
+        static const int want[] = {1, 2, 101, 2, 2};
+        struct spawn_all__frame f;
+
+        events_reset();
+        spawn_all__init(&f, specs, 2);
+        assert_int_equal(RUN(spawn_all, &f), 0);
+        assert_events(want, 5);
+    }
+}
+
+/* Sleeps too long for the clock's range are clamped, not overflowed
+ * (UBSan checks the conversions).  They are started before the run; the
+ * root waits only for a 1 ms sleep, then they are dropped. */
+static void test_huge_sleeps(void **state) {
+    static const double huge[] = {1e300, INFINITY, DBL_MAX,
+                                  9.2e9, 9.3e9,    1.8e10};
+    static const struct spec shortest[] = {{0, 7, 0, 0.001}};
+    static const int want[] = {1, 2, 3, 4, 5, 6, 7, 107};
+    struct spawn_all__frame f;
+    double start = async_time();
+
+    (void)state;
+    for (int i = 0; i < 6; i++)
+        assert_non_null(spawn_sleeper(i + 1, huge[i]));
+    spawn_all__init(&f, shortest, 1);
+    assert_int_equal(RUN(spawn_all, &f), 0);
+    assert_true(async_time() - start < 1.0);
+    assert_events(want, 8);
+}
+
+/*
+ * A root that polls its sleep on every pass (it wakes itself each time),
+ * as happens when a task is woken by something other than its timer.
+ */
+struct restless__frame {
+    int _state;
+    int polls;
+    double start;
+    double elapsed;
+    int again;
+    struct async_sleep__frame _a1;
+    int _ret;
+};
+
+static int restless__resume(void *frame) {
+    struct restless__frame *f = frame;
+
+    switch (f->_state) {
+    case 0:
+        break;
+    case 1:
+        goto await1;
+    default:
+        return ASYNC__READY;
+    }
+    async_sleep__init(&f->_a1, 0.020);
+    f->_state = 1;
+await1:
+    f->polls++;
+    if (async_sleep__resume(&f->_a1) == ASYNC__PENDING) {
+        async__wake(async__current());
+        return ASYNC__PENDING;
+    }
+    f->elapsed = async_time() - f->start;
+    /* A completed frame stays completed. */
+    f->again = async_sleep__resume(&f->_a1);
+    f->_ret = 0;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+static void test_spurious_polls(void **state) {
+    struct restless__frame f = {0};
+
+    (void)state;
+    /* A sleep counts from the start of the loop pass, so measure from
+     * before the run. */
+    f.start = async_time();
+    assert_int_equal(RUN(restless, &f), 0);
+    assert_true(f.polls > 2);
+    assert_true(f.elapsed >= 0.020);
+    assert_int_equal(f.again, ASYNC__READY);
+    assert_int_equal(f._a1._state, -1);
+}
+
+/*
+ * Timers with the same deadline wake their tasks in the order they were
+ * started.  Each `at` task arms a timer for one shared deadline through
+ * the internal timer interface, like async_sleep does.
+ */
+static uint64_t shared_deadline;
+
+struct at__frame {
+    int _state;
+    int id;
+    async__timer timer;
+    int _ret;
+};
+
+static int at__resume(void *frame) {
+    struct at__frame *f = frame;
+
+    switch (f->_state) {
+    case 0:
+        f->_state = 1;
+        f->timer.index = ASYNC__TIMER_NONE;
+        if (async__timer_start(&f->timer, shared_deadline) != 0)
+            return ASYNC__READY;
+        return ASYNC__PENDING;
+    case 1:
+        if (f->timer.index != ASYNC__TIMER_NONE)
+            return ASYNC__PENDING;
+        event(f->id);
+        f->_ret = f->id;
+        f->_state = -1;
+        return ASYNC__READY;
+    default:
+        return ASYNC__READY;
+    }
+}
+
+struct at_all__frame {
+    int _state;
+    struct async_sleep__frame _a1;
+    int _ret;
+};
+
+static int at_all__resume(void *frame) {
+    struct at_all__frame *f = frame;
+
+    switch (f->_state) {
+    case 0:
+        break;
+    case 1:
+        goto await1;
+    default:
+        return ASYNC__READY;
+    }
+    shared_deadline = async__clock_ns() + 5000000u;
+    /* Spawned (and so started) in the order 5, 4, 3, 2, 1. */
+    for (int id = 5; id >= 1; id--) {
+        async_task *t = async__task_new(sizeof(struct at__frame), at__resume,
+                                        "at", 0, 0, ASYNC__RESULT_NONE);
+        struct at__frame *af = async__task_frame(t);
+
+        af->_state = 0;
+        af->id = id;
+        async__task_start(t);
+        async_task_release(t);
+    }
+    async_sleep__init(&f->_a1, 0.050);
+    f->_state = 1;
+await1:
+    if (async_sleep__resume(&f->_a1) == ASYNC__PENDING)
+        return ASYNC__PENDING;
+    f->_ret = 0;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+static void test_equal_deadlines_fire_in_start_order(void **state) {
+    struct at_all__frame f = {0};
+    static const int want[] = {5, 4, 3, 2, 1};
+
+    (void)state;
+    assert_int_equal(RUN(at_all, &f), 0);
+    assert_events(want, 5);
+}
+
+/* Stopping an armed timer removes it: the task is not woken, and the
+ * loop, left with no timer, reports the deadlock. */
+static int stop_timer__resume(void *frame) {
+    struct at__frame *f = frame;
+
+    f->timer.index = ASYNC__TIMER_NONE;
+    f->_state = 1;
+    if (async__timer_start(&f->timer, async__clock_ns() + 1000000u) == 0)
+        event(1);
+    async__timer_stop(&f->timer);
+    async__timer_stop(&f->timer); /* a no-op the second time */
+    if (f->timer.index == ASYNC__TIMER_NONE)
+        event(2);
+    return ASYNC__PENDING;
+}
+
+static void test_stopped_timer_does_not_fire(void **state) {
+    struct at__frame f = {0};
+    static const int want[] = {1, 2};
+
+    (void)state;
+    assert_int_equal(async__run(stop_timer__resume, &f, "stop_timer"),
+                     -EDEADLK);
+    assert_events(want, 2);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_sleeps_run_concurrently, setup),
+        cmocka_unit_test_setup(test_sleep_never_ends_early, setup),
+        cmocka_unit_test_setup(test_nonpositive_and_nan_yield_once, setup),
+        cmocka_unit_test_setup(test_huge_sleeps, setup),
+        cmocka_unit_test_setup(test_spurious_polls, setup),
+        cmocka_unit_test_setup(test_equal_deadlines_fire_in_start_order, setup),
+        cmocka_unit_test_setup(test_stopped_timer_does_not_fire, setup),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
