@@ -37,6 +37,10 @@ static void buf_reserve(ac_buf *b, size_t extra) {
 
 void ac_buf_add(ac_buf *b, const char *s, size_t n) {
     buf_reserve(b, n);
+    if (n == 0) {
+        b->data[b->len] = '\0';
+        return;
+    }
     memcpy(b->data + b->len, s, n);
     b->len += n;
     b->data[b->len] = '\0';

@@ -434,6 +434,21 @@ static void emit_return(ac_emitter *E, ac_stmt *s, int in_block) {
     close_block(E, opened);
 }
 
+/* Without #line directives the output is for reading: a block opens on
+ * the line of its if/while/for/else/do, as people write it. */
+static int join_brace(ac_emitter *E) {
+    ac_buf *o = E->out;
+    if (E->opt->line_directives || o->len < 3 || o->data[o->len - 1] != '\n')
+        return 0;
+    char before = o->data[o->len - 2];
+    int ends_else = o->len >= 5 && memcmp(o->data + o->len - 5, "else", 4) == 0;
+    int ends_do = o->len >= 3 && memcmp(o->data + o->len - 3, "do", 2) == 0;
+    if (before != ')' && !ends_else && !ends_do)
+        return 0;
+    o->data[o->len - 1] = ' ';
+    return 1;
+}
+
 static void emit_stmt(ac_emitter *E, ac_stmt *s, int in_block) {
     if (!s)
         return;
@@ -447,7 +462,8 @@ static void emit_stmt(ac_emitter *E, ac_stmt *s, int in_block) {
     int opened;
     switch (s->kind) {
     case AC_S_COMPOUND:
-        ac_emit_indent(E);
+        if (!join_brace(E))
+            ac_emit_indent(E);
         ac_buf_puts(E->out, "{\n");
         E->indent++;
         for (unsigned i = 0; i < s->nkids; i++) {

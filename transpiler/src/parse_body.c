@@ -756,7 +756,8 @@ static int cmp_ref(const void *a, const void *b) {
 }
 
 static void finish_refs(ac_parser *p, ac_func *f) {
-    qsort(f->refs, f->nrefs, sizeof *f->refs, cmp_ref);
+    if (f->nrefs > 1)
+        qsort(f->refs, f->nrefs, sizeof *f->refs, cmp_ref);
     unsigned n = 0; /* _Generic in await() duplicates its operand */
     for (unsigned i = 0; i < f->nrefs; i++)
         if (n == 0 || f->refs[n - 1].offset != f->refs[i].offset)

@@ -61,12 +61,14 @@ static ac_func *func(ac_unit *u, const char *name, unsigned begin,
 
 static void add_local(ac_unit *u, ac_func *f, ac_var *v) {
     ac_var **vars = ac_arena_alloc(&u->arena, (f->nvars + 1) * sizeof *vars);
-    memcpy(vars, f->vars, f->nvars * sizeof *vars);
+    if (f->nvars)
+        memcpy(vars, f->vars, f->nvars * sizeof *vars);
     vars[f->nvars++] = v;
     f->vars = vars;
     ac_stmt **kids =
         ac_arena_alloc(&u->arena, (f->body->nkids + 1) * sizeof *kids);
-    memcpy(kids, f->body->kids, f->body->nkids * sizeof *kids);
+    if (f->body->nkids)
+        memcpy(kids, f->body->kids, f->body->nkids * sizeof *kids);
     kids[f->body->nkids++] = decl(u, v);
     f->body->kids = kids;
 }
