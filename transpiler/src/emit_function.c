@@ -23,6 +23,7 @@
 #include <string.h>
 
 static void emit_stmt(ac_emitter *E, ac_stmt *s, int in_block);
+static void emit_stmt_at(ac_emitter *E, ac_stmt *s, int in_block);
 
 /* --- text ----------------------------------------------------------- */
 
@@ -54,7 +55,12 @@ static void put_comments(ac_emitter *E, unsigned a, unsigned b) {
     }
 }
 
+/* Starts a generated line.  With #line directives, every generated line
+ * is put on the source line it comes from, so a debugger stepping through
+ * an await's expansion stays on the await's line. */
 void ac_emit_indent(ac_emitter *E) {
+    if (E->has_at)
+        ac_emit_line(E, E->at);
     for (int i = 0; i < E->indent; i++)
         ac_buf_puts(E->out, "    ");
     if (E->lead_end > E->lead_begin) {
@@ -202,10 +208,12 @@ static void put_suspend(ac_emitter *E, const ac_expr *e, const char *poll) {
 /* Emits, in evaluation order, the statements that run every await inside
  * `e`, leaving their results in the child frames for put_value. */
 static void put_awaits(ac_emitter *E, ac_expr *e) {
+    unsigned saved_at = E->at;
     for (unsigned i = 0;
          i < e->nkids && e->kind != AC_E_GATHER && e->kind != AC_E_CALL; i++)
         put_awaits(E, e->kids[i]);
     ac_arena *A = &E->u->arena;
+    E->at = e->span.begin;
     switch (e->kind) {
     case AC_E_AWAIT: {
         const char *name = e->callee->name;
@@ -265,6 +273,7 @@ static void put_awaits(ac_emitter *E, ac_expr *e) {
     case AC_E_SPAWN:
         break;
     }
+    E->at = saved_at;
 }
 
 /* All awaits of one full expression, as one group of child frames. */
@@ -452,7 +461,14 @@ static int join_brace(ac_emitter *E) {
 static void emit_stmt(ac_emitter *E, ac_stmt *s, int in_block) {
     if (!s)
         return;
-    ac_emit_line(E, s->span.begin);
+    unsigned saved_at = E->at;
+    E->at = s->span.begin;
+    E->has_at = 1;
+    emit_stmt_at(E, s, in_block);
+    E->at = saved_at;
+}
+
+static void emit_stmt_at(ac_emitter *E, ac_stmt *s, int in_block) {
     if (!s->needs_structure) {
         ac_emit_indent(E);
         put_text(E, s->span.begin, s->span.end);

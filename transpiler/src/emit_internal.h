@@ -20,6 +20,10 @@ typedef struct ac_emitter {
      * on the next statement's first line (so a fall-through comment still
      * precedes its case label after the #line directive). */
     unsigned lead_begin, lead_end;
+    /* The source position every generated line is attributed to (with
+     * #line directives): the statement, or the await being expanded. */
+    unsigned at;
+    int has_at;
 } ac_emitter;
 
 void ac_emit_indent(ac_emitter *E);
