@@ -77,7 +77,21 @@ async void async_sleep(double seconds);
  * valid afterwards (see async_task_release). */
 async int async_join(async_task *t);
 
-#else /* !__ASYNCC__ */
+#elif defined(ASYNCC_SYNC)
+/*
+ * Synchronous mode, for differential tests: the same source compiled as
+ * plain C, where awaiting a call is just the call.  Valid only for
+ * programs in which nothing really has to wait: sleeps return at once,
+ * gathered calls run one after the other, in order.  Tasks do not exist.
+ */
+#define async
+#define await(...) (__VA_ARGS__)
+#define async_gather(...) ((void)(__VA_ARGS__), async__sync_gathered())
+#define async_run(...) (__VA_ARGS__)
+static inline void async_sleep(double seconds) { (void)seconds; }
+static inline int async__sync_gathered(void) { return 0; }
+
+#else /* neither __ASYNCC__ nor ASYNCC_SYNC */
 /*
  * Compile mode: generated code never uses the dialect's spellings.  If
  * they reach a compiler, the file was not transpiled; these expansions
