@@ -108,8 +108,8 @@ static void put_text(ac_emitter *E, unsigned a, unsigned b) {
 static unsigned count_slots(const ac_expr *e) {
     if (!e)
         return 0;
-    unsigned n =
-        e->kind == AC_E_AWAIT || e->kind == AC_E_JOIN || e->kind == AC_E_GATHER;
+    unsigned n = e->kind == AC_E_AWAIT || e->kind == AC_E_JOIN ||
+                 e->kind == AC_E_GATHER || e->temp_decl != NULL;
     for (unsigned i = 0; i < e->nkids; i++)
         n += count_slots(e->kids[i]);
     return n;
@@ -132,6 +132,15 @@ static void put_args(ac_emitter *E, const ac_expr *call) {
 }
 
 static void put_value(ac_emitter *E, const ac_expr *e) {
+    if (e->kind == AC_E_TEXT && e->op != AC_OP_OTHER) {
+        if (e->op == AC_OP_COMMA)
+            put_value(E, e->kids[e->nkids - 1]);
+        else if (e->temp_decl)
+            ac_buf_printf(E->out, "_f->%s", e->slot);
+        else
+            ac_buf_puts(E->out, "((void)0)");
+        return;
+    }
     switch (e->kind) {
     case AC_E_TEXT: {
         unsigned pos = e->span.begin;
@@ -172,7 +181,7 @@ static void put_value(ac_emitter *E, const ac_expr *e) {
  * may be needed together: f(await(a()), await(b()))). */
 static void begin_group(ac_emitter *E, unsigned nslots) {
     E->group_size = nslots;
-    E->group_id = 0;
+    E->group_id = nslots > 1 ? ++E->ngroups : 0;
     E->group.len = 0;
 }
 
@@ -182,15 +191,35 @@ static const char *new_slot(ac_emitter *E, ac_expr *e, const char *type) {
         ac_buf_printf(&E->aw, "        %s a%u;\n", type, e->id);
         return ac_arena_printf(&E->u->arena, "_aw.a%u", e->id);
     }
-    if (!E->group_id)
-        E->group_id = e->id;
     ac_buf_printf(&E->group, "            %s a%u;\n", type, e->id);
-    return ac_arena_printf(&E->u->arena, "_aw.s%u.a%u", E->group_id, e->id);
+    return ac_arena_printf(&E->u->arena, "_aw.g%u.a%u", E->group_id, e->id);
+}
+
+/* A frame temporary for the value of a sequencing node, in the current
+ * statement's group like the child frames. */
+static const char *new_temp(ac_emitter *E, ac_expr *e) {
+    unsigned id = ++E->ntemps;
+    const char *decl = e->temp_decl;
+    const char *hole = strstr(decl, "%s");
+    ac_buf d = {0};
+    ac_buf_add(&d, decl, (size_t)(hole - decl));
+    ac_buf_printf(&d, "t%u", id);
+    ac_buf_puts(&d, hole + 2);
+    const char *path;
+    if (E->group_size <= 1) {
+        ac_buf_printf(&E->aw, "        %s;\n", ac_buf_str(&d));
+        path = ac_arena_printf(&E->u->arena, "_aw.t%u", id);
+    } else {
+        ac_buf_printf(&E->group, "            %s;\n", ac_buf_str(&d));
+        path = ac_arena_printf(&E->u->arena, "_aw.g%u.t%u", E->group_id, id);
+    }
+    ac_buf_free(&d);
+    return path;
 }
 
 static void end_group(ac_emitter *E) {
     if (E->group_size > 1 && E->group_id)
-        ac_buf_printf(&E->aw, "        struct {\n%s        } s%u;\n",
+        ac_buf_printf(&E->aw, "        struct {\n%s        } g%u;\n",
                       ac_buf_str(&E->group), E->group_id);
     E->group_size = 0;
 }
@@ -207,7 +236,94 @@ static void put_suspend(ac_emitter *E, const ac_expr *e, const char *poll) {
 
 /* Emits, in evaluation order, the statements that run every await inside
  * `e`, leaving their results in the child frames for put_value. */
+static void put_awaits(ac_emitter *E, ac_expr *e);
+
+static void put_line_of(ac_emitter *E, const char *head, const ac_expr *e,
+                        const char *tail) {
+    ac_emit_indent(E);
+    ac_buf_puts(E->out, head);
+    put_value(E, e);
+    ac_buf_puts(E->out, tail);
+}
+
+static void open_if(ac_emitter *E, const char *head, const ac_expr *cond,
+                    const char *tail) {
+    put_line_of(E, head, cond, tail);
+    E->indent++;
+}
+
+static void close_if(ac_emitter *E, const char *next) {
+    E->indent--;
+    ac_emit_indent(E);
+    ac_buf_puts(E->out, next);
+}
+
+/* Stores operand `e` in the node's temporary: `_f->T = e;`, or for the
+ * truth value of && and ||, `_f->T = (e) != 0;`. */
+static void put_store(ac_emitter *E, const ac_expr *node, const ac_expr *e) {
+    ac_emit_indent(E);
+    if (!node->temp_decl) {
+        ac_buf_puts(E->out, "(void)(");
+        put_value(E, e);
+        ac_buf_puts(E->out, ");\n");
+        return;
+    }
+    ac_buf_printf(E->out, "_f->%s = ", node->slot);
+    if (node->op == AC_OP_COND) {
+        put_value(E, e);
+        ac_buf_puts(E->out, ";\n");
+    } else {
+        ac_buf_puts(E->out, "(");
+        put_value(E, e);
+        ac_buf_puts(E->out, ") != 0;\n");
+    }
+}
+
+static const char *new_temp(ac_emitter *E, ac_expr *e);
+
+/* && || ?: and comma with awaits past their first operand: the operands
+ * run in C's order, each only when C would evaluate it. */
+static void put_sequenced(ac_emitter *E, ac_expr *e) {
+    ac_expr *first = e->kids[0];
+    put_awaits(E, first);
+    if (e->temp_decl)
+        e->slot = new_temp(E, e);
+    switch (e->op) {
+    case AC_OP_LAND:
+    case AC_OP_LOR:
+        put_store(E, e, first);
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "if (%s_f->%s) {\n",
+                      e->op == AC_OP_LAND ? "" : "!", e->slot);
+        E->indent++;
+        put_awaits(E, e->kids[1]);
+        put_store(E, e, e->kids[1]);
+        close_if(E, "}\n");
+        break;
+    case AC_OP_COND:
+        open_if(E, "if (", first, ") {\n");
+        put_awaits(E, e->kids[1]);
+        put_store(E, e, e->kids[1]);
+        close_if(E, "} else {\n");
+        E->indent++;
+        put_awaits(E, e->kids[2]);
+        put_store(E, e, e->kids[2]);
+        close_if(E, "}\n");
+        break;
+    case AC_OP_COMMA:
+        put_line_of(E, "(void)(", first, ");\n");
+        put_awaits(E, e->kids[1]);
+        break;
+    case AC_OP_OTHER:
+        break;
+    }
+}
+
 static void put_awaits(ac_emitter *E, ac_expr *e) {
+    if (e->kind == AC_E_TEXT && e->op != AC_OP_OTHER) {
+        put_sequenced(E, e);
+        return;
+    }
     unsigned saved_at = E->at;
     for (unsigned i = 0;
          i < e->nkids && e->kind != AC_E_GATHER && e->kind != AC_E_CALL; i++)

@@ -13,6 +13,8 @@ typedef struct ac_emitter {
     ac_buf *out;
     int indent;
     unsigned nstates; /* awaits numbered so far = resume states */
+    unsigned ntemps;  /* frame temporaries numbered so far */
+    unsigned ngroups; /* statement groups of several slots so far */
     ac_buf aw;        /* members of the frame's _aw union */
     ac_buf group;     /* members of the statement group being built */
     unsigned group_size, group_id;

@@ -66,6 +66,10 @@ struct ac_expr {
     unsigned nkids;
     ac_callee *callee; /* AWAIT, CALL, SPAWN */
     int is_void;       /* the expression's value is void */
+    /* Sequencing nodes (op != AC_OP_OTHER) keep every operand as a kid,
+     * in order; `temp_decl` declares the frame temporary ("int %s") that
+     * holds the value of && || ?: (NULL for comma and void ?:). */
+    const char *temp_decl;
     /* Filled by the lowering: */
     unsigned id;      /* await number = resume state (AWAIT/JOIN/GATHER) */
     const char *slot; /* frame path of the child frame, e.g. "_aw.a3" */

@@ -223,54 +223,6 @@ static ac_expr *build_spawn(ac_parser *p, CXCursor c, ac_span span) {
     return e;
 }
 
-static void reject_conditional_await(ac_parser *p, CXCursor c, ac_expr *e,
-                                     ac_cursors *kids) {
-    /* Splicing evaluates awaits before the rest of the expression.  That
-     * is what C allows for unsequenced operands, but not for operands that
-     * C evaluates conditionally or after a sequence point. */
-    if (clang_getCursorKind(c) == CXCursor_ConditionalOperator) {
-        for (unsigned i = 1; i < kids->n; i++) {
-            ac_span s;
-            if (!ac_parse_span(p, kids->items[i], &s))
-                continue;
-            for (unsigned k = 0; k < e->nkids; k++)
-                if (e->kids[k]->span.begin >= s.begin &&
-                    e->kids[k]->span.end <= s.end && has_await(e->kids[k])) {
-                    ac_parse_error(p, e->kids[k]->span.begin,
-                                   "await in a branch of '?:' is not "
-                                   "supported yet; use if/else");
-                    return;
-                }
-        }
-        return;
-    }
-    if (clang_getCursorKind(c) != CXCursor_BinaryOperator || kids->n != 2)
-        return;
-    ac_span rs;
-    if (!ac_parse_span(p, kids->items[1], &rs))
-        return;
-    for (unsigned k = 0; k < e->nkids; k++) {
-        ac_expr *kid = e->kids[k];
-        if (!has_await(kid) || kid->span.begin < rs.begin ||
-            kid->span.end > rs.end)
-            continue;
-        char *op = ac_parse_binary_op(p, c);
-        if (!op) {
-            ac_parse_error(p, kid->span.begin,
-                           "await in the right operand of an operator "
-                           "written inside a macro is not supported yet");
-        } else if (strcmp(op, "&&") == 0 || strcmp(op, "||") == 0 ||
-                   strcmp(op, ",") == 0) {
-            ac_parse_error(p, kid->span.begin,
-                           "await in the right operand of '%s' is not "
-                           "supported yet; split the expression into "
-                           "statements",
-                           op);
-        }
-        return;
-    }
-}
-
 /* Adds `kid` under `e`, flattening text nodes that cover the same span
  * (macro expansions give many nodes one span) so that kids stay disjoint
  * pieces of the parent's text. */
@@ -294,6 +246,56 @@ static int kids_disjoint(const ac_expr *e) {
         if (i && e->kids[i - 1]->span.end > k->span.begin)
             return 0;
     }
+    return 1;
+}
+
+/* &&, || and ?: evaluate some operands only under a condition, and the
+ * comma operator evaluates its left operand first: where a later operand
+ * holds an await, the node keeps all its operands so the lowering can
+ * emit the control flow C prescribes.  Returns 1 when `e` became such a
+ * node (or an error was reported), 0 when plain splicing is right. */
+static int sequenced_node(ac_parser *p, CXCursor c, ac_expr *e,
+                          ac_expr **operands, unsigned n) {
+    enum CXCursorKind kind = clang_getCursorKind(c);
+    if (kind == CXCursor_ConditionalOperator && n == 3) {
+        e->op = AC_OP_COND;
+        CXType t = clang_getCursorType(c);
+        e->is_void = clang_getCanonicalType(t).kind == CXType_Void;
+        if (!e->is_void) {
+            const char *err = NULL;
+            e->temp_decl = ac_parse_declarator(p, t, "%s", 1, &err);
+            if (!e->temp_decl)
+                ac_parse_error(p, e->span.begin,
+                               "cannot await inside this '?:': its value "
+                               "cannot be stored in the frame (%s)",
+                               err);
+        }
+    } else if (kind == CXCursor_BinaryOperator && n == 2) {
+        char *op = ac_parse_binary_op(p, c);
+        if (!op) {
+            ac_parse_error(p,
+                           e->nkids ? e->kids[e->nkids - 1]->span.begin
+                                    : operands[1]->span.begin,
+                           "await in the right operand of an operator "
+                           "written inside a macro is not supported; move "
+                           "the await out of the macro");
+            return 1;
+        }
+        if (strcmp(op, "&&") == 0)
+            e->op = AC_OP_LAND;
+        else if (strcmp(op, "||") == 0)
+            e->op = AC_OP_LOR;
+        else if (strcmp(op, ",") == 0)
+            e->op = AC_OP_COMMA;
+        else
+            return 0;
+        e->temp_decl = e->op == AC_OP_COMMA ? NULL : "int %s";
+    } else {
+        return 0;
+    }
+    e->nkids = 0;
+    for (unsigned i = 0; i < n; i++)
+        push_kid(p, e, operands[i]);
     return 1;
 }
 
@@ -347,10 +349,21 @@ static ac_expr *build_expr(ac_parser *p, CXCursor c) {
     ac_expr *e = text_node(p, span);
     ac_cursors kids = {0};
     ac_cursors_children(c, &kids);
+    ac_expr *built[3] = {NULL, NULL, NULL};
+    unsigned nbuilt = 0, late_await = 0;
     for (unsigned i = 0; i < kids.n; i++) {
         if (!clang_isExpression(clang_getCursorKind(kids.items[i])))
             continue;
-        add_text_kid(p, e, build_expr(p, kids.items[i]));
+        ac_expr *k = build_expr(p, kids.items[i]);
+        if (nbuilt < 3)
+            built[nbuilt] = k;
+        late_await |= nbuilt > 0 && has_await(k);
+        nbuilt++;
+        add_text_kid(p, e, k);
+    }
+    if (late_await && sequenced_node(p, c, e, built, nbuilt)) {
+        ac_cursors_free(&kids);
+        return e;
     }
     if (e->nkids) {
         if (kind == CXCursor_UnaryExpr || kind == CXCursor_StmtExpr ||
@@ -361,8 +374,11 @@ static ac_expr *build_expr(ac_parser *p, CXCursor c) {
                     ? "sizeof or _Alignof (it is not evaluated)"
                 : kind == CXCursor_StmtExpr ? "a statement expression"
                                             : "_Generic");
-        } else {
-            reject_conditional_await(p, c, e, &kids);
+        } else if (late_await && kind == CXCursor_UnexposedExpr) {
+            /* GNU a ?: b and other forms libclang does not expose. */
+            ac_parse_error(p, e->kids[0]->span.begin,
+                           "await inside this kind of expression is not "
+                           "supported; move it into its own statement");
         }
         if (!kids_disjoint(e))
             ac_parse_error(p, e->kids[0]->span.begin,

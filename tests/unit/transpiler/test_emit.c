@@ -53,14 +53,14 @@ static void test_state_machine_shape(void **state) {
                               "        struct {\n"
                               "            struct g__frame a1;\n"
                               "            struct g__frame a2;\n"
-                              "        } s1;\n"
+                              "        } g1;\n"
                               "        struct async_sleep__frame a3;\n"
                               "    } _aw;\n"
                               "    int _ret;\n"));
     assert_non_null(strstr(o, "    case 3:\n        goto asyncc_resume_3;\n"));
     /* `a` is hoisted: the third await is in its scope. */
-    assert_non_null(strstr(o, "    _f->a = _f->_aw.s1.a1._ret + "
-                              "_f->_aw.s1.a2._ret;\n"));
+    assert_non_null(strstr(o, "    _f->a = _f->_aw.g1.a1._ret + "
+                              "_f->_aw.g1.a2._ret;\n"));
     assert_non_null(strstr(o, "    _f->_ret = _f->a;\n"));
     /* The final return is the end: no unreachable epilogue after it. */
     assert_non_null(strstr(o, "    _f->_ret = _f->a;\n"

@@ -130,18 +130,46 @@ static void test_await_outside_async_is_reported(void **state) {
     transpiled_free(&t);
 }
 
-static void test_conditional_await_is_refused(void **state) {
+static void test_sequencing_operators_keep_operands(void **state) {
     (void)state;
     transpiled t;
     transpile(&t,
               "#include <async.h>\n"
               "async int g(void) { return 1; }\n"
-              "async int f(int x) { return x && await(g()); }\n",
+              "async int f(int x) { return x && await(g()); }\n"
+              "async int h(int x) { return x ? await(g()) : 2; }\n"
+              "async int k(int x) { return await(g()) || x; }\n",
+              1);
+    assert_int_equal(t.parse_rc, 0);
+    ac_expr *land = find_func(&t, "f")->body->kids[0]->expr;
+    assert_int_equal(land->op, AC_OP_LAND);
+    assert_int_equal(land->nkids, 2);
+    assert_int_equal(land->kids[0]->kind, AC_E_TEXT);
+    assert_int_equal(land->kids[1]->kind, AC_E_AWAIT);
+    ac_expr *cond = find_func(&t, "h")->body->kids[0]->expr;
+    assert_int_equal(cond->op, AC_OP_COND);
+    assert_int_equal(cond->nkids, 3);
+    assert_string_equal(cond->temp_decl, "int %s");
+    /* An await in the first operand runs first anyway: plain splicing. */
+    ac_expr *lor = find_func(&t, "k")->body->kids[0]->expr;
+    assert_int_equal(lor->op, AC_OP_OTHER);
+    transpiled_free(&t);
+}
+
+static void test_operator_inside_macro_is_refused(void **state) {
+    (void)state;
+    transpiled t;
+    transpile(&t,
+              "#include <async.h>\n"
+              "#define BOTH(a, b) ((a) && (b))\n"
+              "async int g(void) { return 1; }\n"
+              "async int f(int x) { return BOTH(x, await(g())); }\n",
               1);
     assert_int_equal(t.parse_rc, -1);
     assert_non_null(strstr(t.diagnostics,
-                           "await in the right operand of '&&' is not "
-                           "supported yet"));
+                           ":4:37: error: await in the right operand of an "
+                           "operator written inside a macro is not "
+                           "supported"));
     transpiled_free(&t);
 }
 
@@ -175,7 +203,8 @@ int main(void) {
         cmocka_unit_test(test_gather_spawn_and_join_nodes),
         cmocka_unit_test(test_unawaited_call_is_reported),
         cmocka_unit_test(test_await_outside_async_is_reported),
-        cmocka_unit_test(test_conditional_await_is_refused),
+        cmocka_unit_test(test_sequencing_operators_keep_operands),
+        cmocka_unit_test(test_operator_inside_macro_is_refused),
         cmocka_unit_test(test_compiler_errors_are_shown),
         cmocka_unit_test(test_async_run_needs_an_int_result),
     };
