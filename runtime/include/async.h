@@ -230,6 +230,14 @@ void async__task_start(async_task *t);
 /* Backs async_task_result(): checks size and completion. */
 void *async__task_result(async_task *t, size_t size);
 
+/* Memory for a frame that cannot be embedded in its caller's: a
+ * recursive await, or an async function defined in another file (its
+ * NAME__new allocates, NAME__finish frees).  Never returns NULL: when
+ * memory is exhausted it prints which frame could not be allocated and
+ * aborts. */
+void *async__frame_alloc(size_t size, const char *name);
+void async__frame_free(void *frame);
+
 /* gather: init the group, add each child (initialised frame), then poll
  * until it returns ASYNC__READY. */
 void async__gather_init(async__gather *g);

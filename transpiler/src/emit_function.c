@@ -157,7 +157,8 @@ static void put_value(ac_emitter *E, const ac_expr *e) {
         if (e->is_void)
             ac_buf_puts(E->out, "((void)0)");
         else
-            ac_buf_printf(E->out, "_f->%s._ret", e->slot);
+            ac_buf_printf(E->out, "_f->%s.%s", e->slot,
+                          e->heap ? "value" : "_ret");
         break;
     case AC_E_GATHER:
         ac_buf_puts(E->out, "0");
@@ -237,6 +238,43 @@ static void put_suspend(ac_emitter *E, const ac_expr *e, const char *poll) {
 /* Emits, in evaluation order, the statements that run every await inside
  * `e`, leaving their results in the child frames for put_value. */
 static void put_awaits(ac_emitter *E, ac_expr *e);
+
+/* Arguments without a leading frame pointer: "a, b". */
+static void put_call_args(ac_emitter *E, const ac_expr *call) {
+    for (unsigned i = 0; i < call->nkids; i++) {
+        if (i)
+            ac_buf_puts(E->out, ", ");
+        put_value(E, call->kids[i]);
+    }
+}
+
+/* An await whose child frame is allocated (recursion, or a callee defined
+ * in another file): NAME__new allocates and initialises it, NAME__finish
+ * returns the result and frees it. */
+static void put_heap_await(ac_emitter *E, ac_expr *e) {
+    const ac_callee *c = e->callee;
+    ac_arena *A = &E->u->arena;
+    ac_buf type = {0};
+    ac_buf_puts(&type, "struct {\n            void *frame;\n");
+    if (!c->is_void) {
+        ac_buf_puts(&type, "            ");
+        ac_emit_decl(&type, c->ret_decl ? c->ret_decl : "int %s", "value");
+        ac_buf_puts(&type, ";\n");
+    }
+    ac_buf_puts(&type, "        }");
+    e->slot = new_slot(E, e, ac_arena_strdup(A, ac_buf_str(&type)));
+    ac_buf_free(&type);
+    ac_emit_indent(E);
+    ac_buf_printf(E->out, "_f->%s.frame = %s__new(", e->slot, c->name);
+    put_call_args(E, e);
+    ac_buf_puts(E->out, ");\n");
+    put_suspend(
+        E, e, ac_arena_printf(A, "%s__resume(_f->%s.frame)", c->name, e->slot));
+    ac_emit_indent(E);
+    if (!c->is_void)
+        ac_buf_printf(E->out, "_f->%s.value = ", e->slot);
+    ac_buf_printf(E->out, "%s__finish(_f->%s.frame);\n", c->name, e->slot);
+}
 
 static void put_line_of(ac_emitter *E, const char *head, const ac_expr *e,
                         const char *tail) {
@@ -333,6 +371,10 @@ static void put_awaits(ac_emitter *E, ac_expr *e) {
     switch (e->kind) {
     case AC_E_AWAIT: {
         const char *name = e->callee->name;
+        if (e->heap) {
+            put_heap_await(E, e);
+            break;
+        }
         e->slot = new_slot(E, e, ac_arena_printf(A, "struct %s__frame", name));
         ac_emit_indent(E);
         ac_buf_printf(E->out, "%s__init(&_f->%s", name, e->slot);
@@ -357,11 +399,14 @@ static void put_awaits(ac_emitter *E, ac_expr *e) {
                 put_awaits(E, e->kids[i]->kids[k]);
         ac_buf type = {0};
         ac_buf_puts(&type, "struct {\n            async__gather g;\n");
-        for (unsigned i = 0; i < e->nkids; i++)
-            ac_buf_printf(&type,
-                          "            async_task t%u;\n"
-                          "            struct %s__frame c%u;\n",
-                          i, e->kids[i]->callee->name, i);
+        for (unsigned i = 0; i < e->nkids; i++) {
+            ac_buf_printf(&type, "            async_task t%u;\n", i);
+            if (e->kids[i]->heap)
+                ac_buf_printf(&type, "            void *c%u;\n", i);
+            else
+                ac_buf_printf(&type, "            struct %s__frame c%u;\n",
+                              e->kids[i]->callee->name, i);
+        }
         ac_buf_puts(&type, "        }");
         e->slot = new_slot(E, e, ac_arena_strdup(A, ac_buf_str(&type)));
         ac_buf_free(&type);
@@ -371,17 +416,33 @@ static void put_awaits(ac_emitter *E, ac_expr *e) {
             const ac_expr *call = e->kids[i];
             const char *name = call->callee->name;
             ac_emit_indent(E);
-            ac_buf_printf(E->out, "%s__init(&_f->%s.c%u", name, e->slot, i);
-            put_args(E, call);
+            if (call->heap) {
+                ac_buf_printf(E->out, "_f->%s.c%u = %s__new(", e->slot, i,
+                              name);
+                put_call_args(E, call);
+            } else {
+                ac_buf_printf(E->out, "%s__init(&_f->%s.c%u", name, e->slot, i);
+                put_args(E, call);
+            }
             ac_buf_puts(E->out, ");\n");
             ac_emit_indent(E);
             ac_buf_printf(E->out,
                           "async__gather_add(&_f->%s.g, &_f->%s.t%u, "
-                          "%s__resume, &_f->%s.c%u, \"%s\");\n",
-                          e->slot, e->slot, i, name, e->slot, i, name);
+                          "%s__resume, %s_f->%s.c%u, \"%s\");\n",
+                          e->slot, e->slot, i, name, call->heap ? "" : "&",
+                          e->slot, i, name);
         }
         put_suspend(
             E, e, ac_arena_printf(A, "async__gather_poll(&_f->%s.g)", e->slot));
+        for (unsigned i = 0; i < e->nkids; i++) {
+            const ac_expr *call = e->kids[i];
+            if (!call->heap)
+                continue;
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "%s%s__finish(_f->%s.c%u);\n",
+                          call->callee->is_void ? "" : "(void)",
+                          call->callee->name, e->slot, i);
+        }
         break;
     }
     case AC_E_TEXT:
@@ -713,7 +774,7 @@ static const char *linkage(const ac_func *f) {
     return f->is_static ? "static " : "";
 }
 
-static void put_field(ac_buf *out, const char *decl, const char *name) {
+void ac_emit_decl(ac_buf *out, const char *decl, const char *name) {
     const char *hole = strstr(decl, "%s");
     if (!hole) {
         ac_buf_printf(out, "%s %s", decl, name);
@@ -730,8 +791,8 @@ void ac_emit_params(ac_buf *out, const ac_callee *c, int with_frame) {
     for (unsigned i = 0; i < c->nparams; i++) {
         if (with_frame || i)
             ac_buf_puts(out, ", ");
-        put_field(out, c->param_types[i] ? c->param_types[i] : "int %s",
-                  ac_emit_param_name(i));
+        ac_emit_decl(out, c->param_types[i] ? c->param_types[i] : "int %s",
+                     ac_emit_param_name(i));
     }
     if (!with_frame && c->nparams == 0)
         ac_buf_puts(out, "void");
@@ -749,7 +810,7 @@ static void put_frame(ac_emitter *E, ac_func *f, ac_buf *out) {
     ac_buf_printf(out, "struct %s__frame {\n    int _state;\n", f->name);
     for (unsigned i = 0; i < f->nparams; i++) {
         ac_buf_puts(out, "    ");
-        put_field(out, f->params[i]->field_decl, f->params[i]->field);
+        ac_emit_decl(out, f->params[i]->field_decl, f->params[i]->field);
         ac_buf_puts(out, ";\n");
     }
     for (unsigned i = 0; i < f->nvars; i++) {
@@ -757,7 +818,7 @@ static void put_frame(ac_emitter *E, ac_func *f, ac_buf *out) {
         if (!v->hoisted || !v->field_decl)
             continue;
         ac_buf_puts(out, "    ");
-        put_field(out, v->field_decl, v->field);
+        ac_emit_decl(out, v->field_decl, v->field);
         ac_buf_puts(out, ";\n");
     }
     if (E->aw.len)
@@ -772,7 +833,7 @@ static void put_init(ac_func *f, ac_buf *out) {
                   f->name, f->name);
     for (unsigned i = 0; i < f->nparams; i++) {
         ac_buf_puts(out, ", ");
-        put_field(out, f->params[i]->field_decl, f->params[i]->field);
+        ac_emit_decl(out, f->params[i]->field_decl, f->params[i]->field);
     }
     ac_buf_puts(out, ")\n{\n    _f->_state = 0;\n");
     for (unsigned i = 0; i < f->nparams; i++)
@@ -826,6 +887,8 @@ void ac_emit_function(ac_unit *u, ac_func *f, const ac_emit_options *opt,
     put_frame(&E, f, out);
     put_init(f, out);
     put_resume(&E, f, out, ac_buf_str(&body));
+    if (ac_emit_has_heap_api(f->callee))
+        ac_emit_heap_api(f->callee, out);
     ac_emit_helpers(u, f->callee, out);
     ac_buf_free(&body);
     ac_buf_free(&E.aw);

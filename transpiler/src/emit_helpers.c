@@ -15,7 +15,39 @@ static void put_args(ac_buf *out, const ac_callee *c) {
         ac_buf_printf(out, ", %s", ac_emit_param_name(i));
 }
 
+/* A callee whose frame type is not known in this file (defined in
+ * another one): its frame comes from NAME__new. */
+static int frame_unknown(const ac_callee *c) {
+    return !c->def && !c->frame_visible;
+}
+
+static void put_call_params(ac_buf *out, const ac_callee *c) {
+    for (unsigned i = 0; i < c->nparams; i++)
+        ac_buf_printf(out, "%s%s", i ? ", " : "", ac_emit_param_name(i));
+}
+
+static void put_run_heap(const ac_callee *c, ac_buf *out) {
+    ac_buf_printf(out, "static int %s__run(", c->name);
+    ac_emit_params(out, c, 0);
+    ac_buf_printf(out, ")\n{\n    void *frame = %s__new(", c->name);
+    put_call_params(out, c);
+    ac_buf_printf(out,
+                  ");\n    if (async__run(%s__resume, frame, \"%s\") != 0) {\n"
+                  "        async__frame_free(frame);\n"
+                  "        return -1;\n    }\n",
+                  c->name, c->name);
+    if (c->is_void)
+        ac_buf_printf(out, "    %s__finish(frame);\n    return 0;\n}\n",
+                      c->name);
+    else
+        ac_buf_printf(out, "    return (int)%s__finish(frame);\n}\n", c->name);
+}
+
 static void put_run(const ac_callee *c, ac_buf *out) {
+    if (frame_unknown(c)) {
+        put_run_heap(c, out);
+        return;
+    }
     ac_buf_printf(out, "static int %s__run(", c->name);
     ac_emit_params(out, c, 0);
     ac_buf_printf(out, ")\n{\n    struct %s__frame frame;\n    %s__init(&frame",
@@ -60,13 +92,38 @@ void ac_emit_helpers(ac_unit *u, const ac_callee *c, ac_buf *out) {
         put_spawn(c, out);
 }
 
+/* NAME__new and NAME__finish: every async function with external
+ * linkage has them (other files may await it), static ones when they are
+ * awaited recursively. */
+int ac_emit_has_heap_api(const ac_callee *c) {
+    return !c->def || !c->def->is_static || c->needs_heap;
+}
+
+static void put_heap_prototypes(const ac_callee *c, const char *link,
+                                ac_buf *out) {
+    ac_buf_printf(out, "%svoid *%s__new(", link, c->name);
+    ac_emit_params(out, c, 0);
+    ac_buf_puts(out, ");\n");
+    ac_buf_puts(out, link);
+    ac_buf b = {0};
+    ac_buf_printf(&b, "%s__finish(void *_frame)", c->name);
+    ac_emit_decl(out, c->ret_decl ? c->ret_decl : "int %s", ac_buf_str(&b));
+    ac_buf_free(&b);
+    ac_buf_puts(out, ";\n");
+}
+
 void ac_emit_prototypes(ac_unit *u, const ac_callee *c, ac_buf *out) {
     (void)u;
     const char *link = c->def && c->def->is_static ? "static " : "";
-    ac_buf_printf(out, "struct %s__frame;\n%svoid %s__init(", c->name, link,
-                  c->name);
-    ac_emit_params(out, c, 1);
-    ac_buf_printf(out, ");\n%sint %s__resume(void *_frame);\n", link, c->name);
+    ac_buf_printf(out, "struct %s__frame;\n", c->name);
+    if (!frame_unknown(c)) {
+        ac_buf_printf(out, "%svoid %s__init(", link, c->name);
+        ac_emit_params(out, c, 1);
+        ac_buf_puts(out, ");\n");
+    }
+    ac_buf_printf(out, "%sint %s__resume(void *_frame);\n", link, c->name);
+    if (ac_emit_has_heap_api(c))
+        put_heap_prototypes(c, link, out);
     if (c->needs_run) {
         ac_buf_printf(out, "static int %s__run(", c->name);
         ac_emit_params(out, c, 0);
@@ -82,7 +139,41 @@ void ac_emit_prototypes(ac_unit *u, const ac_callee *c, ac_buf *out) {
 void ac_emit_external_helpers(ac_unit *u, ac_buf *out) {
     for (unsigned i = 0; i < u->ncallees; i++) {
         const ac_callee *c = u->callees[i];
-        if (!c->def)
-            ac_emit_helpers(u, c, out);
+        if (c->def)
+            continue;
+        if (frame_unknown(c))
+            ac_emit_prototypes(u, c, out);
+        ac_emit_helpers(u, c, out);
     }
+}
+
+void ac_emit_heap_api(const ac_callee *c, ac_buf *out) {
+    const char *link = c->def->is_static ? "static " : "";
+    ac_buf_printf(out, "%svoid *%s__new(", link, c->name);
+    ac_emit_params(out, c, 0);
+    ac_buf_printf(out,
+                  ")\n{\n    struct %s__frame *_f =\n"
+                  "        async__frame_alloc(sizeof *_f, \"%s\");\n"
+                  "    %s__init(_f",
+                  c->name, c->name, c->name);
+    for (unsigned i = 0; i < c->nparams; i++)
+        ac_buf_printf(out, ", %s", ac_emit_param_name(i));
+    ac_buf_puts(out, ");\n    return _f;\n}\n");
+    ac_buf_puts(out, link);
+    ac_buf b = {0};
+    ac_buf_printf(&b, "%s__finish(void *_frame)", c->name);
+    ac_emit_decl(out, c->ret_decl ? c->ret_decl : "int %s", ac_buf_str(&b));
+    ac_buf_free(&b);
+    ac_buf_puts(out, "\n{\n");
+    if (c->is_void) {
+        ac_buf_puts(out, "    async__frame_free(_frame);\n}\n");
+        return;
+    }
+    ac_buf_puts(out, "    ");
+    ac_emit_decl(out, c->ret_decl ? c->ret_decl : "int %s", "result");
+    ac_buf_printf(out,
+                  " = ((struct %s__frame *)_frame)->_ret;\n"
+                  "    async__frame_free(_frame);\n"
+                  "    return result;\n}\n",
+                  c->name);
 }

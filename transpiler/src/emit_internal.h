@@ -31,10 +31,15 @@ typedef struct ac_emitter {
 void ac_emit_indent(ac_emitter *E);
 /* A #line directive for the source line of `offset` (if enabled). */
 void ac_emit_line(ac_emitter *E, unsigned offset);
+/* Writes declaration `decl` (holding a "%s" for the name) for `name`. */
+void ac_emit_decl(ac_buf *out, const char *decl, const char *name);
 /* Parameter list of helpers: "T0 a0, T1 a1" (or "void"), optionally
  * preceded by the frame pointer. */
 void ac_emit_params(ac_buf *out, const ac_callee *c, int with_frame);
 const char *ac_emit_param_name(unsigned i);
+/* Whether `c` has NAME__new/NAME__finish, and their definitions. */
+int ac_emit_has_heap_api(const ac_callee *c);
+void ac_emit_heap_api(const ac_callee *c, ac_buf *out);
 /* The run/spawn helpers `c` needs (static functions). */
 void ac_emit_helpers(ac_unit *u, const ac_callee *c, ac_buf *out);
 

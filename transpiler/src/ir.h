@@ -30,6 +30,7 @@ typedef struct ac_stmt ac_stmt;
 typedef struct ac_callee {
     const char *name;
     const char *ret_type; /* abstract declarator of the result type */
+    const char *ret_decl; /* the result type declaring "%s" */
     int result_kind;      /* ASYNC__RESULT_* */
     int is_void;
     unsigned nparams;
@@ -38,6 +39,7 @@ typedef struct ac_callee {
     int frame_visible;        /* struct NAME__frame is defined in the TU */
     int needs_run;            /* NAME__run helper requested (async_run) */
     int needs_spawn;          /* NAME__spawn helper requested */
+    int needs_heap;           /* NAME__new/NAME__finish are called here */
 } ac_callee;
 
 typedef enum {
@@ -71,6 +73,8 @@ struct ac_expr {
      * holds the value of && || ?: (NULL for comma and void ?:). */
     const char *temp_decl;
     /* Filled by the lowering: */
+    int heap;         /* AWAIT/CALL: the child frame is allocated, not
+                         embedded (recursion, or defined in another file) */
     unsigned id;      /* await number = resume state (AWAIT/JOIN/GATHER) */
     const char *slot; /* frame path of the child frame, e.g. "_aw.a3" */
 };
@@ -159,8 +163,8 @@ struct ac_func {
     unsigned nawaited;
     /* Filled by the lowering: */
     unsigned emit_at; /* offset after which its state machine is placed */
-    int placed;       /* placement computed (cycle detection) */
-    int visiting;
+    int placed;       /* placement order, 0 until placed */
+    unsigned mark;    /* reachability search stamp */
 };
 
 /* A prototype of an async function in the main file: replaced by the

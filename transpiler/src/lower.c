@@ -126,41 +126,90 @@ static void analyze(ac_stmt *s) {
     s->needs_structure = structure || has;
 }
 
+/* Does an await chain lead from `from` back to `to`?  Such awaits form a
+ * cycle (recursion), and a cycle of embedded frames would be an
+ * infinitely large struct. */
+static unsigned search_stamp;
+
+static int reaches_from(ac_func *from, ac_func *to) {
+    if (from == to)
+        return 1;
+    if (from->mark == search_stamp)
+        return 0;
+    from->mark = search_stamp;
+    for (unsigned i = 0; i < from->nawaited; i++) {
+        ac_func *d = from->awaited[i]->def;
+        if (d && reaches_from(d, to))
+            return 1;
+    }
+    return 0;
+}
+
+static int reaches(ac_func *from, ac_func *to) {
+    ++search_stamp;
+    return reaches_from(from, to);
+}
+
+/* An awaited frame is embedded when its type is known here and embedding
+ * makes no cycle; otherwise it is allocated for the duration of the
+ * await (NAME__new / NAME__finish), and only then. */
+static int needs_heap(ac_func *caller, ac_callee *c) {
+    if (c->frame_visible && !c->def)
+        return 0;
+    return !c->def || reaches(c->def, caller);
+}
+
+static void mark_heap_expr(ac_func *f, ac_expr *e) {
+    if (!e)
+        return;
+    if ((e->kind == AC_E_AWAIT || e->kind == AC_E_CALL) && e->callee) {
+        e->heap = needs_heap(f, e->callee);
+        if (e->heap && e->callee->def)
+            e->callee->needs_heap = 1;
+    }
+    for (unsigned i = 0; i < e->nkids; i++)
+        mark_heap_expr(f, e->kids[i]);
+}
+
+static void mark_heap(ac_func *f, ac_stmt *s) {
+    if (!s)
+        return;
+    mark_heap_expr(f, s->expr);
+    mark_heap_expr(f, s->inc);
+    for (unsigned i = 0; i < s->nvars; i++)
+        mark_heap_expr(f, s->vars[i]->init);
+    mark_heap(f, s->init);
+    mark_heap(f, s->body);
+    mark_heap(f, s->els);
+    for (unsigned i = 0; i < s->nkids; i++)
+        mark_heap(f, s->kids[i]);
+}
+
 /* A state machine must follow the state machines whose frames it embeds,
- * so a function is placed after the latest of its callees. */
+ * so a function is placed after the latest of its embedded callees. */
 static unsigned placement_order;
 
-static int place(ac_unit *u, ac_func *f) {
+static void place(ac_func *f) {
     if (f->placed)
-        return 0;
-    if (f->visiting) {
-        ac_source_diag(&u->src, AC_DIAG_ERROR, f->name_offset,
-                       "async function '%s' awaits itself, directly or "
-                       "through other async functions; recursive async "
-                       "functions are not supported yet",
-                       f->name);
-        return -1;
-    }
-    f->visiting = 1;
+        return;
+    f->placed = -1; /* in progress: cycles do not embed, see needs_heap */
     f->emit_at = f->span.end;
-    int rc = 0;
-    for (unsigned i = 0; i < f->nawaited && rc == 0; i++) {
+    for (unsigned i = 0; i < f->nawaited; i++) {
         ac_func *d = f->awaited[i]->def;
-        if (!d)
+        if (!d || d->placed == -1 || reaches(d, f))
             continue;
-        rc = place(u, d);
-        if (rc == 0 && d->emit_at > f->emit_at)
+        place(d);
+        if (d->emit_at > f->emit_at)
             f->emit_at = d->emit_at;
     }
-    f->visiting = 0;
     f->placed = (int)++placement_order;
-    return rc;
 }
 
 int ac_lower(ac_unit *u) {
     unsigned before = ac_diag_errors();
     loop_ids = 0;
     placement_order = 0;
+    search_stamp = 0;
     for (unsigned i = 0; i < u->nfuncs; i++) {
         ac_func *f = u->funcs[i];
         for (unsigned k = 0; k < f->nparams; k++) {
@@ -175,9 +224,9 @@ int ac_lower(ac_unit *u) {
                 name_field(u, f, v);
         }
         analyze(f->body);
+        mark_heap(f, f->body);
     }
     for (unsigned i = 0; i < u->nfuncs; i++)
-        if (place(u, u->funcs[i]) != 0)
-            break;
+        place(u->funcs[i]);
     return ac_diag_errors() == before ? 0 : -1;
 }

@@ -194,27 +194,6 @@ static enum CXChildVisitResult second_pass(CXCursor c, CXCursor parent,
     return CXChildVisit_Continue;
 }
 
-/* Every awaited async function needs a frame type the output can embed. */
-static void check_callees(ac_parser *p) {
-    for (unsigned i = 0; i < p->u->nfuncs; i++) {
-        ac_func *f = p->u->funcs[i];
-        for (unsigned k = 0; k < f->nawaited; k++) {
-            ac_callee *c = f->awaited[k];
-            if (c->def || c->frame_visible)
-                continue;
-            ac_parse_error(
-                p, f->name_offset,
-                "'%s' awaits async function '%s', which is not defined in "
-                "this file and has no visible frame type 'struct %s__frame'",
-                f->name, c->name, c->name);
-            ac_parse_note(p, f->name_offset,
-                          "awaiting async functions defined in another file "
-                          "is not supported yet: define '%s' here",
-                          c->name);
-        }
-    }
-}
-
 static void free_parser(ac_parser *p) {
     for (unsigned i = 0; i < 5; i++)
         free(p->macro_at[i].items);
@@ -259,7 +238,6 @@ int ac_parse(ac_unit *u, const char *path, int nargs, const char *const *args) {
         for (unsigned i = 0; i < 5; i++)
             ac_offsets_sort(&p.macro_at[i]);
         clang_visitChildren(root, second_pass, &p);
-        check_callees(&p);
     }
     free_parser(&p);
     clang_disposeTranslationUnit(p.tu);

@@ -219,6 +219,12 @@ static ac_expr *build_spawn(ac_parser *p, CXCursor c, ac_span span) {
         return text_node(p, span);
     }
     ac_expr *e = ac_parse_call_node(p, call, AC_E_SPAWN, span);
+    if (!e->callee->def && !e->callee->frame_visible)
+        ac_parse_error(p, span.begin,
+                       "async_spawn() of '%s', which is defined in another "
+                       "file, is not supported yet; spawn a local async "
+                       "function that awaits it",
+                       e->callee->name);
     e->callee->needs_spawn = 1;
     return e;
 }

@@ -32,6 +32,7 @@ ac_callee *ac_parse_callee(ac_parser *p, CXCursor fn) {
     c->is_void = clang_getCanonicalType(rt).kind == CXType_Void;
     c->result_kind = ac_parse_result_kind(rt);
     c->ret_type = ac_parse_declarator(p, rt, "", 1, NULL);
+    c->ret_decl = ac_parse_declarator(p, rt, "%s", 1, NULL);
     int n = clang_getNumArgTypes(ft);
     c->nparams = n > 0 ? (unsigned)n : 0;
     c->param_types =
