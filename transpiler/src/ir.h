@@ -93,6 +93,8 @@ struct ac_var {
     int is_static; /* static or extern: never hoisted */
     int is_array;
     int hoisted;      /* lives in the frame (set by the lowering) */
+    int addr_taken;   /* &name appears: pointers may outlive an await */
+    int macro_use;    /* used from a macro body, where refs are unseen */
     ac_expr *init;    /* initializer, or NULL */
     int init_is_list; /* the initializer is a braced list */
 };
@@ -157,6 +159,7 @@ struct ac_func {
     ac_stmt *body;
     ac_ref *refs; /* sorted by offset */
     unsigned nrefs;
+    int has_goto;            /* liveness falls back to scopes */
     unsigned *await_offsets; /* every await point, sorted */
     unsigned nawaits;
     ac_callee **awaited; /* async functions whose frames are embedded */

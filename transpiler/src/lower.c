@@ -6,6 +6,7 @@
  */
 #include "lower.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* A local is hoisted into the frame when an await lies in its scope: only
@@ -27,15 +28,79 @@ static int expr_has_await(const ac_expr *e) {
     return e && (e->kind != AC_E_TEXT || e->nkids > 0);
 }
 
-static void mark_hoisted(ac_stmt *s, const ac_func *f) {
+/* Loops of the function being lowered: an await inside a loop keeps a
+ * variable alive when the loop uses it anywhere (the next iteration). */
+typedef struct loop_spans {
+    ac_span *items;
+    unsigned n, cap;
+} loop_spans;
+
+static void collect_loops(ac_stmt *s, loop_spans *l) {
+    if (!s)
+        return;
+    if (s->kind == AC_S_WHILE || s->kind == AC_S_DO || s->kind == AC_S_FOR) {
+        if (l->n == l->cap) {
+            l->cap = l->cap ? l->cap * 2 : 8;
+            l->items = ac_xrealloc(l->items, l->cap * sizeof *l->items);
+        }
+        l->items[l->n++] = s->span;
+    }
+    collect_loops(s->init, l);
+    collect_loops(s->body, l);
+    collect_loops(s->els, l);
+    for (unsigned i = 0; i < s->nkids; i++)
+        collect_loops(s->kids[i], l);
+}
+
+static int used_in(const ac_func *f, const ac_var *v, unsigned begin,
+                   unsigned end) {
+    for (unsigned i = 0; i < f->nrefs; i++)
+        if (f->refs[i].var == v && f->refs[i].offset >= begin &&
+            f->refs[i].offset < end)
+            return 1;
+    return 0;
+}
+
+/* Is `v` live across an await?  Over-approximated from the text: some
+ * await lies in its scope and the variable is used after it, or inside a
+ * loop (within the scope) around it.  Arrays, variables whose address is
+ * taken or that a macro body uses, and functions with goto fall back to
+ * "an await lies in its scope". */
+static int live_across_await(const ac_func *f, const ac_var *v,
+                             const loop_spans *loops) {
+    if (!await_in(f, v->scope_begin, v->scope_end))
+        return 0;
+    if (v->is_array || v->addr_taken || v->macro_use || f->has_goto)
+        return 1;
+    for (unsigned a = 0; a < f->nawaits; a++) {
+        unsigned at = f->await_offsets[a];
+        if (at < v->scope_begin || at >= v->scope_end)
+            continue;
+        if (used_in(f, v, at, v->scope_end))
+            return 1;
+        for (unsigned k = 0; k < loops->n; k++) {
+            ac_span l = loops->items[k];
+            /* Loops inside the scope (a for's own variable included), not
+             * loops around the declaration: those make a new variable. */
+            if (l.end <= v->scope_end && l.begin <= at && at < l.end &&
+                used_in(f, v,
+                        v->scope_begin > l.begin ? v->scope_begin : l.begin,
+                        l.end))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static void mark_hoisted(ac_stmt *s, const ac_func *f,
+                         const loop_spans *loops) {
     if (!s)
         return;
     if (s->kind == AC_S_DECL) {
         int any = 0;
         for (unsigned i = 0; i < s->nvars; i++) {
             ac_var *v = s->vars[i];
-            v->hoisted =
-                !v->is_static && await_in(f, v->scope_begin, v->scope_end);
+            v->hoisted = !v->is_static && live_across_await(f, v, loops);
             any |= v->hoisted;
         }
         /* One declaration is rewritten as a whole: a declarator left as C
@@ -43,11 +108,11 @@ static void mark_hoisted(ac_stmt *s, const ac_func *f) {
         for (unsigned i = 0; any && i < s->nvars; i++)
             s->vars[i]->hoisted = !s->vars[i]->is_static;
     }
-    mark_hoisted(s->init, f);
-    mark_hoisted(s->body, f);
-    mark_hoisted(s->els, f);
+    mark_hoisted(s->init, f, loops);
+    mark_hoisted(s->body, f, loops);
+    mark_hoisted(s->els, f, loops);
     for (unsigned i = 0; i < s->nkids; i++)
-        mark_hoisted(s->kids[i], f);
+        mark_hoisted(s->kids[i], f, loops);
 }
 
 static int field_taken(ac_func *f, const char *name, const ac_var *self) {
@@ -216,7 +281,10 @@ int ac_lower(ac_unit *u) {
             f->params[k]->hoisted = 1;
             name_field(u, f, f->params[k]);
         }
-        mark_hoisted(f->body, f);
+        loop_spans loops = {0};
+        collect_loops(f->body, &loops);
+        mark_hoisted(f->body, f, &loops);
+        free(loops.items);
         for (unsigned k = 0; k < f->nvars; k++) {
             ac_var *v = f->vars[k];
             check_hoistable(u, f, v);

@@ -701,7 +701,14 @@ static ac_stmt *build_stmt(ac_parser *p, CXCursor c) {
     case CXCursor_IndirectGotoStmt:
         s = new_stmt(p, AC_S_TEXT, c);
         ac_parse_error(p, s->span.begin,
-                       "computed goto is not supported in async functions");
+                       "computed goto is not supported in async functions: "
+                       "its label addresses do not survive a suspension; "
+                       "use a switch on a state variable");
+        break;
+    case CXCursor_GotoStmt:
+        s = new_stmt(p, AC_S_TEXT, c);
+        p->fn->has_goto = 1;
+        extend_to_semicolon(p, s);
         break;
     default:
         if (clang_isExpression(kind)) {
@@ -767,6 +774,13 @@ static enum CXChildVisitResult find_refs(CXCursor c, CXCursor parent,
     refs[f->nrefs].offset = off;
     refs[f->nrefs].len = (unsigned)len;
     refs[f->nrefs].var = entry->var;
+    unsigned before = off;
+    const char *t = p->u->src.text;
+    while (before > 0 && strchr(" \t\r\n(", t[before - 1]))
+        before--;
+    if (before > 0 && t[before - 1] == '&' &&
+        (before < 2 || t[before - 2] != '&'))
+        entry->var->addr_taken = 1;
     f->nrefs++;
     f->refs = refs;
     return CXChildVisit_Continue;
@@ -789,6 +803,7 @@ static void finish_refs(ac_parser *p, ac_func *f) {
         if (p->vars[i].from_macro) {
             /* Decided after hoisting: only a hoisted variable breaks. */
             ac_var *v = p->vars[i].var;
+            v->macro_use = 1;
             v->type_error = v->type_error ? v->type_error
                                           : "it is used inside a macro's "
                                             "definition, where asyncc cannot "

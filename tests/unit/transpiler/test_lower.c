@@ -73,6 +73,18 @@ static void add_local(ac_unit *u, ac_func *f, ac_var *v) {
     f->body->kids = kids;
 }
 
+/* Records a use of `v` at `offset` (what the parser finds in the body). */
+static void use(ac_unit *u, ac_func *f, ac_var *v, unsigned offset) {
+    ac_ref *refs = ac_arena_alloc(&u->arena, (f->nrefs + 1) * sizeof *refs);
+    if (f->nrefs)
+        memcpy(refs, f->refs, f->nrefs * sizeof *refs);
+    refs[f->nrefs].offset = offset;
+    refs[f->nrefs].len = 1;
+    refs[f->nrefs].var = v;
+    f->refs = refs;
+    f->nrefs++;
+}
+
 static void awaits_at(ac_func *f, unsigned *offsets, unsigned n) {
     f->await_offsets = offsets;
     f->nawaits = n;
@@ -101,16 +113,23 @@ static void test_hoists_only_locals_with_await_in_scope(void **state) {
     ac_var *outer = var(u, "i", 35, 68);  /* scope holds the await */
     ac_var *inner = var(u, "i", 40, 47);  /* sibling block, before it */
     ac_var *st = var(u, "count", 30, 68); /* static: stays static */
+    ac_var *dead = var(u, "d", 30, 68);   /* only used before the await */
     st->is_static = 1;
     add_local(u, f, outer);
     add_local(u, f, inner);
     add_local(u, f, st);
+    add_local(u, f, dead);
+    use(u, f, outer, 60);
+    use(u, f, inner, 45);
+    use(u, f, st, 60);
+    use(u, f, dead, 40);
     diags_begin();
     assert_int_equal(ac_lower(u), 0);
     diags_end();
     assert_true(outer->hoisted);
     assert_false(inner->hoisted);
     assert_false(st->hoisted);
+    assert_false(dead->hoisted); /* in scope of the await, but not live */
     assert_string_equal(outer->field, "i");
 }
 
@@ -131,6 +150,9 @@ static void test_field_names_are_unique_and_not_reserved(void **state) {
     add_local(u, f, a);
     add_local(u, f, b);
     add_local(u, f, c);
+    use(u, f, a, 55);
+    use(u, f, b, 55);
+    use(u, f, c, 55);
     diags_begin();
     assert_int_equal(ac_lower(u), 0);
     diags_end();
@@ -150,6 +172,7 @@ static void test_unhoistable_local_is_an_error(void **state) {
     ac_var *v = var(u, "i", 35, 68);
     v->offset = 30;
     v->type_error = "it is a variable-length array";
+    v->is_array = 1;
     add_local(u, f, v);
     diags_begin();
     assert_int_equal(ac_lower(u), -1);

@@ -39,6 +39,48 @@ static void test_hoisting_follows_scopes(void **state) {
     transpiled_free(&t);
 }
 
+static void test_only_live_locals_are_hoisted(void **state) {
+    (void)state;
+    transpiled t;
+    transpile(&t,
+              "#include <async.h>\n"
+              "async int f(int n) {\n"
+              "    int acc = 0;\n"
+              "    int tmp = n * 2;\n"
+              "    int k = tmp + 1;\n"
+              "    int *p = &tmp;\n"
+              "    for (int i = 0; i < n; i++) {\n"
+              "        acc += i;\n"
+              "        await(async_sleep(0));\n"
+              "    }\n"
+              "    return acc + k + *p;\n"
+              "}\n",
+              1);
+    assert_int_equal(t.parse_rc, 0);
+    ac_func *f = find_func(&t, "f");
+    assert_true(find_var(f, "acc", 0)->hoisted); /* used in the loop */
+    assert_true(find_var(f, "k", 0)->hoisted);   /* used after the loop */
+    assert_true(find_var(f, "i", 0)->hoisted);   /* the loop's own */
+    assert_true(find_var(f, "p", 0)->hoisted);
+    /* Its address is taken: kept even though the name is not used later. */
+    assert_true(find_var(f, "tmp", 0)->hoisted);
+    transpiled_free(&t);
+    transpile(&t,
+              "#include <async.h>\n"
+              "async int f(int n) {\n"
+              "    int tmp = n * 2;\n"
+              "    int k = tmp + 1;\n"
+              "    await(async_sleep(0));\n"
+              "    return k;\n"
+              "}\n",
+              1);
+    f = find_func(&t, "f");
+    assert_false(find_var(f, "tmp", 0)->hoisted); /* dead at the await */
+    assert_true(find_var(f, "k", 0)->hoisted);
+    assert_non_null(strstr(t.output, "    int tmp = _f->n * 2;\n"));
+    transpiled_free(&t);
+}
+
 static void test_shadowed_locals_get_distinct_fields(void **state) {
     (void)state;
     transpiled t;
@@ -199,6 +241,7 @@ static void test_async_run_needs_an_int_result(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hoisting_follows_scopes),
+        cmocka_unit_test(test_only_live_locals_are_hoisted),
         cmocka_unit_test(test_shadowed_locals_get_distinct_fields),
         cmocka_unit_test(test_gather_spawn_and_join_nodes),
         cmocka_unit_test(test_unawaited_call_is_reported),
