@@ -225,6 +225,16 @@ static void end_group(ac_emitter *E) {
     E->group_size = 0;
 }
 
+/* Names the state an await becomes, as --inspect will. */
+static void put_state_comment(ac_emitter *E, const ac_expr *e) {
+    unsigned line, col;
+    ac_source_linecol(&E->u->src, e->span.begin, &line, &col);
+    const char *base = strrchr(E->u->src.path, '/');
+    ac_emit_indent(E);
+    ac_buf_printf(E->out, "/* state %u: await at %s:%u */\n", e->id,
+                  base ? base + 1 : E->u->src.path, line);
+}
+
 static void put_suspend(ac_emitter *E, const ac_expr *e, const char *poll) {
     ac_emit_indent(E);
     ac_buf_printf(E->out, "_f->_state = %u;\n", e->id);
@@ -264,6 +274,7 @@ static void put_heap_await(ac_emitter *E, ac_expr *e) {
     ac_buf_puts(&type, "        }");
     e->slot = new_slot(E, e, ac_arena_strdup(A, ac_buf_str(&type)));
     ac_buf_free(&type);
+    put_state_comment(E, e);
     ac_emit_indent(E);
     ac_buf_printf(E->out, "_f->%s.frame = %s__new(", e->slot, c->name);
     put_call_args(E, e);
@@ -376,6 +387,7 @@ static void put_awaits(ac_emitter *E, ac_expr *e) {
             break;
         }
         e->slot = new_slot(E, e, ac_arena_printf(A, "struct %s__frame", name));
+        put_state_comment(E, e);
         ac_emit_indent(E);
         ac_buf_printf(E->out, "%s__init(&_f->%s", name, e->slot);
         put_args(E, e);
@@ -386,6 +398,7 @@ static void put_awaits(ac_emitter *E, ac_expr *e) {
     }
     case AC_E_JOIN:
         e->slot = new_slot(E, e, "struct async_join__frame");
+        put_state_comment(E, e);
         ac_emit_indent(E);
         ac_buf_printf(E->out, "async_join__init(&_f->%s, ", e->slot);
         put_value(E, e->kids[0]);
@@ -410,6 +423,7 @@ static void put_awaits(ac_emitter *E, ac_expr *e) {
         ac_buf_puts(&type, "        }");
         e->slot = new_slot(E, e, ac_arena_strdup(A, ac_buf_str(&type)));
         ac_buf_free(&type);
+        put_state_comment(E, e);
         ac_emit_indent(E);
         ac_buf_printf(E->out, "async__gather_init(&_f->%s.g);\n", e->slot);
         for (unsigned i = 0; i < e->nkids; i++) {

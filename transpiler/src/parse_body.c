@@ -255,6 +255,44 @@ static int kids_disjoint(const ac_expr *e) {
     return 1;
 }
 
+/* Calls that break an async function: those that block the thread (every
+ * task stops with it) are warned about; those whose effect does not
+ * survive a suspension are refused. */
+static void check_plain_call(ac_parser *p, CXCursor call, ac_span span) {
+    CXCursor fn = clang_getCursorReferenced(call);
+    if (clang_Cursor_isNull(fn))
+        return;
+    char *name = ac_parse_spelling(p, fn);
+    static const char *const blocking[] = {"sleep", "usleep", "nanosleep",
+                                           "clock_nanosleep", "thrd_sleep"};
+    for (unsigned i = 0; i < sizeof blocking / sizeof *blocking; i++)
+        if (strcmp(name, blocking[i]) == 0) {
+            ac_source_diag(&p->u->src, AC_DIAG_WARNING, span.begin,
+                           "'%s' blocks the thread, and every task with it; "
+                           "use await(async_sleep(seconds)) in async "
+                           "functions",
+                           name);
+            return;
+        }
+    if (strcmp(name, "alloca") == 0 || strcmp(name, "__builtin_alloca") == 0)
+        ac_parse_error(p, span.begin,
+                       "alloca() is not supported in async functions: its "
+                       "memory is released whenever the function suspends; "
+                       "use an array or malloc()");
+    else if (strcmp(name, "setjmp") == 0 || strcmp(name, "_setjmp") == 0 ||
+             strcmp(name, "sigsetjmp") == 0 ||
+             strcmp(name, "__sigsetjmp") == 0 || strcmp(name, "longjmp") == 0 ||
+             strcmp(name, "_longjmp") == 0 || strcmp(name, "siglongjmp") == 0)
+        ac_parse_error(p, span.begin,
+                       "%s() is not supported in async functions: a jump "
+                       "buffer does not survive a suspension, and a jump "
+                       "out of the function would bypass the event loop; "
+                       "return an error value instead",
+                       strncmp(name, "__", 2) == 0 ? name + 2
+                       : name[0] == '_'            ? name + 1
+                                                   : name);
+}
+
 /* &&, || and ?: evaluate some operands only under a condition, and the
  * comma operator evaluates its left operand first: where a later operand
  * holds an await, the node keeps all its operands so the lowering can
@@ -342,6 +380,8 @@ static ac_expr *build_expr(ac_parser *p, CXCursor c) {
                       name);
         return text_node(p, span);
     }
+    if (kind == CXCursor_CallExpr)
+        check_plain_call(p, c, span);
     if (kind == CXCursor_DeclRefExpr) {
         CXCursor ref = clang_getCursorReferenced(c);
         if (ac_parse_is_async_decl(ref)) {
