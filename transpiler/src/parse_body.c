@@ -663,6 +663,11 @@ static ac_stmt *build_for(ac_parser *p, CXCursor c, ac_cursors *kids) {
                        "cannot read the header of this 'for' statement "
                        "(written through a macro?)");
     grow_to(s, s->body);
+    /* The for's own variables are in scope to its very end, which grew
+     * past the extent libclang gives (the body's closing ';'). */
+    if (s->init && s->init->kind == AC_S_DECL)
+        for (unsigned i = 0; i < s->init->nvars; i++)
+            s->init->vars[i]->scope_end = s->span.end;
     return s;
 }
 

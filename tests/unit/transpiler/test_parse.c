@@ -79,6 +79,16 @@ static void test_only_live_locals_are_hoisted(void **state) {
     assert_true(find_var(f, "k", 0)->hoisted);
     assert_non_null(strstr(t.output, "    int tmp = _f->n * 2;\n"));
     transpiled_free(&t);
+    /* A for without braces: its variable lives to the body's ';'. */
+    transpile(&t,
+              "#include <async.h>\n"
+              "async void f(void) {\n"
+              "    for (int i = 0; i < 3; i++)\n"
+              "        await(async_sleep(0));\n"
+              "}\n",
+              1);
+    assert_true(find_var(find_func(&t, "f"), "i", 0)->hoisted);
+    transpiled_free(&t);
 }
 
 static void test_shadowed_locals_get_distinct_fields(void **state) {
