@@ -140,6 +140,10 @@ static void note_async_function(ac_parser *p, CXCursor c) {
     ac_vec_push((void ***)&p->u->funcs, &p->u->nfuncs, &p->u->capfuncs, f);
 }
 
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static enum CXChildVisitResult first_pass(CXCursor c, CXCursor parent,
                                           CXClientData data) {
     (void)parent;
@@ -150,9 +154,23 @@ static enum CXChildVisitResult first_pass(CXCursor c, CXCursor parent,
             char *name = ac_parse_spelling(p, c);
             ac_mark m = mark_of_macro(name);
             ac_span s;
-            if (m != AC_MARK_NONE && ac_parse_span(p, c, &s))
+            if (!ac_parse_span(p, c, &s))
+                break;
+            if (m != AC_MARK_NONE)
                 ac_offsets_add(&p->macro_at[m], s.begin);
+            if (p->nexpansions == p->capexpansions) {
+                p->capexpansions = p->capexpansions ? p->capexpansions * 2 : 64;
+                p->expansions = ac_xrealloc(
+                    p->expansions, p->capexpansions * sizeof *p->expansions);
+            }
+            p->expansions[p->nexpansions].span = s;
+            p->expansions[p->nexpansions++].cursor = c;
         }
+        break;
+    case CXCursor_MacroDefinition:
+        if (clang_Cursor_isMacroFunctionLike(c))
+            ac_vec_push((void ***)&p->fn_macros, &p->nfn_macros,
+                        &p->capfn_macros, ac_parse_spelling(p, c));
         break;
     case CXCursor_StructDecl:
         note_frame_struct(p, c);
@@ -197,6 +215,8 @@ static enum CXChildVisitResult second_pass(CXCursor c, CXCursor parent,
 static void free_parser(ac_parser *p) {
     for (unsigned i = 0; i < 5; i++)
         free(p->macro_at[i].items);
+    free(p->expansions);
+    free(p->fn_macros);
     free(p->frames);
     free(p->vars);
     free(p->breakables);
@@ -237,6 +257,8 @@ int ac_parse(ac_unit *u, const char *path, int nargs, const char *const *args) {
         clang_visitChildren(root, first_pass, &p);
         for (unsigned i = 0; i < 5; i++)
             ac_offsets_sort(&p.macro_at[i]);
+        if (p.nfn_macros > 1)
+            qsort(p.fn_macros, p.nfn_macros, sizeof *p.fn_macros, cmp_str);
         clang_visitChildren(root, second_pass, &p);
     }
     free_parser(&p);

@@ -106,11 +106,18 @@ static CXCursor await_operand(ac_parser *p, CXCursor generic, ac_span whole) {
     return op;
 }
 
-static int check_written_here(ac_parser *p, ac_mark m, ac_span span,
+/* A dialect construct must be written in the function body, not produced
+ * by another macro's body; its span is its whole invocation (libclang
+ * gives a shorter one when it sits in another macro's argument). */
+static int check_written_here(ac_parser *p, ac_mark m, ac_span *span,
                               const char *what) {
-    if (ac_offsets_has(&p->macro_at[m], span.begin))
+    const ac_expansion *x = ac_parse_expansion_at(p, span->begin);
+    if (ac_offsets_has(&p->macro_at[m], span->begin) && x) {
+        if (x->span.end > span->end)
+            span->end = x->span.end;
         return 1;
-    ac_parse_error(p, span.begin,
+    }
+    ac_parse_error(p, span->begin,
                    "'%s' inside the definition of another macro is not "
                    "supported; write %s(...) directly in the function body",
                    what, what);
@@ -157,7 +164,7 @@ static ac_expr *build_await(ac_parser *p, CXCursor c, ac_span span) {
     CXCursor generic = ops.n ? ops.items[0] : clang_getNullCursor();
     ac_cursors_free(&ops);
     CXCursor operand = await_operand(p, generic, span);
-    check_written_here(p, AC_MARK_AWAIT, span, "await");
+    check_written_here(p, AC_MARK_AWAIT, &span, "await");
     note_await_offset(p, span.begin);
 
     CXCursor inner = ac_parse_strip_parens(operand);
@@ -166,7 +173,7 @@ static ac_expr *build_await(ac_parser *p, CXCursor c, ac_span span) {
     if (ac_parse_marker(inner, NULL) == AC_MARK_GATHER) {
         ac_span gspan = ispan;
         ac_parse_span(p, inner, &gspan);
-        check_written_here(p, AC_MARK_GATHER, gspan, "async_gather");
+        check_written_here(p, AC_MARK_GATHER, &gspan, "async_gather");
         ac_expr *g = build_gather(p, inner, span);
         g->span = span;
         return g;
@@ -205,7 +212,7 @@ static ac_expr *build_spawn(ac_parser *p, CXCursor c, ac_span span) {
     ac_parse_marker(c, &ops);
     CXCursor operand = ops.n ? ops.items[0] : clang_getNullCursor();
     ac_cursors_free(&ops);
-    check_written_here(p, AC_MARK_SPAWN, span, "async_spawn");
+    check_written_here(p, AC_MARK_SPAWN, &span, "async_spawn");
     /* (void)(call): strip the cast and the macro's parentheses. */
     ac_cursors kids = {0};
     ac_cursors_children(operand, &kids);
@@ -299,7 +306,8 @@ static void check_plain_call(ac_parser *p, CXCursor call, ac_span span) {
  * emit the control flow C prescribes.  Returns 1 when `e` became such a
  * node (or an error was reported), 0 when plain splicing is right. */
 static int sequenced_node(ac_parser *p, CXCursor c, ac_expr *e,
-                          ac_expr **operands, unsigned n) {
+                          ac_expr **operands, unsigned n,
+                          unsigned errors_before) {
     enum CXCursorKind kind = clang_getCursorKind(c);
     if (kind == CXCursor_ConditionalOperator && n == 3) {
         e->op = AC_OP_COND;
@@ -317,12 +325,13 @@ static int sequenced_node(ac_parser *p, CXCursor c, ac_expr *e,
     } else if (kind == CXCursor_BinaryOperator && n == 2) {
         char *op = ac_parse_binary_op(p, c);
         if (!op) {
-            ac_parse_error(p,
-                           e->nkids ? e->kids[e->nkids - 1]->span.begin
-                                    : operands[1]->span.begin,
-                           "await in the right operand of an operator "
-                           "written inside a macro is not supported; move "
-                           "the await out of the macro");
+            if (ac_diag_errors() == errors_before)
+                ac_parse_error(p,
+                               e->nkids ? e->kids[e->nkids - 1]->span.begin
+                                        : operands[1]->span.begin,
+                               "await in the right operand of an operator "
+                               "written inside a macro is not supported; move "
+                               "the await out of the macro");
             return 1;
         }
         if (strcmp(op, "&&") == 0)
@@ -337,9 +346,22 @@ static int sequenced_node(ac_parser *p, CXCursor c, ac_expr *e,
     } else {
         return 0;
     }
+    unsigned first_await = e->nkids ? e->kids[0]->span.begin : e->span.begin;
     e->nkids = 0;
     for (unsigned i = 0; i < n; i++)
         push_kid(p, e, operands[i]);
+    if (!kids_disjoint(e)) {
+        if (ac_diag_errors() == errors_before)
+            ac_parse_error(p, first_await,
+                           "this await is an operand of '%s' written inside a "
+                           "macro's body; assign the await to a variable first",
+                           e->op == AC_OP_COND   ? "?:"
+                           : e->op == AC_OP_LAND ? "&&"
+                           : e->op == AC_OP_LOR  ? "||"
+                                                 : ",");
+        e->op = AC_OP_OTHER;
+        e->temp_decl = NULL;
+    }
     return 1;
 }
 
@@ -393,6 +415,7 @@ static ac_expr *build_expr(ac_parser *p, CXCursor c) {
         }
     }
     ac_expr *e = text_node(p, span);
+    unsigned errors_before = ac_diag_errors();
     ac_cursors kids = {0};
     ac_cursors_children(c, &kids);
     ac_expr *built[3] = {NULL, NULL, NULL};
@@ -407,7 +430,7 @@ static ac_expr *build_expr(ac_parser *p, CXCursor c) {
         nbuilt++;
         add_text_kid(p, e, k);
     }
-    if (late_await && sequenced_node(p, c, e, built, nbuilt)) {
+    if (late_await && sequenced_node(p, c, e, built, nbuilt, errors_before)) {
         ac_cursors_free(&kids);
         return e;
     }
@@ -426,7 +449,7 @@ static ac_expr *build_expr(ac_parser *p, CXCursor c) {
                            "await inside this kind of expression is not "
                            "supported; move it into its own statement");
         }
-        if (!kids_disjoint(e))
+        if (!kids_disjoint(e) && ac_diag_errors() == errors_before)
             ac_parse_error(p, e->kids[0]->span.begin,
                            "cannot rewrite this await: it is inside a macro "
                            "argument that the macro uses more than once or "
@@ -862,6 +885,64 @@ static void finish_refs(ac_parser *p, ac_func *f) {
         }
 }
 
+/* Every await in the body must have become IR: one the builders did not
+ * reach (in a statement expression, or in a declaration that a macro
+ * wrote) would be copied through untransformed. */
+typedef struct unseen_check {
+    ac_parser *p;
+    ac_func *f;
+    unsigned reported;
+} unseen_check;
+
+static int await_seen(const ac_func *f, unsigned offset) {
+    for (unsigned i = 0; i < f->nawaits; i++)
+        if (f->await_offsets[i] == offset)
+            return 1;
+    return 0;
+}
+
+static enum CXChildVisitResult find_unseen(CXCursor c, CXCursor parent,
+                                           CXClientData data) {
+    (void)parent;
+    unseen_check *u = data;
+    ac_mark m = ac_parse_marker(c, NULL);
+    if (m == AC_MARK_NONE && clang_getCursorKind(c) != CXCursor_CallExpr)
+        return CXChildVisit_Recurse;
+    if (m == AC_MARK_NONE && clang_Cursor_isNull(ac_parse_async_callee(c)))
+        return CXChildVisit_Recurse;
+    ac_span s;
+    unsigned at = 0;
+    if (ac_parse_span(u->p, c, &s))
+        at = s.begin;
+    if (m == AC_MARK_AWAIT && await_seen(u->f, at))
+        return CXChildVisit_Continue;
+    if (m != AC_MARK_AWAIT && m != AC_MARK_NONE)
+        return CXChildVisit_Continue; /* checked where they are built */
+    if (u->reported++ == 0)
+        ac_parse_error(u->p, at,
+                       "asyncc cannot transform this %s here (inside a "
+                       "statement expression, or in code a macro wrote); "
+                       "move it into a statement of its own",
+                       m == AC_MARK_AWAIT ? "await" : "async call");
+    return CXChildVisit_Continue;
+}
+
+static enum CXChildVisitResult find_stmt_exprs(CXCursor c, CXCursor parent,
+                                               CXClientData data) {
+    (void)parent;
+    if (clang_getCursorKind(c) == CXCursor_StmtExpr) {
+        clang_visitChildren(c, find_unseen, data);
+        return CXChildVisit_Continue;
+    }
+    if (ac_parse_marker(c, NULL) == AC_MARK_AWAIT) {
+        unseen_check *u = data;
+        ac_span s;
+        if (ac_parse_span(u->p, c, &s) && !await_seen(u->f, s.begin))
+            find_unseen(c, parent, data);
+    }
+    return CXChildVisit_Recurse;
+}
+
 /* --- the function --------------------------------------------------- */
 
 void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f) {
@@ -916,6 +997,8 @@ void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f) {
         f->body = build_stmt(p, body);
         clang_visitChildren(body, find_refs, p);
         finish_refs(p, f);
+        unseen_check check = {p, f, 0};
+        clang_visitChildren(body, find_stmt_exprs, &check);
     }
     ac_offsets sorted = {0};
     for (unsigned i = 0; i < f->nawaits; i++)

@@ -37,11 +37,21 @@ typedef struct ac_var_entry {
     unsigned macro_use_offset;
 } ac_var_entry;
 
+/* A macro expansion written in the main file. */
+typedef struct ac_expansion {
+    ac_span span;
+    CXCursor cursor;
+} ac_expansion;
+
 typedef struct ac_parser {
     ac_unit *u;
     CXTranslationUnit tu;
     CXFile main_file;
-    ac_offsets macro_at[5]; /* indexed by ac_mark: where each is written */
+    ac_offsets macro_at[5];   /* indexed by ac_mark: where each is written */
+    ac_expansion *expansions; /* every expansion in the main file, sorted */
+    unsigned nexpansions, capexpansions;
+    const char **fn_macros; /* names of function-like macros, sorted */
+    unsigned nfn_macros, capfn_macros;
     /* Names of struct NAME__frame definitions visible in the TU. */
     const char **frames;
     unsigned nframes, capframes;
@@ -79,8 +89,12 @@ void ac_parse_note(ac_parser *p, unsigned offset, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Skips spaces and comments forward from `at`. */
 unsigned ac_parse_skip_space(ac_parser *p, unsigned at);
-/* The operator of a binary operator cursor ("&&", "+", ...). */
+/* The operator of a binary operator cursor ("&&", "+", ...), "?" when
+ * it is inside a macro body known to hold no sequencing operator, or
+ * NULL when it cannot be told. */
 char *ac_parse_binary_op(ac_parser *p, CXCursor c);
+/* The expansion written at `begin` in the main file, or NULL. */
+const ac_expansion *ac_parse_expansion_at(ac_parser *p, unsigned begin);
 
 /* parse_type.c */
 char *ac_parse_declarator(ac_parser *p, CXType t, const char *name,

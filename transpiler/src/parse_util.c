@@ -270,6 +270,84 @@ unsigned ac_parse_skip_space(ac_parser *p, unsigned at) {
     return at;
 }
 
+const ac_expansion *ac_parse_expansion_at(ac_parser *p, unsigned begin) {
+    unsigned lo = 0, hi = p->nexpansions;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (p->expansions[mid].span.begin < begin)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < p->nexpansions && p->expansions[lo].span.begin == begin
+               ? &p->expansions[lo]
+               : NULL;
+}
+
+static int is_fn_macro(ac_parser *p, const char *name) {
+    unsigned lo = 0, hi = p->nfn_macros;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        int c = strcmp(p->fn_macros[mid], name);
+        if (c == 0)
+            return 1;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* Could the body of the macro expanded at `expansion` apply &&, ||, ?:
+ * or a comma operator to its arguments?  Read from the definition's
+ * tokens: any of those operators, or a call of another function-like
+ * macro (whose body is not read), says yes.  Commas that separate the
+ * arguments of a call do not count. */
+static int macro_may_sequence(ac_parser *p, CXCursor expansion) {
+    CXCursor def = clang_getCursorReferenced(expansion);
+    if (clang_Cursor_isNull(def))
+        return 1;
+    CXToken *toks = NULL;
+    unsigned n = 0;
+    clang_tokenize(p->tu, clang_getCursorExtent(def), &toks, &n);
+    unsigned i = 1; /* after the macro's name */
+    if (clang_Cursor_isMacroFunctionLike(def)) {
+        while (i < n) {
+            CXString s = clang_getTokenSpelling(p->tu, toks[i++]);
+            int close = strcmp(clang_getCString(s), ")") == 0;
+            clang_disposeString(s);
+            if (close)
+                break;
+        }
+    }
+    int may = n == 0;
+    int call_paren[64], depth = 0, prev_callable = 0;
+    for (; i < n && !may; i++) {
+        CXString s = clang_getTokenSpelling(p->tu, toks[i]);
+        const char *t = clang_getCString(s);
+        CXTokenKind kind = clang_getTokenKind(toks[i]);
+        if (strcmp(t, "&&") == 0 || strcmp(t, "||") == 0 || strcmp(t, "?") == 0)
+            may = 1;
+        else if (strcmp(t, "(") == 0) {
+            if (depth < 64)
+                call_paren[depth] = prev_callable;
+            depth++;
+        } else if (strcmp(t, ")") == 0) {
+            depth = depth > 0 ? depth - 1 : 0;
+        } else if (strcmp(t, ",") == 0) {
+            may = depth == 0 || depth > 64 || !call_paren[depth - 1];
+        } else if (kind == CXToken_Identifier && is_fn_macro(p, t) &&
+                   i + 1 < n) {
+            may = 1;
+        }
+        prev_callable = kind == CXToken_Identifier || strcmp(t, ")") == 0;
+        clang_disposeString(s);
+    }
+    clang_disposeTokens(p->tu, toks, n);
+    return may;
+}
+
 /* libclang 14 has no operator-kind query (clang_getCursorBinaryOperatorKind
  * arrived with CINDEX 0.64) and its pretty printer prints no expressions,
  * so the operator is read from the file: it is the text between the two
@@ -286,9 +364,14 @@ char *ac_parse_binary_op(ac_parser *p, CXCursor c) {
     ac_cursors kids = {0};
     ac_cursors_children(c, &kids);
     char *op = NULL;
-    ac_span l, r;
-    if (kids.n == 2 && ac_parse_span(p, kids.items[0], &l) &&
-        ac_parse_span(p, kids.items[1], &r) && l.end < r.begin) {
+    ac_span l, r, whole;
+    int spans = kids.n == 2 && ac_parse_span(p, kids.items[0], &l) &&
+                ac_parse_span(p, kids.items[1], &r);
+    if (spans && l.end >= r.begin && ac_parse_span(p, c, &whole)) {
+        const ac_expansion *x = ac_parse_expansion_at(p, whole.begin);
+        if (x && !macro_may_sequence(p, x->cursor))
+            op = ac_arena_strdup(&p->u->arena, "?");
+    } else if (spans && l.end < r.begin) {
         unsigned b = ac_parse_skip_space(p, l.end), e = r.begin;
         while (e > b && strchr(" \t\r\n", p->u->src.text[e - 1]))
             e--;
