@@ -249,6 +249,9 @@ static void put_suspend(ac_emitter *E, const ac_expr *e, const char *poll) {
  * `e`, leaving their results in the child frames for put_value. */
 static void put_awaits(ac_emitter *E, ac_expr *e);
 
+static void put_macro_call(ac_emitter *E, const ac_expr *e, const char *head,
+                           const char *tail);
+
 /* Arguments without a leading frame pointer: "a, b". */
 static void put_call_args(ac_emitter *E, const ac_expr *call) {
     for (unsigned i = 0; i < call->nkids; i++) {
@@ -275,16 +278,46 @@ static void put_heap_await(ac_emitter *E, ac_expr *e) {
     e->slot = new_slot(E, e, ac_arena_strdup(A, ac_buf_str(&type)));
     ac_buf_free(&type);
     put_state_comment(E, e);
-    ac_emit_indent(E);
-    ac_buf_printf(E->out, "_f->%s.frame = %s__new(", e->slot, c->name);
-    put_call_args(E, e);
-    ac_buf_puts(E->out, ");\n");
+    if (e->macro_call) {
+        put_macro_call(
+            E, e,
+            ac_arena_printf(A, "(_f->%s.frame = %s__new(", e->slot, c->name),
+            "))");
+    } else {
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "_f->%s.frame = %s__new(", e->slot, c->name);
+        put_call_args(E, e);
+        ac_buf_puts(E->out, ");\n");
+    }
     put_suspend(
         E, e, ac_arena_printf(A, "%s__resume(_f->%s.frame)", c->name, e->slot));
     ac_emit_indent(E);
     if (!c->is_void)
         ac_buf_printf(E->out, "_f->%s.value = ", e->slot);
     ac_buf_printf(E->out, "%s__finish(_f->%s.frame);\n", c->name, e->slot);
+}
+
+/* A call that a macro wrote (FETCH(1) for fetch((1), 0)) has no argument
+ * text of its own: the callee's name is redirected for one statement,
+ *     #define fetch(asyncc_p0, asyncc_p1) fetch__init(&_f->_aw.a1, ...)
+ *     FETCH(1);
+ *     #undef fetch
+ * so the macro's own expansion starts the child frame.  `head` and
+ * `tail` surround the arguments in the replacement. */
+static void put_macro_call(ac_emitter *E, const ac_expr *e, const char *head,
+                           const char *tail) {
+    const ac_callee *c = e->callee;
+    int open = head[strlen(head) - 1] == '(';
+    ac_buf_printf(E->out, "#define %s(", c->name);
+    for (unsigned i = 0; i < c->nparams; i++)
+        ac_buf_printf(E->out, "%sasyncc_p%u", i ? ", " : "", i);
+    ac_buf_printf(E->out, ") %s", head);
+    for (unsigned i = 0; i < c->nparams; i++)
+        ac_buf_printf(E->out, "%sasyncc_p%u", i || !open ? ", " : "", i);
+    ac_buf_printf(E->out, "%s\n", tail);
+    ac_emit_indent(E);
+    put_value(E, e->macro_call);
+    ac_buf_printf(E->out, ";\n#undef %s\n", c->name);
 }
 
 static void put_line_of(ac_emitter *E, const char *head, const ac_expr *e,
@@ -388,10 +421,16 @@ static void put_awaits(ac_emitter *E, ac_expr *e) {
         }
         e->slot = new_slot(E, e, ac_arena_printf(A, "struct %s__frame", name));
         put_state_comment(E, e);
-        ac_emit_indent(E);
-        ac_buf_printf(E->out, "%s__init(&_f->%s", name, e->slot);
-        put_args(E, e);
-        ac_buf_puts(E->out, ");\n");
+        if (e->macro_call) {
+            put_macro_call(
+                E, e, ac_arena_printf(A, "%s__init(&_f->%s", name, e->slot),
+                ")");
+        } else {
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "%s__init(&_f->%s", name, e->slot);
+            put_args(E, e);
+            ac_buf_puts(E->out, ");\n");
+        }
         put_suspend(E, e,
                     ac_arena_printf(A, "%s__resume(&_f->%s)", name, e->slot));
         break;
@@ -429,16 +468,29 @@ static void put_awaits(ac_emitter *E, ac_expr *e) {
         for (unsigned i = 0; i < e->nkids; i++) {
             const ac_expr *call = e->kids[i];
             const char *name = call->callee->name;
-            ac_emit_indent(E);
-            if (call->heap) {
-                ac_buf_printf(E->out, "_f->%s.c%u = %s__new(", e->slot, i,
-                              name);
-                put_call_args(E, call);
+            if (call->macro_call && call->heap) {
+                put_macro_call(E, call,
+                               ac_arena_printf(A, "(_f->%s.c%u = %s__new(",
+                                               e->slot, i, name),
+                               "))");
+            } else if (call->macro_call) {
+                put_macro_call(E, call,
+                               ac_arena_printf(A, "%s__init(&_f->%s.c%u", name,
+                                               e->slot, i),
+                               ")");
             } else {
-                ac_buf_printf(E->out, "%s__init(&_f->%s.c%u", name, e->slot, i);
-                put_args(E, call);
+                ac_emit_indent(E);
+                if (call->heap) {
+                    ac_buf_printf(E->out, "_f->%s.c%u = %s__new(", e->slot, i,
+                                  name);
+                    put_call_args(E, call);
+                } else {
+                    ac_buf_printf(E->out, "%s__init(&_f->%s.c%u", name, e->slot,
+                                  i);
+                    put_args(E, call);
+                }
+                ac_buf_puts(E->out, ");\n");
             }
-            ac_buf_puts(E->out, ");\n");
             ac_emit_indent(E);
             ac_buf_printf(E->out,
                           "async__gather_add(&_f->%s.g, &_f->%s.t%u, "

@@ -72,6 +72,10 @@ struct ac_expr {
      * in order; `temp_decl` declares the frame temporary ("int %s") that
      * holds the value of && || ?: (NULL for comma and void ?:). */
     const char *temp_decl;
+    /* AWAIT/CALL/SPAWN whose call a macro wrote (FETCH(1) expanding to
+     * fetch((1), 0)): the call's text, with the awaits in its arguments
+     * as kids; the emitter redirects the callee's name with a #define. */
+    ac_expr *macro_call;
     /* Filled by the lowering: */
     int heap;         /* AWAIT/CALL: the child frame is allocated, not
                          embedded (recursion, or defined in another file) */

@@ -62,6 +62,28 @@ static void add_dep(ac_parser *p, ac_callee *callee) {
     f->awaited = d;
 }
 
+static ac_expr *text_node(ac_parser *p, ac_span span);
+static void check_not_stringized(ac_parser *p, ac_span span);
+static void add_text_kid(ac_parser *p, ac_expr *e, ac_expr *kid);
+static int kids_disjoint(const ac_expr *e);
+
+/* Is the call written in the file as NAME(arg, ...), each argument with
+ * its own text, in order? */
+static int call_is_written_out(ac_parser *p, const ac_expr *e, ac_span cs) {
+    size_t len = strlen(e->callee->name);
+    if (cs.end - cs.begin < len ||
+        strncmp(p->u->src.text + cs.begin, e->callee->name, len) != 0)
+        return 0;
+    unsigned at = cs.begin + (unsigned)len;
+    for (unsigned i = 0; i < e->nkids; i++) {
+        ac_span a = e->kids[i]->span;
+        if (a.begin < at || a.end > cs.end || a.end <= a.begin)
+            return 0;
+        at = a.end;
+    }
+    return 1;
+}
+
 /* A call node: the callee and one text-or-await node per argument. */
 ac_expr *ac_parse_call_node(ac_parser *p, CXCursor call, ac_expr_kind kind,
                             ac_span span) {
@@ -76,6 +98,19 @@ ac_expr *ac_parse_call_node(ac_parser *p, CXCursor call, ac_expr_kind kind,
         ac_expr *a = build_expr(p, arg);
         push_kid(p, e, a);
     }
+    ac_span cs;
+    if (!ac_parse_span(p, call, &cs) || call_is_written_out(p, e, cs))
+        return e;
+    /* A macro wrote the call: its arguments have no text of their own. */
+    ac_expr *text = text_node(p, cs);
+    for (unsigned i = 0; i < e->nkids; i++)
+        add_text_kid(p, text, e->kids[i]);
+    if (!kids_disjoint(text))
+        ac_parse_error(p, text->nkids ? text->kids[0]->span.begin : cs.begin,
+                       "cannot rewrite this await: it is inside a macro "
+                       "argument that the macro uses more than once or out "
+                       "of order");
+    e->macro_call = text;
     return e;
 }
 
@@ -165,6 +200,7 @@ static ac_expr *build_await(ac_parser *p, CXCursor c, ac_span span) {
     ac_cursors_free(&ops);
     CXCursor operand = await_operand(p, generic, span);
     check_written_here(p, AC_MARK_AWAIT, &span, "await");
+    check_not_stringized(p, span);
     note_await_offset(p, span.begin);
 
     CXCursor inner = ac_parse_strip_parens(operand);
@@ -226,6 +262,10 @@ static ac_expr *build_spawn(ac_parser *p, CXCursor c, ac_span span) {
         return text_node(p, span);
     }
     ac_expr *e = ac_parse_call_node(p, call, AC_E_SPAWN, span);
+    if (e->macro_call)
+        ac_parse_error(p, span.begin,
+                       "async_spawn() of a call that a macro writes is not "
+                       "supported; write the call itself");
     if (!e->callee->def && !e->callee->frame_visible)
         ac_parse_error(p, span.begin,
                        "async_spawn() of '%s', which is defined in another "
@@ -260,6 +300,49 @@ static int kids_disjoint(const ac_expr *e) {
             return 0;
     }
     return 1;
+}
+
+/* [3] = x and .field = x in an initializer list: libclang does not
+ * expose them, but their value is just spliced like any operand. */
+static int is_designated_init(ac_parser *p, ac_span span) {
+    char ch = p->u->src.text[span.begin];
+    return span.end > span.begin && (ch == '[' || ch == '.');
+}
+
+/* Does a macro whose argument holds `span` stringize or paste it?  Then
+ * the output's text would differ from what the user wrote. */
+static void check_not_stringized(ac_parser *p, ac_span span) {
+    for (unsigned i = 0; i < p->nexpansions; i++) {
+        const ac_expansion *x = &p->expansions[i];
+        if (x->span.begin >= span.begin)
+            break;
+        if (x->span.end < span.end)
+            continue;
+        CXCursor def = clang_getCursorReferenced(x->cursor);
+        if (clang_Cursor_isNull(def) || !clang_Cursor_isMacroFunctionLike(def))
+            continue;
+        CXToken *toks = NULL;
+        unsigned n = 0, bad = 0;
+        clang_tokenize(p->tu, clang_getCursorExtent(def), &toks, &n);
+        for (unsigned k = 1; k < n && !bad; k++) {
+            CXString t = clang_getTokenSpelling(p->tu, toks[k]);
+            const char *ts = clang_getCString(t);
+            bad = clang_getTokenKind(toks[k]) == CXToken_Punctuation &&
+                  (strcmp(ts, "#") == 0 || strcmp(ts, "##") == 0);
+            clang_disposeString(t);
+        }
+        clang_disposeTokens(p->tu, toks, n);
+        if (bad) {
+            CXString name = clang_getCursorSpelling(def);
+            ac_parse_error(p, span.begin,
+                           "macro '%s' stringizes or pastes its arguments "
+                           "(# or ##), so this await's text would change its "
+                           "result; await into a variable first",
+                           clang_getCString(name));
+            clang_disposeString(name);
+            return;
+        }
+    }
 }
 
 /* Calls that break an async function: those that block the thread (every
@@ -306,10 +389,10 @@ static void check_plain_call(ac_parser *p, CXCursor call, ac_span span) {
  * emit the control flow C prescribes.  Returns 1 when `e` became such a
  * node (or an error was reported), 0 when plain splicing is right. */
 static int sequenced_node(ac_parser *p, CXCursor c, ac_expr *e,
-                          ac_expr **operands, unsigned n,
+                          ac_expr **operands, unsigned n, int late,
                           unsigned errors_before) {
     enum CXCursorKind kind = clang_getCursorKind(c);
-    if (kind == CXCursor_ConditionalOperator && n == 3) {
+    if (kind == CXCursor_ConditionalOperator && n == 3 && late) {
         e->op = AC_OP_COND;
         CXType t = clang_getCursorType(c);
         e->is_void = clang_getCanonicalType(t).kind == CXType_Void;
@@ -324,6 +407,8 @@ static int sequenced_node(ac_parser *p, CXCursor c, ac_expr *e,
         }
     } else if (kind == CXCursor_BinaryOperator && n == 2) {
         char *op = ac_parse_binary_op(p, c);
+        if (!op && !late)
+            return 0;
         if (!op) {
             if (ac_diag_errors() == errors_before)
                 ac_parse_error(p,
@@ -334,9 +419,11 @@ static int sequenced_node(ac_parser *p, CXCursor c, ac_expr *e,
                                "the await out of the macro");
             return 1;
         }
-        if (strcmp(op, "&&") == 0)
+        /* A comma is sequenced even with the await on its left: the left
+         * value is discarded, as a statement of its own. */
+        if (strcmp(op, "&&") == 0 && late)
             e->op = AC_OP_LAND;
-        else if (strcmp(op, "||") == 0)
+        else if (strcmp(op, "||") == 0 && late)
             e->op = AC_OP_LOR;
         else if (strcmp(op, ",") == 0)
             e->op = AC_OP_COMMA;
@@ -430,7 +517,8 @@ static ac_expr *build_expr(ac_parser *p, CXCursor c) {
         nbuilt++;
         add_text_kid(p, e, k);
     }
-    if (late_await && sequenced_node(p, c, e, built, nbuilt, errors_before)) {
+    if (e->nkids &&
+        sequenced_node(p, c, e, built, nbuilt, late_await, errors_before)) {
         ac_cursors_free(&kids);
         return e;
     }
@@ -443,7 +531,8 @@ static ac_expr *build_expr(ac_parser *p, CXCursor c) {
                     ? "sizeof or _Alignof (it is not evaluated)"
                 : kind == CXCursor_StmtExpr ? "a statement expression"
                                             : "_Generic");
-        } else if (late_await && kind == CXCursor_UnexposedExpr) {
+        } else if (late_await && kind == CXCursor_UnexposedExpr &&
+                   !is_designated_init(p, span)) {
             /* GNU a ?: b and other forms libclang does not expose. */
             ac_parse_error(p, e->kids[0]->span.begin,
                            "await inside this kind of expression is not "
@@ -482,7 +571,7 @@ static unsigned find_init_equals(ac_parser *p, unsigned from, unsigned end) {
         if (ch == '(' || ch == '[')
             depth++;
         else if (ch == ')' || ch == ']')
-            depth--;
+            depth -= depth > 0; /* the declarator's own ")" in (*fp)(int) */
         else if (depth == 0 && ch == '=' && t[i + 1] != '=')
             return i;
         else if (depth == 0 && (ch == ',' || ch == ';'))
@@ -502,8 +591,20 @@ static ac_var *build_var(ac_parser *p, CXCursor c, int is_param) {
     v->is_array =
         t.kind == CXType_ConstantArray || t.kind == CXType_IncompleteArray;
     const char *err = NULL;
-    v->field_decl = ac_parse_declarator(p, t, "%s", 1, &err);
-    v->type = ac_parse_declarator(p, t, "", 1, NULL);
+    if (is_param && v->is_array) {
+        /* A parameter declared as an array is a pointer (C11 6.7.6.3). */
+        CXType elem = clang_getArrayElementType(t);
+        int wrap = elem.kind == CXType_ConstantArray ||
+                   elem.kind == CXType_IncompleteArray ||
+                   elem.kind == CXType_VariableArray;
+        v->field_decl =
+            ac_parse_declarator(p, elem, wrap ? "(*%s)" : "*%s", 1, &err);
+        v->type = NULL;
+        v->is_array = 0;
+    } else {
+        v->field_decl = ac_parse_declarator(p, t, "%s", 1, &err);
+        v->type = ac_parse_declarator(p, t, "", 1, NULL);
+    }
     v->type_error = err;
     /* A type declared inside the function is not visible where the frame
      * struct is defined (file scope). */
@@ -949,22 +1050,24 @@ void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f) {
     p->fn = f;
     p->nvars = 0;
     p->nbreakables = 0;
+    /* The function's own parameters (not those of a function type in
+     * its result, as in int (*f(int))(char)). */
+    int nargs = clang_Cursor_getNumArguments(fn);
+    for (int i = 0; i < nargs; i++) {
+        ac_var **params = alloc(p, (f->nparams + 1) * sizeof *params);
+        if (f->nparams)
+            memcpy(params, f->params, f->nparams * sizeof *params);
+        params[f->nparams] =
+            build_var(p, clang_Cursor_getArgument(fn, (unsigned)i), 1);
+        f->params = params;
+        f->nparams++;
+    }
     ac_cursors kids = {0};
     ac_cursors_children(fn, &kids);
     CXCursor body = clang_getNullCursor();
-    for (unsigned i = 0; i < kids.n; i++) {
-        CXCursor k = kids.items[i];
-        if (clang_getCursorKind(k) == CXCursor_ParmDecl) {
-            ac_var **params = alloc(p, (f->nparams + 1) * sizeof *params);
-            if (f->nparams)
-                memcpy(params, f->params, f->nparams * sizeof *params);
-            params[f->nparams] = build_var(p, k, 1);
-            f->params = params;
-            f->nparams++;
-        } else if (clang_getCursorKind(k) == CXCursor_CompoundStmt) {
-            body = k;
-        }
-    }
+    for (unsigned i = 0; i < kids.n; i++)
+        if (clang_getCursorKind(kids.items[i]) == CXCursor_CompoundStmt)
+            body = kids.items[i];
     ac_cursors_free(&kids);
     if (clang_Cursor_isVariadic(fn))
         ac_parse_error(p, f->name_offset,

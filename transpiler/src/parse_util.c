@@ -54,6 +54,13 @@ int ac_parse_span(ac_parser *p, CXCursor c, ac_span *out) {
     if (!ac_parse_offset(p, clang_getRangeStart(r), &b) ||
         !ac_parse_offset(p, clang_getRangeEnd(r), &e) || e < b)
         return 0;
+    /* Inside another macro's argument (await(f(INT_MAX))), libclang 14
+     * maps the end of a macro that ends the extent to the macro's start:
+     * an expression can only end where a macro begins if that macro is
+     * its last token, so the span takes in the whole invocation. */
+    const ac_expansion *x = p->nexpansions ? ac_parse_expansion_at(p, e) : NULL;
+    if (x && x->span.end > e)
+        e = x->span.end;
     out->begin = b;
     out->end = e;
     return 1;
