@@ -22,6 +22,20 @@ const char *ac_parse_runtime_include_dir(void) {
     return env && *env ? env : ASYNCC_RUNTIME_INCLUDE_DIR;
 }
 
+/* The line of `file` holding `offset`, for showing under a message. */
+static char *file_line(ac_parser *p, CXFile file, unsigned offset) {
+    size_t size = 0;
+    const char *text = clang_getFileContents(p->tu, file, &size);
+    if (!text || offset > size)
+        return NULL;
+    size_t b = offset, e = offset;
+    while (b > 0 && text[b - 1] != '\n')
+        b--;
+    while (e < size && text[e] != '\n')
+        e++;
+    return ac_arena_strndup(&p->u->arena, text + b, e - b);
+}
+
 /* Shows a compiler diagnostic in asyncc's format, with the line and a
  * caret when the position is known. */
 static void report_clang_diag(ac_parser *p, CXDiagnostic d) {
@@ -37,17 +51,7 @@ static void report_clang_diag(ac_parser *p, CXDiagnostic d) {
         ac_source_diag(&p->u->src, level, offset, "%s", clang_getCString(msg));
     } else if (file) {
         CXString name = clang_getFileName(file);
-        size_t size = 0;
-        const char *text = clang_getFileContents(p->tu, file, &size);
-        char *line_text = NULL;
-        if (text && offset <= size) {
-            size_t b = offset, e = offset;
-            while (b > 0 && text[b - 1] != '\n')
-                b--;
-            while (e < size && text[e] != '\n')
-                e++;
-            line_text = ac_arena_strndup(&p->u->arena, text + b, e - b);
-        }
+        char *line_text = file_line(p, file, offset);
         ac_diag_at(level, clang_getCString(name), line, col, line_text, "%s",
                    clang_getCString(msg));
         clang_disposeString(name);
@@ -100,12 +104,13 @@ static void note_async_function(ac_parser *p, CXCursor c) {
     if (!in_main) {
         if (is_def) {
             CXFile file;
-            unsigned line, col;
+            unsigned line, col, offset;
             clang_getSpellingLocation(clang_getCursorLocation(c), &file, &line,
-                                      &col, NULL);
+                                      &col, &offset);
             CXString fname = clang_getFileName(file);
             char *name = ac_parse_spelling(p, c);
-            ac_diag_at(AC_DIAG_ERROR, clang_getCString(fname), line, col, NULL,
+            ac_diag_at(AC_DIAG_ERROR, clang_getCString(fname), line, col,
+                       file_line(p, file, offset),
                        "async function '%s' is defined in a header; define "
                        "async functions in the .c file that asyncc "
                        "transpiles",

@@ -179,8 +179,7 @@ static ac_expr *build_gather(ac_parser *p, CXCursor gather, ac_span span) {
         if (!ac_parse_span(p, ops.items[i], &cs))
             cs = span;
         if (clang_Cursor_isNull(ac_parse_async_callee(call))) {
-            ac_parse_error(p, cs.begin,
-                           "async_gather() takes calls to async functions");
+            ac_parse_not_async(p, call, cs.begin, "async_gather()");
             continue;
         }
         ac_expr *child = ac_parse_call_node(p, call, AC_E_CALL, cs);
@@ -223,19 +222,7 @@ static ac_expr *build_await(ac_parser *p, CXCursor c, ac_span span) {
     }
     CXCursor fn = ac_parse_async_callee(inner);
     if (clang_Cursor_isNull(fn)) {
-        CXCursor called = clang_getCursorKind(inner) == CXCursor_CallExpr
-                              ? clang_getCursorReferenced(inner)
-                              : clang_getNullCursor();
-        if (!clang_Cursor_isNull(called))
-            ac_parse_error(p, ispan.begin,
-                           "'%s' is not an async function: only calls to "
-                           "async functions and task handles (async_task *) "
-                           "can be awaited",
-                           ac_parse_spelling(p, called));
-        else
-            ac_parse_error(p, ispan.begin,
-                           "await needs a call to an async function or a "
-                           "task handle (async_task *)");
+        ac_parse_not_async(p, inner, ispan.begin, "await");
         return text_node(p, span);
     }
     ac_expr *e = ac_parse_call_node(p, inner, AC_E_AWAIT, span);
@@ -257,8 +244,7 @@ static ac_expr *build_spawn(ac_parser *p, CXCursor c, ac_span span) {
     ac_cursors_free(&kids);
     if (clang_Cursor_isNull(call) ||
         clang_Cursor_isNull(ac_parse_async_callee(call))) {
-        ac_parse_error(p, span.begin,
-                       "async_spawn() takes a call to an async function");
+        ac_parse_not_async(p, call, span.begin, "async_spawn()");
         return text_node(p, span);
     }
     ac_expr *e = ac_parse_call_node(p, call, AC_E_SPAWN, span);
@@ -535,8 +521,9 @@ static ac_expr *build_expr(ac_parser *p, CXCursor c) {
                    !is_designated_init(p, span)) {
             /* GNU a ?: b and other forms libclang does not expose. */
             ac_parse_error(p, e->kids[0]->span.begin,
-                           "await inside this kind of expression is not "
-                           "supported; move it into its own statement");
+                           "await inside this kind of expression (GNU 'a ?: "
+                           "b' or another form libclang does not expose) is "
+                           "not supported; move it into its own statement");
         }
         if (!kids_disjoint(e) && ac_diag_errors() == errors_before)
             ac_parse_error(p, e->kids[0]->span.begin,

@@ -52,8 +52,7 @@ static void handle_run(ac_parser *p, CXCursor c, ac_cursors *ops) {
     CXCursor fn =
         clang_Cursor_isNull(call) ? call : ac_parse_async_callee(call);
     if (clang_Cursor_isNull(fn)) {
-        ac_parse_error(p, span.begin,
-                       "async_run() takes a call to an async function");
+        ac_parse_not_async(p, call, span.begin, "async_run()");
         return;
     }
     ac_callee *callee = ac_parse_callee(p, fn);

@@ -87,6 +87,10 @@ void ac_parse_error(ac_parser *p, unsigned offset, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void ac_parse_note(ac_parser *p, unsigned offset, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Reports that `operand` (of await, async_spawn, ...: `what`) is not a
+ * call to an async function, naming the function when it is a call. */
+void ac_parse_not_async(ac_parser *p, CXCursor operand, unsigned fallback,
+                        const char *what);
 /* Skips spaces and comments forward from `at`. */
 unsigned ac_parse_skip_space(ac_parser *p, unsigned at);
 /* The operator of a binary operator cursor ("&&", "+", ...), "?" when

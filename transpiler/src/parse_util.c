@@ -389,3 +389,31 @@ char *ac_parse_binary_op(ac_parser *p, CXCursor c) {
     return op;
 #endif
 }
+
+void ac_parse_not_async(ac_parser *p, CXCursor operand, unsigned fallback,
+                        const char *what) {
+    ac_span s;
+    unsigned at = !clang_Cursor_isNull(operand) && ac_parse_span(p, operand, &s)
+                      ? s.begin
+                      : fallback;
+    const char *handle =
+        strcmp(what, "await") == 0 ? " or a task handle (async_task *)" : "";
+    CXCursor called = !clang_Cursor_isNull(operand) &&
+                              clang_getCursorKind(operand) == CXCursor_CallExpr
+                          ? clang_getCursorReferenced(operand)
+                          : clang_getNullCursor();
+    if (!clang_Cursor_isNull(called) &&
+        clang_getCursorKind(called) == CXCursor_FunctionDecl)
+        ac_parse_error(p, at,
+                       "'%s' is not an async function: %s takes a call to an "
+                       "async function%s",
+                       ac_parse_spelling(p, called), what, handle);
+    else if (!clang_Cursor_isNull(called))
+        ac_parse_error(p, at,
+                       "a call through a function pointer cannot be used "
+                       "here: %s takes a direct call to an async function%s",
+                       what, handle);
+    else
+        ac_parse_error(p, at, "%s takes a call to an async function%s", what,
+                       handle);
+}
