@@ -99,16 +99,22 @@ int ac_emit_has_heap_api(const ac_callee *c) {
     return !c->def || !c->def->is_static || c->needs_heap;
 }
 
-static void put_heap_prototypes(const ac_callee *c, const char *link,
-                                ac_buf *out) {
-    ac_buf_printf(out, "%svoid *%s__new(", link, c->name);
-    ac_emit_params(out, c, 0);
-    ac_buf_puts(out, ");\n");
+/* "RESULT NAME__finish(void *_frame)", with the result's declarator. */
+static void put_finish_signature(const ac_callee *c, const char *link,
+                                 ac_buf *out) {
     ac_buf_puts(out, link);
     ac_buf b = {0};
     ac_buf_printf(&b, "%s__finish(void *_frame)", c->name);
     ac_emit_decl(out, c->ret_decl ? c->ret_decl : "int %s", ac_buf_str(&b));
     ac_buf_free(&b);
+}
+
+static void put_heap_prototypes(const ac_callee *c, const char *link,
+                                ac_buf *out) {
+    ac_buf_printf(out, "%svoid *%s__new(", link, c->name);
+    ac_emit_params(out, c, 0);
+    ac_buf_puts(out, ");\n");
+    put_finish_signature(c, link, out);
     ac_buf_puts(out, ";\n");
 }
 
@@ -159,11 +165,7 @@ void ac_emit_heap_api(const ac_callee *c, ac_buf *out) {
     for (unsigned i = 0; i < c->nparams; i++)
         ac_buf_printf(out, ", %s", ac_emit_param_name(i));
     ac_buf_puts(out, ");\n    return _f;\n}\n");
-    ac_buf_puts(out, link);
-    ac_buf b = {0};
-    ac_buf_printf(&b, "%s__finish(void *_frame)", c->name);
-    ac_emit_decl(out, c->ret_decl ? c->ret_decl : "int %s", ac_buf_str(&b));
-    ac_buf_free(&b);
+    put_finish_signature(c, link, out);
     ac_buf_puts(out, "\n{\n");
     if (c->is_void) {
         ac_buf_puts(out, "    async__frame_free(_frame);\n}\n");

@@ -192,11 +192,17 @@ static ac_expr *build_gather(ac_parser *p, CXCursor gather, ac_span span) {
     return e;
 }
 
-static ac_expr *build_await(ac_parser *p, CXCursor c, ac_span span) {
+/* The first operand after a dialect construct's marker call. */
+static CXCursor first_marker_operand(CXCursor c) {
     ac_cursors ops = {0};
     ac_parse_marker(c, &ops);
-    CXCursor generic = ops.n ? ops.items[0] : clang_getNullCursor();
+    CXCursor first = ops.n ? ops.items[0] : clang_getNullCursor();
     ac_cursors_free(&ops);
+    return first;
+}
+
+static ac_expr *build_await(ac_parser *p, CXCursor c, ac_span span) {
+    CXCursor generic = first_marker_operand(c);
     CXCursor operand = await_operand(p, generic, span);
     check_written_here(p, AC_MARK_AWAIT, &span, "await");
     check_not_stringized(p, span);
@@ -231,10 +237,7 @@ static ac_expr *build_await(ac_parser *p, CXCursor c, ac_span span) {
 }
 
 static ac_expr *build_spawn(ac_parser *p, CXCursor c, ac_span span) {
-    ac_cursors ops = {0};
-    ac_parse_marker(c, &ops);
-    CXCursor operand = ops.n ? ops.items[0] : clang_getNullCursor();
-    ac_cursors_free(&ops);
+    CXCursor operand = first_marker_operand(c);
     check_written_here(p, AC_MARK_SPAWN, &span, "async_spawn");
     /* (void)(call): strip the cast and the macro's parentheses. */
     ac_cursors kids = {0};
