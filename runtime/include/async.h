@@ -26,6 +26,7 @@
 #ifndef ASYNC_H
 #define ASYNC_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,10 @@ void __async_run_point(void);
 #define async_spawn(...)                                                       \
     ((void)__async_spawn_point(), (void)(__VA_ARGS__), (async_task *)0)
 #define async_run(...) ((void)__async_run_point(), (void)(__VA_ARGS__), 0)
+void __async_raise_point(void);
+void __async_try_point(void);
+#define async_raise(code) ((void)__async_raise_point(), (void)(code))
+#define async_try(expr, errp) ((void)__async_try_point(), (void)(errp), (expr))
 
 /* The runtime's own async functions, as the dialect sees them. */
 
@@ -88,6 +93,7 @@ async int async_join(async_task *t);
 #define await(...) (__VA_ARGS__)
 #define async_gather(...) ((void)(__VA_ARGS__), async__sync_gathered())
 #define async_run(...) (__VA_ARGS__)
+#define async_try(expr, errp) (*(errp) = 0, (expr))
 static inline void async_sleep(double seconds) { (void)seconds; }
 static inline int async__sync_gathered(void) { return 0; }
 
@@ -102,6 +108,8 @@ static inline int async__sync_gathered(void) { return 0; }
 #define async_gather(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
 #define async_spawn(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
 #define async_run(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
+#define async_raise(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
+#define async_try(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
 #endif /* __ASYNCC__ */
 
 /*
@@ -147,11 +155,69 @@ int async_task_done(const async_task *t);
 void async_task_release(async_task *t);
 
 /* ------------------------------------------------------------------ */
+/* Errors and cancellation                                             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The error model.  C has no exceptions, so asyncrt has one rule for
+ * every async function, awaitable and task:
+ *
+ * - A failure is a negative int code: an OS error is -errno (like libuv),
+ *   and asyncrt's own are the ASYNC_E* codes below.
+ * - An async function fails with the statement `async_raise(code);`: it
+ *   stops there, and the await that awaited it fails with that code.
+ * - A failed await makes the awaiting function fail with the same code,
+ *   up the chain of awaits, like an exception: no result is produced.
+ * - `async_try(expr, &err)` stops that: each await inside `expr` that
+ *   fails stores its code in `err` and gives a zero result instead
+ *   (err is 0 when none failed); the function goes on.
+ * - A task that fails finishes with the code (async_task_error); an
+ *   await of it fails with the same code.  async_run() of a failing call
+ *   evaluates to -1 with errno set to the code's errno value.
+ * - Cancelling a task (async_cancel) makes the await it is suspended in
+ *   fail with ASYNC_ECANCELED; if nothing catches it, the task finishes
+ *   cancelled.  A timeout is a cancellation that the caller sees as
+ *   ASYNC_ETIMEDOUT.
+ */
+enum {
+    ASYNC_ECANCELED = -ECANCELED, /* the task was cancelled */
+    ASYNC_ETIMEDOUT = -ETIMEDOUT, /* a deadline passed */
+    ASYNC_ENOMEM = -ENOMEM,       /* out of memory */
+    ASYNC_EINVAL = -EINVAL        /* an invalid argument (NULL task...) */
+};
+
+/* A message for an error code: asyncrt's own, or strerror(-code) for an
+ * OS error.  Never NULL; unknown codes get "unknown error". */
+const char *async_strerror(int code);
+
+/* Requests the cancellation of task `t`: the await it is suspended in
+ * fails with ASYNC_ECANCELED when the task next runs (at once if it has
+ * not started: its first await fails).  Cancellation takes effect only at
+ * awaits that suspend.  Returns 1 when requested (again: still 1), 0 when
+ * `t` has finished already, ASYNC_EINVAL when `t` is NULL. */
+int async_cancel(async_task *t);
+
+/* The code a finished task failed with, or 0 when it succeeded or has
+ * not finished.  ASYNC_EINVAL for NULL. */
+int async_task_error(const async_task *t);
+
+/* ------------------------------------------------------------------ */
 /* Generated-code interface (asyncc output calls these)                */
 /* ------------------------------------------------------------------ */
 
-/* What a frame's poll (resume) function returns. */
-enum { ASYNC__READY = 0, ASYNC__PENDING = 1 };
+/* What a frame's poll (resume) function returns: done, waiting (it
+ * arranged to be woken), or failed (the code is in the task's error). */
+enum { ASYNC__READY = 0, ASYNC__PENDING = 1, ASYNC__FAILED = 2 };
+
+/* async_raise: stores `code` as the current task's error (ASYNC_EINVAL
+ * if code is not negative) and returns ASYNC__FAILED. */
+int async__raise(int code);
+/* async_try: returns the current task's error and clears it. */
+int async__take_error(void);
+/* For awaitables of the runtime: when the current task has a pending
+ * cancellation request, consumes it, stores ASYNC_ECANCELED as the
+ * task's error and returns 1; otherwise 0. */
+int async__cancelled(void);
 
 /* Resumes a frame until it completes (ASYNC__READY) or must wait
  * (ASYNC__PENDING, after arranging to be woken). */
@@ -185,6 +251,7 @@ struct async_task {
     const char *name;       /* the async function's name */
     uint32_t result_offset; /* where the result sits in the frame */
     uint32_t result_size;
+    int error;           /* the failure being propagated, or 0 */
     uint8_t result_kind; /* ASYNC__RESULT_* */
     uint8_t flags;       /* private state bits */
 };
