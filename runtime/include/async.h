@@ -219,8 +219,8 @@ int async__take_error(void);
  * task's error and returns 1; otherwise 0. */
 int async__cancelled(void);
 
-/* Resumes a frame until it completes (ASYNC__READY) or must wait
- * (ASYNC__PENDING, after arranging to be woken). */
+/* Resumes a frame until it completes (ASYNC__READY), must wait
+ * (ASYNC__PENDING, after arranging to be woken) or fails (ASYNC__FAILED). */
 typedef int (*async__poll_fn)(void *frame);
 
 /* How async_join converts a task's result to int. */
@@ -244,8 +244,8 @@ struct async_task {
     async__poll_fn poll;    /* polls the root frame */
     void *frame;            /* the root frame */
     async_task *next_ready; /* link in the ready queue */
-    async_task *prev_all;   /* links in the loop's list of heap tasks */
-    async_task *next_all;
+    async_task *prev_all;   /* links in the loop's list of heap tasks; */
+    async_task *next_all;   /* next_all also links a gather's children */
     async__gather *group;   /* gather this child belongs to, or NULL */
     async__waiter *waiters; /* tasks joining this one */
     const char *name;       /* the async function's name */
@@ -258,8 +258,11 @@ struct async_task {
 
 /* A gather in progress, embedded in the gathering frame. */
 struct async__gather {
-    unsigned remaining; /* children not finished yet */
-    async_task *waiter; /* the gathering task */
+    unsigned remaining;   /* children not finished yet */
+    int error;            /* the first child's failure, or 0 */
+    int cancelling;       /* the gathering task was cancelled */
+    async_task *waiter;   /* the gathering task */
+    async_task *children; /* in argument order, linked through next_all */
 };
 
 /* A timer, embedded in the frame of whatever waits on it. */
@@ -277,9 +280,9 @@ async_task *async__current(void);
  * already or finished. */
 void async__wake(async_task *t);
 
-/* Runs the loop until the root frame completes.  Returns 0, or -EBUSY
- * (loop already running) or -EDEADLK (nothing can progress) after
- * printing a diagnostic. */
+/* Runs the loop until the root frame completes.  Returns 0, the root's
+ * error code when it failed, or -EBUSY (loop already running) or
+ * -EDEADLK (nothing can progress) after printing a diagnostic. */
 int async__run(async__poll_fn poll, void *frame, const char *name);
 
 /* async_run() for one async function: init the frame, run, convert. */
@@ -306,7 +309,7 @@ void *async__frame_alloc(size_t size, const char *name);
 void async__frame_free(void *frame);
 
 /* gather: init the group, add each child (initialised frame), then poll
- * until it returns ASYNC__READY. */
+ * until it returns ASYNC__READY or ASYNC__FAILED. */
 void async__gather_init(async__gather *g);
 void async__gather_add(async__gather *g, async_task *child, async__poll_fn poll,
                        void *frame, const char *name);

@@ -4,31 +4,63 @@
  *
  * Nothing is allocated: each child's async_task and frame are members of
  * the caller's frame, which cannot complete (and so cannot go away)
- * before every child has finished.
+ * before every child has finished.  That holds for failures too: a child
+ * that fails does not stop its siblings, and a cancelled gather cancels
+ * its children and still waits until every one of them has stopped.
+ *
+ * Children are gather children only, never in the loop's list of heap
+ * tasks, so their next_all links the gather's list of children.
  */
 #include "internal.h"
 
 void async__gather_init(async__gather *g) {
     g->remaining = 0;
+    g->error = 0;
+    g->cancelling = 0;
     g->waiter = NULL;
+    g->children = NULL;
 }
 
 /* Children are queued now and first polled on the loop's next pass, in
  * the order they were added. */
 void async__gather_add(async__gather *g, async_task *child, async__poll_fn poll,
                        void *frame, const char *name) {
+    async_task **link = &g->children;
+
     async__task_init(child, poll, frame, name);
     child->group = g;
+    while (*link != NULL)
+        link = &(*link)->next_all;
+    *link = child;
     g->remaining++;
     async__wake(child);
 }
 
+/* The gather waits from its first poll on (children are first polled on
+ * the next pass, so `remaining` is the number of children then); a gather
+ * without children is ready at once and sees no cancellation. */
 int async__gather_poll(async__gather *g) {
-    if (g->remaining == 0) {
-        g->waiter = NULL;
-        return ASYNC__READY;
+    async_task *self = async__current();
+    int waiting = g->remaining > 0 || g->waiter != NULL;
+
+    if (waiting && async__cancelled()) {
+        /* Not failing yet: the children's frames live in ours, so we
+         * stay until each has stopped.  Cancelling again reaches the
+         * children that are still running once more. */
+        self->error = 0;
+        g->cancelling = 1;
+        for (async_task *c = g->children; c != NULL; c = c->next_all)
+            async_cancel(c);
     }
-    /* The last child to finish wakes whichever task polled last. */
-    g->waiter = async__current();
-    return ASYNC__PENDING;
+    if (g->remaining > 0) {
+        /* The last child to finish wakes whichever task polled last. */
+        g->waiter = self;
+        return ASYNC__PENDING;
+    }
+    g->waiter = NULL;
+    if (g->cancelling)
+        return async__raise(ASYNC_ECANCELED);
+    if (g->error < 0)
+        return async__raise(g->error);
+    return ASYNC__READY;
 }

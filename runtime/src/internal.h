@@ -14,9 +14,10 @@
 /* async_task.flags */
 enum {
     ASYNC__TASK_QUEUED = 1 << 0,   /* in the ready queue */
-    ASYNC__TASK_DONE = 1 << 1,     /* its root frame returned READY */
+    ASYNC__TASK_DONE = 1 << 1,     /* its root frame returned READY/FAILED */
     ASYNC__TASK_HEAP = 1 << 2,     /* from async__task_new: freed by us */
     ASYNC__TASK_RELEASED = 1 << 3, /* handle given up: free once done */
+    ASYNC__TASK_CANCEL = 1 << 4,   /* async_cancel requested, not yet seen */
 };
 
 /* clock.c: the monotonic clock in nanoseconds. */
@@ -42,9 +43,11 @@ void async__loop_unlink(async_task *t);
 void async__task_init(async_task *t, async__poll_fn poll, void *frame,
                       const char *name);
 
-/* task.c: called by the loop once t's root frame returned READY: marks it
- * done, wakes its joiners and its gather, and frees it if its handle was
- * released.  `t` must not be used afterwards. */
+/* task.c: called by the loop once t's root frame returned READY or
+ * FAILED (t->error then holds the code, else it is 0): marks it done,
+ * drops a pending cancellation request, wakes its joiners, tells its
+ * gather, and frees it if its handle was released.  `t` must not be used
+ * afterwards. */
 void async__task_finish(async_task *t);
 
 /* t's name for diagnostics. */

@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct async__loop {
     async_task *ready_head;   /* tasks to poll, FIFO through next_ready */
@@ -55,8 +56,8 @@ void async__wake(async_task *t) {
     l->ready_tail = t;
 }
 
-/* O(n), but only reached when a frame woke its own task and then
- * completed anyway, which generated code does not do. */
+/* O(n), but only reached when a task woke itself and then finished in
+ * the same poll: one that called async_cancel on itself. */
 static void ready_remove(async__loop *l, async_task *t) {
     async_task **link = &l->ready_head;
     async_task *prev = NULL;
@@ -129,18 +130,31 @@ static void run_timers(async__loop *l) {
     }
 }
 
+/* A root frame that returns FAILED finishes its task just as READY does,
+ * with the code left in t->error.  A task that succeeded has error 0,
+ * and one that failed a negative code: a frame that fails without
+ * storing one (not something asyncc generates) fails with ASYNC_EINVAL.
+ * A failed task produced no result: its result bytes read as zero. */
 static void poll_task(async__loop *l, async_task *t) {
     int rc;
 
     l->current = t;
     rc = t->poll(t->frame);
     l->current = NULL;
+    if (rc != ASYNC__READY && rc != ASYNC__FAILED)
+        return;
     if (rc == ASYNC__READY) {
-        /* A finished task must not stay queued: it may be freed now. */
-        if (t->flags & ASYNC__TASK_QUEUED)
-            ready_remove(l, t);
-        async__task_finish(t);
+        t->error = 0;
+    } else {
+        if (t->error >= 0)
+            t->error = ASYNC_EINVAL;
+        if (t->result_size > 0)
+            memset((char *)t->frame + t->result_offset, 0, t->result_size);
     }
+    /* A finished task must not stay queued: it may be freed now. */
+    if (t->flags & ASYNC__TASK_QUEUED)
+        ready_remove(l, t);
+    async__task_finish(t);
 }
 
 /* Phase 2: polls the tasks that are ready now.  The queue is detached
@@ -238,6 +252,9 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
         async__io_wait(&l->io, wait_timeout(l)); /* 5. sleep in the OS */
     }
 
+    /* A root that failed makes the run fail with its code. */
+    if (rc == 0 && (root.flags & ASYNC__TASK_DONE))
+        rc = root.error;
     loop_reset(l);
     if (rc < 0)
         errno = -rc;

@@ -5,6 +5,10 @@
  * sleep, for the one yield); 2 = the timer heap could not grow, so the
  * frame re-queues itself and checks the clock on every pass until the
  * timer can be armed or the deadline passes; -1 = done.
+ *
+ * A sleep always suspends, so it honours a cancellation request on every
+ * poll, the first included: it stops its timer and fails with
+ * ASYNC_ECANCELED, even when the timer has fired meanwhile.
  */
 #include "internal.h"
 
@@ -32,8 +36,7 @@ static int sleep_arm(struct async_sleep__frame *f) {
         f->_state = 1;
         return ASYNC__PENDING;
     }
-    /* Out of memory: degrade to polling rather than fail a sleep, which
-     * has no way to report an error. */
+    /* Out of memory: degrade to polling rather than fail the sleep. */
     f->_state = 2;
     async__wake(async__current());
     return ASYNC__PENDING;
@@ -48,9 +51,17 @@ void async_sleep__init(struct async_sleep__frame *f, double seconds) {
     f->timer.task = NULL;
 }
 
+static int sleep_cancelled(struct async_sleep__frame *f) {
+    async__timer_stop(&f->timer);
+    f->_state = -1;
+    return ASYNC__FAILED;
+}
+
 int async_sleep__resume(void *frame) {
     struct async_sleep__frame *f = frame;
 
+    if (f->_state >= 0 && async__cancelled())
+        return sleep_cancelled(f);
     switch (f->_state) {
     case 0:
         assert(async__current() != NULL && "async_sleep outside a task");

@@ -1,6 +1,6 @@
 /*
  * task.c -- task lifecycle: spawning heap tasks, finishing, joining,
- * releasing, and reading results.
+ * cancelling, releasing, and reading results and errors.
  *
  * A spawned task is one allocation: the async_task followed by the root
  * frame, so spawning costs one malloc and the result stays readable in
@@ -32,6 +32,7 @@ void async__task_init(async_task *t, async__poll_fn poll, void *frame,
     t->name = name;
     t->result_offset = 0;
     t->result_size = 0;
+    t->error = 0;
     t->result_kind = ASYNC__RESULT_NONE;
     t->flags = 0;
 }
@@ -97,6 +98,7 @@ void async__task_finish(async_task *t) {
     async__gather *g = t->group;
 
     t->flags |= ASYNC__TASK_DONE;
+    t->flags &= ~ASYNC__TASK_CANCEL; /* too late: dropped */
     /* Each waiter node lives in a joiner's frame, which may be gone once
      * the joiner runs again; unlink them all before anything else. */
     t->waiters = NULL;
@@ -107,9 +109,31 @@ void async__task_finish(async_task *t) {
         async__wake(w->task);
         w = next;
     }
-    if (g != NULL && --g->remaining == 0 && g->waiter != NULL)
-        async__wake(g->waiter);
+    if (g != NULL) {
+        if (t->error < 0 && g->error == 0)
+            g->error = t->error;
+        if (--g->remaining == 0 && g->waiter != NULL)
+            async__wake(g->waiter);
+    }
     task_collect(t);
+}
+
+int async_cancel(async_task *t) {
+    if (t == NULL)
+        return ASYNC_EINVAL;
+    if (t->flags & ASYNC__TASK_DONE)
+        return 0;
+    /* Seen by the awaitable the task waits in when it is next polled;
+     * waking the running task itself just polls it once more. */
+    t->flags |= ASYNC__TASK_CANCEL;
+    async__wake(t);
+    return 1;
+}
+
+int async_task_error(const async_task *t) {
+    if (t == NULL)
+        return ASYNC_EINVAL;
+    return (t->flags & ASYNC__TASK_DONE) ? t->error : 0;
 }
 
 static void contract_violation(const char *what, const async_task *t,
@@ -194,6 +218,24 @@ void async_join__init(struct async_join__frame *f, async_task *t) {
     f->_ret = 0;
 }
 
+/* Takes the join's waiter node off t's list, wherever it is; it is not
+ * there any more once t has finished. */
+static void waiter_remove(async_task *t, async__waiter *w) {
+    async__waiter **link;
+
+    for (link = &t->waiters; *link != NULL; link = &(*link)->next) {
+        if (*link == w) {
+            *link = w->next;
+            break;
+        }
+    }
+    w->next = NULL;
+}
+
+/* States: 0 = not started; 1 = waiting on t's waiter list; -1 = done.
+ * A join that has to wait checks for cancellation first, and again on
+ * every poll while it waits, even when t has finished meanwhile.  A join
+ * of a finished task returns at once: its result, or its error. */
 int async_join__resume(void *frame) {
     struct async_join__frame *f = frame;
     async_task *t = f->task;
@@ -202,14 +244,17 @@ int async_join__resume(void *frame) {
     switch (f->_state) {
     case 0:
         if (t == NULL) {
-            fputs("asyncrt: await of a NULL task handle (async_spawn "
-                  "returns NULL when out of memory)\n",
-                  stderr);
-            abort();
+            /* async_spawn returns NULL when out of memory. */
+            f->_state = -1;
+            return async__raise(ASYNC_EINVAL);
         }
         if (t->flags & ASYNC__TASK_DONE)
             break;
-        assert(async__current() != NULL);
+        assert(async__current() != NULL && "async_join outside a task");
+        if (async__cancelled()) {
+            f->_state = -1;
+            return ASYNC__FAILED;
+        }
         /* Appended, so joiners wake in the order they started waiting. */
         f->waiter.task = async__current();
         f->waiter.next = NULL;
@@ -219,6 +264,12 @@ int async_join__resume(void *frame) {
         f->_state = 1;
         return ASYNC__PENDING;
     case 1:
+        if (async__cancelled()) {
+            /* t goes on; only this join stops waiting for it. */
+            waiter_remove(t, &f->waiter);
+            f->_state = -1;
+            return ASYNC__FAILED;
+        }
         /* A spurious poll: the waiter node stays on t's list. */
         if (!(t->flags & ASYNC__TASK_DONE))
             return ASYNC__PENDING;
@@ -226,7 +277,9 @@ int async_join__resume(void *frame) {
     default:
         return ASYNC__READY;
     }
-    f->_ret = join_value(t);
     f->_state = -1;
+    if (t->error < 0)
+        return async__raise(t->error);
+    f->_ret = join_value(t);
     return ASYNC__READY;
 }

@@ -172,6 +172,10 @@ static void put_value(ac_emitter *E, const ac_expr *e) {
         }
         ac_buf_puts(E->out, ")");
         break;
+    case AC_E_TRY:
+        put_value(E, e->kids[1]);
+        break;
+    case AC_E_RAISE:
     case AC_E_CALL:
         break;
     }
@@ -235,14 +239,63 @@ static void put_state_comment(ac_emitter *E, const ac_expr *e) {
                   base ? base + 1 : E->u->src.path, line);
 }
 
-static void put_suspend(ac_emitter *E, const ac_expr *e, const char *poll) {
+static void put_line(ac_emitter *E, const char *text) {
+    ac_emit_indent(E);
+    ac_buf_puts(E->out, text);
+}
+
+/* The suspension point of an await: record the state, poll the child.
+ * Pending: return to the loop.  Failed: run `on_fail` (frees an allocated
+ * child), then either propagate (leave through asyncc_exit, failing this
+ * frame too) or, inside async_try, store the code and zero `result` (an
+ * lvalue, or NULL) and go on. */
+static void put_suspend_ex(ac_emitter *E, const ac_expr *e, const char *poll,
+                           const char *on_fail, const char *result) {
     ac_emit_indent(E);
     ac_buf_printf(E->out, "_f->_state = %u;\n", e->id);
     ac_buf_printf(E->out, "asyncc_resume_%u:\n", e->id);
     ac_emit_indent(E);
-    ac_buf_printf(E->out, "if (%s != ASYNC__READY)\n", poll);
-    ac_emit_indent(E);
-    ac_buf_puts(E->out, "    return ASYNC__PENDING;\n");
+    if (!E->catch_ptr && !on_fail) {
+        E->uses_exit = 1;
+        ac_buf_printf(E->out, "if ((asyncc_r = %s) != ASYNC__READY)\n", poll);
+        put_line(E, "    goto asyncc_exit;\n");
+        return;
+    }
+    ac_buf_printf(E->out, "if ((asyncc_r = %s) != ASYNC__READY) {\n", poll);
+    E->indent++;
+    if (!E->catch_ptr) {
+        E->uses_exit = 1;
+        if (on_fail) {
+            put_line(E, "if (asyncc_r == ASYNC__FAILED)\n");
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "    %s\n", on_fail);
+        }
+        put_line(E, "goto asyncc_exit;\n");
+    } else {
+        put_line(E, "if (asyncc_r == ASYNC__PENDING)\n");
+        put_line(E, "    return ASYNC__PENDING;\n");
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "*_f->%s = async__take_error();\n", E->catch_ptr);
+        if (on_fail) {
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "%s\n", on_fail);
+        }
+        if (result) {
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "__builtin_memset(&%s, 0, sizeof %s);\n",
+                          result, result);
+        }
+    }
+    E->indent--;
+    put_line(E, "}\n");
+}
+
+static void put_suspend(ac_emitter *E, const ac_expr *e, const char *poll) {
+    const char *result =
+        e->is_void || !e->slot
+            ? NULL
+            : ac_arena_printf(&E->u->arena, "_f->%s._ret", e->slot);
+    put_suspend_ex(E, e, poll, NULL, result);
 }
 
 /* Emits, in evaluation order, the statements that run every await inside
@@ -289,12 +342,21 @@ static void put_heap_await(ac_emitter *E, ac_expr *e) {
         put_call_args(E, e);
         ac_buf_puts(E->out, ");\n");
     }
-    put_suspend(
-        E, e, ac_arena_printf(A, "%s__resume(_f->%s.frame)", c->name, e->slot));
+    const char *frame = ac_arena_printf(A, "_f->%s.frame", e->slot);
+    put_suspend_ex(
+        E, e, ac_arena_printf(A, "%s__resume(%s)", c->name, frame),
+        ac_arena_printf(A, "async__frame_free(%s), %s = 0;", frame, frame),
+        c->is_void ? NULL : ac_arena_printf(A, "_f->%s.value", e->slot));
+    /* After a caught failure the frame is gone (NULL): no result. */
+    ac_emit_indent(E);
+    ac_buf_printf(E->out, "if (%s) {\n", frame);
+    E->indent++;
     ac_emit_indent(E);
     if (!c->is_void)
         ac_buf_printf(E->out, "_f->%s.value = ", e->slot);
-    ac_buf_printf(E->out, "%s__finish(_f->%s.frame);\n", c->name, e->slot);
+    ac_buf_printf(E->out, "%s__finish(%s);\n", c->name, frame);
+    E->indent--;
+    put_line(E, "}\n");
 }
 
 /* A call that a macro wrote (FETCH(1) for fetch((1), 0)) has no argument
@@ -407,8 +469,9 @@ static void put_awaits(ac_emitter *E, ac_expr *e) {
         return;
     }
     unsigned saved_at = E->at;
-    for (unsigned i = 0;
-         i < e->nkids && e->kind != AC_E_GATHER && e->kind != AC_E_CALL; i++)
+    for (unsigned i = 0; i < e->nkids && e->kind != AC_E_GATHER &&
+                         e->kind != AC_E_CALL && e->kind != AC_E_TRY;
+         i++)
         put_awaits(E, e->kids[i]);
     ac_arena *A = &E->u->arena;
     E->at = e->span.begin;
@@ -498,22 +561,46 @@ static void put_awaits(ac_emitter *E, ac_expr *e) {
                           e->slot, e->slot, i, name, call->heap ? "" : "&",
                           e->slot, i, name);
         }
-        put_suspend(
-            E, e, ac_arena_printf(A, "async__gather_poll(&_f->%s.g)", e->slot));
-        for (unsigned i = 0; i < e->nkids; i++) {
-            const ac_expr *call = e->kids[i];
-            if (!call->heap)
-                continue;
+        /* Allocated children are freed whether the gather failed or not:
+         * their results are not read. */
+        ac_buf frees = {0};
+        for (unsigned i = 0; i < e->nkids; i++)
+            if (e->kids[i]->heap)
+                ac_buf_printf(&frees, "%sasync__frame_free(_f->%s.c%u)",
+                              frees.len ? ", " : "", e->slot, i);
+        const char *free_all =
+            frees.len ? ac_arena_printf(A, "%s;", ac_buf_str(&frees)) : NULL;
+        ac_buf_free(&frees);
+        put_suspend_ex(
+            E, e, ac_arena_printf(A, "async__gather_poll(&_f->%s.g)", e->slot),
+            free_all, NULL);
+        if (free_all) {
             ac_emit_indent(E);
-            ac_buf_printf(E->out, "%s%s__finish(_f->%s.c%u);\n",
-                          call->callee->is_void ? "" : "(void)",
-                          call->callee->name, e->slot, i);
+            ac_buf_printf(E->out, "else\n");
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "    %s\n", free_all);
         }
+        break;
+    }
+    case AC_E_TRY: {
+        /* The error pointer is evaluated once, before the awaits. */
+        e->slot = new_temp(E, e);
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "_f->%s = ", e->slot);
+        put_value(E, e->kids[0]);
+        ac_buf_puts(E->out, ";\n");
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "*_f->%s = 0;\n", e->slot);
+        const char *saved = E->catch_ptr;
+        E->catch_ptr = e->slot;
+        put_awaits(E, e->kids[1]);
+        E->catch_ptr = saved;
         break;
     }
     case AC_E_TEXT:
     case AC_E_CALL:
     case AC_E_SPAWN:
+    case AC_E_RAISE:
         break;
     }
     E->at = saved_at;
@@ -736,6 +823,15 @@ static void emit_stmt_at(ac_emitter *E, ac_stmt *s, int in_block) {
         ac_buf_puts(E->out, "}\n");
         break;
     case AC_S_EXPR:
+        if (s->expr->kind == AC_E_RAISE) {
+            /* async_raise(code); -- this frame fails with the code. */
+            opened = open_block(E, in_block);
+            put_cond(E, "asyncc_r = async__raise(", s->expr->kids[0], ");\n");
+            put_line(E, "goto asyncc_exit;\n");
+            E->uses_exit = 1;
+            close_block(E, opened);
+            break;
+        }
         opened = open_block(E, in_block || !has_slots(s->expr));
         put_root_awaits(E, s->expr);
         if (s->expr->kind == AC_E_TEXT || s->expr->kind == AC_E_SPAWN)
@@ -917,10 +1013,12 @@ static void put_resume(ac_emitter *E, ac_func *f, ac_buf *out,
                        const char *body) {
     ac_buf_printf(out,
                   "%sint %s__resume(void *_frame)\n{\n"
-                  "    struct %s__frame *_f = _frame;\n"
-                  "    switch (_f->_state) {\n"
-                  "    case 0:\n        break;\n",
+                  "    struct %s__frame *_f = _frame;\n",
                   linkage(f), f->name, f->name);
+    if (E->nstates || E->uses_exit)
+        ac_buf_puts(out, "    int asyncc_r;\n");
+    ac_buf_puts(out, "    switch (_f->_state) {\n"
+                     "    case 0:\n        break;\n");
     for (unsigned i = 1; i <= E->nstates; i++)
         ac_buf_printf(out, "    case %u:\n        goto asyncc_resume_%u;\n", i,
                       i);
@@ -928,6 +1026,12 @@ static void put_resume(ac_emitter *E, ac_func *f, ac_buf *out,
     ac_buf_puts(out, body);
     if (!ends_with_return(f))
         ac_buf_puts(out, "    _f->_state = -1;\n    return ASYNC__READY;\n");
+    /* Pending: back to the loop; failed: this frame is done too. */
+    if (E->uses_exit)
+        ac_buf_puts(out, "asyncc_exit:\n"
+                         "    if (asyncc_r == ASYNC__FAILED)\n"
+                         "        _f->_state = -1;\n"
+                         "    return asyncc_r;\n");
     ac_buf_puts(out, "}\n");
 }
 

@@ -32,8 +32,10 @@ static void put_run_heap(const ac_callee *c, ac_buf *out) {
     ac_buf_printf(out, ")\n{\n    void *frame = %s__new(", c->name);
     put_call_params(out, c);
     ac_buf_printf(out,
-                  ");\n    if (async__run(%s__resume, frame, \"%s\") != 0) {\n"
+                  ");\n    int rc = async__run(%s__resume, frame, \"%s\");\n"
+                  "    if (rc != 0) {\n"
                   "        async__frame_free(frame);\n"
+                  "        errno = -rc;\n"
                   "        return -1;\n    }\n",
                   c->name, c->name);
     if (c->is_void)
@@ -54,8 +56,10 @@ static void put_run(const ac_callee *c, ac_buf *out) {
                   c->name, c->name);
     put_args(out, c);
     ac_buf_printf(out,
-                  ");\n    if (async__run(%s__resume, &frame, \"%s\") != 0)\n"
-                  "        return -1;\n",
+                  ");\n    int rc = async__run(%s__resume, &frame, \"%s\");\n"
+                  "    if (rc != 0) {\n"
+                  "        errno = -rc;\n"
+                  "        return -1;\n    }\n",
                   c->name, c->name);
     if (c->is_void)
         ac_buf_puts(out, "    return 0;\n}\n");

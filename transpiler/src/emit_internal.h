@@ -26,6 +26,9 @@ typedef struct ac_emitter {
      * #line directives): the statement, or the await being expanded. */
     unsigned at;
     int has_at;
+    int uses_exit;         /* asyncc_r and the asyncc_exit label are needed */
+    const char *catch_ptr; /* inside async_try: the frame path of the
+                              error pointer; failed awaits store there */
 } ac_emitter;
 
 void ac_emit_indent(ac_emitter *E);

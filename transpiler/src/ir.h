@@ -48,7 +48,9 @@ typedef enum {
     AC_E_JOIN,   /* await(task): `kids[0]` = the task expression */
     AC_E_GATHER, /* await(async_gather(...)): `kids` = AC_E_CALL children */
     AC_E_CALL,   /* a gathered call: `callee`, `kids` = arguments */
-    AC_E_SPAWN   /* async_spawn(call): `callee`, `kids` = arguments */
+    AC_E_SPAWN,  /* async_spawn(call): `callee`, `kids` = arguments */
+    AC_E_RAISE,  /* async_raise(code): `kids[0]` = the code */
+    AC_E_TRY     /* async_try(expr, errp): `kids` = errp, expr */
 } ac_expr_kind;
 
 /* The operator of a text node, where evaluation order depends on it. */

@@ -85,6 +85,10 @@ static ac_mark mark_of_macro(const char *name) {
         return AC_MARK_SPAWN;
     if (strcmp(name, "async_run") == 0)
         return AC_MARK_RUN;
+    if (strcmp(name, "async_raise") == 0)
+        return AC_MARK_RAISE;
+    if (strcmp(name, "async_try") == 0)
+        return AC_MARK_TRY;
     return AC_MARK_NONE;
 }
 
@@ -218,9 +222,10 @@ static enum CXChildVisitResult second_pass(CXCursor c, CXCursor parent,
 }
 
 static void free_parser(ac_parser *p) {
-    for (unsigned i = 0; i < 5; i++)
+    for (unsigned i = 0; i < AC_MARK_COUNT; i++)
         free(p->macro_at[i].items);
     free(p->expansions);
+    free(p->raises);
     free(p->fn_macros);
     free(p->frames);
     free(p->vars);
@@ -260,7 +265,7 @@ int ac_parse(ac_unit *u, const char *path, int nargs, const char *const *args) {
     if (report_clang_diags(&p) == 0) {
         CXCursor root = clang_getTranslationUnitCursor(p.tu);
         clang_visitChildren(root, first_pass, &p);
-        for (unsigned i = 0; i < 5; i++)
+        for (unsigned i = 0; i < AC_MARK_COUNT; i++)
             ac_offsets_sort(&p.macro_at[i]);
         if (p.nfn_macros > 1)
             qsort(p.fn_macros, p.nfn_macros, sizeof *p.fn_macros, cmp_str);

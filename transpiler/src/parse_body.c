@@ -118,10 +118,20 @@ ac_expr *ac_parse_call_node(ac_parser *p, CXCursor call, ac_expr_kind kind,
  * and the controlling expression of the _Generic is x, in parentheses
  * written by the macro (spanning the whole await) and possibly under an
  * implicit conversion. */
+static CXCursor await_operand_of(ac_parser *p, CXCursor op, ac_span whole);
+
 static CXCursor await_operand(ac_parser *p, CXCursor generic, ac_span whole) {
     ac_cursors kids = {0};
     ac_cursors_children(generic, &kids);
     CXCursor op = kids.n ? kids.items[0] : clang_getNullCursor();
+    ac_cursors_free(&kids);
+    return await_operand_of(p, op, whole);
+}
+
+/* Strips implicit conversions and the parentheses a dialect macro wrote
+ * around its operand (they span the whole invocation `whole`). */
+static CXCursor await_operand_of(ac_parser *p, CXCursor op, ac_span whole) {
+    ac_cursors kids = {0};
     while (!clang_Cursor_isNull(op)) {
         enum CXCursorKind k = clang_getCursorKind(op);
         ac_span s;
@@ -233,6 +243,49 @@ static ac_expr *build_await(ac_parser *p, CXCursor c, ac_span span) {
     }
     ac_expr *e = ac_parse_call_node(p, inner, AC_E_AWAIT, span);
     add_dep(p, e->callee);
+    return e;
+}
+
+/* async_raise(code) and async_try(expr, errp): the marker's operands are
+ * (void)(code), or (void)(errp) and (expr). */
+static ac_expr *build_raise_or_try(ac_parser *p, CXCursor c, ac_span span,
+                                   ac_mark m) {
+    ac_cursors ops = {0};
+    ac_parse_marker(c, &ops);
+    const char *what = m == AC_MARK_RAISE ? "async_raise" : "async_try";
+    check_written_here(p, m, &span, what);
+    ac_expr *e = text_node(p, span);
+    e->kind = m == AC_MARK_RAISE ? AC_E_RAISE : AC_E_TRY;
+    for (unsigned i = 0; i < ops.n; i++) {
+        CXCursor op = ops.items[i];
+        if (clang_getCursorKind(op) == CXCursor_CStyleCastExpr) {
+            ac_cursors kids = {0};
+            ac_cursors_children(op, &kids);
+            if (kids.n == 1)
+                op = kids.items[0];
+            ac_cursors_free(&kids);
+        }
+        /* The macro's own parentheses around the operand. */
+        push_kid(p, e, build_expr(p, await_operand_of(p, op, span)));
+    }
+    ac_cursors_free(&ops);
+    if (e->nkids != (m == AC_MARK_RAISE ? 1u : 2u)) {
+        ac_parse_error(p, span.begin, "cannot read the operands of %s()", what);
+        return text_node(p, span);
+    }
+    if (m == AC_MARK_RAISE)
+        ac_vec_push((void ***)&p->raises, &p->nraises, &p->capraises, e);
+    if (m == AC_MARK_TRY) {
+        e->temp_decl = "int *%s";
+        e->is_void = e->kids[1]->is_void;
+        if (has_await(e->kids[0]))
+            ac_parse_error(p, e->kids[0]->span.begin,
+                           "the error pointer of async_try() cannot await");
+    } else if (has_await(e->kids[0])) {
+        ac_parse_error(p, e->kids[0]->span.begin,
+                       "the code of async_raise() cannot await; await into a "
+                       "variable first");
+    }
     return e;
 }
 
@@ -446,7 +499,8 @@ static ac_expr *build_expr(ac_parser *p, CXCursor c) {
     if (!ac_parse_span(p, c, &span)) {
         span.begin = span.end = cursor_offset(p, c);
     }
-    switch (ac_parse_marker(c, NULL)) {
+    ac_mark m = ac_parse_marker(c, NULL);
+    switch (m) {
     case AC_MARK_AWAIT:
         return build_await(p, c, span);
     case AC_MARK_SPAWN:
@@ -462,7 +516,11 @@ static ac_expr *build_expr(ac_parser *p, CXCursor c) {
                        "(the loop is already running); await the call "
                        "instead");
         return text_node(p, span);
+    case AC_MARK_RAISE:
+    case AC_MARK_TRY:
+        return build_raise_or_try(p, c, span, m);
     case AC_MARK_NONE:
+    case AC_MARK_COUNT:
         break;
     }
     enum CXCursorKind kind = clang_getCursorKind(c);
@@ -873,6 +931,8 @@ static ac_stmt *build_stmt(ac_parser *p, CXCursor c) {
         if (clang_isExpression(kind)) {
             s = new_stmt(p, AC_S_EXPR, c);
             s->expr = build_expr(p, c);
+            if (s->expr->kind == AC_E_RAISE)
+                s->expr->id = 1; /* a statement of its own: allowed */
         } else {
             s = new_stmt(p, AC_S_TEXT, c);
             unsigned before = p->fn->nawaits;
@@ -1039,6 +1099,7 @@ static enum CXChildVisitResult find_stmt_exprs(CXCursor c, CXCursor parent,
 void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f) {
     p->fn = f;
     p->nvars = 0;
+    p->nraises = 0;
     p->nbreakables = 0;
     /* The function's own parameters (not those of a function type in
      * its result, as in int (*f(int))(char)). */
@@ -1092,6 +1153,11 @@ void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f) {
         finish_refs(p, f);
         unseen_check check = {p, f, 0};
         clang_visitChildren(body, find_stmt_exprs, &check);
+        for (unsigned i = 0; i < p->nraises; i++)
+            if (!p->raises[i]->id)
+                ac_parse_error(p, p->raises[i]->span.begin,
+                               "async_raise() must be a statement of its "
+                               "own: async_raise(code);");
     }
     ac_offsets sorted = {0};
     for (unsigned i = 0; i < f->nawaits; i++)

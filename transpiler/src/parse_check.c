@@ -124,6 +124,14 @@ static enum CXChildVisitResult check_visit(CXCursor c, CXCursor parent,
     case AC_MARK_RUN:
         handle_run(p, c, &ops);
         break;
+    case AC_MARK_RAISE:
+    case AC_MARK_TRY:
+        ac_parse_error(p, span_begin(p, c),
+                       "%s can only be used inside an async function",
+                       m == AC_MARK_RAISE ? "async_raise()" : "async_try()");
+        break;
+    case AC_MARK_COUNT:
+        break;
     case AC_MARK_NONE: {
         enum CXCursorKind kind = clang_getCursorKind(c);
         if (kind == CXCursor_CallExpr &&

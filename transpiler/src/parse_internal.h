@@ -15,7 +15,10 @@ typedef enum {
     AC_MARK_AWAIT,
     AC_MARK_GATHER,
     AC_MARK_SPAWN,
-    AC_MARK_RUN
+    AC_MARK_RUN,
+    AC_MARK_RAISE,
+    AC_MARK_TRY,
+    AC_MARK_COUNT
 } ac_mark;
 
 typedef struct ac_cursors {
@@ -47,8 +50,9 @@ typedef struct ac_parser {
     ac_unit *u;
     CXTranslationUnit tu;
     CXFile main_file;
-    ac_offsets macro_at[5];   /* indexed by ac_mark: where each is written */
-    ac_expansion *expansions; /* every expansion in the main file, sorted */
+    ac_offsets
+        macro_at[AC_MARK_COUNT]; /* indexed by ac_mark: where each is written */
+    ac_expansion *expansions;    /* every expansion in the main file, sorted */
     unsigned nexpansions, capexpansions;
     const char **fn_macros; /* names of function-like macros, sorted */
     unsigned nfn_macros, capfn_macros;
@@ -63,6 +67,8 @@ typedef struct ac_parser {
     unsigned nbreakables, capbreakables;
     unsigned scope_end; /* end of the innermost enclosing block */
     unsigned top_begin; /* start of the top-level declaration being read */
+    ac_expr **raises;   /* async_raise nodes of the function being read */
+    unsigned nraises, capraises;
 } ac_parser;
 
 /* parse_util.c */

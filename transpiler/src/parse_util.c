@@ -104,6 +104,10 @@ static ac_mark marker_of_call(CXCursor call) {
         m = AC_MARK_SPAWN;
     else if (strcmp(name, "__async_run_point") == 0)
         m = AC_MARK_RUN;
+    else if (strcmp(name, "__async_raise_point") == 0)
+        m = AC_MARK_RAISE;
+    else if (strcmp(name, "__async_try_point") == 0)
+        m = AC_MARK_TRY;
     clang_disposeString(s);
     return m;
 }

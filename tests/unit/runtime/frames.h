@@ -3,7 +3,9 @@
  * frame convention asyncc generates: a frame struct whose _state is 0
  * before the first resume and -1 once done, NAME__init, and NAME__resume
  * switching on _state to the await it suspended at.  Each frame shows the
- * dialect source it stands for.
+ * dialect source it stands for.  A failed await (ASYNC__FAILED: a
+ * cancelled sleep, a failed join) fails the frame too, as generated code
+ * does: it leaves through `exit` with _state = -1.
  *
  * Also an event log: frames append numbers to it, and tests check the
  * order in which things happened.  Include <cmocka.h> first.
@@ -66,6 +68,7 @@ static inline void yielder__init(struct yielder__frame *f, int id, int n) {
 
 static inline int yielder__resume(void *frame) {
     struct yielder__frame *f = frame;
+    int r;
 
     switch (f->_state) {
     case 0:
@@ -80,12 +83,16 @@ static inline int yielder__resume(void *frame) {
         async_sleep__init(&f->_a1, 0);
         f->_state = 1;
     await1:
-        if (async_sleep__resume(&f->_a1) == ASYNC__PENDING)
-            return ASYNC__PENDING;
+        if ((r = async_sleep__resume(&f->_a1)) != ASYNC__READY)
+            goto exit;
     }
     f->_ret = f->n;
     f->_state = -1;
     return ASYNC__READY;
+exit:
+    if (r == ASYNC__FAILED)
+        f->_state = -1;
+    return r;
 }
 
 /*
@@ -113,6 +120,7 @@ static inline void sleeper__init(struct sleeper__frame *f, int id,
 
 static inline int sleeper__resume(void *frame) {
     struct sleeper__frame *f = frame;
+    int r;
 
     switch (f->_state) {
     case 0:
@@ -126,12 +134,16 @@ static inline int sleeper__resume(void *frame) {
     async_sleep__init(&f->_a1, f->seconds);
     f->_state = 1;
 await1:
-    if (async_sleep__resume(&f->_a1) == ASYNC__PENDING)
-        return ASYNC__PENDING;
+    if ((r = async_sleep__resume(&f->_a1)) != ASYNC__READY)
+        goto exit;
     event(SLEEPER_END + f->id);
     f->_ret = f->id;
     f->_state = -1;
     return ASYNC__READY;
+exit:
+    if (r == ASYNC__FAILED)
+        f->_state = -1;
+    return r;
 }
 
 /* Not something asyncc generates: a frame that suspends without

@@ -62,11 +62,19 @@ static void test_state_machine_shape(void **state) {
     assert_non_null(strstr(o, "    _f->a = _f->_aw.g1.a1._ret + "
                               "_f->_aw.g1.a2._ret;\n"));
     assert_non_null(strstr(o, "    _f->_ret = _f->a;\n"));
-    /* The final return is the end: no unreachable epilogue after it. */
+    /* The final return is the end of the body: no unreachable epilogue,
+     * only the shared exit of awaits that are pending or failed. */
     assert_non_null(strstr(o, "    _f->_ret = _f->a;\n"
                               "    _f->_state = -1;\n"
                               "    return ASYNC__READY;\n"
+                              "asyncc_exit:\n"
+                              "    if (asyncc_r == ASYNC__FAILED)\n"
+                              "        _f->_state = -1;\n"
+                              "    return asyncc_r;\n"
                               "}\n"));
+    assert_non_null(strstr(o, "    if ((asyncc_r = g__resume(&_f->_aw.g1.a2)) "
+                              "!= ASYNC__READY)\n"
+                              "        goto asyncc_exit;\n"));
     assert_non_null(strstr(o, "int main(void) { return f__run(1); }"));
     assert_int_equal(count(o, "static int f__run(int a0)"), 2);
     assert_null(strstr(o, "#line"));
