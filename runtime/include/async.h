@@ -125,8 +125,12 @@ static inline int async__sync_gathered(void) { return 0; }
  *
  * async_gather(call, call, ...) -- like asyncio.gather(): starts every
  * call as a concurrent child task in argument order; awaiting it
- * completes when all of them have, and evaluates to 0.  The children's
- * frames are embedded in the caller's frame: gathering allocates nothing.
+ * completes when all of them have, and evaluates to 0.  If children
+ * fail, the others run on, and once all have finished the await fails
+ * with the first failure's code.  Cancelling the gathering task cancels
+ * every child and waits for them before failing with ASYNC_ECANCELED.  The
+ * children's frames are embedded in the caller's frame: gathering allocates
+ * nothing.
  *
  * async_spawn(call) -- like asyncio.create_task(): starts `call` as a new
  * task and returns its handle at once; the task first runs when the
@@ -341,5 +345,9 @@ int async_join__resume(void *frame);
 #ifdef __cplusplus
 }
 #endif
+
+/* The rest of the runtime's API, by subject. */
+#include "async/io.h"
+#include "async/sync.h"
 
 #endif /* ASYNC_H */
