@@ -65,6 +65,9 @@ void __async_run_point(void);
 #define async_run(...) ((void)__async_run_point(), (void)(__VA_ARGS__), 0)
 void __async_raise_point(void);
 void __async_try_point(void);
+void __async_wait_for_point(void);
+#define async_wait_for(call, seconds)                                          \
+    ((void)__async_wait_for_point(), (void)(seconds), (call))
 #define async_raise(code) ((void)__async_raise_point(), (void)(code))
 #define async_try(expr, errp) ((void)__async_try_point(), (void)(errp), (expr))
 
@@ -94,6 +97,7 @@ async int async_join(async_task *t);
 #define async_gather(...) ((void)(__VA_ARGS__), async__sync_gathered())
 #define async_run(...) (__VA_ARGS__)
 #define async_try(expr, errp) (*(errp) = 0, (expr))
+#define async_wait_for(call, seconds) ((void)(seconds), (call))
 static inline void async_sleep(double seconds) { (void)seconds; }
 static inline int async__sync_gathered(void) { return 0; }
 
@@ -110,6 +114,7 @@ static inline int async__sync_gathered(void) { return 0; }
 #define async_run(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
 #define async_raise(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
 #define async_try(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
+#define async_wait_for(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
 #endif /* __ASYNCC__ */
 
 /*
@@ -131,6 +136,13 @@ static inline int async__sync_gathered(void) { return 0; }
  * every child and waits for them before failing with ASYNC_ECANCELED.  The
  * children's frames are embedded in the caller's frame: gathering allocates
  * nothing.
+ *
+ * async_wait_for(call, seconds) -- like asyncio.wait_for(): awaited,
+ * runs `call` (an async call) as a child task and evaluates to its
+ * result; if it has not completed after `seconds`, it is cancelled and,
+ * once it has stopped, the await fails with ASYNC_ETIMEDOUT.  0, negative
+ * or NaN seconds give it no time.  Cancelling the waiting task cancels
+ * the call.  The child's frame is embedded: no allocation.
  *
  * async_spawn(call) -- like asyncio.create_task(): starts `call` as a new
  * task and returns its handle at once; the task first runs when the
@@ -270,12 +282,21 @@ struct async__gather {
 };
 
 /* A timer, embedded in the frame of whatever waits on it. */
-typedef struct async__timer {
+typedef struct async__timer async__timer;
+struct async__timer {
     uint64_t deadline_ns; /* on the monotonic clock */
     uint64_t seq;         /* start order: breaks deadline ties */
     size_t index;         /* position in the timer heap */
     async_task *task;     /* task woken when the timer fires */
-} async__timer;
+};
+/* async_wait_for in progress, embedded in the waiting frame. */
+typedef struct async__wait_for {
+    async__gather g;    /* the call, as a gather of one child */
+    async__timer timer; /* the waiting task's deadline */
+    double seconds;
+    uint8_t started;   /* the timer was armed (first poll) */
+    uint8_t timed_out; /* the deadline passed: the child was cancelled */
+} async__wait_for;
 
 /* The task being polled right now, or NULL outside the loop. */
 async_task *async__current(void);
@@ -318,6 +339,13 @@ void async__gather_init(async__gather *g);
 void async__gather_add(async__gather *g, async_task *child, async__poll_fn poll,
                        void *frame, const char *name);
 int async__gather_poll(async__gather *g);
+
+/* async_wait_for: init with the timeout, add the call's child task (as
+ * for gather), then poll until it returns ASYNC__READY. */
+void async__wait_for_init(async__wait_for *w, double seconds);
+void async__wait_for_add(async__wait_for *w, async_task *child,
+                         async__poll_fn poll, void *frame, const char *name);
+int async__wait_for_poll(async__wait_for *w);
 
 /* The runtime's async functions, in the frame convention that asyncc
  * generates for every async function NAME:

@@ -23,3 +23,19 @@ uint64_t async__clock_ns(void) {
 }
 
 double async_time(void) { return (double)async__clock_ns() / 1e9; }
+
+/* The deadline `seconds` (> 0) after the current loop pass began, rounded up to
+ * whole nanoseconds.  Sleeps past 2^63 ns (292 years) are as good as forever;
+ * clamping them keeps the conversion to an integer defined. */
+uint64_t async__deadline_after(double seconds) {
+    uint64_t now = async__loop_now();
+    double ns = seconds * 1e9;
+    uint64_t d;
+
+    if (ns >= 0x1p63)
+        return UINT64_MAX;
+    d = (uint64_t)ns;
+    if ((double)d < ns)
+        d++;
+    return d > UINT64_MAX - now ? UINT64_MAX : now + d;
+}

@@ -23,6 +23,10 @@ enum {
 /* clock.c: the monotonic clock in nanoseconds. */
 uint64_t async__clock_ns(void);
 
+/* clock.c: the deadline `seconds` (> 0) after the current loop pass
+ * began, rounded up; far deadlines saturate at UINT64_MAX. */
+uint64_t async__deadline_after(double seconds);
+
 /* loop.c: the clock reading taken when the current loop pass began;
  * timer deadlines count from it. */
 uint64_t async__loop_now(void);

@@ -14,23 +14,6 @@
 
 #include <assert.h>
 
-/* The deadline of a sleep of `seconds` (> 0) that starts in this loop
- * pass, rounded up to whole nanoseconds.  Sleeps past 2^63 ns (292 years)
- * are as good as forever; clamping them keeps the conversion to an
- * integer defined. */
-static uint64_t deadline_after(double seconds) {
-    uint64_t now = async__loop_now();
-    double ns = seconds * 1e9;
-    uint64_t d;
-
-    if (ns >= 0x1p63)
-        return UINT64_MAX;
-    d = (uint64_t)ns;
-    if ((double)d < ns)
-        d++;
-    return d > UINT64_MAX - now ? UINT64_MAX : now + d;
-}
-
 static int sleep_arm(struct async_sleep__frame *f) {
     if (async__timer_start(&f->timer, f->timer.deadline_ns) == 0) {
         f->_state = 1;
@@ -71,7 +54,7 @@ int async_sleep__resume(void *frame) {
             f->_state = 1;
             return ASYNC__PENDING;
         }
-        f->timer.deadline_ns = deadline_after(f->seconds);
+        f->timer.deadline_ns = async__deadline_after(f->seconds);
         return sleep_arm(f);
     case 1:
         /* Polled before the timer fired: keep waiting. */

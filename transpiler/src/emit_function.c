@@ -109,7 +109,8 @@ static unsigned count_slots(const ac_expr *e) {
     if (!e)
         return 0;
     unsigned n = e->kind == AC_E_AWAIT || e->kind == AC_E_JOIN ||
-                 e->kind == AC_E_GATHER || e->temp_decl != NULL;
+                 e->kind == AC_E_GATHER || e->kind == AC_E_WAITFOR ||
+                 e->temp_decl != NULL;
     for (unsigned i = 0; i < e->nkids; i++)
         n += count_slots(e->kids[i]);
     return n;
@@ -174,6 +175,13 @@ static void put_value(ac_emitter *E, const ac_expr *e) {
         break;
     case AC_E_TRY:
         put_value(E, e->kids[1]);
+        break;
+    case AC_E_WAITFOR:
+        if (e->is_void)
+            ac_buf_puts(E->out, "((void)0)");
+        else
+            ac_buf_printf(E->out, "_f->%s.%s", e->slot,
+                          e->kids[0]->heap ? "value" : "c0._ret");
         break;
     case AC_E_RAISE:
     case AC_E_CALL:
@@ -382,6 +390,97 @@ static void put_macro_call(ac_emitter *E, const ac_expr *e, const char *head,
     ac_buf_printf(E->out, ";\n#undef %s\n", c->name);
 }
 
+/* Starts child `i` of a gather or wait_for in slot `slot`: its frame in
+ * the slot's c<i> (embedded, or allocated), its task in t<i>. */
+static void put_child_start(ac_emitter *E, const ac_expr *call,
+                            const char *slot, unsigned i, const char *add,
+                            const char *group) {
+    ac_arena *A = &E->u->arena;
+    const char *name = call->callee->name;
+    if (call->macro_call && call->heap) {
+        put_macro_call(
+            E, call,
+            ac_arena_printf(A, "(_f->%s.c%u = %s__new(", slot, i, name), "))");
+    } else if (call->macro_call) {
+        put_macro_call(
+            E, call, ac_arena_printf(A, "%s__init(&_f->%s.c%u", name, slot, i),
+            ")");
+    } else {
+        ac_emit_indent(E);
+        if (call->heap) {
+            ac_buf_printf(E->out, "_f->%s.c%u = %s__new(", slot, i, name);
+            put_call_args(E, call);
+        } else {
+            ac_buf_printf(E->out, "%s__init(&_f->%s.c%u", name, slot, i);
+            put_args(E, call);
+        }
+        ac_buf_puts(E->out, ");\n");
+    }
+    ac_emit_indent(E);
+    ac_buf_printf(E->out,
+                  "%s(&_f->%s.%s, &_f->%s.t%u, %s__resume, %s_f->%s.c%u, "
+                  "\"%s\");\n",
+                  add, slot, group, slot, i, name, call->heap ? "" : "&", slot,
+                  i, name);
+}
+
+/* await(async_wait_for(call, seconds)): the call runs as a child task in
+ * this frame against a timer; its result is read from the child. */
+static void put_wait_for(ac_emitter *E, ac_expr *e) {
+    ac_arena *A = &E->u->arena;
+    ac_expr *call = e->kids[0];
+    for (unsigned k = 0; k < call->nkids; k++)
+        put_awaits(E, call->kids[k]);
+    put_awaits(E, e->kids[1]);
+    ac_buf type = {0};
+    ac_buf_puts(&type, "struct {\n            async__wait_for w;\n"
+                       "            async_task t0;\n");
+    if (call->heap) {
+        ac_buf_puts(&type, "            void *c0;\n");
+        if (!e->is_void) {
+            ac_buf_puts(&type, "            ");
+            ac_emit_decl(&type,
+                         call->callee->ret_decl ? call->callee->ret_decl
+                                                : "int %s",
+                         "value");
+            ac_buf_puts(&type, ";\n");
+        }
+    } else {
+        ac_buf_printf(&type, "            struct %s__frame c0;\n",
+                      call->callee->name);
+    }
+    ac_buf_puts(&type, "        }");
+    e->slot = new_slot(E, e, ac_arena_strdup(A, ac_buf_str(&type)));
+    ac_buf_free(&type);
+    put_state_comment(E, e);
+    ac_emit_indent(E);
+    ac_buf_printf(E->out, "async__wait_for_init(&_f->%s.w, ", e->slot);
+    put_value(E, e->kids[1]);
+    ac_buf_puts(E->out, ");\n");
+    put_child_start(E, call, e->slot, 0, "async__wait_for_add", "w");
+    const char *c0 = ac_arena_printf(A, "_f->%s.c0", e->slot);
+    const char *result = e->is_void ? NULL
+                         : call->heap
+                             ? ac_arena_printf(A, "_f->%s.value", e->slot)
+                             : ac_arena_printf(A, "_f->%s.c0._ret", e->slot);
+    put_suspend_ex(
+        E, e, ac_arena_printf(A, "async__wait_for_poll(&_f->%s.w)", e->slot),
+        call->heap
+            ? ac_arena_printf(A, "async__frame_free(%s), %s = 0;", c0, c0)
+            : NULL,
+        result);
+    if (call->heap) {
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "if (%s)\n", c0);
+        ac_emit_indent(E);
+        if (!e->is_void)
+            ac_buf_printf(E->out, "    %s = ", result);
+        else
+            ac_buf_puts(E->out, "    ");
+        ac_buf_printf(E->out, "%s__finish(%s);\n", call->callee->name, c0);
+    }
+}
+
 static void put_line_of(ac_emitter *E, const char *head, const ac_expr *e,
                         const char *tail) {
     ac_emit_indent(E);
@@ -469,8 +568,9 @@ static void put_awaits(ac_emitter *E, ac_expr *e) {
         return;
     }
     unsigned saved_at = E->at;
-    for (unsigned i = 0; i < e->nkids && e->kind != AC_E_GATHER &&
-                         e->kind != AC_E_CALL && e->kind != AC_E_TRY;
+    for (unsigned i = 0;
+         i < e->nkids && e->kind != AC_E_GATHER && e->kind != AC_E_CALL &&
+         e->kind != AC_E_TRY && e->kind != AC_E_WAITFOR;
          i++)
         put_awaits(E, e->kids[i]);
     ac_arena *A = &E->u->arena;
@@ -528,39 +628,9 @@ static void put_awaits(ac_emitter *E, ac_expr *e) {
         put_state_comment(E, e);
         ac_emit_indent(E);
         ac_buf_printf(E->out, "async__gather_init(&_f->%s.g);\n", e->slot);
-        for (unsigned i = 0; i < e->nkids; i++) {
-            const ac_expr *call = e->kids[i];
-            const char *name = call->callee->name;
-            if (call->macro_call && call->heap) {
-                put_macro_call(E, call,
-                               ac_arena_printf(A, "(_f->%s.c%u = %s__new(",
-                                               e->slot, i, name),
-                               "))");
-            } else if (call->macro_call) {
-                put_macro_call(E, call,
-                               ac_arena_printf(A, "%s__init(&_f->%s.c%u", name,
-                                               e->slot, i),
-                               ")");
-            } else {
-                ac_emit_indent(E);
-                if (call->heap) {
-                    ac_buf_printf(E->out, "_f->%s.c%u = %s__new(", e->slot, i,
-                                  name);
-                    put_call_args(E, call);
-                } else {
-                    ac_buf_printf(E->out, "%s__init(&_f->%s.c%u", name, e->slot,
-                                  i);
-                    put_args(E, call);
-                }
-                ac_buf_puts(E->out, ");\n");
-            }
-            ac_emit_indent(E);
-            ac_buf_printf(E->out,
-                          "async__gather_add(&_f->%s.g, &_f->%s.t%u, "
-                          "%s__resume, %s_f->%s.c%u, \"%s\");\n",
-                          e->slot, e->slot, i, name, call->heap ? "" : "&",
-                          e->slot, i, name);
-        }
+        for (unsigned i = 0; i < e->nkids; i++)
+            put_child_start(E, e->kids[i], e->slot, i, "async__gather_add",
+                            "g");
         /* Allocated children are freed whether the gather failed or not:
          * their results are not read. */
         ac_buf frees = {0};
@@ -582,6 +652,9 @@ static void put_awaits(ac_emitter *E, ac_expr *e) {
         }
         break;
     }
+    case AC_E_WAITFOR:
+        put_wait_for(E, e);
+        break;
     case AC_E_TRY: {
         /* The error pointer is evaluated once, before the awaits. */
         e->slot = new_temp(E, e);

@@ -50,7 +50,8 @@ typedef enum {
     AC_E_CALL,   /* a gathered call: `callee`, `kids` = arguments */
     AC_E_SPAWN,  /* async_spawn(call): `callee`, `kids` = arguments */
     AC_E_RAISE,  /* async_raise(code): `kids[0]` = the code */
-    AC_E_TRY     /* async_try(expr, errp): `kids` = errp, expr */
+    AC_E_TRY,    /* async_try(expr, errp): `kids` = errp, expr */
+    AC_E_WAITFOR /* await(async_wait_for(call, s)): `kids` = CALL, s */
 } ac_expr_kind;
 
 /* The operator of a text node, where evaluation order depends on it. */

@@ -89,6 +89,8 @@ static ac_mark mark_of_macro(const char *name) {
         return AC_MARK_RAISE;
     if (strcmp(name, "async_try") == 0)
         return AC_MARK_TRY;
+    if (strcmp(name, "async_wait_for") == 0)
+        return AC_MARK_WAIT_FOR;
     return AC_MARK_NONE;
 }
 

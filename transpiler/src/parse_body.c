@@ -211,6 +211,42 @@ static CXCursor first_marker_operand(CXCursor c) {
     return first;
 }
 
+/* await(async_wait_for(call, seconds)): the marker's operands are
+ * (void)(seconds) and (call). */
+static ac_expr *build_wait_for(ac_parser *p, CXCursor w, ac_span span,
+                               ac_span wspan) {
+    ac_cursors ops = {0};
+    ac_parse_marker(w, &ops);
+    ac_expr *e = text_node(p, span);
+    if (ops.n != 2) {
+        ac_cursors_free(&ops);
+        ac_parse_error(p, wspan.begin,
+                       "cannot read the operands of async_wait_for()");
+        return e;
+    }
+    CXCursor secs = ops.items[0], call = ops.items[1];
+    ac_cursors_free(&ops);
+    ac_cursors kids = {0};
+    ac_cursors_children(secs, &kids);
+    if (clang_getCursorKind(secs) == CXCursor_CStyleCastExpr && kids.n == 1)
+        secs = kids.items[0];
+    ac_cursors_free(&kids);
+    call = ac_parse_strip_parens(await_operand_of(p, call, wspan));
+    if (clang_Cursor_isNull(ac_parse_async_callee(call))) {
+        ac_parse_not_async(p, call, wspan.begin, "async_wait_for()");
+        return e;
+    }
+    ac_span cs = wspan;
+    ac_parse_span(p, call, &cs);
+    ac_expr *child = ac_parse_call_node(p, call, AC_E_CALL, cs);
+    add_dep(p, child->callee);
+    e->kind = AC_E_WAITFOR;
+    e->is_void = child->callee->is_void;
+    push_kid(p, e, child);
+    push_kid(p, e, build_expr(p, await_operand_of(p, secs, wspan)));
+    return e;
+}
+
 static ac_expr *build_await(ac_parser *p, CXCursor c, ac_span span) {
     CXCursor generic = first_marker_operand(c);
     CXCursor operand = await_operand(p, generic, span);
@@ -221,6 +257,12 @@ static ac_expr *build_await(ac_parser *p, CXCursor c, ac_span span) {
     CXCursor inner = ac_parse_strip_parens(operand);
     ac_span ispan = span;
     ac_parse_span(p, operand, &ispan);
+    if (ac_parse_marker(inner, NULL) == AC_MARK_WAIT_FOR) {
+        ac_span wspan = ispan;
+        ac_parse_span(p, inner, &wspan);
+        check_written_here(p, AC_MARK_WAIT_FOR, &wspan, "async_wait_for");
+        return build_wait_for(p, inner, span, wspan);
+    }
     if (ac_parse_marker(inner, NULL) == AC_MARK_GATHER) {
         ac_span gspan = ispan;
         ac_parse_span(p, inner, &gspan);
@@ -519,6 +561,11 @@ static ac_expr *build_expr(ac_parser *p, CXCursor c) {
     case AC_MARK_RAISE:
     case AC_MARK_TRY:
         return build_raise_or_try(p, c, span, m);
+    case AC_MARK_WAIT_FOR:
+        ac_parse_error(p, span.begin,
+                       "async_wait_for(...) must be awaited: write "
+                       "await(async_wait_for(call, seconds))");
+        return text_node(p, span);
     case AC_MARK_NONE:
     case AC_MARK_COUNT:
         break;

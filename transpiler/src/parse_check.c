@@ -126,9 +126,12 @@ static enum CXChildVisitResult check_visit(CXCursor c, CXCursor parent,
         break;
     case AC_MARK_RAISE:
     case AC_MARK_TRY:
+    case AC_MARK_WAIT_FOR:
         ac_parse_error(p, span_begin(p, c),
                        "%s can only be used inside an async function",
-                       m == AC_MARK_RAISE ? "async_raise()" : "async_try()");
+                       m == AC_MARK_RAISE ? "async_raise()"
+                       : m == AC_MARK_TRY ? "async_try()"
+                                          : "async_wait_for()");
         break;
     case AC_MARK_COUNT:
         break;

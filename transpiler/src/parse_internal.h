@@ -18,6 +18,7 @@ typedef enum {
     AC_MARK_RUN,
     AC_MARK_RAISE,
     AC_MARK_TRY,
+    AC_MARK_WAIT_FOR,
     AC_MARK_COUNT
 } ac_mark;
 

@@ -108,6 +108,8 @@ static ac_mark marker_of_call(CXCursor call) {
         m = AC_MARK_RAISE;
     else if (strcmp(name, "__async_try_point") == 0)
         m = AC_MARK_TRY;
+    else if (strcmp(name, "__async_wait_for_point") == 0)
+        m = AC_MARK_WAIT_FOR;
     clang_disposeString(s);
     return m;
 }

@@ -1,0 +1,55 @@
+/*
+ * wait_for.c -- async_wait_for(call, seconds): the call runs as a child
+ * task embedded in the waiting frame (a gather of one), against a timer
+ * of the waiting task.  If the timer fires first, the child is cancelled
+ * and, once it has stopped (its frame lives in ours), the await fails
+ * with ASYNC_ETIMEDOUT.  A child that completes in the same pass as the
+ * timer wins: its result is kept, as asyncio.wait_for keeps it.
+ */
+#include "internal.h"
+
+void async__wait_for_init(async__wait_for *w, double seconds) {
+    async__gather_init(&w->g);
+    w->seconds = seconds;
+    w->started = 0;
+    w->timed_out = 0;
+    w->timer.deadline_ns = 0;
+    w->timer.seq = 0;
+    w->timer.index = ASYNC__TIMER_NONE;
+    w->timer.task = NULL;
+}
+
+void async__wait_for_add(async__wait_for *w, async_task *child,
+                         async__poll_fn poll, void *frame, const char *name) {
+    async__gather_add(&w->g, child, poll, frame, name);
+}
+
+static void time_out(async__wait_for *w) {
+    w->timed_out = 1;
+    for (async_task *c = w->g.children; c != NULL; c = c->next_all)
+        async_cancel(c);
+}
+
+int async__wait_for_poll(async__wait_for *w) {
+    if (!w->started) {
+        w->started = 1;
+        /* 0, negative or NaN: the call gets no time at all. */
+        if (!(w->seconds > 0))
+            time_out(w);
+        else if (async__timer_start(&w->timer,
+                                    async__deadline_after(w->seconds)))
+            time_out(w); /* no memory for the timer: fail safe */
+    } else if (!w->timed_out && w->timer.index == ASYNC__TIMER_NONE) {
+        time_out(w); /* the timer fired */
+    }
+    int r = async__gather_poll(&w->g);
+    if (r == ASYNC__PENDING)
+        return r;
+    async__timer_stop(&w->timer);
+    if (r == ASYNC__FAILED && w->timed_out &&
+        async__current()->error == ASYNC_ECANCELED) {
+        async__take_error();
+        return async__raise(ASYNC_ETIMEDOUT);
+    }
+    return r;
+}
