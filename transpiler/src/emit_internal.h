@@ -46,4 +46,30 @@ void ac_emit_heap_api(const ac_callee *c, ac_buf *out);
 /* The run/spawn helpers `c` needs (static functions). */
 void ac_emit_helpers(ac_unit *u, const ac_callee *c, ac_buf *out);
 
+/* emit_text.c */
+/* Copies [a, b) of the source, pointing references to hoisted variables
+ * at their frame fields. */
+void ac_emit_text(ac_emitter *E, unsigned a, unsigned b);
+/* Starts a generated line and writes `text`. */
+void ac_emit_put_line(ac_emitter *E, const char *text);
+
+/* emit_expr.c */
+/* Emits, in evaluation order, the statements that run every await inside
+ * `e`, leaving their results in the child frames for ac_emit_value. */
+void ac_emit_awaits(ac_emitter *E, ac_expr *e);
+/* The same for one full expression, as one group of child frames. */
+void ac_emit_root_awaits(ac_emitter *E, ac_expr *e);
+/* The value of an expression once its awaits have completed. */
+void ac_emit_value(ac_emitter *E, const ac_expr *e);
+/* Frame slots (child frames, temporaries) an expression needs. */
+unsigned ac_emit_count_slots(const ac_expr *e);
+int ac_emit_has_slots(const ac_expr *e);
+void ac_emit_begin_group(ac_emitter *E, unsigned nslots);
+void ac_emit_end_group(ac_emitter *E);
+
+/* emit_stmt.c */
+/* Emits statement `s`; `in_block` says whether it may expand to several
+ * statements in place (inside braces). */
+void ac_emit_stmt(ac_emitter *E, ac_stmt *s, int in_block);
+
 #endif

@@ -1,0 +1,590 @@
+/*
+ * emit_expr.c -- expressions that hold awaits: each await becomes a
+ * suspension point emitted before the statement that uses its result,
+ * child frames and temporaries get their slots in the frame's _aw union,
+ * and &&, ||, ?: and comma run their operands in C's order.
+ */
+#include "emit_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+unsigned ac_emit_count_slots(const ac_expr *e) {
+    if (!e)
+        return 0;
+    unsigned n = e->kind == AC_E_AWAIT || e->kind == AC_E_JOIN ||
+                 e->kind == AC_E_GATHER || e->kind == AC_E_WAITFOR ||
+                 e->temp_decl != NULL;
+    for (unsigned i = 0; i < e->nkids; i++)
+        n += ac_emit_count_slots(e->kids[i]);
+    return n;
+}
+
+int ac_emit_has_slots(const ac_expr *e) { return ac_emit_count_slots(e) > 0; }
+
+/* The value of an expression once its awaits have completed. */
+
+static void put_args(ac_emitter *E, const ac_expr *call) {
+    for (unsigned i = 0; i < call->nkids; i++) {
+        ac_buf_puts(E->out, ", ");
+        ac_emit_value(E, call->kids[i]);
+    }
+}
+
+void ac_emit_value(ac_emitter *E, const ac_expr *e) {
+    if (e->kind == AC_E_TEXT && e->op != AC_OP_OTHER) {
+        if (e->op == AC_OP_COMMA)
+            ac_emit_value(E, e->kids[e->nkids - 1]);
+        else if (e->temp_decl)
+            ac_buf_printf(E->out, "_f->%s", e->slot);
+        else
+            ac_buf_puts(E->out, "((void)0)");
+        return;
+    }
+    switch (e->kind) {
+    case AC_E_TEXT: {
+        unsigned pos = e->span.begin;
+        for (unsigned i = 0; i < e->nkids; i++) {
+            ac_emit_text(E, pos, e->kids[i]->span.begin);
+            ac_emit_value(E, e->kids[i]);
+            pos = e->kids[i]->span.end;
+        }
+        ac_emit_text(E, pos, e->span.end);
+        break;
+    }
+    case AC_E_AWAIT:
+    case AC_E_JOIN:
+        if (e->is_void)
+            ac_buf_puts(E->out, "((void)0)");
+        else
+            ac_buf_printf(E->out, "_f->%s.%s", e->slot,
+                          e->heap ? "value" : "_ret");
+        break;
+    case AC_E_GATHER:
+        ac_buf_puts(E->out, "0");
+        break;
+    case AC_E_SPAWN:
+        ac_buf_printf(E->out, "%s__spawn(", e->callee->name);
+        for (unsigned i = 0; i < e->nkids; i++) {
+            if (i)
+                ac_buf_puts(E->out, ", ");
+            ac_emit_value(E, e->kids[i]);
+        }
+        ac_buf_puts(E->out, ")");
+        break;
+    case AC_E_TRY:
+        ac_emit_value(E, e->kids[1]);
+        break;
+    case AC_E_WAITFOR:
+        if (e->is_void)
+            ac_buf_puts(E->out, "((void)0)");
+        else
+            ac_buf_printf(E->out, "_f->%s.%s", e->slot,
+                          e->kids[0]->heap ? "value" : "c0._ret");
+        break;
+    case AC_E_RAISE:
+    case AC_E_CALL:
+        break;
+    }
+}
+
+/* Child frames of one statement's awaits: alone, a union member of the
+ * child's frame type; several, one struct member holding them all (they
+ * may be needed together: f(await(a()), await(b()))). */
+void ac_emit_begin_group(ac_emitter *E, unsigned nslots) {
+    E->group_size = nslots;
+    E->group_id = nslots > 1 ? ++E->ngroups : 0;
+    E->group.len = 0;
+}
+
+static const char *new_slot(ac_emitter *E, ac_expr *e, const char *type) {
+    e->id = ++E->nstates;
+    if (E->group_size <= 1) {
+        ac_buf_printf(&E->aw, "        %s a%u;\n", type, e->id);
+        return ac_arena_printf(&E->u->arena, "_aw.a%u", e->id);
+    }
+    ac_buf_printf(&E->group, "            %s a%u;\n", type, e->id);
+    return ac_arena_printf(&E->u->arena, "_aw.g%u.a%u", E->group_id, e->id);
+}
+
+/* A frame temporary for the value of a sequencing node, in the current
+ * statement's group like the child frames. */
+static const char *new_temp(ac_emitter *E, ac_expr *e) {
+    unsigned id = ++E->ntemps;
+    const char *decl = e->temp_decl;
+    const char *hole = strstr(decl, "%s");
+    ac_buf d = {0};
+    ac_buf_add(&d, decl, (size_t)(hole - decl));
+    ac_buf_printf(&d, "t%u", id);
+    ac_buf_puts(&d, hole + 2);
+    const char *path;
+    if (E->group_size <= 1) {
+        ac_buf_printf(&E->aw, "        %s;\n", ac_buf_str(&d));
+        path = ac_arena_printf(&E->u->arena, "_aw.t%u", id);
+    } else {
+        ac_buf_printf(&E->group, "            %s;\n", ac_buf_str(&d));
+        path = ac_arena_printf(&E->u->arena, "_aw.g%u.t%u", E->group_id, id);
+    }
+    ac_buf_free(&d);
+    return path;
+}
+
+void ac_emit_end_group(ac_emitter *E) {
+    if (E->group_size > 1 && E->group_id)
+        ac_buf_printf(&E->aw, "        struct {\n%s        } g%u;\n",
+                      ac_buf_str(&E->group), E->group_id);
+    E->group_size = 0;
+}
+
+/* Names the state an await becomes, as --inspect will. */
+static void put_state_comment(ac_emitter *E, const ac_expr *e) {
+    unsigned line, col;
+    ac_source_linecol(&E->u->src, e->span.begin, &line, &col);
+    const char *base = strrchr(E->u->src.path, '/');
+    ac_emit_indent(E);
+    ac_buf_printf(E->out, "/* state %u: await at %s:%u */\n", e->id,
+                  base ? base + 1 : E->u->src.path, line);
+}
+
+void ac_emit_put_line(ac_emitter *E, const char *text) {
+    ac_emit_indent(E);
+    ac_buf_puts(E->out, text);
+}
+
+/* The suspension point of an await: record the state, poll the child.
+ * Pending: return to the loop.  Failed: run `on_fail` (frees an allocated
+ * child), then either propagate (leave through asyncc_exit, failing this
+ * frame too) or, inside async_try, store the code and zero `result` (an
+ * lvalue, or NULL) and go on. */
+static void put_suspend_ex(ac_emitter *E, const ac_expr *e, const char *poll,
+                           const char *on_fail, const char *result) {
+    ac_emit_indent(E);
+    ac_buf_printf(E->out, "_f->_state = %u;\n", e->id);
+    ac_buf_printf(E->out, "asyncc_resume_%u:\n", e->id);
+    ac_emit_indent(E);
+    if (!E->catch_ptr && !on_fail) {
+        E->uses_exit = 1;
+        ac_buf_printf(E->out, "if ((asyncc_r = %s) != ASYNC__READY)\n", poll);
+        ac_emit_put_line(E, "    goto asyncc_exit;\n");
+        return;
+    }
+    ac_buf_printf(E->out, "if ((asyncc_r = %s) != ASYNC__READY) {\n", poll);
+    E->indent++;
+    if (!E->catch_ptr) {
+        E->uses_exit = 1;
+        if (on_fail) {
+            ac_emit_put_line(E, "if (asyncc_r == ASYNC__FAILED)\n");
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "    %s\n", on_fail);
+        }
+        ac_emit_put_line(E, "goto asyncc_exit;\n");
+    } else {
+        ac_emit_put_line(E, "if (asyncc_r == ASYNC__PENDING)\n");
+        ac_emit_put_line(E, "    return ASYNC__PENDING;\n");
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "*_f->%s = async__take_error();\n", E->catch_ptr);
+        if (on_fail) {
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "%s\n", on_fail);
+        }
+        if (result) {
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "__builtin_memset(&%s, 0, sizeof %s);\n",
+                          result, result);
+        }
+    }
+    E->indent--;
+    ac_emit_put_line(E, "}\n");
+}
+
+static void put_suspend(ac_emitter *E, const ac_expr *e, const char *poll) {
+    const char *result =
+        e->is_void || !e->slot
+            ? NULL
+            : ac_arena_printf(&E->u->arena, "_f->%s._ret", e->slot);
+    put_suspend_ex(E, e, poll, NULL, result);
+}
+
+/* Emits, in evaluation order, the statements that run every await inside
+ * `e`, leaving their results in the child frames for ac_emit_value. */
+
+static void put_macro_call(ac_emitter *E, const ac_expr *e, const char *head,
+                           const char *tail);
+
+/* Arguments without a leading frame pointer: "a, b". */
+static void put_call_args(ac_emitter *E, const ac_expr *call) {
+    for (unsigned i = 0; i < call->nkids; i++) {
+        if (i)
+            ac_buf_puts(E->out, ", ");
+        ac_emit_value(E, call->kids[i]);
+    }
+}
+
+/* An await whose child frame is allocated (recursion, or a callee defined
+ * in another file): NAME__new allocates and initialises it, NAME__finish
+ * returns the result and frees it. */
+static void put_heap_await(ac_emitter *E, ac_expr *e) {
+    const ac_callee *c = e->callee;
+    ac_arena *A = &E->u->arena;
+    ac_buf type = {0};
+    ac_buf_puts(&type, "struct {\n            void *frame;\n");
+    if (!c->is_void) {
+        ac_buf_puts(&type, "            ");
+        ac_emit_decl(&type, c->ret_decl ? c->ret_decl : "int %s", "value");
+        ac_buf_puts(&type, ";\n");
+    }
+    ac_buf_puts(&type, "        }");
+    e->slot = new_slot(E, e, ac_arena_strdup(A, ac_buf_str(&type)));
+    ac_buf_free(&type);
+    put_state_comment(E, e);
+    if (e->macro_call) {
+        put_macro_call(
+            E, e,
+            ac_arena_printf(A, "(_f->%s.frame = %s__new(", e->slot, c->name),
+            "))");
+    } else {
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "_f->%s.frame = %s__new(", e->slot, c->name);
+        put_call_args(E, e);
+        ac_buf_puts(E->out, ");\n");
+    }
+    const char *frame = ac_arena_printf(A, "_f->%s.frame", e->slot);
+    put_suspend_ex(
+        E, e, ac_arena_printf(A, "%s__resume(%s)", c->name, frame),
+        ac_arena_printf(A, "async__frame_free(%s), %s = 0;", frame, frame),
+        c->is_void ? NULL : ac_arena_printf(A, "_f->%s.value", e->slot));
+    /* After a caught failure the frame is gone (NULL): no result. */
+    ac_emit_indent(E);
+    ac_buf_printf(E->out, "if (%s) {\n", frame);
+    E->indent++;
+    ac_emit_indent(E);
+    if (!c->is_void)
+        ac_buf_printf(E->out, "_f->%s.value = ", e->slot);
+    ac_buf_printf(E->out, "%s__finish(%s);\n", c->name, frame);
+    E->indent--;
+    ac_emit_put_line(E, "}\n");
+}
+
+/* A call that a macro wrote (FETCH(1) for fetch((1), 0)) has no argument
+ * text of its own: the callee's name is redirected for one statement,
+ *     #define fetch(asyncc_p0, asyncc_p1) fetch__init(&_f->_aw.a1, ...)
+ *     FETCH(1);
+ *     #undef fetch
+ * so the macro's own expansion starts the child frame.  `head` and
+ * `tail` surround the arguments in the replacement. */
+static void put_macro_call(ac_emitter *E, const ac_expr *e, const char *head,
+                           const char *tail) {
+    const ac_callee *c = e->callee;
+    int open = head[strlen(head) - 1] == '(';
+    ac_buf_printf(E->out, "#define %s(", c->name);
+    for (unsigned i = 0; i < c->nparams; i++)
+        ac_buf_printf(E->out, "%sasyncc_p%u", i ? ", " : "", i);
+    ac_buf_printf(E->out, ") %s", head);
+    for (unsigned i = 0; i < c->nparams; i++)
+        ac_buf_printf(E->out, "%sasyncc_p%u", i || !open ? ", " : "", i);
+    ac_buf_printf(E->out, "%s\n", tail);
+    ac_emit_indent(E);
+    ac_emit_value(E, e->macro_call);
+    ac_buf_printf(E->out, ";\n#undef %s\n", c->name);
+}
+
+/* Starts child `i` of a gather or wait_for in slot `slot`: its frame in
+ * the slot's c<i> (embedded, or allocated), its task in t<i>. */
+static void put_child_start(ac_emitter *E, const ac_expr *call,
+                            const char *slot, unsigned i, const char *add,
+                            const char *group) {
+    ac_arena *A = &E->u->arena;
+    const char *name = call->callee->name;
+    if (call->macro_call && call->heap) {
+        put_macro_call(
+            E, call,
+            ac_arena_printf(A, "(_f->%s.c%u = %s__new(", slot, i, name), "))");
+    } else if (call->macro_call) {
+        put_macro_call(
+            E, call, ac_arena_printf(A, "%s__init(&_f->%s.c%u", name, slot, i),
+            ")");
+    } else {
+        ac_emit_indent(E);
+        if (call->heap) {
+            ac_buf_printf(E->out, "_f->%s.c%u = %s__new(", slot, i, name);
+            put_call_args(E, call);
+        } else {
+            ac_buf_printf(E->out, "%s__init(&_f->%s.c%u", name, slot, i);
+            put_args(E, call);
+        }
+        ac_buf_puts(E->out, ");\n");
+    }
+    ac_emit_indent(E);
+    ac_buf_printf(E->out,
+                  "%s(&_f->%s.%s, &_f->%s.t%u, %s__resume, %s_f->%s.c%u, "
+                  "\"%s\");\n",
+                  add, slot, group, slot, i, name, call->heap ? "" : "&", slot,
+                  i, name);
+}
+
+/* await(async_wait_for(call, seconds)): the call runs as a child task in
+ * this frame against a timer; its result is read from the child. */
+static void put_wait_for(ac_emitter *E, ac_expr *e) {
+    ac_arena *A = &E->u->arena;
+    ac_expr *call = e->kids[0];
+    for (unsigned k = 0; k < call->nkids; k++)
+        ac_emit_awaits(E, call->kids[k]);
+    ac_emit_awaits(E, e->kids[1]);
+    ac_buf type = {0};
+    ac_buf_puts(&type, "struct {\n            async__wait_for w;\n"
+                       "            async_task t0;\n");
+    if (call->heap) {
+        ac_buf_puts(&type, "            void *c0;\n");
+        if (!e->is_void) {
+            ac_buf_puts(&type, "            ");
+            ac_emit_decl(&type,
+                         call->callee->ret_decl ? call->callee->ret_decl
+                                                : "int %s",
+                         "value");
+            ac_buf_puts(&type, ";\n");
+        }
+    } else {
+        ac_buf_printf(&type, "            struct %s__frame c0;\n",
+                      call->callee->name);
+    }
+    ac_buf_puts(&type, "        }");
+    e->slot = new_slot(E, e, ac_arena_strdup(A, ac_buf_str(&type)));
+    ac_buf_free(&type);
+    put_state_comment(E, e);
+    ac_emit_indent(E);
+    ac_buf_printf(E->out, "async__wait_for_init(&_f->%s.w, ", e->slot);
+    ac_emit_value(E, e->kids[1]);
+    ac_buf_puts(E->out, ");\n");
+    put_child_start(E, call, e->slot, 0, "async__wait_for_add", "w");
+    const char *c0 = ac_arena_printf(A, "_f->%s.c0", e->slot);
+    const char *result = e->is_void ? NULL
+                         : call->heap
+                             ? ac_arena_printf(A, "_f->%s.value", e->slot)
+                             : ac_arena_printf(A, "_f->%s.c0._ret", e->slot);
+    put_suspend_ex(
+        E, e, ac_arena_printf(A, "async__wait_for_poll(&_f->%s.w)", e->slot),
+        call->heap
+            ? ac_arena_printf(A, "async__frame_free(%s), %s = 0;", c0, c0)
+            : NULL,
+        result);
+    if (call->heap) {
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "if (%s)\n", c0);
+        ac_emit_indent(E);
+        if (!e->is_void)
+            ac_buf_printf(E->out, "    %s = ", result);
+        else
+            ac_buf_puts(E->out, "    ");
+        ac_buf_printf(E->out, "%s__finish(%s);\n", call->callee->name, c0);
+    }
+}
+
+static void put_line_of(ac_emitter *E, const char *head, const ac_expr *e,
+                        const char *tail) {
+    ac_emit_indent(E);
+    ac_buf_puts(E->out, head);
+    ac_emit_value(E, e);
+    ac_buf_puts(E->out, tail);
+}
+
+static void open_if(ac_emitter *E, const char *head, const ac_expr *cond,
+                    const char *tail) {
+    put_line_of(E, head, cond, tail);
+    E->indent++;
+}
+
+static void close_if(ac_emitter *E, const char *next) {
+    E->indent--;
+    ac_emit_indent(E);
+    ac_buf_puts(E->out, next);
+}
+
+/* Stores operand `e` in the node's temporary: `_f->T = e;`, or for the
+ * truth value of && and ||, `_f->T = (e) != 0;`. */
+static void put_store(ac_emitter *E, const ac_expr *node, const ac_expr *e) {
+    ac_emit_indent(E);
+    if (!node->temp_decl) {
+        ac_buf_puts(E->out, "(void)(");
+        ac_emit_value(E, e);
+        ac_buf_puts(E->out, ");\n");
+        return;
+    }
+    ac_buf_printf(E->out, "_f->%s = ", node->slot);
+    if (node->op == AC_OP_COND) {
+        ac_emit_value(E, e);
+        ac_buf_puts(E->out, ";\n");
+    } else {
+        ac_buf_puts(E->out, "(");
+        ac_emit_value(E, e);
+        ac_buf_puts(E->out, ") != 0;\n");
+    }
+}
+
+static const char *new_temp(ac_emitter *E, ac_expr *e);
+
+/* && || ?: and comma with awaits past their first operand: the operands
+ * run in C's order, each only when C would evaluate it. */
+static void put_sequenced(ac_emitter *E, ac_expr *e) {
+    ac_expr *first = e->kids[0];
+    ac_emit_awaits(E, first);
+    if (e->temp_decl)
+        e->slot = new_temp(E, e);
+    switch (e->op) {
+    case AC_OP_LAND:
+    case AC_OP_LOR:
+        put_store(E, e, first);
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "if (%s_f->%s) {\n",
+                      e->op == AC_OP_LAND ? "" : "!", e->slot);
+        E->indent++;
+        ac_emit_awaits(E, e->kids[1]);
+        put_store(E, e, e->kids[1]);
+        close_if(E, "}\n");
+        break;
+    case AC_OP_COND:
+        open_if(E, "if (", first, ") {\n");
+        ac_emit_awaits(E, e->kids[1]);
+        put_store(E, e, e->kids[1]);
+        close_if(E, "} else {\n");
+        E->indent++;
+        ac_emit_awaits(E, e->kids[2]);
+        put_store(E, e, e->kids[2]);
+        close_if(E, "}\n");
+        break;
+    case AC_OP_COMMA:
+        put_line_of(E, "(void)(", first, ");\n");
+        ac_emit_awaits(E, e->kids[1]);
+        break;
+    case AC_OP_OTHER:
+        break;
+    }
+}
+
+void ac_emit_awaits(ac_emitter *E, ac_expr *e) {
+    if (e->kind == AC_E_TEXT && e->op != AC_OP_OTHER) {
+        put_sequenced(E, e);
+        return;
+    }
+    unsigned saved_at = E->at;
+    for (unsigned i = 0;
+         i < e->nkids && e->kind != AC_E_GATHER && e->kind != AC_E_CALL &&
+         e->kind != AC_E_TRY && e->kind != AC_E_WAITFOR;
+         i++)
+        ac_emit_awaits(E, e->kids[i]);
+    ac_arena *A = &E->u->arena;
+    E->at = e->span.begin;
+    switch (e->kind) {
+    case AC_E_AWAIT: {
+        const char *name = e->callee->name;
+        if (e->heap) {
+            put_heap_await(E, e);
+            break;
+        }
+        e->slot = new_slot(E, e, ac_arena_printf(A, "struct %s__frame", name));
+        put_state_comment(E, e);
+        if (e->macro_call) {
+            put_macro_call(
+                E, e, ac_arena_printf(A, "%s__init(&_f->%s", name, e->slot),
+                ")");
+        } else {
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "%s__init(&_f->%s", name, e->slot);
+            put_args(E, e);
+            ac_buf_puts(E->out, ");\n");
+        }
+        put_suspend(E, e,
+                    ac_arena_printf(A, "%s__resume(&_f->%s)", name, e->slot));
+        break;
+    }
+    case AC_E_JOIN:
+        e->slot = new_slot(E, e, "struct async_join__frame");
+        put_state_comment(E, e);
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "async_join__init(&_f->%s, ", e->slot);
+        ac_emit_value(E, e->kids[0]);
+        ac_buf_puts(E->out, ");\n");
+        put_suspend(E, e,
+                    ac_arena_printf(A, "async_join__resume(&_f->%s)", e->slot));
+        break;
+    case AC_E_GATHER: {
+        for (unsigned i = 0; i < e->nkids; i++)
+            for (unsigned k = 0; k < e->kids[i]->nkids; k++)
+                ac_emit_awaits(E, e->kids[i]->kids[k]);
+        ac_buf type = {0};
+        ac_buf_puts(&type, "struct {\n            async__gather g;\n");
+        for (unsigned i = 0; i < e->nkids; i++) {
+            ac_buf_printf(&type, "            async_task t%u;\n", i);
+            if (e->kids[i]->heap)
+                ac_buf_printf(&type, "            void *c%u;\n", i);
+            else
+                ac_buf_printf(&type, "            struct %s__frame c%u;\n",
+                              e->kids[i]->callee->name, i);
+        }
+        ac_buf_puts(&type, "        }");
+        e->slot = new_slot(E, e, ac_arena_strdup(A, ac_buf_str(&type)));
+        ac_buf_free(&type);
+        put_state_comment(E, e);
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "async__gather_init(&_f->%s.g);\n", e->slot);
+        for (unsigned i = 0; i < e->nkids; i++)
+            put_child_start(E, e->kids[i], e->slot, i, "async__gather_add",
+                            "g");
+        /* Allocated children are freed whether the gather failed or not:
+         * their results are not read. */
+        ac_buf frees = {0};
+        for (unsigned i = 0; i < e->nkids; i++)
+            if (e->kids[i]->heap)
+                ac_buf_printf(&frees, "%sasync__frame_free(_f->%s.c%u)",
+                              frees.len ? ", " : "", e->slot, i);
+        const char *free_all =
+            frees.len ? ac_arena_printf(A, "%s;", ac_buf_str(&frees)) : NULL;
+        ac_buf_free(&frees);
+        put_suspend_ex(
+            E, e, ac_arena_printf(A, "async__gather_poll(&_f->%s.g)", e->slot),
+            free_all, NULL);
+        if (free_all) {
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "else\n");
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "    %s\n", free_all);
+        }
+        break;
+    }
+    case AC_E_WAITFOR:
+        put_wait_for(E, e);
+        break;
+    case AC_E_TRY: {
+        /* The error pointer is evaluated once, before the awaits. */
+        e->slot = new_temp(E, e);
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "_f->%s = ", e->slot);
+        ac_emit_value(E, e->kids[0]);
+        ac_buf_puts(E->out, ";\n");
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "*_f->%s = 0;\n", e->slot);
+        const char *saved = E->catch_ptr;
+        E->catch_ptr = e->slot;
+        ac_emit_awaits(E, e->kids[1]);
+        E->catch_ptr = saved;
+        break;
+    }
+    case AC_E_TEXT:
+    case AC_E_CALL:
+    case AC_E_SPAWN:
+    case AC_E_RAISE:
+        break;
+    }
+    E->at = saved_at;
+}
+
+/* All awaits of one full expression, as one group of child frames. */
+void ac_emit_root_awaits(ac_emitter *E, ac_expr *e) {
+    if (!e || !ac_emit_has_slots(e)) {
+        if (e && e->nkids)
+            ac_emit_awaits(E, e); /* spawns only */
+        return;
+    }
+    ac_emit_begin_group(E, ac_emit_count_slots(e));
+    ac_emit_awaits(E, e);
+    ac_emit_end_group(E);
+}

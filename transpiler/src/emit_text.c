@@ -1,0 +1,85 @@
+/*
+ * emit_text.c -- copying the user's text into the output: indentation,
+ * #line directives, comments kept between rebuilt statements, and
+ * references to hoisted locals pointed at their frame fields.
+ */
+#include "emit_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Copies the comments found in [a, b) of the source, each followed by a
+ * space. */
+static void put_comments(ac_emitter *E, unsigned a, unsigned b) {
+    const char *t = E->u->src.text;
+    while (a + 1 < b) {
+        if (t[a] == '/' && t[a + 1] == '*') {
+            unsigned e = a + 2;
+            while (e + 1 < b && !(t[e] == '*' && t[e + 1] == '/'))
+                e++;
+            e = e + 2 <= b ? e + 2 : b;
+            ac_buf_add(E->out, t + a, e - a);
+            ac_buf_puts(E->out, " ");
+            a = e;
+        } else if (t[a] == '/' && t[a + 1] == '/') {
+            unsigned e = a;
+            while (e < b && t[e] != '\n')
+                e++;
+            /* A line comment would swallow the statement: re-spell it. */
+            ac_buf_puts(E->out, "/* ");
+            ac_buf_add(E->out, t + a + 2, e - a - 2);
+            ac_buf_puts(E->out, " */ ");
+            a = e;
+        } else {
+            a++;
+        }
+    }
+}
+
+/* Starts a generated line.  With #line directives, every generated line
+ * is put on the source line it comes from, so a debugger stepping through
+ * an await's expansion stays on the await's line. */
+void ac_emit_indent(ac_emitter *E) {
+    if (E->has_at)
+        ac_emit_line(E, E->at);
+    for (int i = 0; i < E->indent; i++)
+        ac_buf_puts(E->out, "    ");
+    if (E->lead_end > E->lead_begin) {
+        unsigned a = E->lead_begin, b = E->lead_end;
+        E->lead_begin = E->lead_end = 0;
+        put_comments(E, a, b);
+    }
+}
+
+void ac_emit_line(ac_emitter *E, unsigned offset) {
+    if (!E->opt->line_directives)
+        return;
+    unsigned line, col;
+    ac_source_linecol(&E->u->src, offset, &line, &col);
+    ac_buf_printf(E->out, "#line %u \"%s\"\n", line, E->u->src.abs_path);
+}
+
+/* Copies [a, b) of the source, pointing references to hoisted variables
+ * at their frame fields. */
+void ac_emit_text(ac_emitter *E, unsigned a, unsigned b) {
+    const ac_func *f = E->fn;
+    const char *t = E->u->src.text;
+    unsigned lo = 0, hi = f->nrefs;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (f->refs[mid].offset < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (unsigned i = lo; i < f->nrefs && f->refs[i].offset < b; i++) {
+        const ac_ref *r = &f->refs[i];
+        if (!r->var->hoisted)
+            continue;
+        ac_buf_add(E->out, t + a, r->offset - a);
+        ac_buf_printf(E->out, "_f->%s", r->var->field);
+        a = r->offset + r->len;
+    }
+    if (b > a)
+        ac_buf_add(E->out, t + a, b - a);
+}
