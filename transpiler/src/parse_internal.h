@@ -117,8 +117,18 @@ ac_callee *ac_parse_callee(ac_parser *p, CXCursor fn);
 
 /* parse_body.c */
 void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f);
+
+/* parse_expr.c */
+ac_expr *ac_parse_expr(ac_parser *p, CXCursor c);
 ac_expr *ac_parse_call_node(ac_parser *p, CXCursor call, ac_expr_kind kind,
                             ac_span span);
+void *ac_parse_alloc(ac_parser *p, size_t n);
+/* Where a cursor is: its name's offset, else its extent's start. */
+unsigned ac_parse_cursor_offset(ac_parser *p, CXCursor c);
+
+/* parse_stmt.c */
+ac_stmt *ac_parse_stmt(ac_parser *p, CXCursor c);
+ac_var *ac_parse_var(ac_parser *p, CXCursor c, int is_param);
 
 /* parse_check.c: plain code that uses the dialect */
 void ac_parse_check_plain(ac_parser *p, CXCursor c);

@@ -1,0 +1,641 @@
+/*
+ * parse_expr.c -- expressions of an async function as IR.
+ *
+ * Expressions stay source text; an ac_expr tree is built only along the
+ * paths that lead to an await, spawn, raise or try, so the lowering knows
+ * what to evaluate first and where to splice each result back in.  The
+ * dialect's constructs are recognised by their marker calls; misuse is
+ * reported here.
+ */
+#include "parse_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void *ac_parse_alloc(ac_parser *p, size_t n) {
+    return ac_arena_alloc(&p->u->arena, n);
+}
+
+static void push_kid(ac_parser *p, ac_expr *e, ac_expr *kid) {
+    ac_expr **kids = ac_parse_alloc(p, (e->nkids + 1) * sizeof *kids);
+    if (e->nkids)
+        memcpy(kids, e->kids, e->nkids * sizeof *kids);
+    kids[e->nkids++] = kid;
+    e->kids = kids;
+}
+
+static int has_await(const ac_expr *e) {
+    return e && (e->kind != AC_E_TEXT || e->nkids > 0);
+}
+
+unsigned ac_parse_cursor_offset(ac_parser *p, CXCursor c) {
+    unsigned off = 0;
+    if (!ac_parse_offset(p, clang_getCursorLocation(c), &off)) {
+        ac_span s;
+        if (ac_parse_span(p, c, &s))
+            off = s.begin;
+    }
+    return off;
+}
+
+static void note_await_offset(ac_parser *p, unsigned offset) {
+    ac_func *f = p->fn;
+    unsigned *a = ac_parse_alloc(p, (f->nawaits + 1) * sizeof *a);
+    if (f->nawaits)
+        memcpy(a, f->await_offsets, f->nawaits * sizeof *a);
+    a[f->nawaits++] = offset;
+    f->await_offsets = a;
+}
+
+static void add_dep(ac_parser *p, ac_callee *callee) {
+    ac_func *f = p->fn;
+    for (unsigned i = 0; i < f->nawaited; i++)
+        if (f->awaited[i] == callee)
+            return;
+    ac_callee **d = ac_parse_alloc(p, (f->nawaited + 1) * sizeof *d);
+    if (f->nawaited)
+        memcpy(d, f->awaited, f->nawaited * sizeof *d);
+    d[f->nawaited++] = callee;
+    f->awaited = d;
+}
+
+static ac_expr *text_node(ac_parser *p, ac_span span);
+static void check_not_stringized(ac_parser *p, ac_span span);
+static void add_text_kid(ac_parser *p, ac_expr *e, ac_expr *kid);
+static int kids_disjoint(const ac_expr *e);
+
+/* Is the call written in the file as NAME(arg, ...), each argument with
+ * its own text, in order? */
+static int call_is_written_out(ac_parser *p, const ac_expr *e, ac_span cs) {
+    size_t len = strlen(e->callee->name);
+    if (cs.end - cs.begin < len ||
+        strncmp(p->u->src.text + cs.begin, e->callee->name, len) != 0)
+        return 0;
+    unsigned at = cs.begin + (unsigned)len;
+    for (unsigned i = 0; i < e->nkids; i++) {
+        ac_span a = e->kids[i]->span;
+        if (a.begin < at || a.end > cs.end || a.end <= a.begin)
+            return 0;
+        at = a.end;
+    }
+    return 1;
+}
+
+/* A call node: the callee and one text-or-await node per argument. */
+ac_expr *ac_parse_call_node(ac_parser *p, CXCursor call, ac_expr_kind kind,
+                            ac_span span) {
+    ac_expr *e = ac_parse_alloc(p, sizeof *e);
+    e->kind = kind;
+    e->span = span;
+    e->callee = ac_parse_callee(p, ac_parse_async_callee(call));
+    e->is_void = e->callee->is_void;
+    int n = clang_Cursor_getNumArguments(call);
+    for (int i = 0; i < n; i++) {
+        CXCursor arg = clang_Cursor_getArgument(call, (unsigned)i);
+        ac_expr *a = ac_parse_expr(p, arg);
+        push_kid(p, e, a);
+    }
+    ac_span cs;
+    if (!ac_parse_span(p, call, &cs) || call_is_written_out(p, e, cs))
+        return e;
+    /* A macro wrote the call: its arguments have no text of their own. */
+    ac_expr *text = text_node(p, cs);
+    for (unsigned i = 0; i < e->nkids; i++)
+        add_text_kid(p, text, e->kids[i]);
+    if (!kids_disjoint(text))
+        ac_parse_error(p, text->nkids ? text->kids[0]->span.begin : cs.begin,
+                       "cannot rewrite this await: it is inside a macro "
+                       "argument that the macro uses more than once or out "
+                       "of order");
+    e->macro_call = text;
+    return e;
+}
+
+/* The awaited operand: await(x) expands to (marker(), _Generic((x), ...))
+ * and the controlling expression of the _Generic is x, in parentheses
+ * written by the macro (spanning the whole await) and possibly under an
+ * implicit conversion. */
+static CXCursor await_operand_of(ac_parser *p, CXCursor op, ac_span whole);
+
+static CXCursor await_operand(ac_parser *p, CXCursor generic, ac_span whole) {
+    ac_cursors kids = {0};
+    ac_cursors_children(generic, &kids);
+    CXCursor op = kids.n ? kids.items[0] : clang_getNullCursor();
+    ac_cursors_free(&kids);
+    return await_operand_of(p, op, whole);
+}
+
+/* Strips implicit conversions and the parentheses a dialect macro wrote
+ * around its operand (they span the whole invocation `whole`). */
+static CXCursor await_operand_of(ac_parser *p, CXCursor op, ac_span whole) {
+    ac_cursors kids = {0};
+    while (!clang_Cursor_isNull(op)) {
+        enum CXCursorKind k = clang_getCursorKind(op);
+        ac_span s;
+        int macro_paren = k == CXCursor_ParenExpr && ac_parse_span(p, op, &s) &&
+                          s.begin == whole.begin && s.end == whole.end;
+        if (k != CXCursor_UnexposedExpr && !macro_paren)
+            break;
+        ac_cursors_children(op, &kids);
+        if (kids.n != 1 ||
+            !clang_isExpression(clang_getCursorKind(kids.items[0])))
+            break;
+        op = kids.items[0];
+        if (macro_paren)
+            break;
+    }
+    ac_cursors_free(&kids);
+    return op;
+}
+
+/* A dialect construct must be written in the function body, not produced
+ * by another macro's body; its span is its whole invocation (libclang
+ * gives a shorter one when it sits in another macro's argument). */
+static int check_written_here(ac_parser *p, ac_mark m, ac_span *span,
+                              const char *what) {
+    const ac_expansion *x = ac_parse_expansion_at(p, span->begin);
+    if (ac_offsets_has(&p->macro_at[m], span->begin) && x) {
+        if (x->span.end > span->end)
+            span->end = x->span.end;
+        return 1;
+    }
+    ac_parse_error(p, span->begin,
+                   "'%s' inside the definition of another macro is not "
+                   "supported; write %s(...) directly in the function body",
+                   what, what);
+    return 0;
+}
+
+static ac_expr *text_node(ac_parser *p, ac_span span) {
+    ac_expr *e = ac_parse_alloc(p, sizeof *e);
+    e->kind = AC_E_TEXT;
+    e->span = span;
+    return e;
+}
+
+static ac_expr *build_gather(ac_parser *p, CXCursor gather, ac_span span) {
+    ac_cursors ops = {0};
+    ac_parse_marker(gather, &ops);
+    ac_expr *e = ac_parse_alloc(p, sizeof *e);
+    e->kind = AC_E_GATHER;
+    e->span = span;
+    /* The macro appends a trailing 0 operand for the result type. */
+    for (unsigned i = 0; i + 1 < ops.n; i++) {
+        CXCursor call = ac_parse_strip_parens(ops.items[i]);
+        ac_span cs;
+        if (!ac_parse_span(p, ops.items[i], &cs))
+            cs = span;
+        if (clang_Cursor_isNull(ac_parse_async_callee(call))) {
+            ac_parse_not_async(p, call, cs.begin, "async_gather()");
+            continue;
+        }
+        ac_expr *child = ac_parse_call_node(p, call, AC_E_CALL, cs);
+        add_dep(p, child->callee);
+        push_kid(p, e, child);
+    }
+    if (e->nkids == 0 && ops.n <= 1)
+        ac_parse_error(p, span.begin, "async_gather() needs at least one call");
+    ac_cursors_free(&ops);
+    return e;
+}
+
+/* The first operand after a dialect construct's marker call. */
+static CXCursor first_marker_operand(CXCursor c) {
+    ac_cursors ops = {0};
+    ac_parse_marker(c, &ops);
+    CXCursor first = ops.n ? ops.items[0] : clang_getNullCursor();
+    ac_cursors_free(&ops);
+    return first;
+}
+
+/* await(async_wait_for(call, seconds)): the marker's operands are
+ * (void)(seconds) and (call). */
+static ac_expr *build_wait_for(ac_parser *p, CXCursor w, ac_span span,
+                               ac_span wspan) {
+    ac_cursors ops = {0};
+    ac_parse_marker(w, &ops);
+    ac_expr *e = text_node(p, span);
+    if (ops.n != 2) {
+        ac_cursors_free(&ops);
+        ac_parse_error(p, wspan.begin,
+                       "cannot read the operands of async_wait_for()");
+        return e;
+    }
+    CXCursor secs = ops.items[0], call = ops.items[1];
+    ac_cursors_free(&ops);
+    ac_cursors kids = {0};
+    ac_cursors_children(secs, &kids);
+    if (clang_getCursorKind(secs) == CXCursor_CStyleCastExpr && kids.n == 1)
+        secs = kids.items[0];
+    ac_cursors_free(&kids);
+    call = ac_parse_strip_parens(await_operand_of(p, call, wspan));
+    if (clang_Cursor_isNull(ac_parse_async_callee(call))) {
+        ac_parse_not_async(p, call, wspan.begin, "async_wait_for()");
+        return e;
+    }
+    ac_span cs = wspan;
+    ac_parse_span(p, call, &cs);
+    ac_expr *child = ac_parse_call_node(p, call, AC_E_CALL, cs);
+    add_dep(p, child->callee);
+    e->kind = AC_E_WAITFOR;
+    e->is_void = child->callee->is_void;
+    push_kid(p, e, child);
+    push_kid(p, e, ac_parse_expr(p, await_operand_of(p, secs, wspan)));
+    return e;
+}
+
+static ac_expr *build_await(ac_parser *p, CXCursor c, ac_span span) {
+    CXCursor generic = first_marker_operand(c);
+    CXCursor operand = await_operand(p, generic, span);
+    check_written_here(p, AC_MARK_AWAIT, &span, "await");
+    check_not_stringized(p, span);
+    note_await_offset(p, span.begin);
+
+    CXCursor inner = ac_parse_strip_parens(operand);
+    ac_span ispan = span;
+    ac_parse_span(p, operand, &ispan);
+    if (ac_parse_marker(inner, NULL) == AC_MARK_WAIT_FOR) {
+        ac_span wspan = ispan;
+        ac_parse_span(p, inner, &wspan);
+        check_written_here(p, AC_MARK_WAIT_FOR, &wspan, "async_wait_for");
+        return build_wait_for(p, inner, span, wspan);
+    }
+    if (ac_parse_marker(inner, NULL) == AC_MARK_GATHER) {
+        ac_span gspan = ispan;
+        ac_parse_span(p, inner, &gspan);
+        check_written_here(p, AC_MARK_GATHER, &gspan, "async_gather");
+        ac_expr *g = build_gather(p, inner, span);
+        g->span = span;
+        return g;
+    }
+    if (ac_parse_is_task_type(clang_getCursorType(operand))) {
+        ac_expr *e = ac_parse_alloc(p, sizeof *e);
+        e->kind = AC_E_JOIN;
+        e->span = span;
+        push_kid(p, e, ac_parse_expr(p, operand));
+        return e;
+    }
+    CXCursor fn = ac_parse_async_callee(inner);
+    if (clang_Cursor_isNull(fn)) {
+        ac_parse_not_async(p, inner, ispan.begin, "await");
+        return text_node(p, span);
+    }
+    ac_expr *e = ac_parse_call_node(p, inner, AC_E_AWAIT, span);
+    add_dep(p, e->callee);
+    return e;
+}
+
+/* async_raise(code) and async_try(expr, errp): the marker's operands are
+ * (void)(code), or (void)(errp) and (expr). */
+static ac_expr *build_raise_or_try(ac_parser *p, CXCursor c, ac_span span,
+                                   ac_mark m) {
+    ac_cursors ops = {0};
+    ac_parse_marker(c, &ops);
+    const char *what = m == AC_MARK_RAISE ? "async_raise" : "async_try";
+    check_written_here(p, m, &span, what);
+    ac_expr *e = text_node(p, span);
+    e->kind = m == AC_MARK_RAISE ? AC_E_RAISE : AC_E_TRY;
+    for (unsigned i = 0; i < ops.n; i++) {
+        CXCursor op = ops.items[i];
+        if (clang_getCursorKind(op) == CXCursor_CStyleCastExpr) {
+            ac_cursors kids = {0};
+            ac_cursors_children(op, &kids);
+            if (kids.n == 1)
+                op = kids.items[0];
+            ac_cursors_free(&kids);
+        }
+        /* The macro's own parentheses around the operand. */
+        push_kid(p, e, ac_parse_expr(p, await_operand_of(p, op, span)));
+    }
+    ac_cursors_free(&ops);
+    if (e->nkids != (m == AC_MARK_RAISE ? 1u : 2u)) {
+        ac_parse_error(p, span.begin, "cannot read the operands of %s()", what);
+        return text_node(p, span);
+    }
+    if (m == AC_MARK_RAISE)
+        ac_vec_push((void ***)&p->raises, &p->nraises, &p->capraises, e);
+    if (m == AC_MARK_TRY) {
+        e->temp_decl = "int *%s";
+        e->is_void = e->kids[1]->is_void;
+        if (has_await(e->kids[0]))
+            ac_parse_error(p, e->kids[0]->span.begin,
+                           "the error pointer of async_try() cannot await");
+    } else if (has_await(e->kids[0])) {
+        ac_parse_error(p, e->kids[0]->span.begin,
+                       "the code of async_raise() cannot await; await into a "
+                       "variable first");
+    }
+    return e;
+}
+
+static ac_expr *build_spawn(ac_parser *p, CXCursor c, ac_span span) {
+    CXCursor operand = first_marker_operand(c);
+    check_written_here(p, AC_MARK_SPAWN, &span, "async_spawn");
+    /* (void)(call): strip the cast and the macro's parentheses. */
+    ac_cursors kids = {0};
+    ac_cursors_children(operand, &kids);
+    CXCursor call = kids.n == 1 ? ac_parse_strip_parens(kids.items[0])
+                                : clang_getNullCursor();
+    ac_cursors_free(&kids);
+    if (clang_Cursor_isNull(call) ||
+        clang_Cursor_isNull(ac_parse_async_callee(call))) {
+        ac_parse_not_async(p, call, span.begin, "async_spawn()");
+        return text_node(p, span);
+    }
+    ac_expr *e = ac_parse_call_node(p, call, AC_E_SPAWN, span);
+    if (e->macro_call)
+        ac_parse_error(p, span.begin,
+                       "async_spawn() of a call that a macro writes is not "
+                       "supported; write the call itself");
+    if (!e->callee->def && !e->callee->frame_visible)
+        ac_parse_error(p, span.begin,
+                       "async_spawn() of '%s', which is defined in another "
+                       "file, is not supported yet; spawn a local async "
+                       "function that awaits it",
+                       e->callee->name);
+    e->callee->needs_spawn = 1;
+    return e;
+}
+
+/* Adds `kid` under `e`, flattening text nodes that cover the same span
+ * (macro expansions give many nodes one span) so that kids stay disjoint
+ * pieces of the parent's text. */
+static void add_text_kid(ac_parser *p, ac_expr *e, ac_expr *kid) {
+    if (!has_await(kid))
+        return;
+    if (kid->kind == AC_E_TEXT && kid->span.begin == e->span.begin &&
+        kid->span.end == e->span.end) {
+        for (unsigned i = 0; i < kid->nkids; i++)
+            push_kid(p, e, kid->kids[i]);
+        return;
+    }
+    push_kid(p, e, kid);
+}
+
+static int kids_disjoint(const ac_expr *e) {
+    for (unsigned i = 0; i < e->nkids; i++) {
+        const ac_expr *k = e->kids[i];
+        if (k->span.begin < e->span.begin || k->span.end > e->span.end)
+            return 0;
+        if (i && e->kids[i - 1]->span.end > k->span.begin)
+            return 0;
+    }
+    return 1;
+}
+
+/* [3] = x and .field = x in an initializer list: libclang does not
+ * expose them, but their value is just spliced like any operand. */
+static int is_designated_init(ac_parser *p, ac_span span) {
+    char ch = p->u->src.text[span.begin];
+    return span.end > span.begin && (ch == '[' || ch == '.');
+}
+
+/* Does a macro whose argument holds `span` stringize or paste it?  Then
+ * the output's text would differ from what the user wrote. */
+static void check_not_stringized(ac_parser *p, ac_span span) {
+    for (unsigned i = 0; i < p->nexpansions; i++) {
+        const ac_expansion *x = &p->expansions[i];
+        if (x->span.begin >= span.begin)
+            break;
+        if (x->span.end < span.end)
+            continue;
+        CXCursor def = clang_getCursorReferenced(x->cursor);
+        if (clang_Cursor_isNull(def) || !clang_Cursor_isMacroFunctionLike(def))
+            continue;
+        CXToken *toks = NULL;
+        unsigned n = 0, bad = 0;
+        clang_tokenize(p->tu, clang_getCursorExtent(def), &toks, &n);
+        for (unsigned k = 1; k < n && !bad; k++) {
+            CXString t = clang_getTokenSpelling(p->tu, toks[k]);
+            const char *ts = clang_getCString(t);
+            bad = clang_getTokenKind(toks[k]) == CXToken_Punctuation &&
+                  (strcmp(ts, "#") == 0 || strcmp(ts, "##") == 0);
+            clang_disposeString(t);
+        }
+        clang_disposeTokens(p->tu, toks, n);
+        if (bad) {
+            CXString name = clang_getCursorSpelling(def);
+            ac_parse_error(p, span.begin,
+                           "macro '%s' stringizes or pastes its arguments "
+                           "(# or ##), so this await's text would change its "
+                           "result; await into a variable first",
+                           clang_getCString(name));
+            clang_disposeString(name);
+            return;
+        }
+    }
+}
+
+/* Calls that break an async function: those that block the thread (every
+ * task stops with it) are warned about; those whose effect does not
+ * survive a suspension are refused. */
+static void check_plain_call(ac_parser *p, CXCursor call, ac_span span) {
+    CXCursor fn = clang_getCursorReferenced(call);
+    if (clang_Cursor_isNull(fn))
+        return;
+    char *name = ac_parse_spelling(p, fn);
+    static const char *const blocking[] = {"sleep", "usleep", "nanosleep",
+                                           "clock_nanosleep", "thrd_sleep"};
+    for (unsigned i = 0; i < sizeof blocking / sizeof *blocking; i++)
+        if (strcmp(name, blocking[i]) == 0) {
+            ac_source_diag(&p->u->src, AC_DIAG_WARNING, span.begin,
+                           "'%s' blocks the thread, and every task with it; "
+                           "use await(async_sleep(seconds)) in async "
+                           "functions",
+                           name);
+            return;
+        }
+    if (strcmp(name, "alloca") == 0 || strcmp(name, "__builtin_alloca") == 0)
+        ac_parse_error(p, span.begin,
+                       "alloca() is not supported in async functions: its "
+                       "memory is released whenever the function suspends; "
+                       "use an array or malloc()");
+    else if (strcmp(name, "setjmp") == 0 || strcmp(name, "_setjmp") == 0 ||
+             strcmp(name, "sigsetjmp") == 0 ||
+             strcmp(name, "__sigsetjmp") == 0 || strcmp(name, "longjmp") == 0 ||
+             strcmp(name, "_longjmp") == 0 || strcmp(name, "siglongjmp") == 0)
+        ac_parse_error(p, span.begin,
+                       "%s() is not supported in async functions: a jump "
+                       "buffer does not survive a suspension, and a jump "
+                       "out of the function would bypass the event loop; "
+                       "return an error value instead",
+                       strncmp(name, "__", 2) == 0 ? name + 2
+                       : name[0] == '_'            ? name + 1
+                                                   : name);
+}
+
+/* &&, || and ?: evaluate some operands only under a condition, and the
+ * comma operator evaluates its left operand first: where a later operand
+ * holds an await, the node keeps all its operands so the lowering can
+ * emit the control flow C prescribes.  Returns 1 when `e` became such a
+ * node (or an error was reported), 0 when plain splicing is right. */
+static int sequenced_node(ac_parser *p, CXCursor c, ac_expr *e,
+                          ac_expr **operands, unsigned n, int late,
+                          unsigned errors_before) {
+    enum CXCursorKind kind = clang_getCursorKind(c);
+    if (kind == CXCursor_ConditionalOperator && n == 3 && late) {
+        e->op = AC_OP_COND;
+        CXType t = clang_getCursorType(c);
+        e->is_void = clang_getCanonicalType(t).kind == CXType_Void;
+        if (!e->is_void) {
+            const char *err = NULL;
+            e->temp_decl = ac_parse_declarator(p, t, "%s", 1, &err);
+            if (!e->temp_decl)
+                ac_parse_error(p, e->span.begin,
+                               "cannot await inside this '?:': its value "
+                               "cannot be stored in the frame (%s)",
+                               err);
+        }
+    } else if (kind == CXCursor_BinaryOperator && n == 2) {
+        char *op = ac_parse_binary_op(p, c);
+        if (!op && !late)
+            return 0;
+        if (!op) {
+            if (ac_diag_errors() == errors_before)
+                ac_parse_error(p,
+                               e->nkids ? e->kids[e->nkids - 1]->span.begin
+                                        : operands[1]->span.begin,
+                               "await in the right operand of an operator "
+                               "written inside a macro is not supported; move "
+                               "the await out of the macro");
+            return 1;
+        }
+        /* A comma is sequenced even with the await on its left: the left
+         * value is discarded, as a statement of its own. */
+        if (strcmp(op, "&&") == 0 && late)
+            e->op = AC_OP_LAND;
+        else if (strcmp(op, "||") == 0 && late)
+            e->op = AC_OP_LOR;
+        else if (strcmp(op, ",") == 0)
+            e->op = AC_OP_COMMA;
+        else
+            return 0;
+        e->temp_decl = e->op == AC_OP_COMMA ? NULL : "int %s";
+    } else {
+        return 0;
+    }
+    unsigned first_await = e->nkids ? e->kids[0]->span.begin : e->span.begin;
+    e->nkids = 0;
+    for (unsigned i = 0; i < n; i++)
+        push_kid(p, e, operands[i]);
+    if (!kids_disjoint(e)) {
+        if (ac_diag_errors() == errors_before)
+            ac_parse_error(p, first_await,
+                           "this await is an operand of '%s' written inside a "
+                           "macro's body; assign the await to a variable first",
+                           e->op == AC_OP_COND   ? "?:"
+                           : e->op == AC_OP_LAND ? "&&"
+                           : e->op == AC_OP_LOR  ? "||"
+                                                 : ",");
+        e->op = AC_OP_OTHER;
+        e->temp_decl = NULL;
+    }
+    return 1;
+}
+
+ac_expr *ac_parse_expr(ac_parser *p, CXCursor c) {
+    ac_span span;
+    if (!ac_parse_span(p, c, &span)) {
+        span.begin = span.end = ac_parse_cursor_offset(p, c);
+    }
+    ac_mark m = ac_parse_marker(c, NULL);
+    switch (m) {
+    case AC_MARK_AWAIT:
+        return build_await(p, c, span);
+    case AC_MARK_SPAWN:
+        return build_spawn(p, c, span);
+    case AC_MARK_GATHER:
+        ac_parse_error(p, span.begin,
+                       "async_gather(...) must be awaited: write "
+                       "await(async_gather(...))");
+        return text_node(p, span);
+    case AC_MARK_RUN:
+        ac_parse_error(p, span.begin,
+                       "async_run() cannot be used inside an async function "
+                       "(the loop is already running); await the call "
+                       "instead");
+        return text_node(p, span);
+    case AC_MARK_RAISE:
+    case AC_MARK_TRY:
+        return build_raise_or_try(p, c, span, m);
+    case AC_MARK_WAIT_FOR:
+        ac_parse_error(p, span.begin,
+                       "async_wait_for(...) must be awaited: write "
+                       "await(async_wait_for(call, seconds))");
+        return text_node(p, span);
+    case AC_MARK_NONE:
+    case AC_MARK_COUNT:
+        break;
+    }
+    enum CXCursorKind kind = clang_getCursorKind(c);
+    if (kind == CXCursor_CallExpr &&
+        !clang_Cursor_isNull(ac_parse_async_callee(c))) {
+        char *name = ac_parse_spelling(p, c);
+        ac_parse_error(p, span.begin,
+                       "call to async function '%s' is not awaited", name);
+        ac_parse_note(p, span.begin,
+                      "an async call only runs when awaited, spawned, "
+                      "gathered or passed to async_run(); write "
+                      "await(%s(...))",
+                      name);
+        return text_node(p, span);
+    }
+    if (kind == CXCursor_CallExpr)
+        check_plain_call(p, c, span);
+    if (kind == CXCursor_DeclRefExpr) {
+        CXCursor ref = clang_getCursorReferenced(c);
+        if (ac_parse_is_async_decl(ref)) {
+            char *name = ac_parse_spelling(p, c);
+            ac_parse_error(p, span.begin,
+                           "async function '%s' cannot be used as a value; "
+                           "call it inside await(...)",
+                           name);
+        }
+    }
+    ac_expr *e = text_node(p, span);
+    unsigned errors_before = ac_diag_errors();
+    ac_cursors kids = {0};
+    ac_cursors_children(c, &kids);
+    ac_expr *built[3] = {NULL, NULL, NULL};
+    unsigned nbuilt = 0, late_await = 0;
+    for (unsigned i = 0; i < kids.n; i++) {
+        if (!clang_isExpression(clang_getCursorKind(kids.items[i])))
+            continue;
+        ac_expr *k = ac_parse_expr(p, kids.items[i]);
+        if (nbuilt < 3)
+            built[nbuilt] = k;
+        late_await |= nbuilt > 0 && has_await(k);
+        nbuilt++;
+        add_text_kid(p, e, k);
+    }
+    if (e->nkids &&
+        sequenced_node(p, c, e, built, nbuilt, late_await, errors_before)) {
+        ac_cursors_free(&kids);
+        return e;
+    }
+    if (e->nkids) {
+        if (kind == CXCursor_UnaryExpr || kind == CXCursor_StmtExpr ||
+            kind == CXCursor_GenericSelectionExpr) {
+            ac_parse_error(
+                p, e->kids[0]->span.begin, "await inside %s is not supported",
+                kind == CXCursor_UnaryExpr
+                    ? "sizeof or _Alignof (it is not evaluated)"
+                : kind == CXCursor_StmtExpr ? "a statement expression"
+                                            : "_Generic");
+        } else if (late_await && kind == CXCursor_UnexposedExpr &&
+                   !is_designated_init(p, span)) {
+            /* GNU a ?: b and other forms libclang does not expose. */
+            ac_parse_error(p, e->kids[0]->span.begin,
+                           "await inside this kind of expression (GNU 'a ?: "
+                           "b' or another form libclang does not expose) is "
+                           "not supported; move it into its own statement");
+        }
+        if (!kids_disjoint(e) && ac_diag_errors() == errors_before)
+            ac_parse_error(p, e->kids[0]->span.begin,
+                           "cannot rewrite this await: it is inside a macro "
+                           "argument that the macro uses more than once or "
+                           "out of order");
+    }
+    ac_cursors_free(&kids);
+    return e;
+}

@@ -1,0 +1,361 @@
+/*
+ * parse_stmt.c -- statements and local variables of an async function as
+ * IR: one ac_stmt per statement, one ac_var per declarator, with the
+ * scopes and initializers the lowering needs to decide what to hoist.
+ */
+#include "parse_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void register_var(ac_parser *p, unsigned decl_offset, ac_var *v) {
+    if (p->nvars == p->capvars) {
+        p->capvars = p->capvars ? p->capvars * 2 : 16;
+        p->vars = ac_xrealloc(p->vars, p->capvars * sizeof *p->vars);
+    }
+    ac_var_entry *e = &p->vars[p->nvars++];
+    memset(e, 0, sizeof *e);
+    e->decl_offset = decl_offset;
+    e->var = v;
+}
+
+/* Where the initializer starts: the first '=' after the declarator name
+ * at bracket depth 0, or 0 if there is none. */
+static unsigned find_init_equals(ac_parser *p, unsigned from, unsigned end) {
+    const char *t = p->u->src.text;
+    int depth = 0;
+    for (unsigned i = from; i < end; i++) {
+        char ch = t[i];
+        if (ch == '(' || ch == '[')
+            depth++;
+        else if (ch == ')' || ch == ']')
+            depth -= depth > 0; /* the declarator's own ")" in (*fp)(int) */
+        else if (depth == 0 && ch == '=' && t[i + 1] != '=')
+            return i;
+        else if (depth == 0 && (ch == ',' || ch == ';'))
+            return 0;
+    }
+    return 0;
+}
+
+ac_var *ac_parse_var(ac_parser *p, CXCursor c, int is_param) {
+    ac_var *v = ac_parse_alloc(p, sizeof *v);
+    v->name = ac_parse_spelling(p, c);
+    v->is_param = is_param;
+    v->offset = ac_parse_cursor_offset(p, c);
+    enum CX_StorageClass sc = clang_Cursor_getStorageClass(c);
+    v->is_static = !is_param && (sc == CX_SC_Static || sc == CX_SC_Extern);
+    CXType t = clang_getCursorType(c);
+    v->is_array =
+        t.kind == CXType_ConstantArray || t.kind == CXType_IncompleteArray;
+    const char *err = NULL;
+    if (is_param && v->is_array) {
+        /* A parameter declared as an array is a pointer (C11 6.7.6.3). */
+        CXType elem = clang_getArrayElementType(t);
+        int wrap = elem.kind == CXType_ConstantArray ||
+                   elem.kind == CXType_IncompleteArray ||
+                   elem.kind == CXType_VariableArray;
+        v->field_decl =
+            ac_parse_declarator(p, elem, wrap ? "(*%s)" : "*%s", 1, &err);
+        v->type = NULL;
+        v->is_array = 0;
+    } else {
+        v->field_decl = ac_parse_declarator(p, t, "%s", 1, &err);
+        v->type = ac_parse_declarator(p, t, "", 1, NULL);
+    }
+    v->type_error = err;
+    /* A type declared inside the function is not visible where the frame
+     * struct is defined (file scope). */
+    CXCursor td = clang_getTypeDeclaration(clang_getCanonicalType(
+        clang_getElementType(t).kind != CXType_Invalid ? clang_getElementType(t)
+                                                       : t));
+    if (!v->type_error && !clang_Cursor_isNull(td)) {
+        CXCursor parent = clang_getCursorSemanticParent(td);
+        enum CXCursorKind pk = clang_getCursorKind(parent);
+        if (pk == CXCursor_FunctionDecl)
+            v->type_error = "its type is declared inside the function; "
+                            "declare the type at file scope";
+    }
+    const char *name_text = p->u->src.text + v->offset;
+    if (strncmp(name_text, v->name, strlen(v->name)) != 0)
+        v->type_error = "it is declared by a macro";
+    register_var(p, v->offset, v);
+    if (is_param)
+        return v;
+
+    ac_span whole;
+    if (!ac_parse_span(p, c, &whole))
+        whole.begin = whole.end = v->offset;
+    v->scope_begin = whole.end;
+    v->scope_end = p->scope_end;
+    unsigned eq =
+        find_init_equals(p, v->offset + (unsigned)strlen(v->name), whole.end);
+    if (eq) {
+        ac_cursors kids = {0};
+        ac_cursors_children(c, &kids);
+        for (unsigned i = kids.n; i-- > 0;) {
+            CXCursor k = kids.items[i];
+            ac_span ks;
+            if (!clang_isExpression(clang_getCursorKind(k)) ||
+                !ac_parse_span(p, k, &ks) || ks.begin <= eq)
+                continue;
+            v->init = ac_parse_expr(p, k);
+            v->init_is_list = clang_getCursorKind(k) == CXCursor_InitListExpr;
+            break;
+        }
+        ac_cursors_free(&kids);
+    }
+    ac_func *f = p->fn;
+    ac_var **vars = ac_parse_alloc(p, (f->nvars + 1) * sizeof *vars);
+    if (f->nvars)
+        memcpy(vars, f->vars, f->nvars * sizeof *vars);
+    vars[f->nvars++] = v;
+    f->vars = vars;
+    return v;
+}
+
+/* --- statements ----------------------------------------------------- */
+
+static ac_stmt *new_stmt(ac_parser *p, ac_stmt_kind kind, CXCursor c) {
+    ac_stmt *s = ac_parse_alloc(p, sizeof *s);
+    s->kind = kind;
+    if (!ac_parse_span(p, c, &s->span))
+        s->span.begin = s->span.end = ac_parse_cursor_offset(p, c);
+    return s;
+}
+
+/* Statement extents from libclang stop before a closing ';'. */
+static void extend_to_semicolon(ac_parser *p, ac_stmt *s) {
+    unsigned at = ac_parse_skip_space(p, s->span.end);
+    if (at < p->u->src.len && p->u->src.text[at] == ';')
+        s->span.end = at + 1;
+}
+
+static void push_stmt(ac_parser *p, ac_stmt *parent, ac_stmt *kid) {
+    ac_stmt **kids = ac_parse_alloc(p, (parent->nkids + 1) * sizeof *kids);
+    if (parent->nkids)
+        memcpy(kids, parent->kids, parent->nkids * sizeof *kids);
+    kids[parent->nkids++] = kid;
+    parent->kids = kids;
+}
+
+static void push_breakable(ac_parser *p, ac_stmt *s) {
+    if (p->nbreakables == p->capbreakables) {
+        p->capbreakables = p->capbreakables ? p->capbreakables * 2 : 8;
+        p->breakables = ac_xrealloc(p->breakables,
+                                    p->capbreakables * sizeof *p->breakables);
+    }
+    p->breakables[p->nbreakables++] = s;
+}
+
+static ac_stmt *jump_target(ac_parser *p, int is_continue) {
+    for (unsigned i = p->nbreakables; i-- > 0;) {
+        ac_stmt *s = p->breakables[i];
+        if (!is_continue || s->kind != AC_S_SWITCH)
+            return s;
+    }
+    return NULL;
+}
+
+static void grow_to(ac_stmt *s, const ac_stmt *kid) {
+    if (kid && kid->span.end > s->span.end)
+        s->span.end = kid->span.end;
+}
+
+static ac_stmt *build_compound(ac_parser *p, CXCursor c) {
+    ac_stmt *s = new_stmt(p, AC_S_COMPOUND, c);
+    unsigned saved = p->scope_end;
+    p->scope_end = s->span.end;
+    ac_cursors kids = {0};
+    ac_cursors_children(c, &kids);
+    for (unsigned i = 0; i < kids.n; i++)
+        push_stmt(p, s, ac_parse_stmt(p, kids.items[i]));
+    ac_cursors_free(&kids);
+    p->scope_end = saved;
+    return s;
+}
+
+static ac_stmt *build_decl(ac_parser *p, CXCursor c) {
+    ac_stmt *s = new_stmt(p, AC_S_DECL, c);
+    ac_cursors kids = {0};
+    ac_cursors_children(c, &kids);
+    for (unsigned i = 0; i < kids.n; i++) {
+        if (clang_getCursorKind(kids.items[i]) != CXCursor_VarDecl)
+            continue;
+        ac_var **vars = ac_parse_alloc(p, (s->nvars + 1) * sizeof *vars);
+        if (s->nvars)
+            memcpy(vars, s->vars, s->nvars * sizeof *vars);
+        vars[s->nvars++] = ac_parse_var(p, kids.items[i], 0);
+        s->vars = vars;
+    }
+    ac_cursors_free(&kids);
+    extend_to_semicolon(p, s);
+    return s;
+}
+
+/* for (init; cond; inc) body: libclang omits absent parts from the
+ * children, so each child is placed by where it sits relative to the two
+ * semicolons of the header. */
+static ac_stmt *build_for(ac_parser *p, CXCursor c, ac_cursors *kids) {
+    ac_stmt *s = new_stmt(p, AC_S_FOR, c);
+    const char *t = p->u->src.text;
+    unsigned at = s->span.begin, semi[2] = {0, 0}, nsemi = 0, rparen = 0;
+    int depth = 0;
+    while (at < s->span.end && t[at] != '(')
+        at++;
+    for (; at < s->span.end; at++) {
+        char ch = t[at];
+        if (ch == '(' || ch == '[' || ch == '{')
+            depth++;
+        else if (ch == ')' || ch == ']' || ch == '}') {
+            if (--depth == 0 && ch == ')') {
+                rparen = at;
+                break;
+            }
+        } else if (ch == ';' && depth == 1 && nsemi < 2)
+            semi[nsemi++] = at;
+        else if (ch == '"' || ch == '\'') {
+            for (at++; at < s->span.end && t[at] != ch; at++)
+                if (t[at] == '\\')
+                    at++;
+        }
+    }
+    unsigned saved = p->scope_end;
+    p->scope_end = s->span.end;
+    push_breakable(p, s);
+    for (unsigned i = 0; i < kids->n; i++) {
+        CXCursor k = kids->items[i];
+        ac_span ks;
+        if (i + 1 == kids->n || !ac_parse_span(p, k, &ks)) {
+            s->body = ac_parse_stmt(p, k);
+        } else if (nsemi == 2 && ks.begin < semi[0]) {
+            s->init = ac_parse_stmt(p, k);
+        } else if (nsemi == 2 && ks.begin < semi[1]) {
+            s->expr = ac_parse_expr(p, k);
+        } else if (rparen && ks.begin < rparen) {
+            s->inc = ac_parse_expr(p, k);
+        } else {
+            s->body = ac_parse_stmt(p, k);
+        }
+    }
+    p->nbreakables--;
+    p->scope_end = saved;
+    if (nsemi != 2 || !rparen)
+        ac_parse_error(p, s->span.begin,
+                       "cannot read the header of this 'for' statement "
+                       "(written through a macro?)");
+    grow_to(s, s->body);
+    /* The for's own variables are in scope to its very end, which grew
+     * past the extent libclang gives (the body's closing ';'). */
+    if (s->init && s->init->kind == AC_S_DECL)
+        for (unsigned i = 0; i < s->init->nvars; i++)
+            s->init->vars[i]->scope_end = s->span.end;
+    return s;
+}
+
+ac_stmt *ac_parse_stmt(ac_parser *p, CXCursor c) {
+    enum CXCursorKind kind = clang_getCursorKind(c);
+    ac_cursors kids = {0};
+    ac_cursors_children(c, &kids);
+    ac_stmt *s = NULL;
+    switch (kind) {
+    case CXCursor_CompoundStmt:
+        s = build_compound(p, c);
+        break;
+    case CXCursor_DeclStmt:
+        s = build_decl(p, c);
+        break;
+    case CXCursor_IfStmt:
+        s = new_stmt(p, AC_S_IF, c);
+        if (kids.n >= 2) {
+            s->expr = ac_parse_expr(p, kids.items[0]);
+            s->body = ac_parse_stmt(p, kids.items[1]);
+            if (kids.n >= 3)
+                s->els = ac_parse_stmt(p, kids.items[2]);
+        }
+        grow_to(s, s->els ? s->els : s->body);
+        break;
+    case CXCursor_WhileStmt:
+    case CXCursor_SwitchStmt:
+        s = new_stmt(p, kind == CXCursor_WhileStmt ? AC_S_WHILE : AC_S_SWITCH,
+                     c);
+        push_breakable(p, s);
+        if (kids.n >= 2) {
+            s->expr = ac_parse_expr(p, kids.items[0]);
+            s->body = ac_parse_stmt(p, kids.items[1]);
+        }
+        p->nbreakables--;
+        grow_to(s, s->body);
+        break;
+    case CXCursor_DoStmt:
+        s = new_stmt(p, AC_S_DO, c);
+        push_breakable(p, s);
+        if (kids.n >= 2) {
+            s->body = ac_parse_stmt(p, kids.items[0]);
+            s->expr = ac_parse_expr(p, kids.items[1]);
+        }
+        p->nbreakables--;
+        extend_to_semicolon(p, s);
+        break;
+    case CXCursor_ForStmt:
+        s = build_for(p, c, &kids);
+        break;
+    case CXCursor_CaseStmt:
+    case CXCursor_DefaultStmt:
+    case CXCursor_LabelStmt:
+        s = new_stmt(p, kind == CXCursor_LabelStmt ? AC_S_LABEL : AC_S_CASE, c);
+        if (kids.n >= 1) {
+            CXCursor sub = kids.items[kids.n - 1];
+            s->body = ac_parse_stmt(p, sub);
+            s->head.begin = s->span.begin;
+            s->head.end = s->body->span.begin;
+        }
+        grow_to(s, s->body);
+        break;
+    case CXCursor_BreakStmt:
+    case CXCursor_ContinueStmt:
+        s = new_stmt(p, kind == CXCursor_BreakStmt ? AC_S_BREAK : AC_S_CONTINUE,
+                     c);
+        s->target = jump_target(p, kind == CXCursor_ContinueStmt);
+        extend_to_semicolon(p, s);
+        break;
+    case CXCursor_ReturnStmt:
+        s = new_stmt(p, AC_S_RETURN, c);
+        if (kids.n >= 1)
+            s->expr = ac_parse_expr(p, kids.items[0]);
+        extend_to_semicolon(p, s);
+        break;
+    case CXCursor_IndirectGotoStmt:
+        s = new_stmt(p, AC_S_TEXT, c);
+        ac_parse_error(p, s->span.begin,
+                       "computed goto is not supported in async functions: "
+                       "its label addresses do not survive a suspension; "
+                       "use a switch on a state variable");
+        break;
+    case CXCursor_GotoStmt:
+        s = new_stmt(p, AC_S_TEXT, c);
+        p->fn->has_goto = 1;
+        extend_to_semicolon(p, s);
+        break;
+    default:
+        if (clang_isExpression(kind)) {
+            s = new_stmt(p, AC_S_EXPR, c);
+            s->expr = ac_parse_expr(p, c);
+            if (s->expr->kind == AC_E_RAISE)
+                s->expr->id = 1; /* a statement of its own: allowed */
+        } else {
+            s = new_stmt(p, AC_S_TEXT, c);
+            unsigned before = p->fn->nawaits;
+            for (unsigned i = 0; i < kids.n; i++)
+                if (clang_isExpression(clang_getCursorKind(kids.items[i])))
+                    ac_parse_expr(p, kids.items[i]);
+            if (p->fn->nawaits != before)
+                ac_parse_error(p, s->span.begin,
+                               "await is not supported in this statement");
+        }
+        extend_to_semicolon(p, s);
+        break;
+    }
+    ac_cursors_free(&kids);
+    return s;
+}
