@@ -1,7 +1,321 @@
 /*
  * async/sync.h -- synchronisation primitives and queues for tasks
  * (included by async.h; do not include directly).
+ *
+ * Events, locks, semaphores, conditions and bounded queues, after
+ * asyncio's.  Every object is a caller-owned struct initialised in place
+ * (`async_lock l; async_lock_init(&l);`); nothing here allocates.  The
+ * node by which a task waits on an object lives in the frame of the
+ * awaiting call, so an object must not be moved while tasks wait on it,
+ * and it is unusable after an async_run() that returned while tasks still
+ * waited on it (initialise it again).
+ *
+ * Common rules:
+ * - Waiters are served in the order they started waiting (FIFO).
+ * - An await that can complete at once does so without suspending; one
+ *   that has to wait honours cancellation: it leaves the object's wait
+ *   list and fails with ASYNC_ECANCELED, without having taken anything
+ *   (no lock, no permit, no item; a put inserts nothing).  When the thing
+ *   waited for was already handed over to the cancelled waiter, it passes
+ *   it on to the next waiter (or back to the object): cancellation wins.
+ * - A NULL object pointer makes a plain function return ASYNC_EINVAL and
+ *   an await fail with ASYNC_EINVAL.
+ * - Like everything in asyncrt, these belong to the loop's thread.
  */
 #ifndef ASYNC_API_SYNC_H
 #define ASYNC_API_SYNC_H
+
+#ifdef __cplusplus
+extern "C" {
 #endif
+
+/* ------------------------------------------------------------------ */
+/* Wait lists (private to asyncrt)                                     */
+/* ------------------------------------------------------------------ */
+
+/* async__sync_waiter.status */
+enum {
+    ASYNC__SYNC_IDLE = 0,    /* not on any list */
+    ASYNC__SYNC_WAITING = 1, /* on the object's wait list */
+    ASYNC__SYNC_GRANTED = 2, /* taken off the list and handed what it waited
+                                for (the lock, a permit, an item...) */
+    ASYNC__SYNC_CLOSED = 3   /* taken off the list by async_queue_close */
+};
+
+/* A task waiting on an object, embedded in the awaiting frame. */
+typedef struct async__sync_waiter {
+    async_task *task;
+    struct async__sync_waiter *prev;
+    struct async__sync_waiter *next;
+    void *item; /* queues: the item to put, or the item handed over */
+    int status; /* ASYNC__SYNC_* */
+} async__sync_waiter;
+
+/* A FIFO of waiters: doubly linked, so a cancelled waiter leaves in O(1). */
+typedef struct async__wait_list {
+    async__sync_waiter *head;
+    async__sync_waiter *tail;
+} async__wait_list;
+
+/* Appends `w` for the current task (status WAITING); takes the first
+ * waiter off (status left to the caller; NULL when empty); takes `w` off
+ * wherever it is (status IDLE). */
+void async__wait_push(async__wait_list *l, async__sync_waiter *w);
+async__sync_waiter *async__wait_pop(async__wait_list *l);
+void async__wait_remove(async__wait_list *l, async__sync_waiter *w);
+
+/* ------------------------------------------------------------------ */
+/* Objects                                                             */
+/* ------------------------------------------------------------------ */
+
+/* asyncio.Event: a flag that tasks can wait for.  Fields are private. */
+typedef struct async_event {
+    int is_set;
+    async__wait_list waiters;
+} async_event;
+
+/* asyncio.Lock: a mutual-exclusion lock without an owner (any task may
+ * release it, as in asyncio).  On release the lock is handed directly to
+ * the first waiter, so a task that calls acquire meanwhile cannot barge
+ * in.  Fields are private. */
+typedef struct async_lock {
+    int locked;
+    async__wait_list waiters;
+} async_lock;
+
+/* asyncio.Semaphore and BoundedSemaphore.  Fields are private. */
+typedef struct async_semaphore {
+    int value; /* permits available */
+    int bound; /* initial value when bounded, else -1 */
+    async__wait_list waiters;
+} async_semaphore;
+
+/* asyncio.Condition, bound to a lock.  Fields are private. */
+typedef struct async_condition {
+    async_lock *lock;
+    async__wait_list waiters;
+} async_condition;
+
+/* asyncio.Queue: a bounded FIFO of `void *` items in storage the caller
+ * provides.  Fields are private. */
+typedef struct async_queue {
+    void **slots;             /* the caller's array of `capacity` items */
+    size_t capacity;          /* > 0 */
+    size_t head;              /* index of the first item */
+    size_t count;             /* items in slots */
+    size_t handed;            /* items handed to getters not yet resumed */
+    size_t reserved;          /* slots granted to putters not yet resumed */
+    size_t unfinished;        /* items put and not yet marked done */
+    int closed;               /* async_queue_close was called */
+    async__wait_list getters; /* waiting for an item */
+    async__wait_list putters; /* waiting for room */
+    async__wait_list joiners; /* waiting for unfinished == 0 */
+} async_queue;
+
+/* ------------------------------------------------------------------ */
+/* The awaitables, as the dialect sees them                            */
+/* ------------------------------------------------------------------ */
+
+#ifdef __ASYNCC__
+/* Waits until event `e` is set; evaluates to 0.  Returns at once when it
+ * is set already.  A waiter woken by async_event_set succeeds even if the
+ * event was cleared again before it ran.  Errors: ASYNC_EINVAL (NULL),
+ * ASYNC_ECANCELED. */
+async int async_event_wait(async_event *e);
+
+/* Acquires lock `l`, waiting in FIFO order while it is locked; evaluates
+ * to 0.  Errors: ASYNC_EINVAL (NULL), ASYNC_ECANCELED.  A cancelled
+ * acquire never holds the lock: if the lock had already been handed to
+ * it when the cancellation arrived, it releases it to the next waiter
+ * before failing. */
+async int async_lock_acquire(async_lock *l);
+
+/* Takes one permit of semaphore `s`, waiting in FIFO order while there
+ * is none; evaluates to 0.  Errors: ASYNC_EINVAL (NULL),
+ * ASYNC_ECANCELED; a cancelled acquire holds no permit (one already
+ * handed to it goes to the next waiter). */
+async int async_semaphore_acquire(async_semaphore *s);
+
+/* With c's lock held: releases the lock, waits until notified, and
+ * re-acquires the lock before it returns, whether it succeeds or fails
+ * with ASYNC_ECANCELED (as asyncio does); evaluates to 0.  Errors:
+ * ASYNC_EINVAL (NULL, or the lock is not locked: locks have no owner, so
+ * only that is checked; the wait then fails at once),
+ * ASYNC_ECANCELED.  A waiter cancelled after it was notified passes the
+ * notification on to the next waiter. */
+async int async_condition_wait(async_condition *c);
+
+/* Puts `item` at the back of queue `q`, waiting in FIFO order while it
+ * is full; evaluates to 0.  Errors: ASYNC_EINVAL (NULL queue), -EPIPE
+ * (the queue is closed, or was closed while the put waited),
+ * ASYNC_ECANCELED.  A put that fails inserts nothing. */
+async int async_queue_put(async_queue *q, void *item);
+
+/* Takes the item at the front of queue `q`, waiting in FIFO order while
+ * it is empty; evaluates to the item.  Errors: ASYNC_EINVAL (NULL),
+ * -EPIPE (the queue is closed and empty: closing wakes the getters that
+ * wait), ASYNC_ECANCELED.  A cancelled get takes nothing: an item already
+ * handed to it goes back to the front of the queue. */
+async void *async_queue_get(async_queue *q);
+
+/* Waits until every item put into `q` has been marked done with
+ * async_queue_task_done; evaluates to 0, at once when none is
+ * outstanding.  Closing the queue does not end the wait.  Errors:
+ * ASYNC_EINVAL (NULL), ASYNC_ECANCELED. */
+async int async_queue_join(async_queue *q);
+#endif /* __ASYNCC__ */
+
+/* ------------------------------------------------------------------ */
+/* Plain functions                                                     */
+/* ------------------------------------------------------------------ */
+
+/* Initialises `e`, not set.  Returns 0, or ASYNC_EINVAL for NULL. */
+int async_event_init(async_event *e);
+/* Sets `e` and wakes every task waiting for it.  Returns 0, or
+ * ASYNC_EINVAL for NULL. */
+int async_event_set(async_event *e);
+/* Clears `e`: waits after this block until the next set.  Returns 0, or
+ * ASYNC_EINVAL for NULL. */
+int async_event_clear(async_event *e);
+/* 1 when `e` is set, 0 when not, ASYNC_EINVAL for NULL. */
+int async_event_is_set(const async_event *e);
+
+/* Initialises `l`, unlocked.  Returns 0, or ASYNC_EINVAL for NULL. */
+int async_lock_init(async_lock *l);
+/* Releases `l`: the first waiting task gets it, else it is unlocked.
+ * Returns 0, or ASYNC_EINVAL for NULL or a lock that is not locked. */
+int async_lock_release(async_lock *l);
+/* 1 when `l` is locked (or handed to a waiter that has not run yet), 0
+ * when not, ASYNC_EINVAL for NULL. */
+int async_lock_locked(const async_lock *l);
+
+/* Initialises `s` with `value` permits (asyncio.Semaphore).  Returns 0,
+ * or ASYNC_EINVAL for NULL or a negative value. */
+int async_semaphore_init(async_semaphore *s, int value);
+/* Like async_semaphore_init, for a semaphore that may never hold more
+ * than `value` permits (asyncio.BoundedSemaphore). */
+int async_bounded_semaphore_init(async_semaphore *s, int value);
+/* Returns a permit: the first waiting task gets it, else the count goes
+ * up.  Returns 0, or ASYNC_EINVAL for NULL, for a bounded semaphore
+ * already at its initial value, or when the count would overflow. */
+int async_semaphore_release(async_semaphore *s);
+/* The permits available now (0 while tasks wait), or ASYNC_EINVAL for
+ * NULL. */
+int async_semaphore_value(const async_semaphore *s);
+
+/* Initialises `c` bound to lock `l`, which the caller initialises and
+ * keeps alive.  Returns 0, or ASYNC_EINVAL when either is NULL. */
+int async_condition_init(async_condition *c, async_lock *l);
+/* With the lock held: wakes up to `n` waiting tasks, first come first
+ * served; each re-acquires the lock before its wait returns.  Returns
+ * how many were woken, or ASYNC_EINVAL for NULL or when the lock is not
+ * locked. */
+int async_condition_notify(async_condition *c, int n);
+/* async_condition_notify for every waiting task. */
+int async_condition_notify_all(async_condition *c);
+
+/* Initialises `q` as an empty, open queue of at most `capacity` items
+ * stored in `slots` (an array of `capacity` pointers that the caller
+ * keeps alive).  Returns 0, or ASYNC_EINVAL for NULL, a capacity of 0 or
+ * one over PTRDIFF_MAX. */
+int async_queue_init(async_queue *q, void **slots, size_t capacity);
+/* Puts `item` without waiting.  Returns 0, -EAGAIN when the queue is
+ * full, -EPIPE when it is closed, ASYNC_EINVAL for NULL. */
+int async_queue_put_nowait(async_queue *q, void *item);
+/* Takes the front item into *item without waiting.  Returns 0, -EAGAIN
+ * when the queue is empty and open, -EPIPE when it is empty and closed,
+ * ASYNC_EINVAL when q or item is NULL. */
+int async_queue_get_nowait(async_queue *q, void **item);
+/* The number of items in the queue (not counting those handed to getters
+ * that have not run yet), or ASYNC_EINVAL for NULL. */
+ptrdiff_t async_queue_size(const async_queue *q);
+/* Marks one item got from the queue as processed; when none is left
+ * unfinished, wakes the tasks in async_queue_join.  Returns 0, or
+ * ASYNC_EINVAL for NULL or when called more times than items were put. */
+int async_queue_task_done(async_queue *q);
+/* asyncio's Queue.shutdown(): from now on puts fail with -EPIPE, and
+ * gets fail with -EPIPE once the items already queued have been got.
+ * Waiting putters and getters wake and fail with -EPIPE.  Joiners are
+ * not woken.  Closing again does nothing.  Returns 0, or ASYNC_EINVAL
+ * for NULL. */
+int async_queue_close(async_queue *q);
+
+/* ------------------------------------------------------------------ */
+/* Frames of the awaitables (generated-code interface)                 */
+/* ------------------------------------------------------------------ */
+
+struct async_event_wait__frame {
+    int _state;
+    async_event *event;
+    async__sync_waiter waiter;
+    int _ret;
+};
+void async_event_wait__init(struct async_event_wait__frame *f, async_event *e);
+int async_event_wait__resume(void *frame);
+
+struct async_lock_acquire__frame {
+    int _state;
+    async_lock *lock;
+    async__sync_waiter waiter;
+    int _ret;
+};
+void async_lock_acquire__init(struct async_lock_acquire__frame *f,
+                              async_lock *l);
+int async_lock_acquire__resume(void *frame);
+
+struct async_semaphore_acquire__frame {
+    int _state;
+    async_semaphore *sem;
+    async__sync_waiter waiter;
+    int _ret;
+};
+void async_semaphore_acquire__init(struct async_semaphore_acquire__frame *f,
+                                   async_semaphore *s);
+int async_semaphore_acquire__resume(void *frame);
+
+struct async_condition_wait__frame {
+    int _state;
+    async_condition *cond;
+    async__sync_waiter waiter;
+    int err; /* the failure to report once the lock is held again */
+    struct async_lock_acquire__frame acquire;
+    int _ret;
+};
+void async_condition_wait__init(struct async_condition_wait__frame *f,
+                                async_condition *c);
+int async_condition_wait__resume(void *frame);
+
+struct async_queue_put__frame {
+    int _state;
+    async_queue *queue;
+    void *item;
+    async__sync_waiter waiter;
+    int _ret;
+};
+void async_queue_put__init(struct async_queue_put__frame *f, async_queue *q,
+                           void *item);
+int async_queue_put__resume(void *frame);
+
+struct async_queue_get__frame {
+    int _state;
+    async_queue *queue;
+    async__sync_waiter waiter;
+    void *_ret;
+};
+void async_queue_get__init(struct async_queue_get__frame *f, async_queue *q);
+int async_queue_get__resume(void *frame);
+
+struct async_queue_join__frame {
+    int _state;
+    async_queue *queue;
+    async__sync_waiter waiter;
+    int _ret;
+};
+void async_queue_join__init(struct async_queue_join__frame *f, async_queue *q);
+int async_queue_join__resume(void *frame);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ASYNC_API_SYNC_H */

@@ -1,0 +1,349 @@
+/*
+ * queue.c -- async_queue: a bounded FIFO of `void *` items in storage
+ * the caller provides, with task_done/join and close (asyncio.Queue).
+ *
+ * Items are handed over, not competed for: an item put while getters
+ * wait goes straight to the first of them, and room freed while putters
+ * wait is reserved for the first of them.  So the queue counts, against
+ * its capacity, the items it stores (count), those handed to getters
+ * that have not run yet (handed) and the slots reserved for putters that
+ * have not run yet (reserved).  That keeps FIFO order and makes
+ * cancellation lossless: a getter cancelled with an item in hand puts it
+ * back at the front, where its slot is still counted; a putter cancelled
+ * with a reservation gives the reservation to the next putter, and
+ * inserts nothing.
+ *
+ * Invariants: getters wait only while count == 0; putters wait only
+ * while count + handed + reserved == capacity.
+ *
+ * States of the awaitables as in sync.c: 0 = not started; 1 = waiting
+ * (or GRANTED, or CLOSED by async_queue_close); -1 = done.
+ */
+#include "internal.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdint.h>
+
+static void wait_list_init(async__wait_list *l) { l->head = l->tail = NULL; }
+
+static void waiter_init(async__sync_waiter *w) {
+    w->task = NULL;
+    w->prev = w->next = NULL;
+    w->item = NULL;
+    w->status = ASYNC__SYNC_IDLE;
+}
+
+static size_t used(const async_queue *q) {
+    return q->count + q->handed + q->reserved;
+}
+
+static void slots_push_back(async_queue *q, void *item) {
+    q->slots[(q->head + q->count) % q->capacity] = item;
+    q->count++;
+}
+
+static void slots_push_front(async_queue *q, void *item) {
+    q->head = (q->head + q->capacity - 1) % q->capacity;
+    q->slots[q->head] = item;
+    q->count++;
+}
+
+static void *slots_pop_front(async_queue *q) {
+    void *item = q->slots[q->head];
+
+    q->slots[q->head] = NULL;
+    q->head = (q->head + 1) % q->capacity;
+    q->count--;
+    return item;
+}
+
+/* Stored items go to waiting getters, first to first. */
+static void hand_to_getters(async_queue *q) {
+    async__sync_waiter *w;
+
+    while (q->count > 0 && (w = async__wait_pop(&q->getters)) != NULL) {
+        w->item = slots_pop_front(q);
+        w->status = ASYNC__SYNC_GRANTED;
+        q->handed++;
+        async__wake(w->task);
+    }
+}
+
+/* Free room goes to waiting putters, first to first. */
+static void grant_room(async_queue *q) {
+    async__sync_waiter *w;
+
+    while (used(q) < q->capacity &&
+           (w = async__wait_pop(&q->putters)) != NULL) {
+        w->status = ASYNC__SYNC_GRANTED;
+        q->reserved++;
+        async__wake(w->task);
+    }
+}
+
+/* A new item enters at the back (room is accounted for by the caller). */
+static void deliver(async_queue *q, void *item) {
+    slots_push_back(q, item);
+    q->unfinished++;
+    hand_to_getters(q);
+}
+
+static void wake_all(async__wait_list *l, int status) {
+    async__sync_waiter *w;
+
+    while ((w = async__wait_pop(l)) != NULL) {
+        w->status = status;
+        async__wake(w->task);
+    }
+}
+
+static int fail_now(int *state, int code) {
+    *state = -1;
+    return async__raise(code);
+}
+
+int async_queue_init(async_queue *q, void **slots, size_t capacity) {
+    if (q == NULL || slots == NULL || capacity == 0 ||
+        capacity > (size_t)PTRDIFF_MAX)
+        return ASYNC_EINVAL;
+    q->slots = slots;
+    q->capacity = capacity;
+    q->head = q->count = q->handed = q->reserved = q->unfinished = 0;
+    q->closed = 0;
+    wait_list_init(&q->getters);
+    wait_list_init(&q->putters);
+    wait_list_init(&q->joiners);
+    return 0;
+}
+
+int async_queue_put_nowait(async_queue *q, void *item) {
+    if (q == NULL)
+        return ASYNC_EINVAL;
+    if (q->closed)
+        return -EPIPE;
+    if (used(q) >= q->capacity)
+        return -EAGAIN;
+    deliver(q, item);
+    return 0;
+}
+
+int async_queue_get_nowait(async_queue *q, void **item) {
+    if (q == NULL || item == NULL)
+        return ASYNC_EINVAL;
+    if (q->count == 0)
+        return q->closed ? -EPIPE : -EAGAIN;
+    *item = slots_pop_front(q);
+    grant_room(q);
+    return 0;
+}
+
+ptrdiff_t async_queue_size(const async_queue *q) {
+    if (q == NULL)
+        return ASYNC_EINVAL;
+    return (ptrdiff_t)q->count;
+}
+
+int async_queue_task_done(async_queue *q) {
+    if (q == NULL || q->unfinished == 0)
+        return ASYNC_EINVAL;
+    if (--q->unfinished == 0)
+        wake_all(&q->joiners, ASYNC__SYNC_GRANTED);
+    return 0;
+}
+
+int async_queue_close(async_queue *q) {
+    if (q == NULL)
+        return ASYNC_EINVAL;
+    q->closed = 1;
+    /* Getters wait only on an empty queue: nothing more will come. */
+    wake_all(&q->getters, ASYNC__SYNC_CLOSED);
+    wake_all(&q->putters, ASYNC__SYNC_CLOSED);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* put                                                                 */
+/* ------------------------------------------------------------------ */
+
+void async_queue_put__init(struct async_queue_put__frame *f, async_queue *q,
+                           void *item) {
+    f->_state = 0;
+    f->queue = q;
+    f->item = item;
+    waiter_init(&f->waiter);
+    f->_ret = 0;
+}
+
+int async_queue_put__resume(void *frame) {
+    struct async_queue_put__frame *f = frame;
+    async_queue *q = f->queue;
+
+    switch (f->_state) {
+    case 0:
+        if (q == NULL)
+            return fail_now(&f->_state, ASYNC_EINVAL);
+        if (q->closed)
+            return fail_now(&f->_state, -EPIPE);
+        if (used(q) < q->capacity && q->putters.head == NULL)
+            break;
+        assert(async__current() != NULL && "async_queue_put outside a task");
+        if (async__cancelled()) {
+            f->_state = -1;
+            return ASYNC__FAILED;
+        }
+        async__wait_push(&q->putters, &f->waiter);
+        f->_state = 1;
+        return ASYNC__PENDING;
+    case 1:
+        if (async__cancelled()) {
+            if (f->waiter.status == ASYNC__SYNC_WAITING) {
+                async__wait_remove(&q->putters, &f->waiter);
+            } else if (f->waiter.status == ASYNC__SYNC_GRANTED) {
+                /* The reserved slot goes to the next putter. */
+                q->reserved--;
+                grant_room(q);
+            }
+            f->waiter.status = ASYNC__SYNC_IDLE;
+            f->_state = -1;
+            return ASYNC__FAILED;
+        }
+        if (f->waiter.status == ASYNC__SYNC_CLOSED) {
+            f->waiter.status = ASYNC__SYNC_IDLE;
+            return fail_now(&f->_state, -EPIPE);
+        }
+        if (f->waiter.status != ASYNC__SYNC_GRANTED)
+            return ASYNC__PENDING;
+        f->waiter.status = ASYNC__SYNC_IDLE;
+        q->reserved--;
+        /* Closed after the slot was reserved: insert nothing. */
+        if (q->closed)
+            return fail_now(&f->_state, -EPIPE);
+        break;
+    default:
+        return ASYNC__READY;
+    }
+    deliver(q, f->item);
+    f->_ret = 0;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+/* ------------------------------------------------------------------ */
+/* get                                                                 */
+/* ------------------------------------------------------------------ */
+
+void async_queue_get__init(struct async_queue_get__frame *f, async_queue *q) {
+    f->_state = 0;
+    f->queue = q;
+    waiter_init(&f->waiter);
+    f->_ret = NULL;
+}
+
+int async_queue_get__resume(void *frame) {
+    struct async_queue_get__frame *f = frame;
+    async_queue *q = f->queue;
+    void *item;
+
+    switch (f->_state) {
+    case 0:
+        if (q == NULL)
+            return fail_now(&f->_state, ASYNC_EINVAL);
+        if (q->count > 0) {
+            item = slots_pop_front(q);
+            break;
+        }
+        if (q->closed)
+            return fail_now(&f->_state, -EPIPE);
+        assert(async__current() != NULL && "async_queue_get outside a task");
+        if (async__cancelled()) {
+            f->_state = -1;
+            return ASYNC__FAILED;
+        }
+        async__wait_push(&q->getters, &f->waiter);
+        f->_state = 1;
+        return ASYNC__PENDING;
+    case 1:
+        if (async__cancelled()) {
+            if (f->waiter.status == ASYNC__SYNC_WAITING) {
+                async__wait_remove(&q->getters, &f->waiter);
+            } else if (f->waiter.status == ASYNC__SYNC_GRANTED) {
+                /* The item handed to us goes back to the front, still
+                 * in its slot's room, and on to the next getter. */
+                q->handed--;
+                slots_push_front(q, f->waiter.item);
+                f->waiter.item = NULL;
+                hand_to_getters(q);
+            }
+            f->waiter.status = ASYNC__SYNC_IDLE;
+            f->_state = -1;
+            return ASYNC__FAILED;
+        }
+        if (f->waiter.status == ASYNC__SYNC_CLOSED) {
+            f->waiter.status = ASYNC__SYNC_IDLE;
+            return fail_now(&f->_state, -EPIPE);
+        }
+        if (f->waiter.status != ASYNC__SYNC_GRANTED)
+            return ASYNC__PENDING;
+        f->waiter.status = ASYNC__SYNC_IDLE;
+        item = f->waiter.item;
+        f->waiter.item = NULL;
+        q->handed--;
+        break;
+    default:
+        return ASYNC__READY;
+    }
+    grant_room(q);
+    f->_ret = item;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+/* ------------------------------------------------------------------ */
+/* join                                                                */
+/* ------------------------------------------------------------------ */
+
+void async_queue_join__init(struct async_queue_join__frame *f, async_queue *q) {
+    f->_state = 0;
+    f->queue = q;
+    waiter_init(&f->waiter);
+    f->_ret = 0;
+}
+
+int async_queue_join__resume(void *frame) {
+    struct async_queue_join__frame *f = frame;
+    async_queue *q = f->queue;
+
+    switch (f->_state) {
+    case 0:
+        if (q == NULL)
+            return fail_now(&f->_state, ASYNC_EINVAL);
+        if (q->unfinished == 0)
+            break;
+        assert(async__current() != NULL && "async_queue_join outside a task");
+        if (async__cancelled()) {
+            f->_state = -1;
+            return ASYNC__FAILED;
+        }
+        async__wait_push(&q->joiners, &f->waiter);
+        f->_state = 1;
+        return ASYNC__PENDING;
+    case 1:
+        if (async__cancelled()) {
+            if (f->waiter.status == ASYNC__SYNC_WAITING)
+                async__wait_remove(&q->joiners, &f->waiter);
+            f->waiter.status = ASYNC__SYNC_IDLE;
+            f->_state = -1;
+            return ASYNC__FAILED;
+        }
+        if (f->waiter.status != ASYNC__SYNC_GRANTED)
+            return ASYNC__PENDING;
+        f->waiter.status = ASYNC__SYNC_IDLE;
+        break;
+    default:
+        return ASYNC__READY;
+    }
+    f->_ret = 0;
+    f->_state = -1;
+    return ASYNC__READY;
+}

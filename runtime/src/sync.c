@@ -1,0 +1,442 @@
+/*
+ * sync.c -- events, locks, semaphores and conditions, and the wait lists
+ * that queue.c shares.
+ *
+ * Every awaitable here has the same states: 0 = not started; 1 = its
+ * waiter node is on the object's wait list (status WAITING) or has been
+ * taken off it by whoever handed it what it waited for (status GRANTED);
+ * -1 = done.  The condition's wait adds state 2: re-acquiring the lock.
+ *
+ * Handing over instead of waking to compete: a release gives the lock or
+ * the permit to the first waiter directly, so FIFO order holds and no
+ * task that arrives later can take it first.  An await that has to wait
+ * checks for cancellation before it suspends and on every poll after,
+ * before anything else: cancellation wins even over a hand-over that has
+ * already happened, and then the cancelled waiter passes on what it was
+ * given.
+ */
+#include "internal.h"
+
+#include <assert.h>
+#include <limits.h>
+
+/* ------------------------------------------------------------------ */
+/* Wait lists                                                          */
+/* ------------------------------------------------------------------ */
+
+void async__wait_push(async__wait_list *l, async__sync_waiter *w) {
+    w->task = async__current();
+    w->next = NULL;
+    w->prev = l->tail;
+    if (l->tail != NULL)
+        l->tail->next = w;
+    else
+        l->head = w;
+    l->tail = w;
+    w->status = ASYNC__SYNC_WAITING;
+}
+
+void async__wait_remove(async__wait_list *l, async__sync_waiter *w) {
+    if (w->prev != NULL)
+        w->prev->next = w->next;
+    else
+        l->head = w->next;
+    if (w->next != NULL)
+        w->next->prev = w->prev;
+    else
+        l->tail = w->prev;
+    w->prev = w->next = NULL;
+    w->status = ASYNC__SYNC_IDLE;
+}
+
+async__sync_waiter *async__wait_pop(async__wait_list *l) {
+    async__sync_waiter *w = l->head;
+
+    if (w != NULL)
+        async__wait_remove(l, w);
+    return w;
+}
+
+static void wait_list_init(async__wait_list *l) { l->head = l->tail = NULL; }
+
+static void waiter_init(async__sync_waiter *w) {
+    w->task = NULL;
+    w->prev = w->next = NULL;
+    w->item = NULL;
+    w->status = ASYNC__SYNC_IDLE;
+}
+
+/* Takes the first waiter off `l`, marks it GRANTED and wakes its task.
+ * Returns 0 when nobody waits. */
+static int grant_first(async__wait_list *l) {
+    async__sync_waiter *w = async__wait_pop(l);
+
+    if (w == NULL)
+        return 0;
+    w->status = ASYNC__SYNC_GRANTED;
+    async__wake(w->task);
+    return 1;
+}
+
+/* The end of an await that has to wait, on a poll that found a
+ * cancellation request: leaves the wait list if still on it.  Returns 1
+ * when the waiter had been GRANTED already: the caller passes it on. */
+static int leave_cancelled(async__wait_list *l, async__sync_waiter *w) {
+    int granted = w->status == ASYNC__SYNC_GRANTED;
+
+    if (w->status == ASYNC__SYNC_WAITING)
+        async__wait_remove(l, w);
+    w->status = ASYNC__SYNC_IDLE;
+    return granted;
+}
+
+/* An await that must fail with `code` at once. */
+static int fail_now(int *state, int code) {
+    *state = -1;
+    return async__raise(code);
+}
+
+/* ------------------------------------------------------------------ */
+/* Event                                                               */
+/* ------------------------------------------------------------------ */
+
+int async_event_init(async_event *e) {
+    if (e == NULL)
+        return ASYNC_EINVAL;
+    e->is_set = 0;
+    wait_list_init(&e->waiters);
+    return 0;
+}
+
+int async_event_set(async_event *e) {
+    if (e == NULL)
+        return ASYNC_EINVAL;
+    e->is_set = 1;
+    while (grant_first(&e->waiters))
+        ;
+    return 0;
+}
+
+int async_event_clear(async_event *e) {
+    if (e == NULL)
+        return ASYNC_EINVAL;
+    e->is_set = 0;
+    return 0;
+}
+
+int async_event_is_set(const async_event *e) {
+    if (e == NULL)
+        return ASYNC_EINVAL;
+    return e->is_set != 0;
+}
+
+void async_event_wait__init(struct async_event_wait__frame *f, async_event *e) {
+    f->_state = 0;
+    f->event = e;
+    waiter_init(&f->waiter);
+    f->_ret = 0;
+}
+
+int async_event_wait__resume(void *frame) {
+    struct async_event_wait__frame *f = frame;
+    async_event *e = f->event;
+
+    switch (f->_state) {
+    case 0:
+        if (e == NULL)
+            return fail_now(&f->_state, ASYNC_EINVAL);
+        if (e->is_set)
+            break;
+        assert(async__current() != NULL && "async_event_wait outside a task");
+        if (async__cancelled()) {
+            f->_state = -1;
+            return ASYNC__FAILED;
+        }
+        async__wait_push(&e->waiters, &f->waiter);
+        f->_state = 1;
+        return ASYNC__PENDING;
+    case 1:
+        if (async__cancelled()) {
+            (void)leave_cancelled(&e->waiters, &f->waiter);
+            f->_state = -1;
+            return ASYNC__FAILED;
+        }
+        if (f->waiter.status != ASYNC__SYNC_GRANTED)
+            return ASYNC__PENDING; /* a spurious poll */
+        f->waiter.status = ASYNC__SYNC_IDLE;
+        break;
+    default:
+        return ASYNC__READY;
+    }
+    f->_ret = 0;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lock                                                                */
+/* ------------------------------------------------------------------ */
+
+/* Invariant: a lock that is not locked has no waiters. */
+
+int async_lock_init(async_lock *l) {
+    if (l == NULL)
+        return ASYNC_EINVAL;
+    l->locked = 0;
+    wait_list_init(&l->waiters);
+    return 0;
+}
+
+int async_lock_release(async_lock *l) {
+    if (l == NULL || !l->locked)
+        return ASYNC_EINVAL;
+    /* Handed over: it stays locked for the first waiter. */
+    if (!grant_first(&l->waiters))
+        l->locked = 0;
+    return 0;
+}
+
+int async_lock_locked(const async_lock *l) {
+    if (l == NULL)
+        return ASYNC_EINVAL;
+    return l->locked != 0;
+}
+
+void async_lock_acquire__init(struct async_lock_acquire__frame *f,
+                              async_lock *l) {
+    f->_state = 0;
+    f->lock = l;
+    waiter_init(&f->waiter);
+    f->_ret = 0;
+}
+
+int async_lock_acquire__resume(void *frame) {
+    struct async_lock_acquire__frame *f = frame;
+    async_lock *l = f->lock;
+
+    switch (f->_state) {
+    case 0:
+        if (l == NULL)
+            return fail_now(&f->_state, ASYNC_EINVAL);
+        if (!l->locked) {
+            l->locked = 1;
+            break;
+        }
+        assert(async__current() != NULL && "async_lock_acquire outside a task");
+        if (async__cancelled()) {
+            f->_state = -1;
+            return ASYNC__FAILED;
+        }
+        async__wait_push(&l->waiters, &f->waiter);
+        f->_state = 1;
+        return ASYNC__PENDING;
+    case 1:
+        if (async__cancelled()) {
+            /* The lock was handed to us: pass it on, holding nothing. */
+            if (leave_cancelled(&l->waiters, &f->waiter))
+                (void)async_lock_release(l);
+            f->_state = -1;
+            return ASYNC__FAILED;
+        }
+        if (f->waiter.status != ASYNC__SYNC_GRANTED)
+            return ASYNC__PENDING;
+        f->waiter.status = ASYNC__SYNC_IDLE;
+        break;
+    default:
+        return ASYNC__READY;
+    }
+    f->_ret = 0;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+/* ------------------------------------------------------------------ */
+/* Semaphore                                                           */
+/* ------------------------------------------------------------------ */
+
+/* Invariant: a semaphore with waiters has value 0. */
+
+static int semaphore_init(async_semaphore *s, int value, int bounded) {
+    if (s == NULL || value < 0)
+        return ASYNC_EINVAL;
+    s->value = value;
+    s->bound = bounded ? value : -1;
+    wait_list_init(&s->waiters);
+    return 0;
+}
+
+int async_semaphore_init(async_semaphore *s, int value) {
+    return semaphore_init(s, value, 0);
+}
+
+int async_bounded_semaphore_init(async_semaphore *s, int value) {
+    return semaphore_init(s, value, 1);
+}
+
+/* A permit comes back: to the first waiter, else to the count. */
+static int semaphore_give(async_semaphore *s) {
+    if (grant_first(&s->waiters))
+        return 0;
+    if (s->value == INT_MAX)
+        return ASYNC_EINVAL;
+    s->value++;
+    return 0;
+}
+
+int async_semaphore_release(async_semaphore *s) {
+    if (s == NULL)
+        return ASYNC_EINVAL;
+    if (s->bound >= 0 && s->value >= s->bound)
+        return ASYNC_EINVAL;
+    return semaphore_give(s);
+}
+
+int async_semaphore_value(const async_semaphore *s) {
+    if (s == NULL)
+        return ASYNC_EINVAL;
+    return s->value;
+}
+
+void async_semaphore_acquire__init(struct async_semaphore_acquire__frame *f,
+                                   async_semaphore *s) {
+    f->_state = 0;
+    f->sem = s;
+    waiter_init(&f->waiter);
+    f->_ret = 0;
+}
+
+int async_semaphore_acquire__resume(void *frame) {
+    struct async_semaphore_acquire__frame *f = frame;
+    async_semaphore *s = f->sem;
+
+    switch (f->_state) {
+    case 0:
+        if (s == NULL)
+            return fail_now(&f->_state, ASYNC_EINVAL);
+        if (s->value > 0) {
+            s->value--;
+            break;
+        }
+        assert(async__current() != NULL &&
+               "async_semaphore_acquire outside a task");
+        if (async__cancelled()) {
+            f->_state = -1;
+            return ASYNC__FAILED;
+        }
+        async__wait_push(&s->waiters, &f->waiter);
+        f->_state = 1;
+        return ASYNC__PENDING;
+    case 1:
+        if (async__cancelled()) {
+            if (leave_cancelled(&s->waiters, &f->waiter))
+                (void)semaphore_give(s);
+            f->_state = -1;
+            return ASYNC__FAILED;
+        }
+        if (f->waiter.status != ASYNC__SYNC_GRANTED)
+            return ASYNC__PENDING;
+        f->waiter.status = ASYNC__SYNC_IDLE;
+        break;
+    default:
+        return ASYNC__READY;
+    }
+    f->_ret = 0;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+/* ------------------------------------------------------------------ */
+/* Condition                                                           */
+/* ------------------------------------------------------------------ */
+
+int async_condition_init(async_condition *c, async_lock *l) {
+    if (c == NULL || l == NULL)
+        return ASYNC_EINVAL;
+    c->lock = l;
+    wait_list_init(&c->waiters);
+    return 0;
+}
+
+/* Wakes up to n waiters (all when n < 0); returns how many. */
+static int condition_wake(async_condition *c, int n) {
+    int woken = 0;
+
+    while ((n < 0 || woken < n) && grant_first(&c->waiters))
+        woken++;
+    return woken;
+}
+
+int async_condition_notify(async_condition *c, int n) {
+    if (c == NULL || !c->lock->locked)
+        return ASYNC_EINVAL;
+    return n > 0 ? condition_wake(c, n) : 0;
+}
+
+int async_condition_notify_all(async_condition *c) {
+    if (c == NULL || !c->lock->locked)
+        return ASYNC_EINVAL;
+    return condition_wake(c, -1);
+}
+
+void async_condition_wait__init(struct async_condition_wait__frame *f,
+                                async_condition *c) {
+    f->_state = 0;
+    f->cond = c;
+    waiter_init(&f->waiter);
+    f->err = 0;
+    f->_ret = 0;
+}
+
+int async_condition_wait__resume(void *frame) {
+    struct async_condition_wait__frame *f = frame;
+    async_condition *c = f->cond;
+    int r;
+
+    switch (f->_state) {
+    case 0:
+        if (c == NULL || !c->lock->locked)
+            return fail_now(&f->_state, ASYNC_EINVAL);
+        assert(async__current() != NULL &&
+               "async_condition_wait outside a task");
+        /* Cancelled before waiting: the lock was never let go. */
+        if (async__cancelled()) {
+            f->_state = -1;
+            return ASYNC__FAILED;
+        }
+        async__wait_push(&c->waiters, &f->waiter);
+        (void)async_lock_release(c->lock);
+        f->_state = 1;
+        return ASYNC__PENDING;
+    case 1:
+        if (async__cancelled()) {
+            /* A notification meant for us goes to the next waiter. */
+            if (leave_cancelled(&c->waiters, &f->waiter))
+                (void)condition_wake(c, 1);
+            f->err = ASYNC_ECANCELED;
+        } else if (f->waiter.status != ASYNC__SYNC_GRANTED) {
+            return ASYNC__PENDING;
+        } else {
+            f->waiter.status = ASYNC__SYNC_IDLE;
+        }
+        async_lock_acquire__init(&f->acquire, c->lock);
+        f->_state = 2;
+        break;
+    case 2:
+        break;
+    default:
+        return ASYNC__READY;
+    }
+    /* State 2: the lock is re-acquired even by a cancelled wait, and a
+     * cancellation that arrives meanwhile does not stop that either. */
+    while ((r = async_lock_acquire__resume(&f->acquire)) == ASYNC__FAILED) {
+        f->err = ASYNC_ECANCELED;
+        async_lock_acquire__init(&f->acquire, c->lock);
+    }
+    if (r == ASYNC__PENDING)
+        return ASYNC__PENDING;
+    f->_state = -1;
+    if (f->err < 0)
+        return async__raise(f->err);
+    f->_ret = 0;
+    return ASYNC__READY;
+}
