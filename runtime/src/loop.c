@@ -3,12 +3,13 @@
  * time.
  *
  * Tasks are polled, not called back: a task sits in the ready queue until
- * something wakes it (a timer, a finishing task, a gather child, or the
- * task itself when it yields), and then the loop calls its root poll
- * function, which resumes the chain of awaiting frames down to the one
- * that suspended.  Each pass polls only the tasks that were ready when it
- * began, so a task that keeps waking itself cannot starve the others or
- * the timers (asyncio's run_once does the same).
+ * something wakes it (a timer, a ready file descriptor, a finishing task,
+ * a gather child, or the task itself when it yields), and then the loop
+ * calls its root poll function, which resumes the chain of awaiting
+ * frames down to the one that suspended.  Each pass polls only the tasks
+ * that were ready when it began, so a task that keeps waking itself
+ * cannot starve the others or the timers (asyncio's run_once does the
+ * same).
  *
  * Timers count from the time a pass began (libuv does the same), not from
  * the moment each was started: sleeps started in one pass keep the order
@@ -41,6 +42,8 @@ typedef struct async__loop {
 static _Thread_local async__loop the_loop;
 
 async_task *async__current(void) { return the_loop.current; }
+
+async__io *async__loop_io(void) { return &the_loop.io; }
 
 void async__wake(async_task *t) {
     async__loop *l = &the_loop;
@@ -203,6 +206,8 @@ static void loop_reset(async__loop *l) {
     }
     l->ready_head = l->ready_tail = NULL;
     async__timer_heap_free(&l->timers);
+    /* Before the frames go: worker threads may still write into them. */
+    async__io_close(&l->io);
     for (t = l->tasks; t != NULL; t = next) {
         next = t->next_all;
 #ifndef NDEBUG
@@ -214,7 +219,6 @@ static void loop_reset(async__loop *l) {
         free(t); /* the task and its frame are one allocation */
     }
     l->tasks = l->tasks_tail = NULL;
-    async__io_close(&l->io);
     l->current = NULL;
     l->running = 0;
 }
@@ -240,8 +244,9 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
         run_ready(l);  /* 2. poll what was ready when the pass began */
         if (root.flags & ASYNC__TASK_DONE) /* 3. the run's result is in */
             break;
-        /* 4. nothing ready and nothing armed: nothing can ever happen */
-        if (l->ready_head == NULL && l->timers.len == 0) {
+        /* 4. nothing ready, armed or watched: nothing can ever happen */
+        if (l->ready_head == NULL && l->timers.len == 0 &&
+            !async__io_busy(&l->io)) {
             fprintf(stderr,
                     "asyncrt: deadlock: task '%s' waits but no task, timer "
                     "or I/O can wake it\n",
@@ -249,7 +254,8 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
             rc = -EDEADLK;
             break;
         }
-        async__io_wait(&l->io, wait_timeout(l)); /* 5. sleep in the OS */
+        /* 5. sleep in the OS; ready descriptors wake their tasks */
+        async__io_wait(&l->io, wait_timeout(l));
     }
 
     /* A root that failed makes the run fail with its code. */

@@ -1,0 +1,517 @@
+/*
+ * io_fd.c -- awaitables on non-blocking descriptors: read, write, recv,
+ * send, accept, connect, and the buffered reader (lines, exact counts).
+ *
+ * Each awaitable first tries its system call.  When the descriptor is
+ * not ready (EAGAIN) it registers the watcher in its frame and suspends;
+ * when the loop reports readiness it tries again.  The watcher stays
+ * registered until the awaitable completes, fails or is cancelled, and
+ * is unwatched on each of those paths, so no frame leaves a watcher
+ * behind.  A poll while the watcher has not fired (a spurious wake)
+ * keeps waiting; a pending cancellation is honoured on every poll that
+ * would suspend.
+ */
+#include "internal.h"
+#include "io.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* OP_WRITE becomes OP_WRITE_FILE once send() said ENOTSOCK. */
+enum { OP_READ, OP_WRITE, OP_RECV, OP_SEND, OP_WRITE_FILE };
+
+int async_fd_nonblocking(int fd) {
+    int fl = fcntl(fd, F_GETFL);
+
+    if (fl < 0)
+        return -errno;
+    if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0)
+        return -errno;
+    return 0;
+}
+
+static void watcher_init(async__watcher *w, int fd, int events) {
+    w->fd = fd;
+    w->events = (uint8_t)events;
+    w->ready = 0;
+    w->active = 0;
+    w->task = NULL;
+    w->on_ready = NULL;
+}
+
+static void op_init(async__io_op *op, int kind, int fd, const void *buf,
+                    size_t n, int flags, int all) {
+    op->fd = fd;
+    op->flags = flags;
+    op->kind = (uint8_t)kind;
+    op->all = (uint8_t)all;
+    op->buf = (char *)buf;
+    op->n = n;
+    op->done = 0;
+    op->progress = NULL;
+    watcher_init(&op->w, fd,
+                 kind == OP_READ || kind == OP_RECV ? ASYNC__IO_IN
+                                                    : ASYNC__IO_OUT);
+}
+
+/* Suspends until `w` fires: registers it on the first call.  Returns
+ * ASYNC__PENDING, or ASYNC__FAILED (cancelled, or the watch failed). */
+static int wait_ready(async__watcher *w) {
+    int rc;
+
+    if (async__cancelled()) {
+        async__unwatch(w);
+        return ASYNC__FAILED;
+    }
+    if (!w->active) {
+        assert(async__current() != NULL && "an I/O await outside a task");
+        w->task = async__current();
+        if ((rc = async__watch(w)) != 0)
+            return async__raise(rc);
+    }
+    w->ready = 0;
+    return ASYNC__PENDING;
+}
+
+/* Called on a poll while waiting: READY when the watcher fired (try the
+ * system call again), else PENDING or FAILED as wait_ready. */
+static int check_ready(async__watcher *w) {
+    if (!w->active)
+        return ASYNC__READY;
+    if (async__cancelled()) {
+        async__unwatch(w);
+        return ASYNC__FAILED;
+    }
+    return w->ready ? ASYNC__READY : ASYNC__PENDING;
+}
+
+/* write(2) that fails with EPIPE instead of raising SIGPIPE: the signal
+ * is blocked around the call and a SIGPIPE it caused is consumed (the
+ * way OpenSSL and libcurl do it), unless one was pending already. */
+static ssize_t write_nosigpipe(int fd, const void *p, size_t n) {
+    static const struct timespec zero = {0, 0};
+    sigset_t pipe_set, old, pending;
+    int was_pending, err;
+    ssize_t r;
+
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    sigpending(&pending);
+    was_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    r = write(fd, p, n);
+    err = errno;
+    if (r < 0 && err == EPIPE && !was_pending)
+        (void)sigtimedwait(&pipe_set, NULL, &zero);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = err;
+    return r;
+}
+
+static ssize_t op_syscall(async__io_op *op) {
+    char *p = op->buf + op->done;
+    size_t left = op->n - op->done;
+    ssize_t r;
+
+    switch (op->kind) {
+    case OP_READ:
+        return read(op->fd, p, left);
+    case OP_RECV:
+        return recv(op->fd, p, left, op->flags);
+    case OP_SEND:
+        return send(op->fd, p, left, op->flags | MSG_NOSIGNAL);
+    case OP_WRITE_FILE:
+        return write_nosigpipe(op->fd, p, left);
+    default:
+        /* send() first, so a closed peer gives EPIPE, not SIGPIPE. */
+        r = send(op->fd, p, left, MSG_NOSIGNAL);
+        if (r < 0 && errno == ENOTSOCK) {
+            op->kind = OP_WRITE_FILE;
+            r = write_nosigpipe(op->fd, p, left);
+        }
+        return r;
+    }
+}
+
+/* The transfer's state machine, shared by the frames: READY with the
+ * byte count in op->done, PENDING, or FAILED with the code raised. */
+static int op_poll(async__io_op *op) {
+    int rc;
+
+    if (op->w.active && (rc = check_ready(&op->w)) != ASYNC__READY)
+        return rc;
+    if (op->buf == NULL) {
+        async__unwatch(&op->w);
+        return async__raise(ASYNC_EINVAL);
+    }
+    for (;;) {
+        ssize_t r = op_syscall(op);
+
+        if (r > 0) {
+            op->done += (size_t)r;
+            if (op->progress != NULL)
+                *op->progress = op->done;
+            if (op->all && op->done < op->n)
+                continue;
+        } else if (r < 0) {
+            int err = errno;
+
+            if (err == EINTR)
+                continue;
+            if (err == EAGAIN || err == EWOULDBLOCK)
+                return wait_ready(&op->w);
+            async__unwatch(&op->w);
+            return async__raise(-err);
+        } else if (op->done < op->n && op->all) {
+            /* A write that writes nothing: should not happen. */
+            async__unwatch(&op->w);
+            return async__raise(-EIO);
+        }
+        /* A transfer done, or end of file (r == 0). */
+        async__unwatch(&op->w);
+        return ASYNC__READY;
+    }
+}
+
+/* The resume function of every transfer frame: they share the layout
+ * { _state; op; _ret }. */
+#define DEFINE_OP_RESUME(name)                                                 \
+    int name##__resume(void *frame) {                                          \
+        struct name##__frame *f = frame;                                       \
+        int rc;                                                                \
+                                                                               \
+        if (f->_state < 0)                                                     \
+            return ASYNC__READY;                                               \
+        f->_state = 1;                                                         \
+        rc = op_poll(&f->op);                                                  \
+        if (rc == ASYNC__PENDING)                                              \
+            return rc;                                                         \
+        f->_state = -1;                                                        \
+        if (rc == ASYNC__READY)                                                \
+            f->_ret = (ssize_t)f->op.done;                                     \
+        return rc;                                                             \
+    }
+
+void async_read__init(struct async_read__frame *f, int fd, void *buf,
+                      size_t n) {
+    f->_state = 0;
+    op_init(&f->op, OP_READ, fd, buf, n, 0, 0);
+    f->_ret = 0;
+}
+DEFINE_OP_RESUME(async_read)
+
+void async_write__init(struct async_write__frame *f, int fd, const void *buf,
+                       size_t n) {
+    f->_state = 0;
+    op_init(&f->op, OP_WRITE, fd, buf, n, 0, 1);
+    f->_ret = 0;
+}
+DEFINE_OP_RESUME(async_write)
+
+void async_write_counted__init(struct async_write_counted__frame *f, int fd,
+                               const void *buf, size_t n, size_t *written) {
+    f->_state = 0;
+    op_init(&f->op, OP_WRITE, fd, written != NULL ? buf : NULL, n, 0, 1);
+    f->op.progress = written;
+    if (written != NULL)
+        *written = 0;
+    f->_ret = 0;
+}
+DEFINE_OP_RESUME(async_write_counted)
+
+void async_recv__init(struct async_recv__frame *f, int fd, void *buf, size_t n,
+                      int flags) {
+    f->_state = 0;
+    op_init(&f->op, OP_RECV, fd, buf, n, flags, 0);
+    f->_ret = 0;
+}
+DEFINE_OP_RESUME(async_recv)
+
+void async_send__init(struct async_send__frame *f, int fd, const void *buf,
+                      size_t n, int flags) {
+    f->_state = 0;
+    op_init(&f->op, OP_SEND, fd, buf, n, flags, 1);
+    f->_ret = 0;
+}
+DEFINE_OP_RESUME(async_send)
+
+/* ------------------------------------------------------------------ */
+/* accept                                                              */
+/* ------------------------------------------------------------------ */
+
+void async_accept__init(struct async_accept__frame *f, int listen_fd) {
+    f->_state = 0;
+    f->fd = listen_fd;
+    watcher_init(&f->w, listen_fd, ASYNC__IO_IN);
+    f->_ret = -1;
+}
+
+int async_accept__resume(void *frame) {
+    struct async_accept__frame *f = frame;
+    int rc;
+
+    if (f->_state < 0)
+        return ASYNC__READY;
+    f->_state = 1;
+    if (f->w.active && (rc = check_ready(&f->w)) != ASYNC__READY)
+        goto out;
+    for (;;) {
+        int fd = accept4(f->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+        if (fd >= 0) {
+            async__unwatch(&f->w);
+            f->_ret = fd;
+            rc = ASYNC__READY;
+            break;
+        }
+        /* A connection that died in the backlog: wait for the next. */
+        if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            rc = wait_ready(&f->w);
+            break;
+        }
+        rc = -errno;
+        async__unwatch(&f->w);
+        rc = async__raise(rc);
+        break;
+    }
+out:
+    if (rc != ASYNC__PENDING)
+        f->_state = -1;
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* connect                                                             */
+/* ------------------------------------------------------------------ */
+
+/* The loop-clock deadline `seconds` (> 0) from now, rounded up. */
+static uint64_t deadline_after(double seconds) {
+    uint64_t now = async__loop_now();
+    double ns = seconds * 1e9;
+    uint64_t d;
+
+    if (ns >= 0x1p63)
+        return UINT64_MAX;
+    d = (uint64_t)ns;
+    if ((double)d < ns)
+        d++;
+    return d > UINT64_MAX - now ? UINT64_MAX : now + d;
+}
+
+void async_connect__init(struct async_connect__frame *f, int fd,
+                         const struct sockaddr *addr, socklen_t len,
+                         double timeout_seconds) {
+    f->_state = 0;
+    f->fd = fd;
+    f->addr = addr;
+    f->len = len;
+    f->timeout = timeout_seconds;
+    watcher_init(&f->w, fd, ASYNC__IO_OUT);
+    f->timer.deadline_ns = 0;
+    f->timer.seq = 0;
+    f->timer.index = ASYNC__TIMER_NONE;
+    f->timer.task = NULL;
+    f->_ret = -1;
+}
+
+static int connect_end(struct async_connect__frame *f, int code) {
+    async__unwatch(&f->w);
+    async__timer_stop(&f->timer);
+    f->_state = -1;
+    if (code == 0) {
+        f->_ret = 0;
+        return ASYNC__READY;
+    }
+    return code == 1 ? ASYNC__FAILED : async__raise(code);
+}
+
+/* States: 0 = not started; 1 = connecting, watcher (and timer)
+ * registered; -1 = done.  The timer's firing is seen as its index
+ * becoming ASYNC__TIMER_NONE while the connection is still pending. */
+int async_connect__resume(void *frame) {
+    struct async_connect__frame *f = frame;
+    int err, rc;
+    socklen_t elen = sizeof(err);
+
+    switch (f->_state) {
+    case 0:
+        if (f->addr == NULL)
+            return connect_end(f, ASYNC_EINVAL);
+        if ((rc = async_fd_nonblocking(f->fd)) != 0)
+            return connect_end(f, rc);
+        while ((rc = connect(f->fd, f->addr, f->len)) != 0 && errno == EINTR)
+            ;
+        if (rc == 0)
+            return connect_end(f, 0);
+        if (errno != EINPROGRESS)
+            return connect_end(f, -errno);
+        f->_state = 1;
+        if (wait_ready(&f->w) != ASYNC__PENDING)
+            return connect_end(f, 1);
+        if (f->timeout > 0 &&
+            async__timer_start(&f->timer, deadline_after(f->timeout)) != 0)
+            return connect_end(f, ASYNC_ENOMEM);
+        return ASYNC__PENDING;
+    case 1:
+        if (async__cancelled())
+            return connect_end(f, 1);
+        if (!f->w.ready) {
+            if (f->timeout > 0 && f->timer.index == ASYNC__TIMER_NONE)
+                return connect_end(f, ASYNC_ETIMEDOUT);
+            return ASYNC__PENDING;
+        }
+        if (getsockopt(f->fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0)
+            return connect_end(f, -errno);
+        return connect_end(f, err != 0 ? -err : 0);
+    default:
+        return ASYNC__READY;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* The buffered reader                                                 */
+/* ------------------------------------------------------------------ */
+
+int async_reader_init(async_reader *r, int fd, void *buf, size_t cap) {
+    if (r == NULL || buf == NULL || cap == 0)
+        return ASYNC_EINVAL;
+    r->fd = fd;
+    r->buf = buf;
+    r->cap = cap;
+    r->start = r->end = 0;
+    r->eof = 0;
+    return 0;
+}
+
+/* Refills r's empty buffer through `op`: READY (data or end of file),
+ * PENDING or FAILED.  `op` is set up on the first call (op->n == 0). */
+static int reader_fill(async_reader *r, async__io_op *op) {
+    int rc;
+
+    if (op->n == 0) {
+        r->start = r->end = 0;
+        op_init(op, OP_READ, r->fd, r->buf, r->cap, 0, 0);
+    }
+    rc = op_poll(op);
+    if (rc == ASYNC__READY) {
+        r->end = op->done;
+        if (op->done == 0)
+            r->eof = 1;
+        op->n = 0;
+    } else if (rc == ASYNC__FAILED) {
+        op->n = 0;
+    }
+    return rc;
+}
+
+void async_read_line__init(struct async_read_line__frame *f, async_reader *r,
+                           char *line, size_t size) {
+    f->_state = 0;
+    f->r = r;
+    f->line = line;
+    f->size = size;
+    f->len = 0;
+    f->op.n = 0;
+    f->_ret = 0;
+}
+
+int async_read_line__resume(void *frame) {
+    struct async_read_line__frame *f = frame;
+    async_reader *r = f->r;
+    int rc;
+
+    if (f->_state < 0)
+        return ASYNC__READY;
+    if (r == NULL || f->line == NULL || f->size < 2) {
+        f->_state = -1;
+        return async__raise(ASYNC_EINVAL);
+    }
+    for (;;) {
+        if (f->_state == 1) {
+            rc = reader_fill(r, &f->op);
+            if (rc == ASYNC__PENDING)
+                return rc;
+            f->_state = 0;
+            if (rc == ASYNC__FAILED) {
+                f->_state = -1;
+                return rc;
+            }
+        }
+        /* Copy buffered bytes up to a newline or a full line. */
+        while (r->start < r->end && f->len < f->size - 1) {
+            char c = r->buf[r->start++];
+
+            f->line[f->len++] = c;
+            if (c == '\n')
+                break;
+        }
+        if ((f->len > 0 && f->line[f->len - 1] == '\n') ||
+            f->len == f->size - 1 || r->eof)
+            break;
+        f->_state = 1;
+    }
+    f->line[f->len] = '\0';
+    f->_ret = (ssize_t)f->len;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+void async_read_exactly__init(struct async_read_exactly__frame *f,
+                              async_reader *r, void *buf, size_t n) {
+    f->_state = 0;
+    f->r = r;
+    f->buf = buf;
+    f->n = n;
+    f->len = 0;
+    f->op.n = 0;
+    f->_ret = 0;
+}
+
+int async_read_exactly__resume(void *frame) {
+    struct async_read_exactly__frame *f = frame;
+    async_reader *r = f->r;
+    int rc;
+
+    if (f->_state < 0)
+        return ASYNC__READY;
+    if (r == NULL || f->buf == NULL) {
+        f->_state = -1;
+        return async__raise(ASYNC_EINVAL);
+    }
+    for (;;) {
+        if (f->_state == 1) {
+            rc = reader_fill(r, &f->op);
+            if (rc == ASYNC__PENDING)
+                return rc;
+            f->_state = 0;
+            if (rc == ASYNC__FAILED) {
+                f->_state = -1;
+                return rc;
+            }
+        }
+        if (r->start < r->end && f->len < f->n) {
+            size_t k = r->end - r->start;
+
+            if (k > f->n - f->len)
+                k = f->n - f->len;
+            memcpy(f->buf + f->len, r->buf + r->start, k);
+            r->start += k;
+            f->len += k;
+        }
+        if (f->len == f->n || r->eof)
+            break;
+        f->_state = 1;
+    }
+    f->_ret = (ssize_t)f->len;
+    f->_state = -1;
+    return ASYNC__READY;
+}
