@@ -375,7 +375,9 @@ int async_join__resume(void *frame);
 #endif
 
 /* The rest of the runtime's API, by subject. */
+#include "async/group.h"
 #include "async/io.h"
+#include "async/signal.h"
 #include "async/sync.h"
 
 #endif /* ASYNC_H */
