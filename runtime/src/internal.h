@@ -54,6 +54,12 @@ void async__task_init(async_task *t, async__poll_fn poll, void *frame,
  * afterwards. */
 void async__task_finish(async_task *t);
 
+/* group.c: called by async__task_finish for each node on t's waiters
+ * whose task is NULL: the node of a task group's member slot.  It may
+ * wake tasks, cancel others and mark t released, but must not free t:
+ * async__task_finish collects it afterwards. */
+void async__group_member_done(async__waiter *node, async_task *t);
+
 /* t's name for diagnostics. */
 static inline const char *async__task_name(const async_task *t) {
     return t->name != NULL ? t->name : "(unnamed)";

@@ -106,7 +106,10 @@ void async__task_finish(async_task *t) {
         async__waiter *next = w->next;
 
         w->next = NULL;
-        async__wake(w->task);
+        if (w->task != NULL)
+            async__wake(w->task);
+        else
+            async__group_member_done(w, t); /* a task group's node */
         w = next;
     }
     if (g != NULL) {
