@@ -60,6 +60,16 @@ void async__task_finish(async_task *t);
  * async__task_finish collects it afterwards. */
 void async__group_member_done(async__waiter *node, async_task *t);
 
+/* Hooks between loop.c and signal.c.
+ * async__loop_cancel_all (loop.c) cancels every unfinished heap task,
+ * oldest first, then the main task, and lets the loop run the cancelled
+ * tasks to their end after the main one has finished.
+ * async__signal_loop_reset (signal.c) is called when async_run returns:
+ * it forgets the waiters (their frames are about to be freed), disarms
+ * the shutdown, closes the signalfd and restores the mask. */
+void async__loop_cancel_all(void);
+void async__signal_loop_reset(void);
+
 /* t's name for diagnostics. */
 static inline const char *async__task_name(const async_task *t) {
     return t->name != NULL ? t->name : "(unnamed)";

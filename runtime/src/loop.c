@@ -34,6 +34,8 @@ typedef struct async__loop {
     uint64_t now_ns;          /* the clock when this pass began */
     uint64_t timer_seq;       /* seq of the next timer started */
     int running;              /* inside async__run */
+    async_task *root;         /* the main task of the run, or NULL */
+    int shutting_down;        /* async__loop_cancel_all was called */
     async__io io;             /* where the loop sleeps */
 } async__loop;
 
@@ -193,6 +195,35 @@ static uint64_t wait_timeout(const async__loop *l) {
     return timer->deadline_ns > now ? timer->deadline_ns - now : 0;
 }
 
+/* Cancels every unfinished task for a shutdown (signal.c): the heap
+ * tasks oldest first, then the main one, so that the pass that polls
+ * them runs the others' cleanup before the main task sees its
+ * cancellation.  Gather and wait_for children are cancelled through
+ * their parents. */
+void async__loop_cancel_all(void) {
+    async__loop *l = &the_loop;
+
+    if (!l->running)
+        return;
+    l->shutting_down = 1;
+    for (async_task *t = l->tasks; t != NULL; t = t->next_all)
+        (void)async_cancel(t);
+    (void)async_cancel(l->root);
+}
+
+/* After a shutdown, the main task finished: nonzero while a cancelled
+ * heap task has not, and something can still make it progress. */
+static int shutdown_draining(const async__loop *l) {
+    if (!l->shutting_down)
+        return 0;
+    if (l->ready_head == NULL && l->timers.len == 0 && !async__io_busy(&l->io))
+        return 0;
+    for (const async_task *t = l->tasks; t != NULL; t = t->next_all)
+        if (!(t->flags & ASYNC__TASK_DONE))
+            return 1;
+    return 0;
+}
+
 /* Leaves the loop idle for the next async_run.  Pointers into frames go
  * first (queue links, timer indexes), then the heap tasks whose frames
  * they may point into. */
@@ -206,6 +237,8 @@ static void loop_reset(async__loop *l) {
     }
     l->ready_head = l->ready_tail = NULL;
     async__timer_heap_free(&l->timers);
+    /* Signal waiters live in frames: forget them, restore the mask. */
+    async__signal_loop_reset();
     /* Before the frames go: worker threads may still write into them. */
     async__io_close(&l->io);
     for (t = l->tasks; t != NULL; t = next) {
@@ -220,6 +253,8 @@ static void loop_reset(async__loop *l) {
     }
     l->tasks = l->tasks_tail = NULL;
     l->current = NULL;
+    l->root = NULL;
+    l->shutting_down = 0;
     l->running = 0;
 }
 
@@ -237,12 +272,15 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
     /* The root task needs no handle, so it lives on this stack frame. */
     async__task_init(&root, poll, frame, name);
     l->running = 1;
+    l->root = &root;
     async__wake(&root);
 
     for (;;) {
         run_timers(l); /* 1. due timers wake their tasks */
         run_ready(l);  /* 2. poll what was ready when the pass began */
-        if (root.flags & ASYNC__TASK_DONE) /* 3. the run's result is in */
+        /* 3. the run's result is in (after a shutdown, once the other
+         * cancelled tasks have finished too) */
+        if ((root.flags & ASYNC__TASK_DONE) && !shutdown_draining(l))
             break;
         /* 4. nothing ready, armed or watched: nothing can ever happen */
         if (l->ready_head == NULL && l->timers.len == 0 &&

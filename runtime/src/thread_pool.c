@@ -26,6 +26,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
@@ -86,6 +87,11 @@ static void queue_unlink(async__work *w) {
 }
 
 static void *worker(void *unused) {
+    /* Signals belong to the loop thread (signalfd, shutdown): a worker
+     * must never be the thread a process-directed signal lands on. */
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
     (void)unused;
     pthread_mutex_lock(&pool.mu);
     for (;;) {
