@@ -188,23 +188,14 @@ int async_queue_put__resume(void *frame) {
         if (used(q) < q->capacity && q->putters.head == NULL)
             break;
         assert(async__current() != NULL && "async_queue_put outside a task");
-        if (async__cancelled()) {
-            f->_state = -1;
-            return ASYNC__FAILED;
-        }
-        async__wait_push(&q->putters, &f->waiter);
-        f->_state = 1;
-        return ASYNC__PENDING;
+        return async__wait_start(&q->putters, &f->waiter, &f->_state);
     case 1:
         if (async__cancelled()) {
-            if (f->waiter.status == ASYNC__SYNC_WAITING) {
-                async__wait_remove(&q->putters, &f->waiter);
-            } else if (f->waiter.status == ASYNC__SYNC_GRANTED) {
+            if (async__wait_leave_cancelled(&q->putters, &f->waiter)) {
                 /* The reserved slot goes to the next putter. */
                 q->reserved--;
                 grant_room(q);
             }
-            f->waiter.status = ASYNC__SYNC_IDLE;
             f->_state = -1;
             return ASYNC__FAILED;
         }
@@ -256,18 +247,10 @@ int async_queue_get__resume(void *frame) {
         if (q->closed)
             return fail_now(&f->_state, -EPIPE);
         assert(async__current() != NULL && "async_queue_get outside a task");
-        if (async__cancelled()) {
-            f->_state = -1;
-            return ASYNC__FAILED;
-        }
-        async__wait_push(&q->getters, &f->waiter);
-        f->_state = 1;
-        return ASYNC__PENDING;
+        return async__wait_start(&q->getters, &f->waiter, &f->_state);
     case 1:
         if (async__cancelled()) {
-            if (f->waiter.status == ASYNC__SYNC_WAITING) {
-                async__wait_remove(&q->getters, &f->waiter);
-            } else if (f->waiter.status == ASYNC__SYNC_GRANTED) {
+            if (async__wait_leave_cancelled(&q->getters, &f->waiter)) {
                 /* The item handed to us goes back to the front, still
                  * in its slot's room, and on to the next getter. */
                 q->handed--;
@@ -275,7 +258,6 @@ int async_queue_get__resume(void *frame) {
                 f->waiter.item = NULL;
                 hand_to_getters(q);
             }
-            f->waiter.status = ASYNC__SYNC_IDLE;
             f->_state = -1;
             return ASYNC__FAILED;
         }
@@ -321,18 +303,10 @@ int async_queue_join__resume(void *frame) {
         if (q->unfinished == 0)
             break;
         assert(async__current() != NULL && "async_queue_join outside a task");
-        if (async__cancelled()) {
-            f->_state = -1;
-            return ASYNC__FAILED;
-        }
-        async__wait_push(&q->joiners, &f->waiter);
-        f->_state = 1;
-        return ASYNC__PENDING;
+        return async__wait_start(&q->joiners, &f->waiter, &f->_state);
     case 1:
         if (async__cancelled()) {
-            if (f->waiter.status == ASYNC__SYNC_WAITING)
-                async__wait_remove(&q->joiners, &f->waiter);
-            f->waiter.status = ASYNC__SYNC_IDLE;
+            (void)async__wait_leave_cancelled(&q->joiners, &f->waiter);
             f->_state = -1;
             return ASYNC__FAILED;
         }

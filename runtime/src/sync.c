@@ -57,6 +57,25 @@ async__sync_waiter *async__wait_pop(async__wait_list *l) {
     return w;
 }
 
+int async__wait_start(async__wait_list *l, async__sync_waiter *w, int *state) {
+    if (async__cancelled()) {
+        *state = -1;
+        return ASYNC__FAILED;
+    }
+    async__wait_push(l, w);
+    *state = 1;
+    return ASYNC__PENDING;
+}
+
+int async__wait_leave_cancelled(async__wait_list *l, async__sync_waiter *w) {
+    int granted = w->status == ASYNC__SYNC_GRANTED;
+
+    if (w->status == ASYNC__SYNC_WAITING)
+        async__wait_remove(l, w);
+    w->status = ASYNC__SYNC_IDLE;
+    return granted;
+}
+
 static void wait_list_init(async__wait_list *l) { l->head = l->tail = NULL; }
 
 static void waiter_init(async__sync_waiter *w) {
@@ -76,18 +95,6 @@ static int grant_first(async__wait_list *l) {
     w->status = ASYNC__SYNC_GRANTED;
     async__wake(w->task);
     return 1;
-}
-
-/* The end of an await that has to wait, on a poll that found a
- * cancellation request: leaves the wait list if still on it.  Returns 1
- * when the waiter had been GRANTED already: the caller passes it on. */
-static int leave_cancelled(async__wait_list *l, async__sync_waiter *w) {
-    int granted = w->status == ASYNC__SYNC_GRANTED;
-
-    if (w->status == ASYNC__SYNC_WAITING)
-        async__wait_remove(l, w);
-    w->status = ASYNC__SYNC_IDLE;
-    return granted;
 }
 
 /* An await that must fail with `code` at once. */
@@ -148,16 +155,10 @@ int async_event_wait__resume(void *frame) {
         if (e->is_set)
             break;
         assert(async__current() != NULL && "async_event_wait outside a task");
-        if (async__cancelled()) {
-            f->_state = -1;
-            return ASYNC__FAILED;
-        }
-        async__wait_push(&e->waiters, &f->waiter);
-        f->_state = 1;
-        return ASYNC__PENDING;
+        return async__wait_start(&e->waiters, &f->waiter, &f->_state);
     case 1:
         if (async__cancelled()) {
-            (void)leave_cancelled(&e->waiters, &f->waiter);
+            (void)async__wait_leave_cancelled(&e->waiters, &f->waiter);
             f->_state = -1;
             return ASYNC__FAILED;
         }
@@ -223,17 +224,11 @@ int async_lock_acquire__resume(void *frame) {
             break;
         }
         assert(async__current() != NULL && "async_lock_acquire outside a task");
-        if (async__cancelled()) {
-            f->_state = -1;
-            return ASYNC__FAILED;
-        }
-        async__wait_push(&l->waiters, &f->waiter);
-        f->_state = 1;
-        return ASYNC__PENDING;
+        return async__wait_start(&l->waiters, &f->waiter, &f->_state);
     case 1:
         if (async__cancelled()) {
             /* The lock was handed to us: pass it on, holding nothing. */
-            if (leave_cancelled(&l->waiters, &f->waiter))
+            if (async__wait_leave_cancelled(&l->waiters, &f->waiter))
                 (void)async_lock_release(l);
             f->_state = -1;
             return ASYNC__FAILED;
@@ -319,16 +314,10 @@ int async_semaphore_acquire__resume(void *frame) {
         }
         assert(async__current() != NULL &&
                "async_semaphore_acquire outside a task");
-        if (async__cancelled()) {
-            f->_state = -1;
-            return ASYNC__FAILED;
-        }
-        async__wait_push(&s->waiters, &f->waiter);
-        f->_state = 1;
-        return ASYNC__PENDING;
+        return async__wait_start(&s->waiters, &f->waiter, &f->_state);
     case 1:
         if (async__cancelled()) {
-            if (leave_cancelled(&s->waiters, &f->waiter))
+            if (async__wait_leave_cancelled(&s->waiters, &f->waiter))
                 (void)semaphore_give(s);
             f->_state = -1;
             return ASYNC__FAILED;
@@ -399,18 +388,14 @@ int async_condition_wait__resume(void *frame) {
         assert(async__current() != NULL &&
                "async_condition_wait outside a task");
         /* Cancelled before waiting: the lock was never let go. */
-        if (async__cancelled()) {
-            f->_state = -1;
-            return ASYNC__FAILED;
-        }
-        async__wait_push(&c->waiters, &f->waiter);
-        (void)async_lock_release(c->lock);
-        f->_state = 1;
-        return ASYNC__PENDING;
+        r = async__wait_start(&c->waiters, &f->waiter, &f->_state);
+        if (r == ASYNC__PENDING)
+            (void)async_lock_release(c->lock);
+        return r;
     case 1:
         if (async__cancelled()) {
             /* A notification meant for us goes to the next waiter. */
-            if (leave_cancelled(&c->waiters, &f->waiter))
+            if (async__wait_leave_cancelled(&c->waiters, &f->waiter))
                 (void)condition_wake(c, 1);
             f->err = ASYNC_ECANCELED;
         } else if (f->waiter.status != ASYNC__SYNC_GRANTED) {

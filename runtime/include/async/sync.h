@@ -64,6 +64,18 @@ void async__wait_push(async__wait_list *l, async__sync_waiter *w);
 async__sync_waiter *async__wait_pop(async__wait_list *l);
 void async__wait_remove(async__wait_list *l, async__sync_waiter *w);
 
+/* The waiting step every await on a wait list shares (sync.c, queue.c);
+ * the caller has checked that it cannot complete at once.
+ * async__wait_start: cancellation first -- a cancelled task fails the
+ * await there (*state = -1, returns ASYNC__FAILED); else appends `w` and
+ * suspends (*state = 1, returns ASYNC__PENDING).
+ * async__wait_leave_cancelled: on a poll that found a cancellation
+ * request, takes `w` off `l` if it is still on it (status IDLE).  Returns
+ * 1 when `w` had been GRANTED already: the caller passes on what it was
+ * handed (cancellation wins). */
+int async__wait_start(async__wait_list *l, async__sync_waiter *w, int *state);
+int async__wait_leave_cancelled(async__wait_list *l, async__sync_waiter *w);
+
 /* ------------------------------------------------------------------ */
 /* Objects                                                             */
 /* ------------------------------------------------------------------ */

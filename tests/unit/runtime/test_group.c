@@ -32,65 +32,6 @@ static int setup(void **state) {
 }
 
 /*
- * async int failer(int id, double seconds, int code) {
- *     event(id);
- *     await(async_sleep(seconds));
- *     event(SLEEPER_END + id);
- *     if (code != 0)
- *         async_raise(code);
- *     return id;
- * }
- */
-struct failer__frame {
-    int _state;
-    int id;
-    double seconds;
-    int code;
-    struct async_sleep__frame _a1;
-    int _ret;
-};
-
-static void failer__init(struct failer__frame *f, int id, double seconds,
-                         int code) {
-    f->_state = 0;
-    f->id = id;
-    f->seconds = seconds;
-    f->code = code;
-}
-
-static int failer__resume(void *frame) {
-    struct failer__frame *f = frame;
-    int r;
-
-    switch (f->_state) {
-    case 0:
-        break;
-    case 1:
-        goto await1;
-    default:
-        return ASYNC__READY;
-    }
-    event(f->id);
-    async_sleep__init(&f->_a1, f->seconds);
-    f->_state = 1;
-await1:
-    if ((r = async_sleep__resume(&f->_a1)) != ASYNC__READY)
-        goto exit;
-    event(SLEEPER_END + f->id);
-    if (f->code != 0) {
-        r = async__raise(f->code);
-        goto exit;
-    }
-    f->_ret = f->id;
-    f->_state = -1;
-    return ASYNC__READY;
-exit:
-    if (r == ASYNC__FAILED)
-        f->_state = -1;
-    return r;
-}
-
-/*
  * async int raiser(int id, int code) {
  *     event(id);
  *     async_raise(code);
@@ -268,9 +209,6 @@ await1:
     return ASYNC__READY;
 }
 
-DEFINE_SPAWN_INT(failer, (int id, double seconds, int code),
-                 ((struct failer__frame *)async__task_frame(t), id, seconds,
-                  code))
 DEFINE_SPAWN_INT(raiser, (int id, int code),
                  ((struct raiser__frame *)async__task_frame(t), id, code))
 DEFINE_SPAWN_INT(cleaner, (int id, double seconds),

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "driver.h"
 #include "frames.h"
 #include "internal.h"
 
@@ -25,7 +26,7 @@ enum { DONE = 100, FAILED = 200 };
 
 enum { OP_PUT, OP_GET, OP_JOIN };
 
-enum { MAX_IDS = 64, MAX_TASKS = 16 };
+enum { MAX_IDS = 64 };
 
 /* Per task id: the op's error and, for a get, the item it got. */
 static int op_err[MAX_IDS];
@@ -114,87 +115,8 @@ await1:
 DEFINE_SPAWN_INT(op, (int id, int kind, async_queue *q, intptr_t item),
                  ((struct op__frame *)async__task_frame(t), id, kind, q, item))
 
-static async_task *tasks[MAX_TASKS];
-static int n_tasks;
-
 static async_task *spawn(int id, int kind, async_queue *q, intptr_t item) {
-    async_task *t = spawn_op(id, kind, q, item);
-
-    assert_non_null(t);
-    assert_true(n_tasks < MAX_TASKS);
-    tasks[n_tasks++] = t;
-    return t;
-}
-
-typedef int step_fn(int step);
-
-/*
- * async int driver(step_fn *step) {
- *     for (int i = 0; step(i); i++)
- *         await(async_sleep(0));
- *     for (int k = 0; k < n_tasks; k++)
- *         async_try(await(tasks[k]), &err);
- *     return 0;
- * }
- */
-struct driver__frame {
-    int _state;
-    step_fn *step;
-    int i;
-    int k;
-    struct async_sleep__frame _a1;
-    struct async_join__frame _a2;
-    int _ret;
-};
-
-static int driver__resume(void *frame) {
-    struct driver__frame *f = frame;
-    int r;
-
-    switch (f->_state) {
-    case 0:
-        break;
-    case 1:
-        goto await1;
-    case 2:
-        goto await2;
-    default:
-        return ASYNC__READY;
-    }
-    for (f->i = 0; f->step(f->i); f->i++) {
-        assert_true(f->i < 200);
-        async_sleep__init(&f->_a1, 0);
-        f->_state = 1;
-    await1:
-        if ((r = async_sleep__resume(&f->_a1)) != ASYNC__READY)
-            goto exit;
-    }
-    for (f->k = 0; f->k < n_tasks; f->k++) {
-        async_join__init(&f->_a2, tasks[f->k]);
-        f->_state = 2;
-    await2:
-        if ((r = async_join__resume(&f->_a2)) != ASYNC__READY) {
-            if (r == ASYNC__PENDING)
-                return ASYNC__PENDING;
-            (void)async__take_error();
-        }
-        assert_true(async_task_done(tasks[f->k]));
-    }
-    f->_ret = 0;
-    f->_state = -1;
-    return ASYNC__READY;
-exit:
-    if (r == ASYNC__FAILED)
-        f->_state = -1;
-    return r;
-}
-
-static void drive(step_fn *step) {
-    struct driver__frame f;
-
-    memset(&f, 0, sizeof f);
-    f.step = step;
-    assert_int_equal(RUN(driver, &f), 0);
+    return track(spawn_op(id, kind, q, item));
 }
 
 static async_queue q;
@@ -210,14 +132,6 @@ static int setup(void **state) {
     n_tasks = 0;
     step_seen = 0;
     return 0;
-}
-
-static int list_len(const async__wait_list *l) {
-    int n = 0;
-
-    for (const async__sync_waiter *w = l->head; w != NULL; w = w->next)
-        n++;
-    return n;
 }
 
 /* The next item got without waiting, which must succeed. */
