@@ -51,6 +51,7 @@ typedef struct async_task async_task;
  */
 void __async_await_point(void);
 void __async_gather_point(void);
+void __async_gather_failfast_point(void);
 void __async_spawn_point(void);
 void __async_run_point(void);
 
@@ -60,6 +61,8 @@ void __async_run_point(void);
      _Generic((__VA_ARGS__), async_task * : 0, default                         \
               : (__VA_ARGS__)))
 #define async_gather(...) ((void)__async_gather_point(), __VA_ARGS__, 0)
+#define async_gather_failfast(...)                                             \
+    ((void)__async_gather_failfast_point(), __VA_ARGS__, 0)
 #define async_spawn(...)                                                       \
     ((void)__async_spawn_point(), (void)(__VA_ARGS__), (async_task *)0)
 #define async_run(...) ((void)__async_run_point(), (void)(__VA_ARGS__), 0)
@@ -95,6 +98,7 @@ async int async_join(async_task *t);
 #define async
 #define await(...) (__VA_ARGS__)
 #define async_gather(...) ((void)(__VA_ARGS__), async__sync_gathered())
+#define async_gather_failfast(...) ((void)(__VA_ARGS__), async__sync_gathered())
 #define async_run(...) (__VA_ARGS__)
 #define async_try(expr, errp) (*(errp) = 0, (expr))
 #define async_wait_for(call, seconds) ((void)(seconds), (call))
@@ -110,6 +114,8 @@ static inline int async__sync_gathered(void) { return 0; }
 #define async
 #define await(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
 #define async_gather(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
+#define async_gather_failfast(...)                                             \
+    asyncc_error_this_file_must_be_transpiled_by_asyncc
 #define async_spawn(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
 #define async_run(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
 #define async_raise(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
@@ -132,10 +138,28 @@ static inline int async__sync_gathered(void) { return 0; }
  * call as a concurrent child task in argument order; awaiting it
  * completes when all of them have, and evaluates to 0.  If children
  * fail, the others run on, and once all have finished the await fails
- * with the first failure's code.  Cancelling the gathering task cancels
- * every child and waits for them before failing with ASYNC_ECANCELED.  The
- * children's frames are embedded in the caller's frame: gathering allocates
- * nothing.
+ * with the first failure's code (the first to happen, not the first
+ * argument).  Cancelling the gathering task cancels every child and waits
+ * for them before failing with ASYNC_ECANCELED.  The children's frames
+ * are embedded in the caller's frame: gathering allocates nothing.
+ * Each argument is one of:
+ *   f(args)                        -- the result is dropped;
+ *   x = f(args)                    -- when f succeeds, its result is
+ *                                     stored in the lvalue x;
+ *   async_try(f(args), &err)       -- f's failure is caught, like
+ *   async_try(x = f(args), &err)      asyncio's return_exceptions: the
+ *                                     gather does not fail because of
+ *                                     it, and err receives f's code (0
+ *                                     when it succeeded).
+ * Stores happen once every child has finished, whether or not the gather
+ * fails, in argument order; x and &err are evaluated then.  Wrapping each
+ * call in async_try tells which of them failed and why.
+ *
+ * async_gather_failfast(call, call, ...) -- the same, except that the
+ * first child failure that is not caught cancels the other children
+ * (like asyncio.TaskGroup): they fail with ASYNC_ECANCELED (which their
+ * async_try sees), and once all have stopped the await fails with the
+ * first failure's code.
  *
  * async_wait_for(call, seconds) -- like asyncio.wait_for(): awaited,
  * runs `call` (an async call) as a child task and evaluates to its
@@ -167,7 +191,9 @@ int async_task_done(const async_task *t);
 /* Gives up the handle: the task keeps running, and its memory is freed
  * as soon as it has finished.  `t` must not be used afterwards.  Tasks
  * whose handles are never released are freed when async_run() returns.
- * NULL is accepted and ignored. */
+ * Until then a finished task holds its handle and its result: a frame
+ * larger than 1 KiB is freed when the task finishes, a smaller one
+ * stays with the handle.  NULL is accepted and ignored. */
 void async_task_release(async_task *t);
 
 /* ------------------------------------------------------------------ */
@@ -276,7 +302,8 @@ struct async_task {
 struct async__gather {
     unsigned remaining;   /* children not finished yet */
     int error;            /* the first child's failure, or 0 */
-    int cancelling;       /* the gathering task was cancelled */
+    uint8_t cancelling;   /* the gathering task was cancelled */
+    uint8_t failfast;     /* a failure cancels the other children */
     async_task *waiter;   /* the gathering task */
     async_task *children; /* in argument order, linked through next_all */
 };
@@ -339,6 +366,11 @@ void async__gather_init(async__gather *g);
 void async__gather_add(async__gather *g, async_task *child, async__poll_fn poll,
                        void *frame, const char *name);
 int async__gather_poll(async__gather *g);
+/* async_gather_failfast: call after init, before adding children. */
+void async__gather_failfast(async__gather *g);
+/* A child inside async_try: its failure is not the gather's (call after
+ * adding it); async_task_error(child) reads the code afterwards. */
+void async__gather_catch(async_task *child);
 
 /* async_wait_for: init with the timeout, add the call's child task (as
  * for gather), then poll until it returns ASYNC__READY. */

@@ -17,6 +17,7 @@ void async__gather_init(async__gather *g) {
     g->remaining = 0;
     g->error = 0;
     g->cancelling = 0;
+    g->failfast = 0;
     g->waiter = NULL;
     g->children = NULL;
 }
@@ -34,6 +35,26 @@ void async__gather_add(async__gather *g, async_task *child, async__poll_fn poll,
     *link = child;
     g->remaining++;
     async__wake(child);
+}
+
+void async__gather_failfast(async__gather *g) { g->failfast = 1; }
+
+void async__gather_catch(async_task *child) {
+    child->flags |= ASYNC__TASK_CAUGHT;
+}
+
+void async__gather_child_done(async__gather *g, async_task *t) {
+    if (t->error < 0 && !(t->flags & ASYNC__TASK_CAUGHT) && g->error == 0) {
+        g->error = t->error;
+        /* The siblings stop at their current await; their frames live in
+         * the gathering frame, so the gather still waits for each. */
+        if (g->failfast)
+            for (async_task *c = g->children; c != NULL; c = c->next_all)
+                if (c != t)
+                    async_cancel(c);
+    }
+    if (--g->remaining == 0 && g->waiter != NULL)
+        async__wake(g->waiter);
 }
 
 /* The gather waits from its first poll on (children are first polled on

@@ -18,6 +18,8 @@ enum {
     ASYNC__TASK_HEAP = 1 << 2,     /* from async__task_new: freed by us */
     ASYNC__TASK_RELEASED = 1 << 3, /* handle given up: free once done */
     ASYNC__TASK_CANCEL = 1 << 4,   /* async_cancel requested, not yet seen */
+    ASYNC__TASK_CAUGHT = 1 << 5,   /* gather child whose failure is caught */
+    ASYNC__TASK_SPLIT = 1 << 6,    /* heap task with its frame apart */
 };
 
 /* clock.c: the monotonic clock in nanoseconds. */
@@ -54,11 +56,19 @@ void async__task_init(async_task *t, async__poll_fn poll, void *frame,
  * afterwards. */
 void async__task_finish(async_task *t);
 
+/* task.c: frees heap task `t` and its frame, finished or not. */
+void async__task_free(async_task *t);
+
 /* group.c: called by async__task_finish for each node on t's waiters
  * whose task is NULL: the node of a task group's member slot.  It may
  * wake tasks, cancel others and mark t released, but must not free t:
  * async__task_finish collects it afterwards. */
 void async__group_member_done(async__waiter *node, async_task *t);
+
+/* gather.c: called by async__task_finish when child `t` of gather `g`
+ * has finished: records its failure unless caught, cancels the siblings
+ * of a failfast gather, wakes the gathering task after the last one. */
+void async__gather_child_done(async__gather *g, async_task *t);
 
 /* Hooks between loop.c and signal.c.
  * async__loop_cancel_all (loop.c) cancels every unfinished heap task,

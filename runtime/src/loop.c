@@ -249,7 +249,7 @@ static void loop_reset(async__loop *l) {
                     "asyncrt: task '%s' was destroyed but it is pending\n",
                     async__task_name(t));
 #endif
-        free(t); /* the task and its frame are one allocation */
+        async__task_free(t);
     }
     l->tasks = l->tasks_tail = NULL;
     l->current = NULL;

@@ -2,9 +2,14 @@
  * task.c -- task lifecycle: spawning heap tasks, finishing, joining,
  * cancelling, releasing, and reading results and errors.
  *
- * A spawned task is one allocation: the async_task followed by the root
- * frame, so spawning costs one malloc and the result stays readable in
- * the frame until the handle is released or async_run returns.
+ * A spawned task is one allocation, the async_task followed by its root
+ * frame, so spawning costs one malloc.  A finished task's frame is dead
+ * but for its result, which must stay readable until the handle is
+ * released; for a large frame (a connection handler with a 64 KiB
+ * buffer...) that would hold far more memory than the result.  So a
+ * frame larger than SPLIT_MIN gets its own allocation: when the task
+ * finishes, the result moves into room kept after the async_task, and
+ * the frame is freed at once.
  */
 #include "internal.h"
 
@@ -37,6 +42,15 @@ void async__task_init(async_task *t, async__poll_fn poll, void *frame,
     t->flags = 0;
 }
 
+/* Frames up to this size stay with their task until it is freed. */
+enum { SPLIT_MIN = 1024 };
+
+void async__task_free(async_task *t) {
+    if (t->flags & ASYNC__TASK_SPLIT)
+        free(t->frame);
+    free(t);
+}
+
 /* Frees a heap task once nothing can reach it: finished, and its handle
  * released.  Finished tasks are never queued, so no queue points to it. */
 static void task_collect(async_task *t) {
@@ -45,7 +59,7 @@ static void task_collect(async_task *t) {
 
     if ((t->flags & all) == all) {
         async__loop_unlink(t);
-        free(t);
+        async__task_free(t);
     }
 }
 
@@ -61,14 +75,26 @@ async_task *async__task_new(size_t frame_size, async__poll_fn poll,
         errno = ENOMEM;
         return NULL;
     }
-    t = malloc(FRAME_OFFSET + frame_size);
-    if (t == NULL)
-        return NULL;
-    async__task_init(t, poll, (char *)t + FRAME_OFFSET, name);
+    if (frame_size <= SPLIT_MIN) {
+        t = malloc(FRAME_OFFSET + frame_size);
+        if (t == NULL)
+            return NULL;
+        async__task_init(t, poll, (char *)t + FRAME_OFFSET, name);
+        t->flags = ASYNC__TASK_HEAP;
+    } else {
+        void *frame = malloc(frame_size);
+
+        t = frame != NULL ? malloc(FRAME_OFFSET + result_size) : NULL;
+        if (t == NULL) {
+            free(frame);
+            return NULL;
+        }
+        async__task_init(t, poll, frame, name);
+        t->flags = ASYNC__TASK_HEAP | ASYNC__TASK_SPLIT;
+    }
     t->result_offset = (uint32_t)result_offset;
     t->result_size = (uint32_t)result_size;
     t->result_kind = (uint8_t)result_kind;
-    t->flags = ASYNC__TASK_HEAP;
     async__loop_link(t);
     return t;
 }
@@ -99,6 +125,16 @@ void async__task_finish(async_task *t) {
 
     t->flags |= ASYNC__TASK_DONE;
     t->flags &= ~ASYNC__TASK_CANCEL; /* too late: dropped */
+    if (t->flags & ASYNC__TASK_SPLIT) {
+        /* Nothing refers to a finished frame: keep the result only. */
+        char *kept = (char *)t + FRAME_OFFSET;
+
+        memcpy(kept, (char *)t->frame + t->result_offset, t->result_size);
+        free(t->frame);
+        t->frame = kept;
+        t->result_offset = 0;
+        t->flags &= ~ASYNC__TASK_SPLIT;
+    }
     /* Each waiter node lives in a joiner's frame, which may be gone once
      * the joiner runs again; unlink them all before anything else. */
     t->waiters = NULL;
@@ -112,12 +148,8 @@ void async__task_finish(async_task *t) {
             async__group_member_done(w, t); /* a task group's node */
         w = next;
     }
-    if (g != NULL) {
-        if (t->error < 0 && g->error == 0)
-            g->error = t->error;
-        if (--g->remaining == 0 && g->waiter != NULL)
-            async__wake(g->waiter);
-    }
+    if (g != NULL)
+        async__gather_child_done(g, t);
     task_collect(t);
 }
 

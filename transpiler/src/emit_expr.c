@@ -82,6 +82,9 @@ void ac_emit_value(ac_emitter *E, const ac_expr *e) {
             ac_buf_printf(E->out, "_f->%s.%s", e->slot,
                           e->kids[0]->heap ? "value" : "c0._ret");
         break;
+    case AC_E_SPAWNER:
+        ac_buf_printf(E->out, "%s__spawn", e->callee->name);
+        break;
     case AC_E_RAISE:
     case AC_E_CALL:
         break;
@@ -156,19 +159,33 @@ void ac_emit_put_line(ac_emitter *E, const char *text) {
  * child), then either propagate (leave through asyncc_exit, failing this
  * frame too) or, inside async_try, store the code and zero `result` (an
  * lvalue, or NULL) and go on. */
+static void put_check(ac_emitter *E, const char *poll, const char *on_fail,
+                      const char *result);
+
 static void put_suspend_ex(ac_emitter *E, const ac_expr *e, const char *poll,
                            const char *on_fail, const char *result) {
     ac_emit_indent(E);
     ac_buf_printf(E->out, "_f->_state = %u;\n", e->id);
     ac_buf_printf(E->out, "asyncc_resume_%u:\n", e->id);
+    put_check(E, poll, on_fail, result);
+}
+
+/* The test after a poll: `poll` is the call, or NULL when its status is
+ * in asyncc_r already (then it is READY or FAILED). */
+static void put_check(ac_emitter *E, const char *poll, const char *on_fail,
+                      const char *result) {
     ac_emit_indent(E);
+    const char *test =
+        poll ? ac_arena_printf(&E->u->arena, "(asyncc_r = %s) != ASYNC__READY",
+                               poll)
+             : "asyncc_r != ASYNC__READY";
     if (!E->catch_ptr && !on_fail) {
         E->uses_exit = 1;
-        ac_buf_printf(E->out, "if ((asyncc_r = %s) != ASYNC__READY)\n", poll);
+        ac_buf_printf(E->out, "if (%s)\n", test);
         ac_emit_put_line(E, "    goto asyncc_exit;\n");
         return;
     }
-    ac_buf_printf(E->out, "if ((asyncc_r = %s) != ASYNC__READY) {\n", poll);
+    ac_buf_printf(E->out, "if (%s) {\n", test);
     E->indent++;
     if (!E->catch_ptr) {
         E->uses_exit = 1;
@@ -179,8 +196,10 @@ static void put_suspend_ex(ac_emitter *E, const ac_expr *e, const char *poll,
         }
         ac_emit_put_line(E, "goto asyncc_exit;\n");
     } else {
-        ac_emit_put_line(E, "if (asyncc_r == ASYNC__PENDING)\n");
-        ac_emit_put_line(E, "    return ASYNC__PENDING;\n");
+        if (poll) {
+            ac_emit_put_line(E, "if (asyncc_r == ASYNC__PENDING)\n");
+            ac_emit_put_line(E, "    return ASYNC__PENDING;\n");
+        }
         ac_emit_indent(E);
         ac_buf_printf(E->out, "*_f->%s = async__take_error();\n", E->catch_ptr);
         if (on_fail) {
@@ -320,6 +339,61 @@ static void put_child_start(ac_emitter *E, const ac_expr *call,
                   "\"%s\");\n",
                   add, slot, group, slot, i, name, call->heap ? "" : "&", slot,
                   i, name);
+}
+
+/* The value of `e` as a string: user text with its references to
+ * hoisted variables rewritten. */
+static const char *value_text(ac_emitter *E, const ac_expr *e) {
+    ac_buf b = {0}, *saved = E->out;
+    E->out = &b;
+    ac_emit_value(E, e);
+    E->out = saved;
+    const char *s = ac_arena_strdup(&E->u->arena, ac_buf_str(&b));
+    ac_buf_free(&b);
+    return s;
+}
+
+/* What runs once a gather has completed, failed or not: each call that
+ * succeeded stores its result, each caught failure its code, allocated
+ * frames are freed.  Returns 0 when there is nothing to do. */
+static int put_gather_done(ac_emitter *E, const ac_expr *e, int dry) {
+    int any = 0;
+    for (unsigned i = 0; i < e->nkids; i++) {
+        const ac_expr *call = e->kids[i];
+        if (!call->store && !call->heap && !call->errp)
+            continue;
+        any = 1;
+        if (dry)
+            break;
+        const char *child =
+            ac_arena_printf(&E->u->arena, "_f->%s.c%u", e->slot, i);
+        if (call->store) {
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "if (async_task_error(&_f->%s.t%u) == 0)\n",
+                          e->slot, i);
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "    %s = ", value_text(E, call->store));
+            if (call->heap)
+                ac_buf_printf(E->out, "%s__finish(%s);\n", call->callee->name,
+                              child);
+            else
+                ac_buf_printf(E->out, "%s._ret;\n", child);
+            if (call->heap) {
+                ac_emit_put_line(E, "else\n");
+                ac_emit_indent(E);
+                ac_buf_printf(E->out, "    async__frame_free(%s);\n", child);
+            }
+        } else if (call->heap) {
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "async__frame_free(%s);\n", child);
+        }
+        if (call->errp) {
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "*(%s) = async_task_error(&_f->%s.t%u);\n",
+                          value_text(E, call->errp), e->slot, i);
+        }
+    }
+    return any;
 }
 
 /* await(async_wait_for(call, seconds)): the call runs as a child task in
@@ -526,28 +600,34 @@ void ac_emit_awaits(ac_emitter *E, ac_expr *e) {
         put_state_comment(E, e);
         ac_emit_indent(E);
         ac_buf_printf(E->out, "async__gather_init(&_f->%s.g);\n", e->slot);
-        for (unsigned i = 0; i < e->nkids; i++)
+        if (e->failfast) {
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "async__gather_failfast(&_f->%s.g);\n",
+                          e->slot);
+        }
+        for (unsigned i = 0; i < e->nkids; i++) {
             put_child_start(E, e->kids[i], e->slot, i, "async__gather_add",
                             "g");
-        /* Allocated children are freed whether the gather failed or not:
-         * their results are not read. */
-        ac_buf frees = {0};
-        for (unsigned i = 0; i < e->nkids; i++)
-            if (e->kids[i]->heap)
-                ac_buf_printf(&frees, "%sasync__frame_free(_f->%s.c%u)",
-                              frees.len ? ", " : "", e->slot, i);
-        const char *free_all =
-            frees.len ? ac_arena_printf(A, "%s;", ac_buf_str(&frees)) : NULL;
-        ac_buf_free(&frees);
-        put_suspend_ex(
-            E, e, ac_arena_printf(A, "async__gather_poll(&_f->%s.g)", e->slot),
-            free_all, NULL);
-        if (free_all) {
-            ac_emit_indent(E);
-            ac_buf_printf(E->out, "else\n");
-            ac_emit_indent(E);
-            ac_buf_printf(E->out, "    %s\n", free_all);
+            if (e->kids[i]->errp) {
+                ac_emit_indent(E);
+                ac_buf_printf(E->out, "async__gather_catch(&_f->%s.t%u);\n",
+                              e->slot, i);
+            }
         }
+        const char *poll =
+            ac_arena_printf(A, "async__gather_poll(&_f->%s.g)", e->slot);
+        if (!put_gather_done(E, e, 1)) {
+            put_suspend_ex(E, e, poll, NULL, NULL);
+            break;
+        }
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "_f->_state = %u;\n", e->id);
+        ac_buf_printf(E->out, "asyncc_resume_%u:\n", e->id);
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "if ((asyncc_r = %s) == ASYNC__PENDING)\n", poll);
+        ac_emit_put_line(E, "    return ASYNC__PENDING;\n");
+        put_gather_done(E, e, 0);
+        put_check(E, NULL, NULL, NULL);
         break;
     }
     case AC_E_WAITFOR:
@@ -571,6 +651,7 @@ void ac_emit_awaits(ac_emitter *E, ac_expr *e) {
     case AC_E_TEXT:
     case AC_E_CALL:
     case AC_E_SPAWN:
+    case AC_E_SPAWNER:
     case AC_E_RAISE:
         break;
     }

@@ -43,15 +43,16 @@ typedef struct ac_callee {
 } ac_callee;
 
 typedef enum {
-    AC_E_TEXT,   /* source text; `kids` are sub-expressions with awaits */
-    AC_E_AWAIT,  /* await(call): `callee`, `kids` = the call's arguments */
-    AC_E_JOIN,   /* await(task): `kids[0]` = the task expression */
-    AC_E_GATHER, /* await(async_gather(...)): `kids` = AC_E_CALL children */
-    AC_E_CALL,   /* a gathered call: `callee`, `kids` = arguments */
-    AC_E_SPAWN,  /* async_spawn(call): `callee`, `kids` = arguments */
-    AC_E_RAISE,  /* async_raise(code): `kids[0]` = the code */
-    AC_E_TRY,    /* async_try(expr, errp): `kids` = errp, expr */
-    AC_E_WAITFOR /* await(async_wait_for(call, s)): `kids` = CALL, s */
+    AC_E_TEXT,    /* source text; `kids` are sub-expressions with awaits */
+    AC_E_AWAIT,   /* await(call): `callee`, `kids` = the call's arguments */
+    AC_E_JOIN,    /* await(task): `kids[0]` = the task expression */
+    AC_E_GATHER,  /* await(async_gather(...)): `kids` = AC_E_CALL children */
+    AC_E_CALL,    /* a gathered call: `callee`, `kids` = arguments */
+    AC_E_SPAWN,   /* async_spawn(call): `callee`, `kids` = arguments */
+    AC_E_RAISE,   /* async_raise(code): `kids[0]` = the code */
+    AC_E_TRY,     /* async_try(expr, errp): `kids` = errp, expr */
+    AC_E_WAITFOR, /* await(async_wait_for(call, s)): `kids` = CALL, s */
+    AC_E_SPAWNER  /* an async function passed as a handler: `callee` */
 } ac_expr_kind;
 
 /* The operator of a text node, where evaluation order depends on it. */
@@ -79,6 +80,11 @@ struct ac_expr {
      * fetch((1), 0)): the call's text, with the awaits in its arguments
      * as kids; the emitter redirects the callee's name with a #define. */
     ac_expr *macro_call;
+    /* CALL of a gather: where its result goes (`x = f()`: the text of x)
+     * and, inside async_try(call, errp), the error pointer; else NULL. */
+    ac_expr *store;
+    ac_expr *errp;
+    int failfast; /* GATHER: async_gather_failfast */
     /* Filled by the lowering: */
     int heap;         /* AWAIT/CALL: the child frame is allocated, not
                          embedded (recursion, or defined in another file) */

@@ -61,13 +61,35 @@ static void report_clang_diag(ac_parser *p, CXDiagnostic d) {
     clang_disposeString(msg);
 }
 
+/* Is `d` the same error as an earlier one?  An operand that a dialect
+ * macro expands twice (await's _Generic) is checked, and reported, twice
+ * at one position. */
+static int seen_before(CXTranslationUnit tu, unsigned upto, CXDiagnostic d) {
+    CXString text = clang_formatDiagnostic(
+        d, CXDiagnostic_DisplaySourceLocation | CXDiagnostic_DisplayColumn);
+    int seen = 0;
+    for (unsigned i = 0; i < upto && !seen; i++) {
+        CXDiagnostic o = clang_getDiagnostic(tu, i);
+        if (clang_getDiagnosticSeverity(o) >= CXDiagnostic_Error) {
+            CXString t =
+                clang_formatDiagnostic(o, CXDiagnostic_DisplaySourceLocation |
+                                              CXDiagnostic_DisplayColumn);
+            seen = strcmp(clang_getCString(t), clang_getCString(text)) == 0;
+            clang_disposeString(t);
+        }
+        clang_disposeDiagnostic(o);
+    }
+    clang_disposeString(text);
+    return seen;
+}
+
 static int report_clang_diags(ac_parser *p) {
     int errors = 0;
     unsigned n = clang_getNumDiagnostics(p->tu);
     for (unsigned i = 0; i < n; i++) {
         CXDiagnostic d = clang_getDiagnostic(p->tu, i);
         enum CXDiagnosticSeverity sev = clang_getDiagnosticSeverity(d);
-        if (sev >= CXDiagnostic_Error) {
+        if (sev >= CXDiagnostic_Error && !seen_before(p->tu, i, d)) {
             report_clang_diag(p, d);
             errors++;
         }
@@ -81,6 +103,8 @@ static ac_mark mark_of_macro(const char *name) {
         return AC_MARK_AWAIT;
     if (strcmp(name, "async_gather") == 0)
         return AC_MARK_GATHER;
+    if (strcmp(name, "async_gather_failfast") == 0)
+        return AC_MARK_GATHER_FAILFAST;
     if (strcmp(name, "async_spawn") == 0)
         return AC_MARK_SPAWN;
     if (strcmp(name, "async_run") == 0)

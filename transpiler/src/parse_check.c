@@ -112,9 +112,11 @@ static enum CXChildVisitResult check_visit(CXCursor c, CXCursor parent,
                        "'await' can only be used inside an async function");
         break;
     case AC_MARK_GATHER:
+    case AC_MARK_GATHER_FAILFAST:
         ac_parse_error(p, span_begin(p, c),
-                       "async_gather() can only be awaited inside an async "
-                       "function");
+                       "%s() can only be awaited inside an async function",
+                       m == AC_MARK_GATHER ? "async_gather"
+                                           : "async_gather_failfast");
         break;
     case AC_MARK_SPAWN:
         ac_parse_error(p, span_begin(p, c),

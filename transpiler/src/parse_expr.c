@@ -82,6 +82,48 @@ static int call_is_written_out(ac_parser *p, const ac_expr *e, ac_span cs) {
 }
 
 /* A call node: the callee and one text-or-await node per argument. */
+/* The argument of a handler parameter (declared `async RET (*)(...)` by
+ * asyncrt, such as async_serve's): the name of an async function, which
+ * the runtime receives as its spawner NAME__spawn and calls to start
+ * each task. */
+static ac_expr *build_spawner(ac_parser *p, CXCursor arg) {
+    ac_span span;
+    if (!ac_parse_span(p, arg, &span))
+        span.begin = span.end = ac_parse_cursor_offset(p, arg);
+    CXCursor c = ac_parse_strip_parens(arg);
+    while (clang_getCursorKind(c) == CXCursor_UnexposedExpr) {
+        ac_cursors kids = {0};
+        ac_cursors_children(c, &kids);
+        CXCursor inner = kids.n == 1 ? kids.items[0] : clang_getNullCursor();
+        ac_cursors_free(&kids);
+        if (clang_Cursor_isNull(inner))
+            break;
+        c = ac_parse_strip_parens(inner);
+    }
+    CXCursor fn = clang_getCursorKind(c) == CXCursor_DeclRefExpr
+                      ? clang_getCursorReferenced(c)
+                      : clang_getNullCursor();
+    if (clang_Cursor_isNull(fn) || !ac_parse_is_async_decl(fn)) {
+        ac_parse_error(p, span.begin,
+                       "a handler must be the name of an async function "
+                       "defined in this file");
+        return text_node(p, span);
+    }
+    ac_expr *e = text_node(p, span);
+    e->kind = AC_E_SPAWNER;
+    e->callee = ac_parse_callee(p, fn);
+    if (!e->callee->def && !e->callee->frame_visible) {
+        ac_parse_error(p, span.begin,
+                       "'%s' is defined in another file: a handler must be "
+                       "an async function defined in this file",
+                       e->callee->name);
+        return text_node(p, span);
+    }
+    e->callee->needs_spawn = 1;
+    add_dep(p, e->callee);
+    return e;
+}
+
 ac_expr *ac_parse_call_node(ac_parser *p, CXCursor call, ac_expr_kind kind,
                             ac_span span) {
     ac_expr *e = ac_parse_alloc(p, sizeof *e);
@@ -90,9 +132,14 @@ ac_expr *ac_parse_call_node(ac_parser *p, CXCursor call, ac_expr_kind kind,
     e->callee = ac_parse_callee(p, ac_parse_async_callee(call));
     e->is_void = e->callee->is_void;
     int n = clang_Cursor_getNumArguments(call);
+    CXCursor fn = ac_parse_async_callee(call);
     for (int i = 0; i < n; i++) {
         CXCursor arg = clang_Cursor_getArgument(call, (unsigned)i);
-        ac_expr *a = ac_parse_expr(p, arg);
+        CXCursor param = clang_Cursor_getArgument(fn, (unsigned)i);
+        ac_expr *a =
+            !clang_Cursor_isNull(param) && ac_parse_has_async_attr(param)
+                ? build_spawner(p, arg)
+                : ac_parse_expr(p, arg);
         push_kid(p, e, a);
     }
     ac_span cs;
@@ -173,28 +220,113 @@ static ac_expr *text_node(ac_parser *p, ac_span span) {
     return e;
 }
 
-static ac_expr *build_gather(ac_parser *p, CXCursor gather, ac_span span) {
+/* The operand of a dialect construct without the (void) cast and the
+ * macro's parentheses that the expansion puts around it. */
+static CXCursor uncast_operand(CXCursor op) {
+    if (clang_getCursorKind(op) == CXCursor_CStyleCastExpr) {
+        ac_cursors kids = {0};
+        ac_cursors_children(op, &kids);
+        if (kids.n == 1)
+            op = kids.items[0];
+        ac_cursors_free(&kids);
+    }
+    return op;
+}
+
+/* A part of a gathered call that runs after the gather (where the result
+ * goes, the error pointer): plain text, no await. */
+static ac_expr *gather_side_expr(ac_parser *p, CXCursor c, const char *what) {
+    ac_expr *e = ac_parse_expr(p, c);
+    if (has_await(e))
+        ac_parse_error(p, e->span.begin,
+                       "%s in async_gather() cannot await; await into a "
+                       "variable first",
+                       what);
+    return e;
+}
+
+/* One argument of async_gather:
+ *   gathered -> call | lvalue = call | async_try(call | lvalue = call, errp)
+ * Returns the CALL node, or NULL after reporting an error. */
+static ac_expr *build_gathered(ac_parser *p, CXCursor arg, ac_span span,
+                               const char *what) {
+    CXCursor c = ac_parse_strip_parens(arg);
+    ac_expr *errp = NULL, *store = NULL;
+    ac_span cs;
+    if (!ac_parse_span(p, arg, &cs))
+        cs = span;
+    if (ac_parse_marker(c, NULL) == AC_MARK_TRY) {
+        ac_cursors ops = {0};
+        ac_parse_marker(c, &ops);
+        if (ops.n != 2) {
+            ac_cursors_free(&ops);
+            ac_parse_error(p, cs.begin,
+                           "cannot read the operands of "
+                           "async_try()");
+            return NULL;
+        }
+        ac_span tspan = cs;
+        check_written_here(p, AC_MARK_TRY, &tspan, "async_try");
+        errp = gather_side_expr(
+            p, await_operand_of(p, uncast_operand(ops.items[0]), cs),
+            "the error pointer of async_try()");
+        c = ac_parse_strip_parens(await_operand_of(p, ops.items[1], cs));
+        ac_cursors_free(&ops);
+        if (!ac_parse_span(p, c, &cs))
+            cs = tspan;
+    }
+    enum CXCursorKind ck = clang_getCursorKind(c);
+    if (ck == CXCursor_BinaryOperator ||
+        ck == CXCursor_CompoundAssignOperator) {
+        ac_cursors kids = {0};
+        ac_cursors_children(c, &kids);
+        const char *op =
+            ck == CXCursor_BinaryOperator ? ac_parse_binary_op(p, c) : NULL;
+        if (kids.n == 2 && op && strcmp(op, "=") == 0) {
+            store = gather_side_expr(p, kids.items[0], "the result's target");
+            c = ac_parse_strip_parens(kids.items[1]);
+            if (!ac_parse_span(p, c, &cs))
+                cs = span;
+        } else if (kids.n == 2 && !clang_Cursor_isNull(ac_parse_async_callee(
+                                      ac_parse_strip_parens(kids.items[1])))) {
+            ac_parse_error(p, cs.begin,
+                           "%s stores a result only with '=': write "
+                           "x = call(...) and combine x afterwards",
+                           what);
+            ac_cursors_free(&kids);
+            return NULL;
+        }
+        ac_cursors_free(&kids);
+    }
+    if (clang_Cursor_isNull(ac_parse_async_callee(c))) {
+        ac_parse_not_async(p, c, cs.begin, what);
+        return NULL;
+    }
+    ac_expr *child = ac_parse_call_node(p, c, AC_E_CALL, cs);
+    child->store = store;
+    child->errp = errp;
+    return child;
+}
+
+static ac_expr *build_gather(ac_parser *p, CXCursor gather, ac_span span,
+                             int failfast) {
     ac_cursors ops = {0};
     ac_parse_marker(gather, &ops);
     ac_expr *e = ac_parse_alloc(p, sizeof *e);
     e->kind = AC_E_GATHER;
     e->span = span;
+    e->failfast = failfast;
+    const char *what = failfast ? "async_gather_failfast()" : "async_gather()";
     /* The macro appends a trailing 0 operand for the result type. */
     for (unsigned i = 0; i + 1 < ops.n; i++) {
-        CXCursor call = ac_parse_strip_parens(ops.items[i]);
-        ac_span cs;
-        if (!ac_parse_span(p, ops.items[i], &cs))
-            cs = span;
-        if (clang_Cursor_isNull(ac_parse_async_callee(call))) {
-            ac_parse_not_async(p, call, cs.begin, "async_gather()");
+        ac_expr *child = build_gathered(p, ops.items[i], span, what);
+        if (!child)
             continue;
-        }
-        ac_expr *child = ac_parse_call_node(p, call, AC_E_CALL, cs);
         add_dep(p, child->callee);
         push_kid(p, e, child);
     }
     if (e->nkids == 0 && ops.n <= 1)
-        ac_parse_error(p, span.begin, "async_gather() needs at least one call");
+        ac_parse_error(p, span.begin, "%s needs at least one call", what);
     ac_cursors_free(&ops);
     return e;
 }
@@ -223,11 +355,7 @@ static ac_expr *build_wait_for(ac_parser *p, CXCursor w, ac_span span,
     }
     CXCursor secs = ops.items[0], call = ops.items[1];
     ac_cursors_free(&ops);
-    ac_cursors kids = {0};
-    ac_cursors_children(secs, &kids);
-    if (clang_getCursorKind(secs) == CXCursor_CStyleCastExpr && kids.n == 1)
-        secs = kids.items[0];
-    ac_cursors_free(&kids);
+    secs = uncast_operand(secs);
     call = ac_parse_strip_parens(await_operand_of(p, call, wspan));
     if (clang_Cursor_isNull(ac_parse_async_callee(call))) {
         ac_parse_not_async(p, call, wspan.begin, "async_wait_for()");
@@ -260,11 +388,15 @@ static ac_expr *build_await(ac_parser *p, CXCursor c, ac_span span) {
         check_written_here(p, AC_MARK_WAIT_FOR, &wspan, "async_wait_for");
         return build_wait_for(p, inner, span, wspan);
     }
-    if (ac_parse_marker(inner, NULL) == AC_MARK_GATHER) {
+    ac_mark im = ac_parse_marker(inner, NULL);
+    if (im == AC_MARK_GATHER || im == AC_MARK_GATHER_FAILFAST) {
         ac_span gspan = ispan;
         ac_parse_span(p, inner, &gspan);
-        check_written_here(p, AC_MARK_GATHER, &gspan, "async_gather");
-        ac_expr *g = build_gather(p, inner, span);
+        check_written_here(p, im, &gspan,
+                           im == AC_MARK_GATHER ? "async_gather"
+                                                : "async_gather_failfast");
+        ac_expr *g =
+            build_gather(p, inner, span, im == AC_MARK_GATHER_FAILFAST);
         g->span = span;
         return g;
     }
@@ -296,14 +428,7 @@ static ac_expr *build_raise_or_try(ac_parser *p, CXCursor c, ac_span span,
     ac_expr *e = text_node(p, span);
     e->kind = m == AC_MARK_RAISE ? AC_E_RAISE : AC_E_TRY;
     for (unsigned i = 0; i < ops.n; i++) {
-        CXCursor op = ops.items[i];
-        if (clang_getCursorKind(op) == CXCursor_CStyleCastExpr) {
-            ac_cursors kids = {0};
-            ac_cursors_children(op, &kids);
-            if (kids.n == 1)
-                op = kids.items[0];
-            ac_cursors_free(&kids);
-        }
+        CXCursor op = uncast_operand(ops.items[i]);
         /* The macro's own parentheses around the operand. */
         push_kid(p, e, ac_parse_expr(p, await_operand_of(p, op, span)));
     }
@@ -545,9 +670,11 @@ ac_expr *ac_parse_expr(ac_parser *p, CXCursor c) {
     case AC_MARK_SPAWN:
         return build_spawn(p, c, span);
     case AC_MARK_GATHER:
-        ac_parse_error(p, span.begin,
-                       "async_gather(...) must be awaited: write "
-                       "await(async_gather(...))");
+    case AC_MARK_GATHER_FAILFAST:
+        ac_parse_error(
+            p, span.begin, "%s(...) must be awaited: write await(%s(...))",
+            m == AC_MARK_GATHER ? "async_gather" : "async_gather_failfast",
+            m == AC_MARK_GATHER ? "async_gather" : "async_gather_failfast");
         return text_node(p, span);
     case AC_MARK_RUN:
         ac_parse_error(p, span.begin,

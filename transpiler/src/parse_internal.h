@@ -19,6 +19,7 @@ typedef enum {
     AC_MARK_RAISE,
     AC_MARK_TRY,
     AC_MARK_WAIT_FOR,
+    AC_MARK_GATHER_FAILFAST,
     AC_MARK_COUNT
 } ac_mark;
 
@@ -85,6 +86,8 @@ CXCursor ac_parse_strip_parens(CXCursor c);
 /* The async function a call expression calls, or a null cursor. */
 CXCursor ac_parse_async_callee(CXCursor call);
 int ac_parse_is_async_decl(CXCursor fn);
+/* The declaration carries the dialect's `async` attribute. */
+int ac_parse_has_async_attr(CXCursor decl);
 int ac_parse_is_task_type(CXType t);
 char *ac_parse_spelling(ac_parser *p, CXCursor c);
 void ac_offsets_add(ac_offsets *o, unsigned v);

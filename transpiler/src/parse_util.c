@@ -100,6 +100,8 @@ static ac_mark marker_of_call(CXCursor call) {
         m = AC_MARK_AWAIT;
     else if (strcmp(name, "__async_gather_point") == 0)
         m = AC_MARK_GATHER;
+    else if (strcmp(name, "__async_gather_failfast_point") == 0)
+        m = AC_MARK_GATHER_FAILFAST;
     else if (strcmp(name, "__async_spawn_point") == 0)
         m = AC_MARK_SPAWN;
     else if (strcmp(name, "__async_run_point") == 0)
@@ -154,6 +156,10 @@ ac_mark ac_parse_marker(CXCursor c, ac_cursors *operands) {
 int ac_parse_is_async_decl(CXCursor fn) {
     if (clang_getCursorKind(fn) != CXCursor_FunctionDecl)
         return 0;
+    return ac_parse_has_async_attr(fn);
+}
+
+int ac_parse_has_async_attr(CXCursor fn) {
     ac_cursors kids = {0};
     ac_cursors_children(fn, &kids);
     int is_async = 0;

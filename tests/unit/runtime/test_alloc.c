@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "frames.h"
+#include "internal.h"
 #include "timer_heap.h"
 
 void *__real_malloc(size_t size);
@@ -27,6 +28,7 @@ enum { MAX_BLOCKS = 64 };
 static int fail_mallocs;  /* fail this many more malloc calls */
 static int fail_reallocs; /* ...realloc calls; -1: all of them */
 static int n_mallocs;     /* malloc calls seen */
+static int fail_nth;      /* fail the n-th malloc call from now; 0: none */
 
 /* Live blocks: tasks from malloc, timer arrays from realloc. */
 static void *tasks[MAX_BLOCKS];
@@ -62,6 +64,10 @@ void *__wrap_malloc(size_t size) {
     void *p;
 
     n_mallocs++;
+    if (fail_nth > 0 && --fail_nth == 0) {
+        errno = ENOMEM;
+        return NULL;
+    }
     if (fail_mallocs > 0) {
         fail_mallocs--;
         errno = ENOMEM;
@@ -102,6 +108,7 @@ static int setup(void **state) {
     events_reset();
     fail_mallocs = 0;
     fail_reallocs = 0;
+    fail_nth = 0;
     n_mallocs = 0;
     return 0;
 }
@@ -250,6 +257,112 @@ static void test_spawn_too_large(void **state) {
     assert_int_equal(n_mallocs, 0);
 }
 
+/*
+ * async long big(void) {           -- a 4 KiB frame
+ *     char buf[4000];
+ *     await(async_sleep(0));
+ *     return sum of buf;
+ * }
+ */
+struct big__frame {
+    int _state;
+    char buf[4000];
+    struct async_sleep__frame _a1;
+    long _ret;
+};
+
+static int big__resume(void *frame) {
+    struct big__frame *f = frame;
+
+    if (f->_state == 0) {
+        memset(f->buf, 1, sizeof f->buf);
+        async_sleep__init(&f->_a1, 0);
+        f->_state = 1;
+    }
+    if (async_sleep__resume(&f->_a1) == ASYNC__PENDING)
+        return ASYNC__PENDING;
+    f->_ret = 0;
+    for (size_t i = 0; i < sizeof f->buf; i++)
+        f->_ret += f->buf[i];
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+/*
+ * async int hold_big(void) -- spawns big() and keeps the handle:
+ *     t = async_spawn(big());      live[0]  (task and frame)
+ *     await(t);                    live[1]  (the frame is gone)
+ *     result = async_task_result(t, long);
+ *     async_task_release(t);       live[2]
+ */
+struct hold_big__frame {
+    int _state;
+    async_task *t;
+    int live[3];
+    long result;
+    struct async_join__frame _a1;
+    int _ret;
+};
+
+static int hold_big__resume(void *frame) {
+    struct hold_big__frame *f = frame;
+
+    if (f->_state == 0) {
+        f->t = async__task_new(sizeof(struct big__frame), big__resume, "big",
+                               offsetof(struct big__frame, _ret), sizeof(long),
+                               ASYNC__RESULT_SIGNED);
+        assert_non_null(f->t);
+        ((struct big__frame *)async__task_frame(f->t))->_state = 0;
+        async__task_start(f->t);
+        f->live[0] = count(tasks);
+        async_join__init(&f->_a1, f->t);
+        f->_state = 1;
+    }
+    if (async_join__resume(&f->_a1) == ASYNC__PENDING)
+        return ASYNC__PENDING;
+    f->live[1] = count(tasks);
+    f->result = async_task_result(f->t, long);
+    async_task_release(f->t);
+    f->live[2] = count(tasks);
+    f->_ret = 0;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+/* A finished task whose handle is held keeps its result, not its large
+ * frame. */
+static void test_finished_task_frees_large_frame(void **state) {
+    struct hold_big__frame f = {0};
+
+    (void)state;
+    assert_int_equal(RUN(hold_big, &f), 0);
+    assert_int_equal(f.live[0], 2);
+    assert_int_equal(f.live[1], 1);
+    assert_int_equal(f.live[2], 0);
+    assert_int_equal(f.result, 4000);
+}
+
+/* Out of memory for either part of a split task: nothing leaks. */
+static void test_split_spawn_out_of_memory(void **state) {
+    (void)state;
+    for (int k = 1; k <= 3; k++) {
+        fail_nth = k;
+        async_task *t =
+            async__task_new(sizeof(struct big__frame), big__resume, "big",
+                            offsetof(struct big__frame, _ret), sizeof(long),
+                            ASYNC__RESULT_SIGNED);
+        if (k <= 2) {
+            assert_null(t);
+        } else {
+            assert_non_null(t); /* two allocations: the third is not hit */
+            async__loop_unlink(t);
+            async__task_free(t);
+        }
+        assert_int_equal(count(tasks), 0);
+    }
+    fail_nth = 0;
+}
+
 /* A root sleeping 50 ms that counts its polls. */
 struct counted_sleep__frame {
     int _state;
@@ -321,6 +434,10 @@ static void test_heap_push_reports_enomem(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_finished_task_frees_large_frame,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_split_spawn_out_of_memory, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_task_lifetimes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spawn_out_of_memory, setup,
                                         teardown),
