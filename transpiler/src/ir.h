@@ -178,9 +178,11 @@ struct ac_func {
     ac_callee **awaited; /* async functions whose frames are embedded */
     unsigned nawaited;
     /* Filled by the lowering: */
-    unsigned emit_at; /* offset after which its state machine is placed */
-    int placed;       /* placement order, 0 until placed */
-    unsigned mark;    /* reachability search stamp */
+    unsigned emit_at;    /* offset after which its state machine is placed */
+    int placed;          /* placement order, 0 until placed */
+    unsigned scc;        /* strongly connected component of the await graph:
+                            functions that reach each other through awaits */
+    unsigned index, low; /* Tarjan's numbering while computing it */
 };
 
 /* A prototype of an async function in the main file: replaced by the

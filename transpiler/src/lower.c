@@ -191,28 +191,65 @@ static void analyze(ac_stmt *s) {
     s->needs_structure = structure || has;
 }
 
-/* Does an await chain lead from `from` back to `to`?  Such awaits form a
+/* Functions that reach each other through chains of awaits form a
  * cycle (recursion), and a cycle of embedded frames would be an
- * infinitely large struct. */
-static unsigned search_stamp;
+ * infinitely large struct.  Tarjan's algorithm finds the cycles: one
+ * strongly connected component per set of mutually recursive functions,
+ * in linear time, without recursion (await chains can be long).  When f
+ * awaits g, g leads back to f exactly when both are in one component. */
+typedef struct scc_visit {
+    ac_func *f;
+    unsigned next; /* next of f->awaited to look at */
+} scc_visit;
 
-static int reaches_from(ac_func *from, ac_func *to) {
-    if (from == to)
-        return 1;
-    if (from->mark == search_stamp)
-        return 0;
-    from->mark = search_stamp;
-    for (unsigned i = 0; i < from->nawaited; i++) {
-        ac_func *d = from->awaited[i]->def;
-        if (d && reaches_from(d, to))
-            return 1;
+static void find_cycles(ac_unit *u) {
+    unsigned counter = 0, nsccs = 0, nstack = 0, ndfs = 0;
+    ac_func **stack = ac_xmalloc((u->nfuncs + 1) * sizeof *stack);
+    scc_visit *dfs = ac_xmalloc((u->nfuncs + 1) * sizeof *dfs);
+    for (unsigned i = 0; i < u->nfuncs; i++)
+        u->funcs[i]->index = 0; /* 0: not visited; indexes start at 1 */
+    for (unsigned i = 0; i < u->nfuncs; i++) {
+        if (u->funcs[i]->index)
+            continue;
+        dfs[ndfs++] = (scc_visit){u->funcs[i], 0};
+        while (ndfs) {
+            scc_visit *v = &dfs[ndfs - 1];
+            ac_func *f = v->f;
+            if (v->next == 0 && !f->index) {
+                f->index = f->low = ++counter;
+                f->scc = 0; /* on the stack */
+                stack[nstack++] = f;
+            }
+            if (v->next < f->nawaited) {
+                ac_func *d = f->awaited[v->next++]->def;
+                if (!d)
+                    continue;
+                if (!d->index)
+                    dfs[ndfs++] = (scc_visit){d, 0};
+                else if (d->scc == 0 && d->index < f->low)
+                    f->low = d->index;
+                continue;
+            }
+            if (f->low == f->index) {
+                ++nsccs;
+                ac_func *m;
+                do {
+                    m = stack[--nstack];
+                    m->scc = nsccs;
+                } while (m != f);
+            }
+            ndfs--;
+            if (ndfs && f->low < dfs[ndfs - 1].f->low)
+                dfs[ndfs - 1].f->low = f->low;
+        }
     }
-    return 0;
+    free(stack);
+    free(dfs);
 }
 
-static int reaches(ac_func *from, ac_func *to) {
-    ++search_stamp;
-    return reaches_from(from, to);
+/* Does an await chain lead from `from` back to `to`, which awaits it? */
+static int reaches(const ac_func *from, const ac_func *to) {
+    return from->scc == to->scc;
 }
 
 /* An awaited frame is embedded when its type is known here and embedding
@@ -274,7 +311,6 @@ int ac_lower(ac_unit *u) {
     unsigned before = ac_diag_errors();
     loop_ids = 0;
     placement_order = 0;
-    search_stamp = 0;
     for (unsigned i = 0; i < u->nfuncs; i++) {
         ac_func *f = u->funcs[i];
         for (unsigned k = 0; k < f->nparams; k++) {
@@ -292,8 +328,10 @@ int ac_lower(ac_unit *u) {
                 name_field(u, f, v);
         }
         analyze(f->body);
-        mark_heap(f, f->body);
     }
+    find_cycles(u);
+    for (unsigned i = 0; i < u->nfuncs; i++)
+        mark_heap(u->funcs[i], u->funcs[i]->body);
     for (unsigned i = 0; i < u->nfuncs; i++)
         place(u->funcs[i]);
     return ac_diag_errors() == before ? 0 : -1;

@@ -18,6 +18,23 @@ static int frame_visible(ac_parser *p, const char *name) {
     return 0;
 }
 
+/* A handler parameter, `async R (*h)(P...)` in parse mode, is in compile
+ * mode a pointer to a spawner: async_task *(*h)(P...). */
+static const char *spawner_declarator(ac_parser *p, CXType t) {
+    CXType fn = clang_getPointeeType(clang_getCanonicalType(t));
+    int n = clang_getNumArgTypes(fn);
+    ac_buf b = {0};
+    ac_buf_puts(&b, "async_task *(*%s)(");
+    for (int k = 0; k < n; k++)
+        ac_buf_printf(&b, "%s%s", k ? ", " : "",
+                      ac_parse_declarator(p, clang_getArgType(fn, (unsigned)k),
+                                          "", 0, NULL));
+    ac_buf_puts(&b, n > 0 ? ")" : "void)");
+    const char *s = ac_arena_strdup(&p->u->arena, ac_buf_str(&b));
+    ac_buf_free(&b);
+    return s;
+}
+
 ac_callee *ac_parse_callee(ac_parser *p, CXCursor fn) {
     ac_unit *u = p->u;
     char *name = ac_parse_spelling(p, fn);
@@ -37,9 +54,14 @@ ac_callee *ac_parse_callee(ac_parser *p, CXCursor fn) {
     c->nparams = n > 0 ? (unsigned)n : 0;
     c->param_types =
         ac_arena_alloc(&u->arena, (c->nparams + 1) * sizeof *c->param_types);
-    for (unsigned i = 0; i < c->nparams; i++)
+    for (unsigned i = 0; i < c->nparams; i++) {
+        CXCursor parm = clang_Cursor_getArgument(fn, i);
         c->param_types[i] =
-            ac_parse_declarator(p, clang_getArgType(ft, i), "%s", 0, NULL);
+            !clang_Cursor_isNull(parm) && ac_parse_has_async_attr(parm)
+                ? spawner_declarator(p, clang_getArgType(ft, i))
+                : ac_parse_declarator(p, clang_getArgType(ft, i), "%s", 0,
+                                      NULL);
+    }
     c->frame_visible =
         frame_visible(p, ac_arena_printf(&u->arena, "%s__frame", name));
     ac_vec_push((void ***)&u->callees, &u->ncallees, &u->capcallees, c);
