@@ -247,10 +247,31 @@ static enum CXChildVisitResult second_pass(CXCursor c, CXCursor parent,
     return CXChildVisit_Continue;
 }
 
+/* Expansions come in source order, and one lies either inside another
+ * (in its arguments) or after it: a stack of the open ones gives each
+ * its innermost enclosing expansion. */
+static void link_expansions(ac_parser *p) {
+    unsigned *open = ac_xmalloc((p->nexpansions + 1) * sizeof *open);
+    unsigned nopen = 0;
+    for (unsigned i = 0; i < p->nexpansions; i++) {
+        ac_expansion *x = &p->expansions[i];
+        while (nopen) {
+            const ac_expansion *o = &p->expansions[open[nopen - 1]];
+            if (o->span.begin <= x->span.begin && x->span.end <= o->span.end)
+                break;
+            nopen--;
+        }
+        x->parent = nopen ? open[nopen - 1] + 1 : 0;
+        open[nopen++] = i;
+    }
+    free(open);
+}
+
 static void free_parser(ac_parser *p) {
     for (unsigned i = 0; i < AC_MARK_COUNT; i++)
         free(p->macro_at[i].items);
     free(p->expansions);
+    free(p->callee_index);
     free(p->raises);
     free(p->fn_macros);
     free(p->frames);
@@ -293,6 +314,7 @@ int ac_parse(ac_unit *u, const char *path, int nargs, const char *const *args) {
         clang_visitChildren(root, first_pass, &p);
         for (unsigned i = 0; i < AC_MARK_COUNT; i++)
             ac_offsets_sort(&p.macro_at[i]);
+        link_expansions(&p);
         if (p.nfn_macros > 1)
             qsort(p.fn_macros, p.nfn_macros, sizeof *p.fn_macros, cmp_str);
         clang_visitChildren(root, second_pass, &p);

@@ -9,6 +9,7 @@
  */
 #include "parse_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int frame_visible(ac_parser *p, const char *name) {
@@ -35,12 +36,52 @@ static const char *spawner_declarator(ac_parser *p, CXType t) {
     return s;
 }
 
+static unsigned name_hash(const char *s) {
+    unsigned h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* The slot of `name` in the callee index: its callee, or the free slot
+ * where it goes.  Every call of an async function looks its callee up,
+ * so a file with thousands of them needs better than a list. */
+static ac_callee **index_slot(ac_parser *p, const char *name) {
+    unsigned mask = p->callee_index_cap - 1;
+    for (unsigned i = name_hash(name) & mask;; i = (i + 1) & mask) {
+        ac_callee **slot = &p->callee_index[i];
+        if (!*slot || strcmp((*slot)->name, name) == 0)
+            return slot;
+    }
+}
+
+static void index_add(ac_parser *p, ac_callee *c) {
+    if (2 * (p->u->ncallees + 1) > p->callee_index_cap) {
+        free(p->callee_index);
+        p->callee_index_cap =
+            p->callee_index_cap ? 2 * p->callee_index_cap : 64;
+        p->callee_index =
+            ac_xmalloc(p->callee_index_cap * sizeof *p->callee_index);
+        memset(p->callee_index, 0,
+               p->callee_index_cap * sizeof *p->callee_index);
+        for (unsigned i = 0; i < p->u->ncallees; i++)
+            *index_slot(p, p->u->callees[i]->name) = p->u->callees[i];
+    }
+    *index_slot(p, c->name) = c;
+}
+
 ac_callee *ac_parse_callee(ac_parser *p, CXCursor fn) {
     ac_unit *u = p->u;
+    CXString spelled = clang_getCursorSpelling(fn);
+    if (p->callee_index_cap) {
+        ac_callee *known = *index_slot(p, clang_getCString(spelled));
+        if (known) {
+            clang_disposeString(spelled);
+            return known;
+        }
+    }
+    clang_disposeString(spelled);
     char *name = ac_parse_spelling(p, fn);
-    for (unsigned i = 0; i < u->ncallees; i++)
-        if (strcmp(u->callees[i]->name, name) == 0)
-            return u->callees[i];
 
     ac_callee *c = ac_arena_alloc(&u->arena, sizeof *c);
     c->name = name;
@@ -64,6 +105,7 @@ ac_callee *ac_parse_callee(ac_parser *p, CXCursor fn) {
     }
     c->frame_visible =
         frame_visible(p, ac_arena_printf(&u->arena, "%s__frame", name));
+    index_add(p, c);
     ac_vec_push((void ***)&u->callees, &u->ncallees, &u->capcallees, c);
     return c;
 }

@@ -518,10 +518,18 @@ static int is_designated_init(ac_parser *p, ac_span span) {
 /* Does a macro whose argument holds `span` stringize or paste it?  Then
  * the output's text would differ from what the user wrote. */
 static void check_not_stringized(ac_parser *p, ac_span span) {
-    for (unsigned i = 0; i < p->nexpansions; i++) {
-        const ac_expansion *x = &p->expansions[i];
-        if (x->span.begin >= span.begin)
-            break;
+    /* The expansions around `span` are the last one starting before it
+     * and the ones around that. */
+    unsigned lo = 0, hi = p->nexpansions;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (p->expansions[mid].span.begin < span.begin)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (unsigned i = lo; i > 0; i = p->expansions[i - 1].parent) {
+        const ac_expansion *x = &p->expansions[i - 1];
         if (x->span.end < span.end)
             continue;
         CXCursor def = clang_getCursorReferenced(x->cursor);

@@ -46,6 +46,8 @@ typedef struct ac_var_entry {
 typedef struct ac_expansion {
     ac_span span;
     CXCursor cursor;
+    unsigned parent; /* 1 + index of the innermost expansion around this
+                        one (a macro call in another's argument), or 0 */
 } ac_expansion;
 
 typedef struct ac_parser {
@@ -54,6 +56,8 @@ typedef struct ac_parser {
     CXFile main_file;
     ac_offsets
         macro_at[AC_MARK_COUNT]; /* indexed by ac_mark: where each is written */
+    ac_callee **callee_index;    /* open addressing on the name; NULL: free */
+    unsigned callee_index_cap;   /* a power of two, or 0 */
     ac_expansion *expansions;    /* every expansion in the main file, sorted */
     unsigned nexpansions, capexpansions;
     const char **fn_macros; /* names of function-like macros, sorted */
