@@ -24,11 +24,15 @@ uint64_t async__clock_ns(void) {
 
 double async_time(void) { return (double)async__clock_ns() / 1e9; }
 
-/* The deadline `seconds` (> 0) after the current loop pass began, rounded up to
- * whole nanoseconds.  Sleeps past 2^63 ns (292 years) are as good as forever;
+/* The deadline `seconds` (> 0) after now, rounded up to whole
+ * nanoseconds.  Now is read from the clock, not the loop's reading at the
+ * start of its pass: a task that starts a sleep late in a long pass must
+ * not wake before `seconds` have passed since its call (the loop fires a
+ * timer once its pass-start reading has reached the deadline, so never
+ * early).  Sleeps past 2^63 ns (292 years) are as good as forever;
  * clamping them keeps the conversion to an integer defined. */
 uint64_t async__deadline_after(double seconds) {
-    uint64_t now = async__loop_now();
+    uint64_t now = async__clock_ns();
     double ns = seconds * 1e9;
     uint64_t d;
 

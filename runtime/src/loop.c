@@ -11,9 +11,10 @@
  * cannot starve the others or the timers (asyncio's run_once does the
  * same).
  *
- * Timers count from the time a pass began (libuv does the same), not from
- * the moment each was started: sleeps started in one pass keep the order
- * of their durations even when the thread is preempted between them.
+ * A timer counts from the moment it was started (a fresh clock reading,
+ * as asyncio's call_later does; libuv counts from the start of the pass
+ * and may fire early by the time the pass took), and fires on the first
+ * pass that begins at or after its deadline: never early.
  */
 #include "internal.h"
 #include "io.h"

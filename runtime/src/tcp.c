@@ -144,7 +144,7 @@ int async_tcp_connect__resume(void *frame) {
             return async__raise(rc);
         }
         if (f->timeout > 0)
-            f->deadline_ns = async__clock_ns() + (uint64_t)(f->timeout * 1e9);
+            f->deadline_ns = async__deadline_after(f->timeout);
         f->err = -EADDRNOTAVAIL;
         break;
     case 1:

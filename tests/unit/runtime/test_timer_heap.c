@@ -1,6 +1,7 @@
 /*
  * test_timer_heap.c -- the timer min-heap against a reference model: a
- * plain array searched linearly for the (deadline, seq) minimum.
+ * plain array searched linearly for the (deadline, seq) minimum; and
+ * the array shrinking after a burst.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,12 +29,18 @@ static int timer_before(const async__timer *a, const async__timer *b) {
            (a->deadline_ns == b->deadline_ns && a->seq < b->seq);
 }
 
-/* Every timer knows its slot, and no child precedes its parent. */
+/* Every timer knows its slot, every slot holds its timer's key, and no
+ * child precedes its parent. */
 static void check_heap(const async__timer_heap *h) {
     for (size_t i = 0; i < h->len; i++) {
-        assert_int_equal(h->items[i]->index, i);
+        const async__timer_slot *s = &h->items[i];
+
+        assert_int_equal(s->timer->index, i);
+        assert_int_equal(s->deadline_ns, s->timer->deadline_ns);
+        assert_int_equal(s->seq, s->timer->seq);
         if (i > 0)
-            assert_false(timer_before(h->items[i], h->items[(i - 1) / 2]));
+            assert_false(timer_before(
+                s->timer, h->items[(i - 1) / ASYNC__TIMER_HEAP_ARITY].timer));
     }
 }
 
@@ -162,6 +169,50 @@ static void test_growth_and_sorted_drain(void **state) {
     async__timer_heap_free(&h);
 }
 
+/* After a burst, the array shrinks as the timers go, and keeps working:
+ * a mostly empty heap does not hold the burst's memory. */
+static void test_shrinks_after_burst(void **state) {
+    enum { N = 100000 };
+    static async__timer many[N];
+    async__timer_heap h;
+    async__timer *prev = NULL;
+    size_t peak;
+
+    (void)state;
+    rng_state = 4242;
+    async__timer_heap_init(&h);
+    for (uint64_t i = 0; i < N; i++) {
+        many[i].deadline_ns = rng() % 5000;
+        many[i].seq = i;
+        assert_int_equal(async__timer_heap_push(&h, &many[i]), 0);
+    }
+    peak = h.cap;
+    assert_true(peak >= N);
+    /* Half removed from anywhere, then the rest popped in order. */
+    for (uint64_t i = 0; i < N; i += 2)
+        async__timer_heap_remove(&h, &many[i]);
+    check_heap(&h);
+    assert_int_equal(h.cap, peak); /* half full: no shrinking yet */
+    for (int i = 0; i < N / 2; i++) {
+        async__timer *t = async__timer_heap_pop(&h);
+
+        assert_non_null(t);
+        assert_int_equal(t->seq % 2, 1);
+        if (prev != NULL)
+            assert_true(timer_before(prev, t));
+        prev = t;
+        if (i % 1000 == 0) {
+            check_heap(&h);
+            assert_true(h.cap <= 4096 || h.len > h.cap / 8);
+        }
+    }
+    assert_null(async__timer_heap_pop(&h));
+    assert_true(h.cap <= 4096);
+    assert_int_equal(async__timer_heap_push(&h, &many[0]), 0);
+    assert_ptr_equal(async__timer_heap_pop(&h), &many[0]);
+    async__timer_heap_free(&h);
+}
+
 /* Freeing the heap detaches the timers still in it. */
 static void test_free_detaches_timers(void **state) {
     async__timer_heap h;
@@ -186,6 +237,7 @@ int main(void) {
         cmocka_unit_test(test_equal_deadlines_in_start_order),
         cmocka_unit_test(test_random_against_model),
         cmocka_unit_test(test_growth_and_sorted_drain),
+        cmocka_unit_test(test_shrinks_after_burst),
         cmocka_unit_test(test_free_detaches_timers),
     };
 
