@@ -25,8 +25,8 @@ enum {
 /* clock.c: the monotonic clock in nanoseconds. */
 uint64_t async__clock_ns(void);
 
-/* clock.c: the deadline `seconds` (> 0) after the current loop pass
- * began, rounded up; far deadlines saturate at UINT64_MAX. */
+/* clock.c: the deadline `seconds` (> 0) after now (a fresh clock
+ * reading), rounded up; far deadlines saturate at UINT64_MAX. */
 uint64_t async__deadline_after(double seconds);
 
 /* loop.c: the clock reading taken when the current loop pass began;
@@ -64,6 +64,14 @@ void async__task_free(async_task *t);
  * wake tasks, cancel others and mark t released, but must not free t:
  * async__task_finish collects it afterwards. */
 void async__group_member_done(async__waiter *node, async_task *t);
+
+/* server.c: the task that the waiter node of each async_serve
+ * connection names; never run.  async__task_finish hands the nodes that
+ * name it to async__serve_conn_done instead of waking a task.  Like
+ * async__group_member_done, that may wake tasks and mark t released, but
+ * must not free t. */
+extern async_task async__serve_marker;
+void async__serve_conn_done(async__waiter *node, async_task *t);
 
 /* gather.c: called by async__task_finish when child `t` of gather `g`
  * has finished: records its failure unless caught, cancels the siblings

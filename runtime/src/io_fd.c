@@ -293,20 +293,6 @@ out:
 /* connect                                                             */
 /* ------------------------------------------------------------------ */
 
-/* The loop-clock deadline `seconds` (> 0) from now, rounded up. */
-static uint64_t deadline_after(double seconds) {
-    uint64_t now = async__loop_now();
-    double ns = seconds * 1e9;
-    uint64_t d;
-
-    if (ns >= 0x1p63)
-        return UINT64_MAX;
-    d = (uint64_t)ns;
-    if ((double)d < ns)
-        d++;
-    return d > UINT64_MAX - now ? UINT64_MAX : now + d;
-}
-
 void async_connect__init(struct async_connect__frame *f, int fd,
                          const struct sockaddr *addr, socklen_t len,
                          double timeout_seconds) {
@@ -358,7 +344,8 @@ int async_connect__resume(void *frame) {
         if (wait_ready(&f->w) != ASYNC__PENDING)
             return connect_end(f, 1);
         if (f->timeout > 0 &&
-            async__timer_start(&f->timer, deadline_after(f->timeout)) != 0)
+            async__timer_start(&f->timer, async__deadline_after(f->timeout)) !=
+                0)
             return connect_end(f, ASYNC_ENOMEM);
         return ASYNC__PENDING;
     case 1:
@@ -381,6 +368,21 @@ int async_connect__resume(void *frame) {
 /* The buffered reader                                                 */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Cancellation safety comes from one rule: bytes leave the reader's
+ * buffer only in the poll that completes an await.  Until then a read
+ * only adds to the buffer (r->end grows the moment read(2) returns), so
+ * an await that fails or is cancelled between polls leaves every byte
+ * buffered for the next one.  The one exception is async_read_exactly
+ * of more than the capacity, which cannot buffer its bytes and records
+ * its progress in the reader instead (r->partial, kept current after
+ * every transfer).
+ *
+ * Frame states of both awaitables: 0 = not started; 1 = running, no
+ * read in flight; 2 = a read is set up in f->op (it may be waiting for
+ * the descriptor); -1 = done.
+ */
+
 int async_reader_init(async_reader *r, int fd, void *buf, size_t cap) {
     if (r == NULL || buf == NULL || cap == 0)
         return ASYNC_EINVAL;
@@ -388,28 +390,52 @@ int async_reader_init(async_reader *r, int fd, void *buf, size_t cap) {
     r->buf = buf;
     r->cap = cap;
     r->start = r->end = 0;
+    r->scanned = 0;
+    r->partial_buf = NULL;
+    r->partial_n = 0;
+    r->partial = 0;
     r->eof = 0;
     return 0;
 }
 
-/* Refills r's empty buffer through `op`: READY (data or end of file),
- * PENDING or FAILED.  `op` is set up on the first call (op->n == 0). */
-static int reader_fill(async_reader *r, async__io_op *op) {
-    int rc;
+size_t async_reader_partial(const async_reader *r) {
+    return r != NULL && r->partial_buf != NULL ? r->partial : 0;
+}
 
-    if (op->n == 0) {
+static void reader_forget_partial(async_reader *r) {
+    r->partial_buf = NULL;
+    r->partial_n = 0;
+    r->partial = 0;
+}
+
+/* Takes k buffered bytes from the front.  The bytes that stay keep their
+ * scan, so a long line is searched for '\n' only once. */
+static void reader_consume(async_reader *r, size_t k) {
+    r->start += k;
+    r->scanned = r->scanned > k ? r->scanned - k : 0;
+    if (r->start == r->end)
         r->start = r->end = 0;
-        op_init(op, OP_READ, r->fd, r->buf, r->cap, 0, 0);
-    }
-    rc = op_poll(op);
-    if (rc == ASYNC__READY) {
-        r->end = op->done;
-        if (op->done == 0)
-            r->eof = 1;
-        op->n = 0;
-    } else if (rc == ASYNC__FAILED) {
-        op->n = 0;
-    }
+}
+
+/* Makes sure buf[start..start + need) fits in the buffer (need <= cap),
+ * moving the data to the front if not, so that the next fill can read
+ * everything the caller waits for at once.  Moves fewer than `need`
+ * bytes, once per fill. */
+static void reader_make_room(async_reader *r, size_t need) {
+    if (r->cap - r->start >= need)
+        return;
+    memmove(r->buf, r->buf + r->start, r->end - r->start);
+    r->end -= r->start;
+    r->start = 0;
+}
+
+/* Polls the read set up in `op`; READY when it read something or found
+ * end of file (op->done bytes, 0 at end of file, which sets r->eof). */
+static int reader_read(async_reader *r, async__io_op *op) {
+    int rc = op_poll(op);
+
+    if (rc == ASYNC__READY && op->done == 0)
+        r->eof = 1;
     return rc;
 }
 
@@ -419,48 +445,70 @@ void async_read_line__init(struct async_read_line__frame *f, async_reader *r,
     f->r = r;
     f->line = line;
     f->size = size;
-    f->len = 0;
-    f->op.n = 0;
     f->_ret = 0;
+}
+
+/* The length of the next piece of at most `limit` bytes (the size of a
+ * whole line, or `limit`, or what is left at end of file) when it is
+ * all buffered, else 0. */
+static size_t line_ready(async_reader *r, size_t limit) {
+    size_t avail = r->end - r->start;
+    size_t upto = avail < limit ? avail : limit;
+
+    if (r->scanned < upto) {
+        const char *p = r->buf + r->start;
+        const char *nl = memchr(p + r->scanned, '\n', upto - r->scanned);
+
+        if (nl != NULL)
+            return (size_t)(nl - p) + 1;
+        r->scanned = upto;
+    }
+    if (avail >= limit)
+        return limit;
+    return r->eof ? avail : 0;
 }
 
 int async_read_line__resume(void *frame) {
     struct async_read_line__frame *f = frame;
     async_reader *r = f->r;
+    size_t limit, take;
     int rc;
 
     if (f->_state < 0)
         return ASYNC__READY;
-    if (r == NULL || f->line == NULL || f->size < 2) {
-        f->_state = -1;
-        return async__raise(ASYNC_EINVAL);
+    if (f->_state == 0) {
+        if (r == NULL || f->line == NULL || f->size < 2) {
+            f->_state = -1;
+            return async__raise(ASYNC_EINVAL);
+        }
+        reader_forget_partial(r);
+        f->_state = 1;
     }
+    limit = f->size - 1 < r->cap ? f->size - 1 : r->cap;
     for (;;) {
-        if (f->_state == 1) {
-            rc = reader_fill(r, &f->op);
+        if (f->_state == 2) {
+            rc = reader_read(r, &f->op);
             if (rc == ASYNC__PENDING)
                 return rc;
-            f->_state = 0;
             if (rc == ASYNC__FAILED) {
                 f->_state = -1;
                 return rc;
             }
+            r->end += f->op.done;
+            f->_state = 1;
         }
-        /* Copy buffered bytes up to a newline or a full line. */
-        while (r->start < r->end && f->len < f->size - 1) {
-            char c = r->buf[r->start++];
-
-            f->line[f->len++] = c;
-            if (c == '\n')
-                break;
-        }
-        if ((f->len > 0 && f->line[f->len - 1] == '\n') ||
-            f->len == f->size - 1 || r->eof)
+        take = line_ready(r, limit);
+        if (take > 0 || r->eof)
             break;
-        f->_state = 1;
+        /* avail < limit <= cap here, so the room is never empty. */
+        reader_make_room(r, limit);
+        op_init(&f->op, OP_READ, r->fd, r->buf + r->end, r->cap - r->end, 0, 0);
+        f->_state = 2;
     }
-    f->line[f->len] = '\0';
-    f->_ret = (ssize_t)f->len;
+    memcpy(f->line, r->buf + r->start, take);
+    f->line[take] = '\0';
+    reader_consume(r, take);
+    f->_ret = (ssize_t)take;
     f->_state = -1;
     return ASYNC__READY;
 }
@@ -472,8 +520,69 @@ void async_read_exactly__init(struct async_read_exactly__frame *f,
     f->buf = buf;
     f->n = n;
     f->len = 0;
-    f->op.n = 0;
     f->_ret = 0;
+}
+
+/* n <= capacity: waits until n bytes (or end of file) are buffered,
+ * then takes them at once. */
+static int read_exactly_buffered(struct async_read_exactly__frame *f) {
+    async_reader *r = f->r;
+    size_t avail;
+    int rc;
+
+    for (;;) {
+        if (f->_state == 2) {
+            rc = reader_read(r, &f->op);
+            if (rc != ASYNC__READY)
+                return rc;
+            r->end += f->op.done;
+            f->_state = 1;
+        }
+        avail = r->end - r->start;
+        if (avail >= f->n || r->eof)
+            break;
+        reader_make_room(r, f->n);
+        op_init(&f->op, OP_READ, r->fd, r->buf + r->end, r->cap - r->end, 0, 0);
+        f->_state = 2;
+    }
+    f->len = avail < f->n ? avail : f->n;
+    memcpy(f->buf, r->buf + r->start, f->len);
+    reader_consume(r, f->len);
+    return ASYNC__READY;
+}
+
+/* n > capacity: the buffered bytes first, then reads straight into the
+ * caller's buffer, with the progress in the reader after each step. */
+static int read_exactly_direct(struct async_read_exactly__frame *f) {
+    async_reader *r = f->r;
+    size_t k;
+    int rc;
+
+    if (f->_state == 1) {
+        k = r->end - r->start;
+        if (k > f->n - f->len)
+            k = f->n - f->len;
+        memcpy(f->buf + f->len, r->buf + r->start, k);
+        reader_consume(r, k);
+        f->len += k;
+        r->partial = f->len;
+    }
+    for (;;) {
+        if (f->_state == 2) {
+            rc = reader_read(r, &f->op);
+            if (rc != ASYNC__READY)
+                return rc;
+            f->len += f->op.done;
+            r->partial = f->len;
+            f->_state = 1;
+        }
+        if (f->len == f->n || r->eof)
+            break;
+        op_init(&f->op, OP_READ, r->fd, f->buf + f->len, f->n - f->len, 0, 0);
+        f->_state = 2;
+    }
+    reader_forget_partial(r);
+    return ASYNC__READY;
 }
 
 int async_read_exactly__resume(void *frame) {
@@ -483,35 +592,27 @@ int async_read_exactly__resume(void *frame) {
 
     if (f->_state < 0)
         return ASYNC__READY;
-    if (r == NULL || f->buf == NULL) {
-        f->_state = -1;
-        return async__raise(ASYNC_EINVAL);
-    }
-    for (;;) {
-        if (f->_state == 1) {
-            rc = reader_fill(r, &f->op);
-            if (rc == ASYNC__PENDING)
-                return rc;
-            f->_state = 0;
-            if (rc == ASYNC__FAILED) {
-                f->_state = -1;
-                return rc;
+    if (f->_state == 0) {
+        if (r == NULL || f->buf == NULL) {
+            f->_state = -1;
+            return async__raise(ASYNC_EINVAL);
+        }
+        if (f->n > r->cap && r->partial_buf == f->buf && r->partial_n == f->n) {
+            f->len = r->partial;
+        } else {
+            reader_forget_partial(r);
+            if (f->n > r->cap) {
+                r->partial_buf = f->buf;
+                r->partial_n = f->n;
             }
         }
-        if (r->start < r->end && f->len < f->n) {
-            size_t k = r->end - r->start;
-
-            if (k > f->n - f->len)
-                k = f->n - f->len;
-            memcpy(f->buf + f->len, r->buf + r->start, k);
-            r->start += k;
-            f->len += k;
-        }
-        if (f->len == f->n || r->eof)
-            break;
         f->_state = 1;
     }
-    f->_ret = (ssize_t)f->len;
+    rc = f->n > r->cap ? read_exactly_direct(f) : read_exactly_buffered(f);
+    if (rc == ASYNC__PENDING)
+        return rc;
     f->_state = -1;
-    return ASYNC__READY;
+    if (rc == ASYNC__READY)
+        f->_ret = (ssize_t)f->len;
+    return rc;
 }

@@ -142,7 +142,9 @@ void async__task_finish(async_task *t) {
         async__waiter *next = w->next;
 
         w->next = NULL;
-        if (w->task != NULL)
+        if (w->task == &async__serve_marker)
+            async__serve_conn_done(w, t); /* an async_serve connection */
+        else if (w->task != NULL)
             async__wake(w->task);
         else
             async__group_member_done(w, t); /* a task group's node */

@@ -34,13 +34,20 @@ extern "C" {
 #endif
 
 /* A buffered reader over a descriptor, like asyncio's StreamReader: the
- * caller provides the buffer.  Fields are private. */
+ * caller provides the buffer, whose size is the reader's capacity.
+ * Fields are private. */
 typedef struct async_reader {
     int fd;
     char *buf;
     size_t cap;   /* size of buf */
     size_t start; /* buffered data is buf[start..end) */
     size_t end;
+    size_t scanned; /* buf[start..start + scanned) holds no '\n' */
+    /* An async_read_exactly of more than cap bytes that failed part way:
+     * its buffer and count, and how many bytes it delivered there. */
+    const void *partial_buf;
+    size_t partial_n;
+    size_t partial;
     int eof; /* the descriptor reported end of file */
 } async_reader;
 
@@ -87,16 +94,48 @@ async int async_connect(int fd, const struct sockaddr *addr, socklen_t len,
 async int async_tcp_connect(const char *host, int port, double timeout_seconds);
 
 /* Reads one line from `r` into line[0..size) like fgets: up to and
- * including '\n', NUL-terminated; evaluates to its length (0 at end of
- * file).  A line longer than size - 1 comes in pieces, all but the last
- * without '\n'; the last line of the input may lack one.  size >= 2.
- * One task at a time may read from a reader.  When the await fails or
- * is cancelled part way, the bytes it had taken from the reader are in
- * `line` but lost to the next read. */
+ * including '\n', NUL-terminated; evaluates to its length, 0 at end of
+ * file.  size >= 2, else ASYNC_EINVAL (also for a NULL r or line).  One
+ * task at a time may read from a reader.
+ *
+ * Long lines come in pieces of P = min(size - 1, capacity of r) bytes:
+ * every piece but the last has exactly P bytes and no '\n'; the last
+ * ends with '\n'.  So a line longer than the reader's buffer is never
+ * returned whole, even when `line` could hold it.
+ *
+ * End of file: the bytes after the last '\n' come as one last piece
+ * without '\n' (in pieces of P if longer); after that every call
+ * evaluates to 0.  Once the descriptor has reported end of file, the
+ * reader does not read it again.
+ *
+ * Cancellation-safe, like asyncio's StreamReader.readuntil: a piece is
+ * taken from the reader all at once, when the await completes.  When
+ * the await fails (a read error, ASYNC_ECANCELED, ASYNC_ETIMEDOUT under
+ * async_wait_for), nothing is taken and `line` is untouched: every byte
+ * read so far stays in the reader, and the next read gets the whole
+ * line. */
 async ssize_t async_read_line(async_reader *r, char *line, size_t size);
 
 /* Reads exactly `n` bytes from `r` into `buf`; evaluates to n, or to
- * fewer only when end of file came first. */
+ * fewer only when end of file came first (those bytes are taken and the
+ * next read evaluates to 0).  n == 0 evaluates to 0 at once.  NULL r or
+ * buf: ASYNC_EINVAL.
+ *
+ * n up to the reader's capacity: cancellation-safe like
+ * async_read_line, all or nothing: the n bytes are taken from the
+ * reader at once when the await completes.  When it fails or is
+ * cancelled, nothing is taken and `buf` is untouched.
+ *
+ * n above the capacity: the bytes cannot all wait in the reader, so
+ * they are moved into `buf` as they arrive.  When such an await fails
+ * or is cancelled part way, the k bytes already delivered are in
+ * buf[0..k) and taken from the reader, which remembers k (see
+ * async_reader_partial): the next async_read_exactly on `r` with the
+ * same `buf` and `n` continues at buf + k and evaluates to the total,
+ * n (fewer at end of file), so retrying the same call after a timeout
+ * loses nothing.  Starting any other read on `r` (async_read_line, or
+ * async_read_exactly with another buf or n) forgets k: the next read
+ * then starts after those bytes. */
 async ssize_t async_read_exactly(async_reader *r, void *buf, size_t n);
 
 /* Runs fn(arg) on one of asyncrt's worker threads and evaluates to its
@@ -116,9 +155,17 @@ async ssize_t async_file_read(int fd, void *buf, size_t n, off_t offset);
 /* Makes `fd` non-blocking.  Returns 0 or -errno. */
 int async_fd_nonblocking(int fd);
 
-/* Sets up `r` to read `fd` through buf[0..cap).  Returns 0, or
- * ASYNC_EINVAL for a NULL pointer or cap 0. */
+/* Sets up `r` to read `fd` through buf[0..cap): cap is the reader's
+ * capacity, the longest line piece and the largest all-or-nothing
+ * async_read_exactly.  Returns 0, or ASYNC_EINVAL for a NULL pointer or
+ * cap 0. */
 int async_reader_init(async_reader *r, int fd, void *buf, size_t cap);
+
+/* How many bytes an async_read_exactly of more than r's capacity had
+ * delivered into its buffer when it failed or was cancelled: the count
+ * that the next async_read_exactly with the same buffer and n continues
+ * from.  0 when there is none (and for a NULL r). */
+size_t async_reader_partial(const async_reader *r);
 
 /* A listening TCP socket bound to `host` (a numeric IPv4 or IPv6
  * address or a name; NULL means every IPv4 address) and `port` (0: an
@@ -129,6 +176,84 @@ int async_tcp_listen(const char *host, int port, int backlog);
 
 /* The local port that socket `fd` is bound to, or -errno. */
 int async_local_port(int fd);
+
+/*
+ * Serving connections, like asyncio's start_server and
+ * Server.serve_forever:
+ *
+ *     async void handle_client(int fd, void *arg) { ... }
+ *     ...
+ *     int lfd = async_tcp_listen(NULL, 8080, 128);
+ *     await(async_serve(lfd, handle_client, ctx));
+ *
+ * async_serve(listen_fd, handler, arg) accepts connections on listening
+ * socket `listen_fd` until it is cancelled, and runs
+ * handler(fd, arg) -- an async function returning void -- for each one
+ * as a task of its own, `fd` being the connection, non-blocking and
+ * close-on-exec.  It makes `listen_fd` non-blocking.
+ *
+ * Ownership.  The server owns each connection's descriptor: it closes it
+ * once the handler's task has finished (returned, failed or cancelled).
+ * The handler must not close it, nor let anything use it after the
+ * handler has returned; it may shutdown(2) it.  The caller keeps
+ * `listen_fd`, which must stay open while the await runs: close it after
+ * the await has ended.  The handler tasks belong to the await (no handle
+ * is given out): it never ends while one of them is running.
+ *
+ * Handlers that fail.  A handler that fails with any code but
+ * ASYNC_ECANCELED does not stop the server (as in asyncio, which logs
+ * it): the server prints one line on stderr, "asyncrt: async_serve:
+ * handler 'NAME' on connection fd N failed: MESSAGE (CODE)", and goes
+ * on.  A cancelled handler is not a failure and prints nothing.
+ *
+ * Ending.  The await never completes with a value.  It ends only by
+ * failing, always after every handler task has finished and its
+ * descriptor has been closed:
+ * - ASYNC_ECANCELED: the awaiting task was cancelled (async_cancel, the
+ *   shutdown of async_shutdown_on_signals; async_wait_for turns it into
+ *   ASYNC_ETIMEDOUT).  The server stops accepting, cancels every running
+ *   handler (again on a further cancellation, for handlers that caught
+ *   the first) and waits until all have finished.  A handler that keeps
+ *   running despite cancellation keeps the await waiting.
+ * - At once, before accepting anything: ASYNC_EINVAL when `handler` is
+ *   NULL; -EBADF when `listen_fd` is not an open descriptor; -ENOTSOCK
+ *   when it is not a socket; ASYNC_EINVAL when it is a socket that is
+ *   not listening (listen(2) was not called).
+ * - An accept(2) error that is not transient, or the loop failing to
+ *   watch `listen_fd` (-EBUSY while another task awaits a connection on
+ *   it): the server stops as on a cancellation, cancelling its
+ *   handlers, and fails with that -errno.
+ * Transient accept(2) errors keep it serving: a connection that died in
+ * the backlog (ECONNABORTED, EPROTO, EINTR, EPERM, and the network
+ * errors that Linux reports there: ENETDOWN, ENETUNREACH, EHOSTDOWN,
+ * EHOSTUNREACH, ENONET, ENOPROTOOPT, EOPNOTSUPP) is skipped; running out
+ * of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM) pauses
+ * accepting for 0.1 seconds, or until a handler finishes and gives back
+ * its descriptor, so the server does not spin meanwhile; the pending
+ * connections wait in the backlog.  A connection for which no handler
+ * task can be allocated (out of memory) is closed at once, and the
+ * server goes on.
+ *
+ * Memory: one small allocation per running handler besides its task,
+ * both freed as soon as the handler finishes.  If async_run returns
+ * while the await is still in progress (its task neither cancelled nor
+ * waited for), the handler tasks are destroyed with the run, but their
+ * connections stay open and their bookkeeping is lost: cancel the
+ * serving task and wait for it first.
+ */
+
+/* The handler as compile mode passes it: asyncc turns the async function
+ * named as async_serve's handler into a pointer to its spawner
+ * (NAME__spawn), which starts NAME(fd, arg) as a new task and returns its
+ * handle, or NULL when out of memory. */
+typedef async_task *(*async_conn_spawner)(int fd, void *arg);
+
+#ifdef __ASYNCC__
+/* `handler` is declared `async`: a handler parameter, whose argument is
+ * the name of an async function defined in the same file. */
+async int async_serve(int listen_fd, async void (*handler)(int fd, void *arg),
+                      void *arg);
+#endif /* __ASYNCC__ */
 
 /* The number of worker threads async_to_thread uses: ASYNCRT_THREADS
  * from the environment (1 to 256) when set, else 4.  They start at the
@@ -252,13 +377,35 @@ void async_tcp_connect__init(struct async_tcp_connect__frame *f,
                              double timeout_seconds);
 int async_tcp_connect__resume(void *frame);
 
+/* One running handler of async_serve.  Private to asyncrt. */
+typedef struct async__serve_conn async__serve_conn;
+
+struct async_serve__frame {
+    int _state;
+    int listen_fd;
+    async_conn_spawner spawn;
+    void *arg;
+    async_task *self;         /* the serving task */
+    async__watcher w;         /* listen_fd, while waiting for connections */
+    async__timer pause;       /* accepting paused: out of descriptors */
+    async__serve_conn *conns; /* the running handlers */
+    size_t running;           /* how many */
+    uint64_t accepted;        /* connections accepted */
+    uint64_t dropped;         /* of those, closed for lack of memory */
+    uint64_t failed;          /* handlers that failed (not cancelled) */
+    int error;                /* the code to fail with once drained */
+    int _ret;
+};
+void async_serve__init(struct async_serve__frame *f, int listen_fd,
+                       async_conn_spawner spawn, void *arg);
+int async_serve__resume(void *frame);
+
 struct async_read_line__frame {
     int _state;
     async_reader *r;
     char *line;
     size_t size;
-    size_t len;
-    async__io_op op;
+    async__io_op op; /* a read into the reader's buffer */
     ssize_t _ret;
 };
 void async_read_line__init(struct async_read_line__frame *f, async_reader *r,
@@ -270,8 +417,8 @@ struct async_read_exactly__frame {
     async_reader *r;
     char *buf;
     size_t n;
-    size_t len;
-    async__io_op op;
+    size_t len;      /* bytes in buf so far (n above the capacity) */
+    async__io_op op; /* a read into the reader's buffer or into buf */
     ssize_t _ret;
 };
 void async_read_exactly__init(struct async_read_exactly__frame *f,

@@ -5,7 +5,11 @@
  * removed, no deadlock report), connect refused and timing out, TCP
  * listen/accept/connect on 127.0.0.1 and ::1, the line reader over
  * split writes, and one descriptor watched for reading and writing by
- * two tasks at once.
+ * two tasks at once.  The buffered reader's cancellation safety: lines
+ * and exact counts arriving in several writes with timeouts and
+ * cancellations in between lose no byte; long lines come in pieces;
+ * end of file in the middle of a line; an exact count above the
+ * reader's capacity continues where a cancelled attempt stopped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -782,22 +786,20 @@ exit:
     return r;
 }
 
-/* Lines split across writes, a line longer than the caller's buffer, a
- * last line without '\n', through a reader buffer smaller than a line. */
-static void test_read_lines_over_split_writes(void **state) {
-    static const char *chunks[] = {"ab", "c\nde", "f\n\n0123456789abcdefgh\n",
-                                   "tail"};
-    char lines[8][16];
-    char rbuf[5];
+/* Runs read_lines over a pipe that receives `chunks` (then end of file)
+ * through a reader of capacity `cap`; returns the number of lines. */
+static int read_lines_through(const char **chunks, int n_chunks, size_t cap,
+                              char (*lines)[16], int max) {
+    char rbuf[64];
     struct read_lines__frame *f;
     async_reader r;
     async_task *t[2];
     int p[2];
 
-    (void)state;
-    memset(lines, 0, sizeof(lines));
+    assert_true(cap <= sizeof(rbuf));
+    memset(lines, 0, sizeof(*lines) * (size_t)max);
     make_pipe(p);
-    assert_int_equal(async_reader_init(&r, p[0], rbuf, sizeof(rbuf)), 0);
+    assert_int_equal(async_reader_init(&r, p[0], rbuf, cap), 0);
     t[0] = async__task_new(sizeof(*f), read_lines__resume, "read_lines",
                            offsetof(struct read_lines__frame, _ret),
                            sizeof(int), ASYNC__RESULT_SIGNED);
@@ -806,19 +808,628 @@ static void test_read_lines_over_split_writes(void **state) {
     f->_state = 0;
     f->r = &r;
     f->lines = lines;
-    f->max = 8;
+    f->max = max;
     async__task_start(t[0]);
-    t[1] = spawn_write_later(p[1], chunks, 4, 0.005);
+    t[1] = spawn_write_later(p[1], chunks, n_chunks, 0.005);
     assert_int_equal(run_tasks(t, 2, 0, -1), 0);
-    assert_int_equal(res[0], 6);
+    close(p[0]);
+    return res[0];
+}
+
+/* Lines split across writes, a line longer than the caller's buffer, a
+ * last line without '\n'.  Through a reader buffer larger than a line,
+ * the long line comes in pieces of size - 1 bytes; through one smaller
+ * than a line, in pieces of the buffer's capacity. */
+static void test_read_lines_over_split_writes(void **state) {
+    static const char *chunks[] = {"ab", "c\nde", "f\n\n0123456789abcdefgh\n",
+                                   "tail"};
+    char lines[10][16];
+    char rbuf[1];
+    async_reader r;
+
+    (void)state;
+    assert_int_equal(read_lines_through(chunks, 4, 64, lines, 10), 6);
     assert_string_equal(lines[0], "abc\n");
     assert_string_equal(lines[1], "def\n");
     assert_string_equal(lines[2], "\n");
     assert_string_equal(lines[3], "0123456789abcde");
     assert_string_equal(lines[4], "fgh\n");
     assert_string_equal(lines[5], "tail");
+
+    assert_int_equal(read_lines_through(chunks, 4, 5, lines, 10), 8);
+    assert_string_equal(lines[0], "abc\n");
+    assert_string_equal(lines[1], "def\n");
+    assert_string_equal(lines[2], "\n");
+    assert_string_equal(lines[3], "01234");
+    assert_string_equal(lines[4], "56789");
+    assert_string_equal(lines[5], "abcde");
+    assert_string_equal(lines[6], "fgh\n");
+    assert_string_equal(lines[7], "tail");
+
     assert_int_equal(async_reader_init(NULL, 0, rbuf, 1), ASYNC_EINVAL);
+    assert_int_equal(async_reader_init(&r, 0, NULL, 1), ASYNC_EINVAL);
+    assert_int_equal(async_reader_init(&r, 0, rbuf, 0), ASYNC_EINVAL);
+    assert_int_equal(async_reader_partial(NULL), 0);
+}
+
+/*
+ * Reader scripts: steps run one after the other by the root frame.  A
+ * read step runs its read as a child task, which the root awaits plainly
+ * (R_AWAIT), under async_wait_for(..., SCRIPT_T) (R_TIMEOUT), or cancels
+ * with async_cancel (R_CANCEL) once the read waits.  A read step's
+ * `data` is written to the pipe while the read waits, and the root
+ * waits until the read has taken it from the pipe before it goes on, so
+ * a cancelled read has always taken those bytes.  After every step the
+ * script records the reader's state.
+ */
+#define SCRIPT_T 0.06
+
+enum { S_WRITE, S_CLOSE, S_LINE, S_EXACT };
+enum { R_AWAIT, R_TIMEOUT, R_CANCEL };
+enum { MAX_STEPS = 40, OUT_SIZE = 128, OUT_SLOTS = 4 };
+
+struct step {
+    int op;           /* S_* */
+    int mode;         /* R_* for reads */
+    const char *data; /* S_WRITE: written now; reads: written meanwhile */
+    size_t n;         /* S_LINE: line size; S_EXACT: count */
+    int slot;         /* reads: into out[slot], */
+    char *dst;        /*   or into dst when not NULL */
+};
+
+/* Per step: the read's result and error, a copy of its buffer, and the
+ * reader's buffered, scanned and partial counts afterwards.  out[]
+ * starts filled with '#' so that a read that must not touch its buffer
+ * can be checked. */
+static ssize_t got[MAX_STEPS];
+static char seen[MAX_STEPS][OUT_SIZE];
+static int got_err[MAX_STEPS];
+static size_t buffered[MAX_STEPS], scanned[MAX_STEPS], partial[MAX_STEPS];
+static char out[OUT_SLOTS][OUT_SIZE];
+
+/*
+ * async int NAME##_within(args..., double secs) {
+ *     return (int)await(async_wait_for(AWAITABLE(args...), secs));
+ * }
+ */
+#define DEFINE_WITHIN(name, aw)                                                \
+    struct name##__frame {                                                     \
+        int _state;                                                            \
+        struct {                                                               \
+            async__wait_for w;                                                 \
+            async_task t0;                                                     \
+            struct aw##__frame c0;                                             \
+        } s;                                                                   \
+        int _ret;                                                              \
+    };                                                                         \
+    static int name##__resume(void *frame) {                                   \
+        struct name##__frame *f = frame;                                       \
+        int r;                                                                 \
+                                                                               \
+        if (f->_state < 0)                                                     \
+            return ASYNC__READY;                                               \
+        if (f->_state == 0)                                                    \
+            async__wait_for_add(&f->s.w, &f->s.t0, aw##__resume, &f->s.c0,     \
+                                #aw);                                          \
+        f->_state = 1;                                                         \
+        if ((r = async__wait_for_poll(&f->s.w)) == ASYNC__PENDING)             \
+            return r;                                                          \
+        f->_state = -1;                                                        \
+        if (r == ASYNC__READY)                                                 \
+            f->_ret = (int)f->s.c0._ret;                                       \
+        return r;                                                              \
+    }
+
+#define SPAWN_WITHIN(t, name, aw, secs, ...)                                   \
+    do {                                                                       \
+        struct name##__frame *f_;                                              \
+        (t) = async__task_new(sizeof(struct name##__frame), name##__resume,    \
+                              #name, offsetof(struct name##__frame, _ret),     \
+                              sizeof(int), ASYNC__RESULT_SIGNED);              \
+        assert_non_null(t);                                                    \
+        f_ = async__task_frame(t);                                             \
+        f_->_state = 0;                                                        \
+        f_->_ret = 0;                                                          \
+        async__wait_for_init(&f_->s.w, (secs));                                \
+        aw##__init(&f_->s.c0, __VA_ARGS__);                                    \
+        async__task_start(t);                                                  \
+    } while (0)
+
+DEFINE_WRAP(do_read_line, async_read_line)
+DEFINE_WITHIN(read_line_within, async_read_line)
+DEFINE_WITHIN(read_exactly_within, async_read_exactly)
+
+static async_task *spawn_read(async_reader *r, const struct step *s) {
+    char *buf = s->dst != NULL ? s->dst : out[s->slot];
+    async_task *t;
+
+    if (s->op == S_LINE && s->mode == R_TIMEOUT)
+        SPAWN_WITHIN(t, read_line_within, async_read_line, SCRIPT_T, r, buf,
+                     s->n);
+    else if (s->op == S_LINE)
+        SPAWN(t, do_read_line, async_read_line, r, buf, s->n);
+    else if (s->mode == R_TIMEOUT)
+        SPAWN_WITHIN(t, read_exactly_within, async_read_exactly, SCRIPT_T, r,
+                     buf, s->n);
+    else
+        SPAWN(t, do_read_exactly, async_read_exactly, r, buf, s->n);
+    return t;
+}
+
+/*
+ * async int script(async_reader *r, int wfd, const struct step *steps,
+ *                  int n) {
+ *     for (int i = 0; i < n; i++) {
+ *         (write or close for S_WRITE, S_CLOSE; else:)
+ *         async_task *child = async_spawn(READ(...));
+ *         await(async_sleep(0));
+ *         if (steps[i].data && !async_task_done(child)) {
+ *             size_t before = taken(r);
+ *             write(wfd, steps[i].data, ...);
+ *             for (int spins = 0; spins < 1000; spins++) {
+ *                 await(async_sleep(0));
+ *                 if (async_task_done(child) || taken(r) != before)
+ *                     break;
+ *             }
+ *         }
+ *         if (steps[i].mode == R_CANCEL)
+ *             async_cancel(child);
+ *         got[i] = async_try(await(child), &got_err[i]);
+ *         (record the reader's state)
+ *     }
+ *     return 0;
+ * }
+ */
+struct script__frame {
+    int _state;
+    async_reader *r;
+    int wfd;
+    const struct step *steps;
+    int n;
+    int i;
+    async_task *child;
+    size_t before; /* taken() before the step's data was written */
+    int spins;
+    struct async_sleep__frame _a1;
+    struct async_join__frame _a2;
+    int _ret;
+};
+
+static void write_all(int fd, const char *s) {
+    assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+}
+
+/* What a read in progress has taken from the descriptor so far: into
+ * the reader's buffer, or (above the capacity) into the caller's. */
+static size_t taken(const async_reader *r) {
+    return r->end - r->start + async_reader_partial(r);
+}
+
+static int script__resume(void *frame) {
+    struct script__frame *f = frame;
+    const struct step *s;
+    int r;
+
+    switch (f->_state) {
+    case 0:
+        break;
+    case 1:
+        goto await1;
+    case 2:
+        goto await2;
+    case 3:
+        goto await3;
+    default:
+        return ASYNC__READY;
+    }
+    for (f->i = 0; f->i < f->n; f->i++) {
+        s = &f->steps[f->i];
+        got[f->i] = -1;
+        got_err[f->i] = 0;
+        if (s->op == S_WRITE) {
+            write_all(f->wfd, s->data);
+            goto record;
+        }
+        if (s->op == S_CLOSE) {
+            close(f->wfd);
+            goto record;
+        }
+        /* One pass: the child's first poll, where it finds the pipe
+         * empty and waits (or completes). */
+        f->child = spawn_read(f->r, s);
+        async_sleep__init(&f->_a1, 0);
+        f->_state = 1;
+    await1:
+        if ((r = async_sleep__resume(&f->_a1)) != ASYNC__READY)
+            goto exit;
+        s = &f->steps[f->i];
+        if (s->data != NULL && !async_task_done(f->child)) {
+            /* More data while it waits: pass after pass until it has
+             * taken some or completed. */
+            f->before = taken(f->r);
+            write_all(f->wfd, s->data);
+            for (f->spins = 0; f->spins < 1000; f->spins++) {
+                async_sleep__init(&f->_a1, 0);
+                f->_state = 2;
+            await2:
+                if ((r = async_sleep__resume(&f->_a1)) != ASYNC__READY)
+                    goto exit;
+                if (async_task_done(f->child) || taken(f->r) != f->before)
+                    break;
+            }
+        }
+        if (f->steps[f->i].mode == R_CANCEL)
+            assert_int_equal(async_cancel(f->child), 1);
+        async_join__init(&f->_a2, f->child);
+        f->_state = 3;
+    await3:
+        if ((r = async_join__resume(&f->_a2)) == ASYNC__PENDING)
+            return r;
+        got[f->i] = r == ASYNC__READY ? f->_a2._ret : 0;
+        got_err[f->i] = r == ASYNC__FAILED ? async__take_error() : 0;
+        memcpy(seen[f->i],
+               f->steps[f->i].dst != NULL ? f->steps[f->i].dst
+                                          : out[f->steps[f->i].slot],
+               OUT_SIZE);
+    record:
+        buffered[f->i] = f->r->end - f->r->start;
+        scanned[f->i] = f->r->scanned;
+        partial[f->i] = async_reader_partial(f->r);
+    }
+    watchers_left = async__io_busy(async__loop_io());
+    f->_ret = 0;
+    f->_state = -1;
+    return ASYNC__READY;
+exit:
+    if (r == ASYNC__FAILED)
+        f->_state = -1;
+    return r;
+}
+
+/* Runs `steps` on a fresh pipe through `r`, a reader of capacity `cap`
+ * (at most 64). */
+static char rbuf_script[64];
+
+static void run_script(const struct step *steps, int n, size_t cap,
+                       async_reader *r) {
+    struct script__frame f;
+    int p[2];
+
+    assert_true(n <= MAX_STEPS && cap <= sizeof(rbuf_script));
+    memset(out, '#', sizeof(out));
+    make_pipe(p);
+    assert_int_equal(async_reader_init(r, p[0], rbuf_script, cap), 0);
+    memset(&f, 0, sizeof(f));
+    f.r = r;
+    f.wfd = p[1];
+    f.steps = steps;
+    f.n = n;
+    watchers_left = -1;
+    assert_int_equal(RUN(script, &f), 0);
+    assert_int_equal(watchers_left, 0);
     close(p[0]);
+    for (int i = 0; i < n; i++) /* else the script closed it */
+        if (steps[i].op == S_CLOSE)
+            return;
+    close(p[1]);
+}
+
+/* Step i's read left the string `want` in its buffer. */
+static void assert_line(int i, const char *want) {
+    assert_string_equal(seen[i], want);
+}
+
+/* Step i's read left its buffer as it was, '#' from earlier steps on. */
+static void assert_untouched(int i, size_t from) {
+    for (size_t k = from; k < OUT_SIZE; k++)
+        assert_int_equal(seen[i][k], '#');
+}
+
+/* A line arrives in several writes; a timed-out read_line and two
+ * cancelled ones in between (one after taking more bytes into the
+ * reader, one with nothing new) take nothing: the next read_line gets
+ * the whole line.  Then the next line, end of file, and 0 again. */
+static void test_read_line_cancel_keeps_line(void **state) {
+    static const struct step steps[] = {
+        {S_WRITE, 0, "par", 0, 0, NULL},
+        {S_LINE, R_TIMEOUT, "tial ", 64, 0, NULL},
+        {S_WRITE, 0, "li", 0, 0, NULL},
+        {S_LINE, R_CANCEL, "ne", 64, 1, NULL},
+        {S_LINE, R_CANCEL, NULL, 64, 1, NULL},
+        {S_WRITE, 0, "\nnext\n", 0, 0, NULL},
+        {S_LINE, R_AWAIT, NULL, 64, 2, NULL},
+        {S_LINE, R_AWAIT, NULL, 64, 3, NULL},
+        {S_CLOSE, 0, NULL, 0, 0, NULL},
+        {S_LINE, R_AWAIT, NULL, 64, 0, NULL},
+        {S_LINE, R_AWAIT, NULL, 64, 0, NULL},
+    };
+    async_reader r;
+
+    (void)state;
+    run_script(steps, 11, 64, &r);
+    assert_int_equal(got_err[1], ASYNC_ETIMEDOUT);
+    assert_int_equal(buffered[1], 8); /* "partial " */
+    assert_int_equal(scanned[1], 8);
+    assert_int_equal(got_err[3], ASYNC_ECANCELED);
+    assert_int_equal(buffered[3], 12);
+    assert_int_equal(got_err[4], ASYNC_ECANCELED);
+    assert_int_equal(buffered[4], 12);
+    assert_untouched(1, 0);
+    assert_untouched(3, 0);
+    assert_untouched(4, 0);
+    assert_int_equal(got_err[6], 0);
+    assert_int_equal(got[6], 13);
+    assert_line(6, "partial line\n");
+    assert_int_equal(buffered[6], 5);
+    assert_int_equal(got[7], 5);
+    assert_line(7, "next\n");
+    assert_int_equal(buffered[7], 0);
+    assert_int_equal(got[9], 0);
+    assert_int_equal(got_err[9], 0);
+    assert_line(9, "");
+    assert_int_equal(got[10], 0);
+    assert_int_equal(got_err[10], 0);
+}
+
+/* A line longer than the reader's capacity (8), with timeouts while it
+ * arrives: every piece has 8 bytes, each taken whole, and nothing is
+ * lost; a last line without '\n' at end of file. */
+static void test_read_line_long_line_pieces(void **state) {
+    static const struct step steps[] = {
+        {S_WRITE, 0, "0123", 0, 0, NULL},
+        {S_LINE, R_TIMEOUT, "45", 64, 0, NULL},
+        {S_LINE, R_AWAIT, "6789AB", 64, 1, NULL},
+        {S_LINE, R_TIMEOUT, "CD", 64, 2, NULL},
+        {S_WRITE, 0, "EFGHIJ\nxy", 0, 0, NULL},
+        {S_LINE, R_AWAIT, NULL, 64, 2, NULL},
+        {S_LINE, R_AWAIT, NULL, 64, 3, NULL},
+        {S_LINE, R_TIMEOUT, NULL, 64, 0, NULL},
+        {S_CLOSE, 0, NULL, 0, 0, NULL},
+        {S_LINE, R_AWAIT, NULL, 64, 0, NULL},
+        {S_LINE, R_AWAIT, NULL, 64, 1, NULL},
+    };
+    async_reader r;
+
+    (void)state;
+    run_script(steps, 11, 8, &r);
+    assert_int_equal(got_err[1], ASYNC_ETIMEDOUT);
+    assert_int_equal(buffered[1], 6);
+    assert_untouched(1, 0);
+    assert_int_equal(got[2], 8);
+    assert_line(2, "01234567");
+    assert_int_equal(got_err[3], ASYNC_ETIMEDOUT);
+    assert_int_equal(buffered[3], 6); /* "89ABCD" */
+    assert_untouched(3, 0);
+    assert_int_equal(got[5], 8);
+    assert_line(5, "89ABCDEF");
+    assert_int_equal(got[6], 5);
+    assert_line(6, "GHIJ\n");
+    assert_int_equal(got_err[7], ASYNC_ETIMEDOUT);
+    assert_int_equal(buffered[7], 2);
+    assert_int_equal(got[9], 2);
+    assert_line(9, "xy");
+    assert_int_equal(got[10], 0);
+    assert_line(10, "");
+}
+
+/* Pieces of size - 1 when the caller's line is the smaller; end of file
+ * in the middle of a line that a timed-out read was waiting for. */
+static void test_read_line_small_size_and_eof(void **state) {
+    static const struct step steps[] = {
+        {S_WRITE, 0, "abcdefghij\n", 0, 0, NULL},
+        {S_LINE, R_AWAIT, NULL, 5, 0, NULL},
+        {S_LINE, R_AWAIT, NULL, 5, 1, NULL},
+        {S_LINE, R_AWAIT, NULL, 5, 2, NULL},
+        {S_WRITE, 0, "no newline", 0, 0, NULL},
+        {S_LINE, R_TIMEOUT, NULL, 64, 3, NULL},
+        {S_CLOSE, 0, NULL, 0, 0, NULL},
+        {S_LINE, R_AWAIT, NULL, 4, 0, NULL},
+        {S_LINE, R_AWAIT, NULL, 64, 1, NULL},
+        {S_LINE, R_AWAIT, NULL, 64, 2, NULL},
+    };
+    async_reader r;
+
+    (void)state;
+    run_script(steps, 10, 64, &r);
+    assert_int_equal(got[1], 4);
+    assert_line(1, "abcd");
+    assert_line(2, "efgh");
+    assert_int_equal(got[3], 3);
+    assert_line(3, "ij\n");
+    assert_int_equal(got_err[5], ASYNC_ETIMEDOUT);
+    assert_untouched(5, 0);
+    assert_int_equal(got[7], 3);
+    assert_line(7, "no ");
+    assert_int_equal(got[8], 7);
+    assert_line(8, "newline");
+    assert_int_equal(got[9], 0);
+}
+
+/* A long line trickles in, 2,000 bytes a time, each wait timing out: it
+ * is scanned once (`scanned` follows the buffered bytes) and comes
+ * whole in the end. */
+static void test_read_line_long_trickle(void **state) {
+    enum { CHUNK = 2000, CHUNKS = 8 };
+    static char chunk[CHUNK + 1], last[] = "end\n";
+    static char big_rbuf[CHUNK * CHUNKS + 64], line[CHUNK * CHUNKS + 64];
+    struct step steps[CHUNKS + 1];
+    struct script__frame f;
+    async_reader r;
+    int p[2];
+
+    (void)state;
+    memset(chunk, 'x', CHUNK);
+    for (int i = 0; i < CHUNKS; i++)
+        steps[i] =
+            (struct step){S_LINE, R_TIMEOUT, chunk, sizeof(line), 0, line};
+    steps[CHUNKS] = (struct step){S_LINE, R_AWAIT, last, sizeof(line), 0, line};
+    make_pipe(p);
+    assert_int_equal(async_reader_init(&r, p[0], big_rbuf, sizeof(big_rbuf)),
+                     0);
+    memset(&f, 0, sizeof(f));
+    f.r = &r;
+    f.wfd = p[1];
+    f.steps = steps;
+    f.n = CHUNKS + 1;
+    assert_int_equal(RUN(script, &f), 0);
+    for (int i = 0; i < CHUNKS; i++) {
+        assert_int_equal(got_err[i], ASYNC_ETIMEDOUT);
+        assert_int_equal(buffered[i], (size_t)CHUNK * (size_t)(i + 1));
+        assert_int_equal(scanned[i], buffered[i]);
+    }
+    assert_int_equal(got[CHUNKS], CHUNK * CHUNKS + 4);
+    assert_int_equal(buffered[CHUNKS], 0);
+    for (int i = 0; i < CHUNK * CHUNKS; i++)
+        assert_int_equal(line[i], 'x');
+    assert_string_equal(line + CHUNK * CHUNKS, "end\n");
+    close(p[0]);
+    close(p[1]);
+}
+/* read_exactly of no more than the capacity (16) is all or nothing: a
+ * timed-out and a cancelled one take nothing and leave their buffer
+ * alone; the next gets all 10 bytes.  Then a short count at end of
+ * file, and 0. */
+static void test_read_exactly_cancel_keeps_bytes(void **state) {
+    static const struct step steps[] = {
+        {S_WRITE, 0, "abc", 0, 0, NULL},
+        {S_EXACT, R_TIMEOUT, "def", 10, 0, NULL},
+        {S_EXACT, R_CANCEL, "g", 10, 1, NULL},
+        {S_WRITE, 0, "hijklm", 0, 0, NULL},
+        {S_EXACT, R_AWAIT, NULL, 10, 2, NULL},
+        {S_CLOSE, 0, NULL, 0, 0, NULL},
+        {S_EXACT, R_AWAIT, NULL, 10, 3, NULL},
+        {S_EXACT, R_AWAIT, NULL, 10, 3, NULL},
+    };
+    async_reader r;
+
+    (void)state;
+    run_script(steps, 8, 16, &r);
+    assert_int_equal(got_err[1], ASYNC_ETIMEDOUT);
+    assert_int_equal(buffered[1], 6);
+    assert_int_equal(got_err[2], ASYNC_ECANCELED);
+    assert_int_equal(buffered[2], 7);
+    assert_untouched(1, 0);
+    assert_untouched(2, 0);
+    assert_int_equal(got[4], 10);
+    assert_memory_equal(seen[4], "abcdefghij", 10);
+    assert_untouched(4, 10);
+    assert_int_equal(got[6], 3);
+    assert_memory_equal(seen[6], "klm", 3);
+    assert_untouched(6, 3);
+    assert_int_equal(got[7], 0);
+    assert_int_equal(partial[7], 0);
+}
+
+/* read_exactly of the whole capacity (8) after a line left the data
+ * off the front of the buffer: the data moves to make room, a timeout
+ * in between takes nothing, and the bytes after the count stay in the
+ * descriptor for the next read. */
+static void test_read_exactly_full_capacity(void **state) {
+    static const struct step steps[] = {
+        {S_WRITE, 0, "ab\ncdefg", 0, 0, NULL},
+        {S_LINE, R_AWAIT, NULL, 64, 0, NULL},
+        {S_EXACT, R_TIMEOUT, "hi", 8, 1, NULL},
+        {S_WRITE, 0, "jk", 0, 0, NULL},
+        {S_EXACT, R_AWAIT, NULL, 8, 2, NULL},
+        {S_EXACT, R_AWAIT, NULL, 1, 3, NULL},
+    };
+    async_reader r;
+
+    (void)state;
+    run_script(steps, 6, 8, &r);
+    assert_line(1, "ab\n");
+    assert_int_equal(buffered[1], 5);
+    assert_int_equal(got_err[2], ASYNC_ETIMEDOUT);
+    assert_int_equal(buffered[2], 7);
+    assert_untouched(2, 0);
+    assert_int_equal(got[4], 8);
+    assert_memory_equal(seen[4], "cdefghij", 8);
+    assert_untouched(4, 8);
+    assert_int_equal(got[5], 1);
+    assert_int_equal(seen[5][0], 'k');
+    assert_untouched(5, 1);
+    assert_int_equal(buffered[5], 0);
+}
+
+/* read_exactly of more than the capacity (4): the bytes go into the
+ * caller's buffer as they come, buffered bytes first, and the reader
+ * counts them.  A timed-out and a cancelled attempt leave 9, then 16
+ * bytes delivered; the same call again continues there and completes
+ * with all 20, reading no further than the 20th byte.  Another read in
+ * between forgets the count (the bytes delivered stay consumed); end of
+ * file gives a short count. */
+static void test_read_exactly_above_capacity(void **state) {
+    static const struct step steps[] = {
+        {S_WRITE, 0, "a\n12", 0, 0, NULL},
+        {S_LINE, R_AWAIT, NULL, 64, 3, NULL},
+        {S_WRITE, 0, "34567", 0, 0, NULL},
+        {S_EXACT, R_TIMEOUT, "89", 20, 0, NULL},
+        {S_WRITE, 0, "ABCDE", 0, 0, NULL},
+        {S_EXACT, R_CANCEL, "FG", 20, 0, NULL},
+        {S_WRITE, 0, "HIJxyz", 0, 0, NULL},
+        {S_EXACT, R_AWAIT, NULL, 20, 0, NULL},
+        {S_EXACT, R_AWAIT, NULL, 2, 3, NULL},
+        /* A count forgotten by a read_line that times out. */
+        {S_WRITE, 0, "abcdefgh", 0, 0, NULL},
+        {S_EXACT, R_TIMEOUT, NULL, 20, 1, NULL},
+        {S_LINE, R_TIMEOUT, NULL, 64, 2, NULL},
+        {S_WRITE, 0, "res\n", 0, 0, NULL},
+        {S_LINE, R_AWAIT, NULL, 64, 2, NULL},
+        /* The same buffer but another count starts afresh too. */
+        {S_WRITE, 0, "0123456", 0, 0, NULL},
+        {S_EXACT, R_TIMEOUT, NULL, 20, 1, NULL},
+        {S_EXACT, R_AWAIT, "789abcdefg", 10, 1, NULL},
+        /* End of file part way. */
+        {S_WRITE, 0, "tiny", 0, 0, NULL},
+        {S_EXACT, R_CANCEL, NULL, 20, 2, NULL},
+        {S_CLOSE, 0, NULL, 0, 0, NULL},
+        {S_EXACT, R_AWAIT, NULL, 20, 2, NULL},
+        {S_EXACT, R_AWAIT, NULL, 20, 2, NULL},
+    };
+    async_reader r;
+
+    (void)state;
+    run_script(steps, 22, 4, &r);
+    assert_line(1, "a\n");
+    assert_int_equal(buffered[1], 2);
+    assert_int_equal(got_err[3], ASYNC_ETIMEDOUT);
+    assert_int_equal(partial[3], 9);
+    assert_memory_equal(seen[3], "123456789", 9);
+    assert_untouched(3, 9);
+    assert_int_equal(got_err[5], ASYNC_ECANCELED);
+    assert_int_equal(partial[5], 16);
+    assert_int_equal(got[7], 20);
+    assert_int_equal(got_err[7], 0);
+    assert_memory_equal(seen[5], "123456789ABCDEFG", 16);
+    assert_untouched(5, 16);
+    assert_memory_equal(seen[7], "123456789ABCDEFGHIJx", 20);
+    assert_untouched(7, 20);
+    assert_int_equal(partial[7], 0);
+    assert_int_equal(buffered[7], 0);
+    assert_int_equal(got[8], 2);
+    assert_memory_equal(seen[8], "yz", 2);
+
+    assert_int_equal(got_err[10], ASYNC_ETIMEDOUT);
+    assert_int_equal(partial[10], 8);
+    assert_memory_equal(seen[10], "abcdefgh", 8);
+    assert_untouched(10, 8);
+    assert_int_equal(got_err[11], ASYNC_ETIMEDOUT);
+    assert_int_equal(partial[11], 0);
+    assert_int_equal(got[13], 4);
+    assert_line(13, "res\n");
+
+    assert_int_equal(got_err[15], ASYNC_ETIMEDOUT);
+    assert_int_equal(partial[15], 7);
+    assert_int_equal(got[16], 10);
+    assert_memory_equal(seen[16], "789abcdefg", 10);
+    assert_int_equal(partial[16], 0);
+
+    assert_int_equal(got_err[18], ASYNC_ECANCELED);
+    assert_int_equal(partial[18], 4);
+    assert_int_equal(got[20], 4);
+    assert_memory_equal(seen[20], "tiny", 4);
+    assert_int_equal(partial[20], 0);
+    assert_int_equal(got[21], 0);
 }
 
 /* A task still waiting on a descriptor when async_run returns is
@@ -858,6 +1469,13 @@ int main(void) {
         cmocka_unit_test(test_connect_timeout),
         cmocka_unit_test(test_connect_cancel),
         cmocka_unit_test(test_read_lines_over_split_writes),
+        cmocka_unit_test(test_read_line_cancel_keeps_line),
+        cmocka_unit_test(test_read_line_long_line_pieces),
+        cmocka_unit_test(test_read_line_small_size_and_eof),
+        cmocka_unit_test(test_read_line_long_trickle),
+        cmocka_unit_test(test_read_exactly_cancel_keeps_bytes),
+        cmocka_unit_test(test_read_exactly_full_capacity),
+        cmocka_unit_test(test_read_exactly_above_capacity),
         cmocka_unit_test(test_run_ends_with_watcher),
     };
 
