@@ -306,6 +306,7 @@ struct async__gather {
     uint8_t failfast;     /* a failure cancels the other children */
     async_task *waiter;   /* the gathering task */
     async_task *children; /* in argument order, linked through next_all */
+    async_task *last;     /* the last child added */
 };
 
 /* A timer, embedded in the frame of whatever waits on it. */

@@ -20,19 +20,20 @@ void async__gather_init(async__gather *g) {
     g->failfast = 0;
     g->waiter = NULL;
     g->children = NULL;
+    g->last = NULL;
 }
 
 /* Children are queued now and first polled on the loop's next pass, in
  * the order they were added. */
 void async__gather_add(async__gather *g, async_task *child, async__poll_fn poll,
                        void *frame, const char *name) {
-    async_task **link = &g->children;
-
     async__task_init(child, poll, frame, name);
     child->group = g;
-    while (*link != NULL)
-        link = &(*link)->next_all;
-    *link = child;
+    if (g->children == NULL)
+        g->children = child;
+    else
+        g->last->next_all = child;
+    g->last = child;
     g->remaining++;
     async__wake(child);
 }

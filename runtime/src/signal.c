@@ -18,7 +18,11 @@
  * armed, cancels every task (async__loop_cancel_all); both signals then
  * stay blocked and consumed until async_run returns, so a duplicate
  * (a terminal and `timeout` signal the whole process group) cannot kill
- * the process while the cancelled tasks clean up.
+ * the process while the cancelled tasks clean up.  Of the two, one that
+ * is ignored (SIG_IGN) when the shutdown is armed is left out: blocking
+ * it would make the kernel queue it despite SIG_IGN, and a shell ignores
+ * SIGINT in background jobs precisely so that Ctrl-C does not reach them
+ * (asyncio leaves an ignored SIGINT alone too).
  *
  * Frame states: 0 = not started; 1 = waiting (linked); -1 = done.
  */
@@ -37,6 +41,7 @@ typedef struct signal_state {
     int fd;                        /* the signalfd, when `open` */
     int open;                      /* fd is valid */
     int shutdown;                  /* 0, ARMED or TRIGGERED */
+    sigset_t stops;                /* SIGINT, SIGTERM unless ignored */
     sigset_t set;                  /* the signalfd's set (valid if open) */
     sigset_t ours;                 /* signals asyncrt blocked itself */
     async__watcher w;              /* fd's watcher, on_ready = on_ready */
@@ -100,7 +105,7 @@ static void deliver(int signo, int dispatch) {
         async__wake(w->task);
         taken = 1;
     }
-    if (!taken && S.shutdown != 0 && (signo == SIGINT || signo == SIGTERM)) {
+    if (!taken && S.shutdown != 0 && sigismember(&S.stops, signo) == 1) {
         S.shutdown = TRIGGERED;
         async__loop_cancel_all();
     }
@@ -193,10 +198,8 @@ static void wanted_set(sigset_t *want) {
     sigemptyset(want);
     for (async__signal_waiter *w = S.waiters; w != NULL; w = w->next)
         sigaddset(want, w->signo);
-    if (S.shutdown) {
-        sigaddset(want, SIGINT);
-        sigaddset(want, SIGTERM);
-    }
+    if (S.shutdown)
+        sigorset(want, want, &S.stops);
 }
 
 /* Brings the signalfd and the mask in line with the waiters.  Before
@@ -225,11 +228,27 @@ static void on_ready(async__watcher *w) {
     (void)sync_set(1);
 }
 
+/* SIGINT and SIGTERM, but not one whose disposition is SIG_IGN. */
+static void stop_signals(sigset_t *set) {
+    static const int stops[] = {SIGINT, SIGTERM};
+
+    sigemptyset(set);
+    for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) {
+        struct sigaction sa;
+
+        if (sigaction(stops[i], NULL, &sa) == 0 &&
+            !(sa.sa_flags & SA_SIGINFO) && sa.sa_handler == SIG_IGN)
+            continue;
+        sigaddset(set, stops[i]);
+    }
+}
+
 int async_shutdown_on_signals(void) {
     int rc;
 
     if (S.shutdown != 0)
         return 0;
+    stop_signals(&S.stops);
     S.shutdown = ARMED;
     if ((rc = sync_set(1)) != 0)
         S.shutdown = 0;

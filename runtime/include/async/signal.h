@@ -33,7 +33,47 @@
  * despite cancellation therefore keeps the program running: SIGKILL or
  * SIGQUIT stops it.  Once async_run has returned, both signals have
  * their previous handling again.  While armed, tasks that all wait forever are
- * not reported as a deadlock: the loop waits for the signal.
+ * not reported as a deadlock: the loop waits for the signal.  A signal of
+ * the two that is ignored (SIG_IGN) when async_shutdown_on_signals is
+ * called is left alone, as asyncio does: a shell starts background jobs
+ * with SIGINT ignored so that Ctrl-C does not reach them.
+ *
+ * What the shutdown does inside each awaitable (tests/e2e/sigint checks
+ * every line, for SIGINT and SIGTERM):
+ * - Fail at once with ASYNC_ECANCELED, holding nothing:
+ *   async_sleep; await of a task (async_join: only the join stops, the
+ *     awaited task is cancelled on its own like every task);
+ *   async_event_wait; async_lock_acquire, async_semaphore_acquire (no
+ *     lock or permit held, even one that a holder released to it in its
+ *     own cleanup: it passes it on);
+ *   async_queue_get (takes nothing: an item handed to it meanwhile goes
+ *     back to the front of the queue), async_queue_put (inserts
+ *     nothing), async_queue_join;
+ *   async_read, async_recv, async_send, async_accept;
+ *   async_write, async_write_counted (the count is exactly the bytes
+ *     that went out: a reader gets that many);
+ *   async_read_line, async_read_exactly (nothing taken from the reader
+ *     and the caller's buffer untouched: the next read returns the whole
+ *     line);
+ *   async_connect (the socket stays the caller's, to close) and
+ *     async_tcp_connect (closes its own socket), both while the
+ *     handshake is pending;
+ *   async_signal_wait of another signal (its mask is restored).
+ * - Fail with ASYNC_ECANCELED once everything they run has stopped, its
+ *   cleanup done: async_gather and async_gather_failfast (every child),
+ *   async_wait_for (its call; ASYNC_ECANCELED, not ASYNC_ETIMEDOUT),
+ *   async_group_wait (every member), async_serve (every handler, whose
+ *   connection it closes).
+ * - async_condition_wait fails with ASYNC_ECANCELED after re-acquiring
+ *   the lock: the cleanup releases it.
+ * - async_to_thread (and so async_file_read): a call that a worker is
+ *   running cannot be interrupted; the await waits for fn to return,
+ *   then fails with ASYNC_ECANCELED (fn's result is lost).  The loop
+ *   keeps running meanwhile, and async_run waits for it.  A call still
+ *   queued is withdrawn and never runs.
+ * - A task that catches the cancellation may keep awaiting: its awaits
+ *   work as usual until a further signal cancels them again, and
+ *   async_run returns only after it has ended.
  *
  * Threads.  Signal masks are per thread: a signal sent to the process
  * (kill, Ctrl-C) goes to any thread that does not block it.  Threads
