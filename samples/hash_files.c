@@ -1,21 +1,25 @@
 /*
  * hash_files.c -- hashing files on worker threads while the event loop
  * keeps running.  The program writes three files of known content to the
- * temporary directory, then hashes them concurrently (FNV-1a, 64 bits),
- * each with async_to_thread, while a heartbeat task ticks every
- * millisecond on the loop.  It prints the hashes (the same on every run)
- * and whether the heartbeat ticked while the hashing went on, then
- * removes the files.
+ * temporary directory, then hashes them and a fourth file that does not
+ * exist concurrently (FNV-1a, 64 bits), each with async_to_thread, while
+ * a heartbeat task ticks every millisecond on the loop.  The gather
+ * stores each hash and catches each failure on its own, so the missing
+ * file does not stop the others.  It prints the hashes (the same on
+ * every run), the failure, and whether the heartbeat ticked while the
+ * hashing went on, then removes the files.
  *
  *     def fnv1a(path): ...                     # plain, blocking code
  *
  *     async def main():
  *         hashes = await asyncio.gather(
- *             *(asyncio.to_thread(fnv1a, p) for p in paths))
+ *             *(asyncio.to_thread(fnv1a, p) for p in paths),
+ *             return_exceptions=True)
  */
 #define _POSIX_C_SOURCE 200809L /* mkstemp, O_CLOEXEC under -std=c11 */
 
 #include <async.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdint.h>
@@ -24,7 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { FILES = 3, MIB = 1 << 20 };
+enum { FILES = 3, JOBS = FILES + 1, MIB = 1 << 20 };
 
 /* A file to hash and its result, filled in by a worker thread. */
 struct job {
@@ -46,7 +50,7 @@ static void *hash_file(void *arg) {
         ssize_t n;
 
         if (fd < 0) {
-            job->error = -1;
+            job->error = -errno;
             return job;
         }
         while ((n = read(fd, buf, sizeof buf)) > 0)
@@ -90,10 +94,19 @@ async void heartbeat(void) {
     }
 }
 
-async void hash_one(struct job *job) { await(async_to_thread(hash_file, job)); }
+/* The hash of job->path, computed on a worker thread; fails with the
+ * file's -errno. */
+async uint64_t hash_one(struct job *job) {
+    await(async_to_thread(hash_file, job));
+    if (job->error != 0)
+        async_raise(job->error);
+    return job->hash;
+}
 
 async int amain(void) {
-    struct job jobs[FILES];
+    struct job jobs[JOBS];
+    uint64_t hashes[JOBS] = {0};
+    int errors[JOBS];
     int status = 0;
 
     memset(jobs, 0, sizeof jobs);
@@ -103,25 +116,31 @@ async int amain(void) {
             return 1;
         }
     }
+    snprintf(jobs[FILES].path, sizeof jobs[FILES].path,
+             "/nonexistent/hash_files");
     async_task *beat = async_spawn(heartbeat());
     await(async_sleep(0)); /* the heartbeat starts ticking */
     int before = ticks;
-    await(async_gather(hash_one(&jobs[0]), hash_one(&jobs[1]),
-                       hash_one(&jobs[2])));
+    await(async_gather(async_try(hashes[0] = hash_one(&jobs[0]), &errors[0]),
+                       async_try(hashes[1] = hash_one(&jobs[1]), &errors[1]),
+                       async_try(hashes[2] = hash_one(&jobs[2]), &errors[2]),
+                       async_try(hashes[3] = hash_one(&jobs[3]), &errors[3])));
     int during = ticks - before;
     stop = 1;
     await(beat);
     async_task_release(beat);
 
-    for (int i = 0; i < FILES; i++) {
-        if (jobs[i].error != 0) {
-            printf("file %d: cannot read\n", i + 1);
-            status = 1;
+    for (int i = 0; i < JOBS; i++) {
+        if (errors[i] != 0) {
+            printf("file %d: cannot read: %s\n", i + 1,
+                   async_strerror(errors[i]));
+            status |= i < FILES;
         } else {
             printf("file %d (%zu MiB): fnv1a64 %016" PRIx64 "\n", i + 1,
-                   jobs[i].size / MIB, jobs[i].hash);
+                   jobs[i].size / MIB, hashes[i]);
         }
-        unlink(jobs[i].path);
+        if (i < FILES)
+            unlink(jobs[i].path);
     }
     printf("heartbeat ticked while hashing: %s\n", during > 0 ? "yes" : "no");
     return status;
