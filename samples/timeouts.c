@@ -1,7 +1,15 @@
 /*
- * timeouts.c -- async_wait_for: a call that finishes in time gives its
- * result; one that does not is cancelled (its cleanup runs) and the await
- * fails with ASYNC_ETIMEDOUT; a zero timeout gives no time at all.
+ * timeouts.c -- deadlines.  async_wait_for: a call that finishes in time
+ * gives its result; one that does not is cancelled (its cleanup runs)
+ * and the await fails with ASYNC_ETIMEDOUT; a zero timeout gives no time
+ * at all; a spawned task can be waited for the same way.  async_timeout:
+ * one deadline over several awaits, like asyncio.timeout.
+ *
+ *     try:
+ *         async with asyncio.timeout(0.25):
+ *             for i in range(10):
+ *                 await step(i)
+ *     except TimeoutError: ...
  */
 #include <async.h>
 #include <stdio.h>
@@ -25,6 +33,23 @@ async int amain(void) {
     printf("too slow: %d, %s\n", v, async_strerror(err));
     v = async_try(await(async_wait_for(slow_answer(0), 0)), &err);
     printf("no time: %d, %s\n", v, async_strerror(err));
+    /* A task: it is cancelled, and stopped, when the await fails. */
+    async_task *t = async_spawn(slow_answer(5));
+    v = async_try(await(async_wait_for(t, 0.01)), &err);
+    printf("task too slow: %d, %s; task %s\n", v, async_strerror(err),
+           async_strerror(async_task_error(t)));
+    async_task_release(t);
+
+    /* One deadline over a loop of awaits: steps of 100 ms, 250 ms in all. */
+    int steps = 0;
+    async_timeout(0.25, &err) {
+        for (int i = 0; i < 10; i++) {
+            await(async_sleep(0.1));
+            steps++;
+        }
+    }
+    printf("async_timeout: %d steps, %s\n", steps, async_strerror(err));
+
     /* Uncaught, a timeout fails the caller like any error. */
     await(async_wait_for(slow_answer(5), 0.01));
     printf("not reached\n");

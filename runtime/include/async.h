@@ -71,6 +71,9 @@ void __async_try_point(void);
 void __async_wait_for_point(void);
 #define async_wait_for(call, seconds)                                          \
     ((void)__async_wait_for_point(), (void)(seconds), (call))
+void __async_timeout_point(void);
+#define async_timeout(seconds, errp)                                           \
+    if (((void)__async_timeout_point(), (void)(seconds), (void)(errp), 1))
 #define async_raise(code) ((void)__async_raise_point(), (void)(code))
 #define async_try(expr, errp) ((void)__async_try_point(), (void)(errp), (expr))
 
@@ -88,6 +91,11 @@ async void async_sleep(double seconds);
  * valid afterwards (see async_task_release). */
 async int async_join(async_task *t);
 
+/* What async_wait_for(t, seconds) of a task handle awaits: a join that,
+ * when cancelled, cancels `t` too and waits for it to stop (as
+ * asyncio.wait_for cancels the task it waits for). */
+async int async__join_cancel(async_task *t);
+
 #elif defined(ASYNCC_SYNC)
 /*
  * Synchronous mode, for differential tests: the same source compiled as
@@ -102,6 +110,7 @@ async int async_join(async_task *t);
 #define async_run(...) (__VA_ARGS__)
 #define async_try(expr, errp) (*(errp) = 0, (expr))
 #define async_wait_for(call, seconds) ((void)(seconds), (call))
+#define async_timeout(seconds, errp) if ((void)(seconds), (*(errp) = 0) == 0)
 static inline void async_sleep(double seconds) { (void)seconds; }
 static inline int async__sync_gathered(void) { return 0; }
 
@@ -121,6 +130,7 @@ static inline int async__sync_gathered(void) { return 0; }
 #define async_raise(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
 #define async_try(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
 #define async_wait_for(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
+#define async_timeout(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
 #endif /* __ASYNCC__ */
 
 /*
@@ -166,7 +176,26 @@ static inline int async__sync_gathered(void) { return 0; }
  * result; if it has not completed after `seconds`, it is cancelled and,
  * once it has stopped, the await fails with ASYNC_ETIMEDOUT.  0, negative
  * or NaN seconds give it no time.  Cancelling the waiting task cancels
- * the call.  The child's frame is embedded: no allocation.
+ * the call.  The child's frame is embedded: no allocation.  `call` may
+ * also be a task handle (async_task *): the await then evaluates to the
+ * task's result as await(t) does, and a timeout (or cancelling the
+ * waiting task) cancels the task and waits until it has stopped.
+ *
+ * async_timeout(seconds, &err) { ... } -- like asyncio.timeout(): a
+ * block with a deadline `seconds` from its start.  If the block is still
+ * running then, the task is cancelled: the await it is suspended in (or
+ * its next one that suspends) fails with ASYNC_ECANCELED, the failure
+ * leaves the block, err is set to ASYNC_ETIMEDOUT and the function goes
+ * on after the block.  err is 0 when the block ran to its end, also when
+ * it passed its deadline without suspending again (it is not
+ * interrupted then).  Every other failure inside the block -- an await
+ * failing with another code, an async_raise, a cancellation from
+ * outside or by an enclosing block's deadline -- goes on out of the
+ * block as usual (catch it inside with async_try).  break, continue and
+ * return may leave the block (the deadline ends there); goto and labels
+ * inside it are refused.  Blocks nest; each has its own deadline.  0,
+ * negative or NaN seconds: expired at once.  The deadline and err's
+ * address are evaluated once, when the block starts.
  *
  * async_spawn(call) -- like asyncio.create_task(): starts `call` as a new
  * task and returns its handle at once; the task first runs when the
@@ -317,6 +346,27 @@ struct async__timer {
     size_t index;         /* position in the timer heap */
     async_task *task;     /* task woken when the timer fires */
 };
+/* An async_timeout block in progress, embedded in the frame.  Its timer
+ * cancels the task instead of waking it. */
+typedef struct async__timeout {
+    async__timer timer;
+    async_task *task;  /* the task whose block it is */
+    uint8_t expired;   /* the deadline passed */
+    uint8_t requested; /* the deadline's cancellation, not someone else's */
+} async__timeout;
+/* async_timeout: enter starts the deadline for the current task; exit
+ * ends it and returns `code`, turned into ASYNC_ETIMEDOUT when it is the
+ * deadline's ASYNC_ECANCELED, after withdrawing a cancellation request
+ * of the deadline that no await has seen yet. */
+void async__timeout_enter(async__timeout *s, double seconds);
+int async__timeout_exit(async__timeout *s, int code);
+/* Where a failure inside the block lands: ends the deadline; when the
+ * failure is the deadline's, stores ASYNC_ETIMEDOUT in *errp and returns
+ * ASYNC__READY (the function goes on after the block); any other failure
+ * stays the task's error and it returns ASYNC__FAILED (it goes on
+ * failing, out of the block). */
+int async__timeout_land(async__timeout *s, int *errp);
+
 /* async_wait_for in progress, embedded in the waiting frame. */
 typedef struct async__wait_for {
     async__gather g;    /* the call, as a gather of one child */
@@ -402,6 +452,17 @@ struct async_join__frame {
 };
 void async_join__init(struct async_join__frame *f, async_task *t);
 int async_join__resume(void *frame);
+
+struct async__join_cancel__frame {
+    int _state;
+    int stopping; /* cancelled: t was cancelled too, waiting for its end */
+    async_task *task;
+    async__waiter waiter;
+    int _ret;
+};
+void async__join_cancel__init(struct async__join_cancel__frame *f,
+                              async_task *t);
+int async__join_cancel__resume(void *frame);
 
 #ifdef __cplusplus
 }

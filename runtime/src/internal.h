@@ -40,6 +40,10 @@ uint64_t async__loop_now(void);
 int async__timer_start(async__timer *timer, uint64_t deadline_ns);
 void async__timer_stop(async__timer *timer);
 
+/* timeout.c: what a due timer does: wake its task, or, when the timer is
+ * an async_timeout block's, cancel it. */
+void async__timer_fire(async__timer *timer);
+
 /* loop.c: the loop's list of heap tasks, which it frees when async_run
  * returns. */
 void async__loop_link(async_task *t);

@@ -124,7 +124,8 @@ void async__loop_unlink(async_task *t) {
     t->prev_all = t->next_all = NULL;
 }
 
-/* Phase 1: every timer that is due wakes its task. */
+/* Phase 1: every timer that is due wakes its task (or, for an
+ * async_timeout block, cancels it). */
 static void run_timers(async__loop *l) {
     async__timer *timer;
 
@@ -132,7 +133,7 @@ static void run_timers(async__loop *l) {
     while ((timer = async__timer_heap_top(&l->timers)) != NULL &&
            timer->deadline_ns <= l->now_ns) {
         async__timer_heap_pop(&l->timers);
-        async__wake(timer->task);
+        async__timer_fire(timer);
     }
 }
 

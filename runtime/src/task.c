@@ -320,3 +320,60 @@ int async_join__resume(void *frame) {
     f->_ret = join_value(t);
     return ASYNC__READY;
 }
+
+void async__join_cancel__init(struct async__join_cancel__frame *f,
+                              async_task *t) {
+    f->_state = 0;
+    f->stopping = 0;
+    f->task = t;
+    f->waiter.task = NULL;
+    f->waiter.next = NULL;
+    f->_ret = 0;
+}
+
+/* Like async_join, except that a cancellation is passed on to t (again
+ * at every further cancellation, for a t that caught the first), and the
+ * join keeps waiting until t has finished: then it fails with
+ * ASYNC_ECANCELED whatever t's outcome. */
+int async__join_cancel__resume(void *frame) {
+    struct async__join_cancel__frame *f = frame;
+    async_task *t = f->task;
+    async__waiter **link;
+
+    switch (f->_state) {
+    case 0:
+        if (t == NULL) {
+            f->_state = -1;
+            return async__raise(ASYNC_EINVAL);
+        }
+        if (t->flags & ASYNC__TASK_DONE)
+            break;
+        assert(async__current() != NULL && "async_wait_for outside a task");
+        f->waiter.task = async__current();
+        f->waiter.next = NULL;
+        for (link = &t->waiters; *link != NULL; link = &(*link)->next)
+            ;
+        *link = &f->waiter;
+        f->_state = 1;
+        /* A cancellation already requested applies now. */
+        /* fall through */
+    case 1:
+        if (async__cancelled()) {
+            async__take_error(); /* not failing yet: t must stop first */
+            f->stopping = 1;
+            async_cancel(t);
+        }
+        if (!(t->flags & ASYNC__TASK_DONE))
+            return ASYNC__PENDING;
+        break;
+    default:
+        return ASYNC__READY;
+    }
+    f->_state = -1;
+    if (f->stopping)
+        return async__raise(ASYNC_ECANCELED);
+    if (t->error < 0)
+        return async__raise(t->error);
+    f->_ret = join_value(t);
+    return ASYNC__READY;
+}

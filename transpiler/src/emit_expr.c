@@ -179,7 +179,7 @@ static void put_check(ac_emitter *E, const char *poll, const char *on_fail,
         poll ? ac_arena_printf(&E->u->arena, "(asyncc_r = %s) != ASYNC__READY",
                                poll)
              : "asyncc_r != ASYNC__READY";
-    if (!E->catch_ptr && !on_fail) {
+    if (!E->catch_ptr && !on_fail && !E->nscopes) {
         E->uses_exit = 1;
         ac_buf_printf(E->out, "if (%s)\n", test);
         ac_emit_put_line(E, "    goto asyncc_exit;\n");
@@ -187,7 +187,20 @@ static void put_check(ac_emitter *E, const char *poll, const char *on_fail,
     }
     ac_buf_printf(E->out, "if (%s) {\n", test);
     E->indent++;
-    if (!E->catch_ptr) {
+    if (!E->catch_ptr && E->nscopes) {
+        /* Inside async_timeout: pending returns, failure lands in the
+         * innermost block's handler. */
+        if (poll) {
+            ac_emit_put_line(E, "if (asyncc_r == ASYNC__PENDING)\n");
+            ac_emit_put_line(E, "    return ASYNC__PENDING;\n");
+        }
+        if (on_fail) {
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "%s\n", on_fail);
+        }
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "goto %s;\n", ac_emit_fail_label(E));
+    } else if (!E->catch_ptr) {
         E->uses_exit = 1;
         if (on_fail) {
             ac_emit_put_line(E, "if (asyncc_r == ASYNC__FAILED)\n");

@@ -73,6 +73,9 @@ static void put_frame(ac_emitter *E, ac_func *f, ac_buf *out) {
         ac_emit_decl(out, v->field_decl, v->field);
         ac_buf_puts(out, ";\n");
     }
+    for (unsigned i = 1; i <= f->ntimeouts; i++)
+        ac_buf_printf(out, "    async__timeout _to%u;\n    int *_to%u_err;\n",
+                      i, i);
     if (E->aw.len)
         ac_buf_printf(out, "    union {\n%s    } _aw;\n", ac_buf_str(&E->aw));
     if (f->ret_decl_field)

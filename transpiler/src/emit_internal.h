@@ -29,9 +29,21 @@ typedef struct ac_emitter {
     int uses_exit;         /* asyncc_r and the asyncc_exit label are needed */
     const char *catch_ptr; /* inside async_try: the frame path of the
                               error pointer; failed awaits store there */
+    /* The async_timeout blocks around the statement being emitted,
+     * innermost last; a failure inside one jumps to its landing label,
+     * asyncc_timeout_<id>, and marks it used. */
+    const ac_stmt *scopes[64];
+    int scope_used[64];
+    unsigned nscopes;
 } ac_emitter;
 
 void ac_emit_indent(ac_emitter *E);
+/* Where a failure goes now: the landing label of the innermost
+ * async_timeout block (marked used), or asyncc_exit. */
+const char *ac_emit_fail_label(ac_emitter *E);
+/* Ends the deadlines of the async_timeout blocks that a jump to `target`
+ * (a loop, a switch, or NULL for a return) leaves, innermost first. */
+void ac_emit_leave_scopes(ac_emitter *E, const ac_stmt *target);
 /* A #line directive for the source line of `offset` (if enabled). */
 void ac_emit_line(ac_emitter *E, unsigned offset);
 /* Writes declaration `decl` (holding a "%s" for the name) for `name`. */

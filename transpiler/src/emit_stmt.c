@@ -160,11 +160,86 @@ static void emit_return(ac_emitter *E, ac_stmt *s, int in_block) {
     } else if (s->expr && s->expr->kind == AC_E_TEXT) {
         put_cond(E, "(void)(", s->expr, ");\n");
     }
+    ac_emit_leave_scopes(E, NULL);
     ac_emit_indent(E);
     ac_buf_puts(E->out, "_f->_state = -1;\n");
     ac_emit_indent(E);
     ac_buf_puts(E->out, "return ASYNC__READY;\n");
     close_block(E, opened);
+}
+
+const char *ac_emit_fail_label(ac_emitter *E) {
+    if (!E->nscopes) {
+        E->uses_exit = 1;
+        return "asyncc_exit";
+    }
+    E->scope_used[E->nscopes - 1] = 1;
+    return ac_arena_printf(&E->u->arena, "asyncc_timeout_%u",
+                           E->scopes[E->nscopes - 1]->id);
+}
+
+/* Does a jump to `target` leave an async_timeout block? */
+static int leaves_scopes(const ac_emitter *E, const ac_stmt *target) {
+    return E->nscopes && (!target || target->span.begin <
+                                         E->scopes[E->nscopes - 1]->span.begin);
+}
+
+void ac_emit_leave_scopes(ac_emitter *E, const ac_stmt *target) {
+    for (unsigned i = E->nscopes; i-- > 0;) {
+        if (target && target->span.begin > E->scopes[i]->span.begin)
+            break; /* the target is inside this block */
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "async__timeout_exit(&_f->_to%u, 0);\n",
+                      E->scopes[i]->id);
+    }
+}
+
+/* async_timeout(seconds, errp) body: the deadline starts before the body
+ * and ends after it; a failure inside lands after the body, where its
+ * code (ASYNC_ETIMEDOUT if the deadline caused it) goes to *errp. */
+static void emit_timeout(ac_emitter *E, ac_stmt *s) {
+    unsigned id = s->id;
+    ac_emit_indent(E);
+    ac_buf_puts(E->out, "{\n");
+    E->indent++;
+    put_cond(E, ac_arena_printf(&E->u->arena, "_f->_to%u_err = ", id), s->inc,
+             ";\n");
+    ac_emit_indent(E);
+    ac_buf_printf(E->out, "*_f->_to%u_err = 0;\n", id);
+    put_cond(
+        E,
+        ac_arena_printf(&E->u->arena, "async__timeout_enter(&_f->_to%u, ", id),
+        s->expr, ");\n");
+    E->scopes[E->nscopes] = s;
+    E->scope_used[E->nscopes] = 0;
+    E->nscopes++;
+    ac_emit_stmt(E, s->body, 1);
+    E->nscopes--;
+    ac_emit_indent(E);
+    ac_buf_printf(E->out, "async__timeout_exit(&_f->_to%u, 0);\n", id);
+    if (E->scope_used[E->nscopes]) {
+        /* The deadline's failure is caught here; any other goes on. */
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "goto asyncc_timeout_end_%u;\n", id);
+        ac_buf_printf(E->out, "asyncc_timeout_%u:\n", id);
+        ac_emit_indent(E);
+        ac_buf_printf(E->out,
+                      "if (async__timeout_land(&_f->_to%u, _f->_to%u_err) != "
+                      "ASYNC__READY) {\n",
+                      id, id);
+        E->indent++;
+        const char *outer = ac_emit_fail_label(E);
+        if (strcmp(outer, "asyncc_exit") == 0)
+            ac_emit_put_line(E, "asyncc_r = ASYNC__FAILED;\n");
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "goto %s;\n", outer);
+        E->indent--;
+        ac_emit_put_line(E, "}\n");
+        ac_buf_printf(E->out, "asyncc_timeout_end_%u:;\n", id);
+    }
+    E->indent--;
+    ac_emit_indent(E);
+    ac_buf_puts(E->out, "}\n");
 }
 
 /* Without #line directives the output is for reading: a block opens on
@@ -220,9 +295,12 @@ static void emit_stmt_at(ac_emitter *E, ac_stmt *s, int in_block) {
         if (s->expr->kind == AC_E_RAISE) {
             /* async_raise(code); -- this frame fails with the code. */
             opened = open_block(E, in_block);
-            put_cond(E, "asyncc_r = async__raise(", s->expr->kids[0], ");\n");
-            ac_emit_put_line(E, "goto asyncc_exit;\n");
-            E->uses_exit = 1;
+            put_cond(E,
+                     E->nscopes ? "(void)async__raise("
+                                : "asyncc_r = async__raise(",
+                     s->expr->kids[0], ");\n");
+            ac_emit_indent(E);
+            ac_buf_printf(E->out, "goto %s;\n", ac_emit_fail_label(E));
             close_block(E, opened);
             break;
         }
@@ -303,15 +381,24 @@ static void emit_stmt_at(ac_emitter *E, ac_stmt *s, int in_block) {
         break;
     }
     case AC_S_BREAK:
+        opened = leaves_scopes(E, s->target) ? open_block(E, in_block) : 0;
+        ac_emit_leave_scopes(E, s->target);
         ac_emit_indent(E);
         ac_buf_puts(E->out, "break;\n");
+        close_block(E, opened);
+        break;
+    case AC_S_TIMEOUT:
+        emit_timeout(E, s);
         break;
     case AC_S_CONTINUE:
+        opened = leaves_scopes(E, s->target) ? open_block(E, in_block) : 0;
+        ac_emit_leave_scopes(E, s->target);
         ac_emit_indent(E);
         if (s->target && s->target->restructured)
             ac_buf_printf(E->out, "goto asyncc_continue_%u;\n", s->target->id);
         else
             ac_buf_puts(E->out, "continue;\n");
+        close_block(E, opened);
         break;
     case AC_S_RETURN:
         emit_return(E, s, in_block);

@@ -126,7 +126,9 @@ typedef enum {
     AC_S_BREAK,
     AC_S_CONTINUE,
     AC_S_RETURN,
-    AC_S_TEXT /* any other statement (goto, asm, ;): copied as text */
+    AC_S_TIMEOUT, /* async_timeout(seconds, errp) body: `expr` = seconds,
+                     `inc` = errp, `id` = its number in the function */
+    AC_S_TEXT     /* any other statement (goto, asm, ;): copied as text */
 } ac_stmt_kind;
 
 struct ac_stmt {
@@ -173,6 +175,7 @@ struct ac_func {
     ac_ref *refs; /* sorted by offset */
     unsigned nrefs;
     int has_goto;            /* liveness falls back to scopes */
+    unsigned ntimeouts;      /* async_timeout blocks, numbered from 1 */
     unsigned *await_offsets; /* every await point, sorted */
     unsigned nawaits;
     ac_callee **awaited; /* async functions whose frames are embedded */

@@ -153,20 +153,27 @@ static void check_hoistable(ac_unit *u, ac_func *f, ac_var *v) {
  * its loop was restructured) and bottom up for the rest. */
 static unsigned loop_ids;
 
-static void analyze(ac_stmt *s) {
+/* `scope` is the innermost async_timeout block around s, or NULL: a
+ * break or continue that leaves it must end its deadline first. */
+static void analyze(ac_stmt *s, const ac_stmt *scope) {
     if (!s)
         return;
+    if (s->kind == AC_S_TIMEOUT)
+        scope = s;
     if (s->kind == AC_S_DO)
         s->restructured = expr_has_await(s->expr);
     if (s->kind == AC_S_FOR)
         s->restructured = expr_has_await(s->expr) || expr_has_await(s->inc);
     if (s->restructured)
         s->id = ++loop_ids;
-    analyze(s->init);
-    analyze(s->body);
-    analyze(s->els);
+    analyze(s->init, scope);
+    analyze(s->body, scope);
+    analyze(s->els, scope);
     int has = expr_has_await(s->expr) || expr_has_await(s->inc);
-    int structure = has || s->kind == AC_S_RETURN;
+    int structure =
+        has || s->kind == AC_S_RETURN || s->kind == AC_S_TIMEOUT ||
+        ((s->kind == AC_S_BREAK || s->kind == AC_S_CONTINUE) && scope &&
+         s->target && s->target->span.begin < scope->span.begin);
     if (s->kind == AC_S_DECL)
         for (unsigned i = 0; i < s->nvars; i++) {
             has |= expr_has_await(s->vars[i]->init);
@@ -183,7 +190,7 @@ static void analyze(ac_stmt *s) {
             structure |= parts[i]->needs_structure;
         }
     for (unsigned i = 0; i < s->nkids; i++) {
-        analyze(s->kids[i]);
+        analyze(s->kids[i], scope);
         has |= s->kids[i]->has_await;
         structure |= s->kids[i]->needs_structure;
     }
@@ -327,7 +334,7 @@ int ac_lower(ac_unit *u) {
             if (v->hoisted)
                 name_field(u, f, v);
         }
-        analyze(f->body);
+        analyze(f->body, NULL);
     }
     find_cycles(u);
     for (unsigned i = 0; i < u->nfuncs; i++)

@@ -105,6 +105,8 @@ static ac_mark mark_of_macro(const char *name) {
         return AC_MARK_GATHER;
     if (strcmp(name, "async_gather_failfast") == 0)
         return AC_MARK_GATHER_FAILFAST;
+    if (strcmp(name, "async_timeout") == 0)
+        return AC_MARK_TIMEOUT;
     if (strcmp(name, "async_spawn") == 0)
         return AC_MARK_SPAWN;
     if (strcmp(name, "async_run") == 0)
@@ -132,6 +134,10 @@ static void note_async_function(ac_parser *p, CXCursor c) {
     int in_main = ac_parse_in_main(p, c);
     int is_def = clang_isCursorDefinition(c);
     if (!in_main) {
+        CXString spelled = clang_getCursorSpelling(c);
+        if (strcmp(clang_getCString(spelled), "async__join_cancel") == 0)
+            p->join_cancel = c;
+        clang_disposeString(spelled);
         if (is_def) {
             CXFile file;
             unsigned line, col, offset;
@@ -297,6 +303,7 @@ int ac_parse(ac_unit *u, const char *path, int nargs, const char *const *args) {
     ac_parser p;
     memset(&p, 0, sizeof p);
     p.u = u;
+    p.join_cancel = clang_getNullCursor();
     CXIndex index = clang_createIndex(0, 0);
     enum CXErrorCode rc = clang_parseTranslationUnit2(
         index, path, argv, argc, NULL, 0,

@@ -129,11 +129,13 @@ static enum CXChildVisitResult check_visit(CXCursor c, CXCursor parent,
     case AC_MARK_RAISE:
     case AC_MARK_TRY:
     case AC_MARK_WAIT_FOR:
+    case AC_MARK_TIMEOUT:
         ac_parse_error(p, span_begin(p, c),
                        "%s can only be used inside an async function",
-                       m == AC_MARK_RAISE ? "async_raise()"
-                       : m == AC_MARK_TRY ? "async_try()"
-                                          : "async_wait_for()");
+                       m == AC_MARK_RAISE     ? "async_raise()"
+                       : m == AC_MARK_TRY     ? "async_try()"
+                       : m == AC_MARK_TIMEOUT ? "async_timeout()"
+                                              : "async_wait_for()");
         break;
     case AC_MARK_COUNT:
         break;

@@ -162,19 +162,18 @@ ac_expr *ac_parse_call_node(ac_parser *p, CXCursor call, ac_expr_kind kind,
  * and the controlling expression of the _Generic is x, in parentheses
  * written by the macro (spanning the whole await) and possibly under an
  * implicit conversion. */
-static CXCursor await_operand_of(ac_parser *p, CXCursor op, ac_span whole);
 
 static CXCursor await_operand(ac_parser *p, CXCursor generic, ac_span whole) {
     ac_cursors kids = {0};
     ac_cursors_children(generic, &kids);
     CXCursor op = kids.n ? kids.items[0] : clang_getNullCursor();
     ac_cursors_free(&kids);
-    return await_operand_of(p, op, whole);
+    return ac_parse_macro_operand(p, op, whole);
 }
 
 /* Strips implicit conversions and the parentheses a dialect macro wrote
  * around its operand (they span the whole invocation `whole`). */
-static CXCursor await_operand_of(ac_parser *p, CXCursor op, ac_span whole) {
+CXCursor ac_parse_macro_operand(ac_parser *p, CXCursor op, ac_span whole) {
     ac_cursors kids = {0};
     while (!clang_Cursor_isNull(op)) {
         enum CXCursorKind k = clang_getCursorKind(op);
@@ -198,8 +197,8 @@ static CXCursor await_operand_of(ac_parser *p, CXCursor op, ac_span whole) {
 /* A dialect construct must be written in the function body, not produced
  * by another macro's body; its span is its whole invocation (libclang
  * gives a shorter one when it sits in another macro's argument). */
-static int check_written_here(ac_parser *p, ac_mark m, ac_span *span,
-                              const char *what) {
+int ac_parse_check_written(ac_parser *p, ac_mark m, ac_span *span,
+                           const char *what) {
     const ac_expansion *x = ac_parse_expansion_at(p, span->begin);
     if (ac_offsets_has(&p->macro_at[m], span->begin) && x) {
         if (x->span.end > span->end)
@@ -222,7 +221,7 @@ static ac_expr *text_node(ac_parser *p, ac_span span) {
 
 /* The operand of a dialect construct without the (void) cast and the
  * macro's parentheses that the expansion puts around it. */
-static CXCursor uncast_operand(CXCursor op) {
+CXCursor ac_parse_uncast(CXCursor op) {
     if (clang_getCursorKind(op) == CXCursor_CStyleCastExpr) {
         ac_cursors kids = {0};
         ac_cursors_children(op, &kids);
@@ -266,11 +265,11 @@ static ac_expr *build_gathered(ac_parser *p, CXCursor arg, ac_span span,
             return NULL;
         }
         ac_span tspan = cs;
-        check_written_here(p, AC_MARK_TRY, &tspan, "async_try");
+        ac_parse_check_written(p, AC_MARK_TRY, &tspan, "async_try");
         errp = gather_side_expr(
-            p, await_operand_of(p, uncast_operand(ops.items[0]), cs),
+            p, ac_parse_macro_operand(p, ac_parse_uncast(ops.items[0]), cs),
             "the error pointer of async_try()");
-        c = ac_parse_strip_parens(await_operand_of(p, ops.items[1], cs));
+        c = ac_parse_strip_parens(ac_parse_macro_operand(p, ops.items[1], cs));
         ac_cursors_free(&ops);
         if (!ac_parse_span(p, c, &cs))
             cs = tspan;
@@ -355,8 +354,30 @@ static ac_expr *build_wait_for(ac_parser *p, CXCursor w, ac_span span,
     }
     CXCursor secs = ops.items[0], call = ops.items[1];
     ac_cursors_free(&ops);
-    secs = uncast_operand(secs);
-    call = ac_parse_strip_parens(await_operand_of(p, call, wspan));
+    secs = ac_parse_uncast(secs);
+    call = ac_parse_strip_parens(ac_parse_macro_operand(p, call, wspan));
+    if (ac_parse_is_task_type(clang_getCursorType(call))) {
+        /* A task handle: the child is async__join_cancel(t). */
+        if (clang_Cursor_isNull(p->join_cancel)) {
+            ac_parse_error(p, wspan.begin,
+                           "async_wait_for() of a task needs <async.h>'s "
+                           "async__join_cancel, which is not declared");
+            return e;
+        }
+        ac_span ts = wspan;
+        ac_parse_span(p, call, &ts);
+        ac_expr *child = ac_parse_alloc(p, sizeof *child);
+        child->kind = AC_E_CALL;
+        child->span = ts;
+        child->callee = ac_parse_callee(p, p->join_cancel);
+        push_kid(p, child, ac_parse_expr(p, call));
+        add_dep(p, child->callee);
+        e->kind = AC_E_WAITFOR;
+        push_kid(p, e, child);
+        push_kid(p, e,
+                 ac_parse_expr(p, ac_parse_macro_operand(p, secs, wspan)));
+        return e;
+    }
     if (clang_Cursor_isNull(ac_parse_async_callee(call))) {
         ac_parse_not_async(p, call, wspan.begin, "async_wait_for()");
         return e;
@@ -368,14 +389,14 @@ static ac_expr *build_wait_for(ac_parser *p, CXCursor w, ac_span span,
     e->kind = AC_E_WAITFOR;
     e->is_void = child->callee->is_void;
     push_kid(p, e, child);
-    push_kid(p, e, ac_parse_expr(p, await_operand_of(p, secs, wspan)));
+    push_kid(p, e, ac_parse_expr(p, ac_parse_macro_operand(p, secs, wspan)));
     return e;
 }
 
 static ac_expr *build_await(ac_parser *p, CXCursor c, ac_span span) {
     CXCursor generic = first_marker_operand(c);
     CXCursor operand = await_operand(p, generic, span);
-    check_written_here(p, AC_MARK_AWAIT, &span, "await");
+    ac_parse_check_written(p, AC_MARK_AWAIT, &span, "await");
     check_not_stringized(p, span);
     note_await_offset(p, span.begin);
 
@@ -385,16 +406,16 @@ static ac_expr *build_await(ac_parser *p, CXCursor c, ac_span span) {
     if (ac_parse_marker(inner, NULL) == AC_MARK_WAIT_FOR) {
         ac_span wspan = ispan;
         ac_parse_span(p, inner, &wspan);
-        check_written_here(p, AC_MARK_WAIT_FOR, &wspan, "async_wait_for");
+        ac_parse_check_written(p, AC_MARK_WAIT_FOR, &wspan, "async_wait_for");
         return build_wait_for(p, inner, span, wspan);
     }
     ac_mark im = ac_parse_marker(inner, NULL);
     if (im == AC_MARK_GATHER || im == AC_MARK_GATHER_FAILFAST) {
         ac_span gspan = ispan;
         ac_parse_span(p, inner, &gspan);
-        check_written_here(p, im, &gspan,
-                           im == AC_MARK_GATHER ? "async_gather"
-                                                : "async_gather_failfast");
+        ac_parse_check_written(p, im, &gspan,
+                               im == AC_MARK_GATHER ? "async_gather"
+                                                    : "async_gather_failfast");
         ac_expr *g =
             build_gather(p, inner, span, im == AC_MARK_GATHER_FAILFAST);
         g->span = span;
@@ -424,13 +445,13 @@ static ac_expr *build_raise_or_try(ac_parser *p, CXCursor c, ac_span span,
     ac_cursors ops = {0};
     ac_parse_marker(c, &ops);
     const char *what = m == AC_MARK_RAISE ? "async_raise" : "async_try";
-    check_written_here(p, m, &span, what);
+    ac_parse_check_written(p, m, &span, what);
     ac_expr *e = text_node(p, span);
     e->kind = m == AC_MARK_RAISE ? AC_E_RAISE : AC_E_TRY;
     for (unsigned i = 0; i < ops.n; i++) {
-        CXCursor op = uncast_operand(ops.items[i]);
+        CXCursor op = ac_parse_uncast(ops.items[i]);
         /* The macro's own parentheses around the operand. */
-        push_kid(p, e, ac_parse_expr(p, await_operand_of(p, op, span)));
+        push_kid(p, e, ac_parse_expr(p, ac_parse_macro_operand(p, op, span)));
     }
     ac_cursors_free(&ops);
     if (e->nkids != (m == AC_MARK_RAISE ? 1u : 2u)) {
@@ -455,7 +476,7 @@ static ac_expr *build_raise_or_try(ac_parser *p, CXCursor c, ac_span span,
 
 static ac_expr *build_spawn(ac_parser *p, CXCursor c, ac_span span) {
     CXCursor operand = first_marker_operand(c);
-    check_written_here(p, AC_MARK_SPAWN, &span, "async_spawn");
+    ac_parse_check_written(p, AC_MARK_SPAWN, &span, "async_spawn");
     /* (void)(call): strip the cast and the macro's parentheses. */
     ac_cursors kids = {0};
     ac_cursors_children(operand, &kids);
@@ -697,6 +718,11 @@ ac_expr *ac_parse_expr(ac_parser *p, CXCursor c) {
         ac_parse_error(p, span.begin,
                        "async_wait_for(...) must be awaited: write "
                        "await(async_wait_for(call, seconds))");
+        return text_node(p, span);
+    case AC_MARK_TIMEOUT:
+        ac_parse_error(p, span.begin,
+                       "async_timeout(seconds, &err) is a statement: write "
+                       "async_timeout(seconds, &err) { ... }");
         return text_node(p, span);
     case AC_MARK_NONE:
     case AC_MARK_COUNT:

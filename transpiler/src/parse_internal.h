@@ -20,6 +20,7 @@ typedef enum {
     AC_MARK_TRY,
     AC_MARK_WAIT_FOR,
     AC_MARK_GATHER_FAILFAST,
+    AC_MARK_TIMEOUT,
     AC_MARK_COUNT
 } ac_mark;
 
@@ -56,6 +57,7 @@ typedef struct ac_parser {
     CXFile main_file;
     ac_offsets
         macro_at[AC_MARK_COUNT]; /* indexed by ac_mark: where each is written */
+    CXCursor join_cancel;        /* <async.h>'s async__join_cancel */
     ac_callee **callee_index;    /* open addressing on the name; NULL: free */
     unsigned callee_index_cap;   /* a power of two, or 0 */
     ac_expansion *expansions;    /* every expansion in the main file, sorted */
@@ -69,7 +71,9 @@ typedef struct ac_parser {
     ac_func *fn;
     ac_var_entry *vars;
     unsigned nvars, capvars;
-    ac_stmt **breakables; /* enclosing loops and switches */
+    ac_stmt *timeout_scope; /* innermost async_timeout block, or NULL */
+    unsigned timeout_depth; /* async_timeout blocks around the statement */
+    ac_stmt **breakables;   /* enclosing loops and switches */
     unsigned nbreakables, capbreakables;
     unsigned scope_end; /* end of the innermost enclosing block */
     unsigned top_begin; /* start of the top-level declaration being read */
@@ -87,6 +91,17 @@ int ac_parse_span(ac_parser *p, CXCursor c, ac_span *out);
 int ac_parse_offset(ac_parser *p, CXSourceLocation loc, unsigned *out);
 ac_mark ac_parse_marker(CXCursor c, ac_cursors *operands);
 CXCursor ac_parse_strip_parens(CXCursor c);
+/* An operand of a dialect macro without the implicit conversions and
+ * the parentheses the macro wrote around it (they span `whole`, the
+ * invocation). */
+CXCursor ac_parse_macro_operand(ac_parser *p, CXCursor op, ac_span whole);
+/* The operand of a dialect construct without its (void) cast. */
+CXCursor ac_parse_uncast(CXCursor op);
+/* Reports an error unless the construct `what` (marker m) at span was
+ * written in the function body, not inside another macro's definition;
+ * extends `span` over the whole invocation. */
+int ac_parse_check_written(ac_parser *p, ac_mark m, ac_span *span,
+                           const char *what);
 /* The async function a call expression calls, or a null cursor. */
 CXCursor ac_parse_async_callee(CXCursor call);
 int ac_parse_is_async_decl(CXCursor fn);

@@ -168,6 +168,63 @@ static void grow_to(ac_stmt *s, const ac_stmt *kid) {
         s->span.end = kid->span.end;
 }
 
+/* Is the innermost switch inside the async_timeout block `scope`? */
+static int switch_inside(ac_parser *p, const ac_stmt *scope) {
+    for (unsigned i = p->nbreakables; i-- > 0;)
+        if (p->breakables[i]->kind == AC_S_SWITCH)
+            return p->breakables[i]->span.begin > scope->span.begin;
+    return 0;
+}
+
+/* async_timeout(seconds, errp) { body } expands to
+ *     if (((void)__async_timeout_point(), (void)(seconds), (void)(errp), 1))
+ *         body
+ * timeout -> 'async_timeout' '(' seconds ',' errp ')' statement */
+static ac_stmt *build_timeout(ac_parser *p, CXCursor c, ac_cursors *kids) {
+    ac_stmt *s = new_stmt(p, AC_S_TIMEOUT, c);
+    ac_span mspan = s->span;
+    ac_parse_check_written(p, AC_MARK_TIMEOUT, &mspan, "async_timeout");
+    /* The operands' macro parentheses span the invocation alone. */
+    const ac_expansion *x = ac_parse_expansion_at(p, s->span.begin);
+    if (x)
+        mspan = x->span;
+    ac_cursors ops = {0};
+    ac_parse_marker(kids->items[0], &ops);
+    if (ops.n != 3) {
+        ac_cursors_free(&ops);
+        ac_parse_error(p, s->span.begin,
+                       "cannot read the operands of async_timeout()");
+        return s;
+    }
+    s->expr = ac_parse_expr(
+        p, ac_parse_macro_operand(p, ac_parse_uncast(ops.items[0]), mspan));
+    s->inc = ac_parse_expr(
+        p, ac_parse_macro_operand(p, ac_parse_uncast(ops.items[1]), mspan));
+    ac_cursors_free(&ops);
+    if (s->expr->nkids || s->inc->nkids)
+        ac_parse_error(p, s->span.begin,
+                       "the operands of async_timeout() cannot await; await "
+                       "into a variable first");
+    if (kids->n >= 3) {
+        ac_parse_error(p, s->span.begin,
+                       "async_timeout() { ... } takes no else; put braces "
+                       "around an enclosing if's branches");
+        ac_parse_stmt(p, kids->items[2]); /* its awaits are accounted for */
+    }
+    s->id = ++p->fn->ntimeouts;
+    if (p->timeout_depth == 64)
+        ac_parse_error(p, s->span.begin,
+                       "async_timeout blocks nested more than 64 deep");
+    ac_stmt *outer = p->timeout_scope;
+    p->timeout_scope = s;
+    p->timeout_depth++;
+    s->body = ac_parse_stmt(p, kids->items[1]);
+    p->timeout_depth--;
+    p->timeout_scope = outer;
+    grow_to(s, s->body);
+    return s;
+}
+
 static ac_stmt *build_compound(ac_parser *p, CXCursor c) {
     ac_stmt *s = new_stmt(p, AC_S_COMPOUND, c);
     unsigned saved = p->scope_end;
@@ -272,6 +329,12 @@ ac_stmt *ac_parse_stmt(ac_parser *p, CXCursor c) {
         s = build_decl(p, c);
         break;
     case CXCursor_IfStmt:
+        if (kids.n >= 2 &&
+            ac_parse_marker(kids.items[0], NULL) == AC_MARK_TIMEOUT) {
+
+            s = build_timeout(p, c, &kids);
+            break;
+        }
         s = new_stmt(p, AC_S_IF, c);
         if (kids.n >= 2) {
             s->expr = ac_parse_expr(p, kids.items[0]);
@@ -310,6 +373,13 @@ ac_stmt *ac_parse_stmt(ac_parser *p, CXCursor c) {
     case CXCursor_DefaultStmt:
     case CXCursor_LabelStmt:
         s = new_stmt(p, kind == CXCursor_LabelStmt ? AC_S_LABEL : AC_S_CASE, c);
+        if (p->timeout_scope &&
+            (kind == CXCursor_LabelStmt || !switch_inside(p, p->timeout_scope)))
+            ac_parse_error(p, s->span.begin,
+                           "a %s inside an async_timeout block would let a "
+                           "jump enter the block without starting its "
+                           "deadline; move it out of the block",
+                           kind == CXCursor_LabelStmt ? "label" : "case label");
         if (kids.n >= 1) {
             CXCursor sub = kids.items[kids.n - 1];
             s->body = ac_parse_stmt(p, sub);
@@ -341,6 +411,11 @@ ac_stmt *ac_parse_stmt(ac_parser *p, CXCursor c) {
     case CXCursor_GotoStmt:
         s = new_stmt(p, AC_S_TEXT, c);
         p->fn->has_goto = 1;
+        if (p->timeout_scope)
+            ac_parse_error(p, s->span.begin,
+                           "goto inside an async_timeout block is not "
+                           "supported: leave the block by its end, a break, "
+                           "a continue or a return");
         extend_to_semicolon(p, s);
         break;
     default:

@@ -102,6 +102,8 @@ static ac_mark marker_of_call(CXCursor call) {
         m = AC_MARK_GATHER;
     else if (strcmp(name, "__async_gather_failfast_point") == 0)
         m = AC_MARK_GATHER_FAILFAST;
+    else if (strcmp(name, "__async_timeout_point") == 0)
+        m = AC_MARK_TIMEOUT;
     else if (strcmp(name, "__async_spawn_point") == 0)
         m = AC_MARK_SPAWN;
     else if (strcmp(name, "__async_run_point") == 0)

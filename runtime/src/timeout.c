@@ -1,0 +1,73 @@
+/*
+ * timeout.c -- async_timeout blocks (asyncio.timeout): a deadline on a
+ * stretch of the current task rather than on one call.
+ *
+ * The block's timer sits in the loop's timer heap like a sleep's, but
+ * when it fires it cancels the task instead of waking it.  The timer
+ * marks that with the low bit of its task pointer (tasks are aligned, so
+ * the bit is free), which keeps async__timer, embedded in every sleep,
+ * as small as it is.  Once cancelled, the task fails at the await it is
+ * suspended in; the generated code sends that failure to the end of the
+ * block, where exit tells a deadline's cancellation from another one.
+ */
+#include "internal.h"
+
+#include <stddef.h>
+
+static void expire(async__timeout *s) {
+    s->expired = 1;
+    /* A cancellation already requested is someone else's: it stays
+     * ASYNC_ECANCELED at the end of the block. */
+    if (!(s->task->flags & ASYNC__TASK_CANCEL)) {
+        s->requested = 1;
+        async_cancel(s->task);
+    }
+}
+
+void async__timeout_enter(async__timeout *s, double seconds) {
+    s->task = async__current();
+    s->expired = 0;
+    s->requested = 0;
+    s->timer.index = ASYNC__TIMER_NONE;
+    if (s->task == NULL)
+        return; /* not in a task: nothing to cancel */
+    /* Written so that NaN takes this branch too. */
+    if (!(seconds > 0) ||
+        async__timer_start(&s->timer, async__deadline_after(seconds)) != 0) {
+        expire(s); /* no time, or no memory for the timer: fail safe */
+        return;
+    }
+    s->timer.task = (async_task *)((uintptr_t)s->task | 1);
+}
+
+int async__timeout_exit(async__timeout *s, int code) {
+    async__timer_stop(&s->timer);
+    if (s->requested) {
+        /* Not seen by any await: the block ended first. */
+        s->task->flags &= ~ASYNC__TASK_CANCEL;
+        if (code == ASYNC_ECANCELED)
+            code = ASYNC_ETIMEDOUT;
+    }
+    s->requested = 0;
+    return code;
+}
+
+int async__timeout_land(async__timeout *s, int *errp) {
+    int code = async__timeout_exit(s, async__take_error());
+
+    if (code == ASYNC_ETIMEDOUT && errp != NULL) {
+        *errp = code;
+        return ASYNC__READY;
+    }
+    return async__raise(code);
+}
+
+void async__timer_fire(async__timer *timer) {
+    uintptr_t tagged = (uintptr_t)timer->task;
+
+    if (tagged & 1)
+        expire((async__timeout *)((char *)timer -
+                                  offsetof(async__timeout, timer)));
+    else
+        async__wake(timer->task);
+}
