@@ -63,10 +63,11 @@ static void *hash_file(void *arg) {
 }
 
 /* Writes `size` bytes of a fixed pseudo-random sequence seeded with
- * `seed` to a new temporary file whose name goes to job->path. */
-static int make_file(struct job *job, size_t size, uint32_t seed) {
+ * `seed` to a new temporary file whose name goes to job->path; the write
+ * runs on a worker thread, like every regular-file write should. */
+async int make_file(struct job *job, size_t size, uint32_t seed) {
     unsigned char *data = malloc(size);
-    int fd, ok;
+    int err = -1;
 
     if (data == NULL)
         return -1;
@@ -75,13 +76,14 @@ static int make_file(struct job *job, size_t size, uint32_t seed) {
         data[i] = (unsigned char)(seed >> 24);
     }
     snprintf(job->path, sizeof job->path, "/tmp/hash_files-XXXXXX");
-    fd = mkstemp(job->path);
-    ok = fd >= 0 && write(fd, data, size) == (ssize_t)size;
-    if (fd >= 0)
+    int fd = mkstemp(job->path);
+    if (fd >= 0) {
+        async_try(await(async_file_write(fd, data, size, 0)), &err);
         close(fd);
+    }
     free(data);
     job->size = size;
-    return ok ? 0 : -1;
+    return err;
 }
 
 static int ticks;
@@ -111,7 +113,8 @@ async int amain(void) {
 
     memset(jobs, 0, sizeof jobs);
     for (int i = 0; i < FILES; i++) {
-        if (make_file(&jobs[i], (size_t)(i + 1) * MIB, 42u + (uint32_t)i)) {
+        if (await(make_file(&jobs[i], (size_t)(i + 1) * MIB,
+                            42u + (uint32_t)i)) != 0) {
             printf("cannot write a temporary file\n");
             return 1;
         }

@@ -351,31 +351,81 @@ void async_file_read__init(struct async_file_read__frame *f, int fd, void *buf,
     f->_ret = 0;
 }
 
-int async_file_read__resume(void *frame) {
-    struct async_file_read__frame *f = frame;
+/* The poll shared by the file awaitables: run `call` (fn(frame)) on a
+ * worker, then turn its outcome (`*outcome`: a count or -errno) into the
+ * await's result. */
+static int file_op_resume(int *state, struct async_to_thread__frame *call,
+                          void *(*fn)(void *), void *frame, const void *buf,
+                          const ssize_t *outcome, ssize_t *ret) {
     int rc;
 
-    switch (f->_state) {
+    switch (*state) {
     case 0:
-        if (f->buf == NULL) {
-            f->_state = -1;
+        if (buf == NULL) {
+            *state = -1;
             return async__raise(ASYNC_EINVAL);
         }
-        async_to_thread__init(&f->call, file_read_call, f);
-        f->_state = 1;
+        async_to_thread__init(call, fn, frame);
+        *state = 1;
         /* fall through */
     case 1:
-        rc = async_to_thread__resume(&f->call);
+        rc = async_to_thread__resume(call);
         if (rc == ASYNC__PENDING)
             return rc;
-        f->_state = -1;
+        *state = -1;
         if (rc == ASYNC__FAILED)
             return rc;
-        if (f->got < 0)
-            return async__raise((int)f->got);
-        f->_ret = f->got;
+        if (*outcome < 0)
+            return async__raise((int)*outcome);
+        *ret = *outcome;
         return ASYNC__READY;
     default:
         return ASYNC__READY;
     }
+}
+
+int async_file_read__resume(void *frame) {
+    struct async_file_read__frame *f = frame;
+
+    return file_op_resume(&f->_state, &f->call, file_read_call, f, f->buf,
+                          &f->got, &f->_ret);
+}
+
+static void *file_write_call(void *arg) {
+    struct async_file_write__frame *f = arg;
+    const char *p = f->buf;
+    size_t left = f->n;
+
+    while (left > 0) {
+        ssize_t w = pwrite(f->fd, p, left, f->offset + (off_t)(f->n - left));
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            f->done = w < 0 ? -errno : -EIO;
+            return NULL;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    f->done = (ssize_t)f->n;
+    return NULL;
+}
+
+void async_file_write__init(struct async_file_write__frame *f, int fd,
+                            const void *buf, size_t n, off_t offset) {
+    f->_state = 0;
+    f->fd = fd;
+    f->buf = buf;
+    f->n = n;
+    f->offset = offset;
+    f->done = 0;
+    f->_ret = 0;
+}
+
+int async_file_write__resume(void *frame) {
+    struct async_file_write__frame *f = frame;
+
+    return file_op_resume(&f->_state, &f->call, file_write_call, f, f->buf,
+                          &f->done, &f->_ret);
 }

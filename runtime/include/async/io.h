@@ -150,6 +150,13 @@ async void *async_to_thread(void *(*fn)(void *), void *arg);
  * read, 0 at end of file. */
 async ssize_t async_file_read(int fd, void *buf, size_t n, off_t offset);
 
+/* pwrite(2) of all `n` bytes of `buf` at `offset` of `fd` (a regular
+ * file), on a worker thread, looping over short writes; evaluates to n.
+ * Fails with -errno (ENOSPC, EBADF...; the bytes before the failure are
+ * written) or ASYNC_EINVAL for a NULL buffer.  Cancelled once a worker
+ * has started it, it waits for the write to end, like async_to_thread. */
+async ssize_t async_file_write(int fd, const void *buf, size_t n, off_t offset);
+
 #endif /* __ASYNCC__ */
 
 /* Makes `fd` non-blocking.  Returns 0 or -errno. */
@@ -461,6 +468,20 @@ struct async_file_read__frame {
 void async_file_read__init(struct async_file_read__frame *f, int fd, void *buf,
                            size_t n, off_t offset);
 int async_file_read__resume(void *frame);
+
+struct async_file_write__frame {
+    int _state;
+    int fd;
+    const void *buf;
+    size_t n;
+    off_t offset;
+    ssize_t done; /* bytes written, or -errno */
+    struct async_to_thread__frame call;
+    ssize_t _ret;
+};
+void async_file_write__init(struct async_file_write__frame *f, int fd,
+                            const void *buf, size_t n, off_t offset);
+int async_file_write__resume(void *frame);
 
 #ifdef __cplusplus
 }

@@ -464,6 +464,82 @@ static void test_file_read(void **state) {
     close(fd);
 }
 
+/*
+ * async int write_file(int fd, const char *buf, size_t n, off_t offset) {
+ *     return (int)await(async_file_write(fd, buf, n, offset));
+ * }
+ */
+struct write_file__frame {
+    int _state;
+    struct async_file_write__frame _a1;
+    int _ret;
+};
+
+static int write_file__resume(void *frame) {
+    struct write_file__frame *f = frame;
+    int r;
+
+    if (f->_state < 0)
+        return ASYNC__READY;
+    f->_state = 1;
+    if ((r = async_file_write__resume(&f->_a1)) == ASYNC__PENDING)
+        return r;
+    f->_state = -1;
+    if (r == ASYNC__READY)
+        f->_ret = (int)f->_a1._ret;
+    return r;
+}
+
+static async_task *spawn_write_file(int fd, const char *buf, size_t n,
+                                    off_t off) {
+    async_task *t =
+        async__task_new(sizeof(struct write_file__frame), write_file__resume,
+                        "write_file", offsetof(struct write_file__frame, _ret),
+                        sizeof(int), ASYNC__RESULT_SIGNED);
+    struct write_file__frame *f;
+
+    assert_non_null(t);
+    f = async__task_frame(t);
+    f->_state = 0;
+    f->_ret = 0;
+    async_file_write__init(&f->_a1, fd, buf, n, off);
+    async__task_start(t);
+    return t;
+}
+
+/* Writes at offsets land where asked, concurrently; a descriptor not
+ * open for writing and a NULL buffer fail with their codes. */
+static void test_file_write(void **state) {
+    static const struct step s[] = {
+        {JOIN, 0, 0}, {JOIN, 1, 0}, {JOIN, 2, 0}, {JOIN, 3, 0}, {END, 0, 0}};
+    static char big[1 << 20];
+    char path[] = "/tmp/asyncrt-test-XXXXXX";
+    char back[16] = {0};
+    async_task *t[4];
+    int fd = mkstemp(path), ro;
+
+    (void)state;
+    assert_true(fd >= 0);
+    ro = open(path, O_RDONLY);
+    assert_true(ro >= 0);
+    unlink(path);
+    memset(big, 'x', sizeof big);
+    t[0] = spawn_write_file(fd, "hello, ", 7, 0);
+    t[1] = spawn_write_file(fd, big, sizeof big, 16);
+    t[2] = spawn_write_file(ro, "no", 2, 0);
+    t[3] = spawn_write_file(fd, NULL, 1, 0);
+    assert_int_equal(run_script(s, t), 0);
+    assert_int_equal(res[0], 7);
+    assert_int_equal(res[1], (int)sizeof big);
+    assert_int_equal(err[2], -EBADF);
+    assert_int_equal(err[3], ASYNC_EINVAL);
+    assert_int_equal(pread(fd, back, 7, 0), 7);
+    assert_string_equal(back, "hello, ");
+    assert_int_equal(lseek(fd, 0, SEEK_END), 16 + (off_t)sizeof big);
+    close(fd);
+    close(ro);
+}
+
 static void test_null_function(void **state) {
     static const struct step s[] = {{JOIN, 0, 0}, {END, 0, 0}};
     async_task *t[1];
@@ -481,6 +557,7 @@ int main(void) {
         cmocka_unit_test_setup(test_cancel_while_running, setup),
         cmocka_unit_test_setup(test_run_ends_with_calls_outstanding, setup),
         cmocka_unit_test_setup(test_file_read, setup),
+        cmocka_unit_test_setup(test_file_write, setup),
         cmocka_unit_test_setup(test_null_function, setup),
     };
 
