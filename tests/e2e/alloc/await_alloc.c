@@ -1,0 +1,109 @@
+/*
+ * await_alloc.c -- awaits allocate nothing: the program counts every
+ * malloc, calloc and realloc (the build wraps them) around a million
+ * awaits of a call that completes at once, awaits that suspend, nested
+ * awaits, gathers, wait_for and timeout blocks.  Child frames are
+ * embedded in the caller's frame, so every count must be 0; only
+ * spawning a task allocates (one block each).
+ */
+#include <async.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static long allocations;
+
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t k, size_t n);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t k, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+
+void *__wrap_malloc(size_t n) {
+    allocations++;
+    return __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t k, size_t n) {
+    allocations++;
+    return __real_calloc(k, n);
+}
+
+void *__wrap_realloc(void *p, size_t n) {
+    allocations++;
+    return __real_realloc(p, n);
+}
+
+async int add1(int x) { return x + 1; }
+
+async int yield_add(int x) {
+    await(async_sleep(0));
+    return x + 1;
+}
+
+async int nested(int x) { return await(add1(await(yield_add(x)))) + 1; }
+
+async int deadline(int x) {
+    int err;
+    int r = 0;
+    async_timeout(10.0, &err) { r = await(yield_add(x)); }
+    return err ? -1 : r;
+}
+
+static void report(const char *what, long before) {
+    printf("%s: %ld allocations\n", what, allocations - before);
+}
+
+async int amain(void) {
+    long sum = 0, before;
+    int a = 0, b = 0;
+
+    /* Warm up what grows once per run (the timer heap). */
+    sum += await(async_wait_for(yield_add(0), 10.0));
+
+    before = allocations;
+    for (int i = 0; i < 1000000; i++)
+        sum += await(add1(i));
+    report("1000000 awaits that complete at once", before);
+
+    before = allocations;
+    for (int i = 0; i < 10000; i++)
+        sum += await(yield_add(i));
+    report("10000 awaits that suspend", before);
+
+    before = allocations;
+    for (int i = 0; i < 10000; i++)
+        sum += await(nested(i));
+    report("10000 nested awaits", before);
+
+    before = allocations;
+    for (int i = 0; i < 10000; i++) {
+        await(async_gather(a = add1(i), b = yield_add(i)));
+        sum += a + b;
+    }
+    report("10000 gathers of two calls", before);
+
+    before = allocations;
+    for (int i = 0; i < 10000; i++)
+        sum += await(async_wait_for(yield_add(i), 10.0));
+    report("10000 wait_for", before);
+
+    before = allocations;
+    for (int i = 0; i < 10000; i++)
+        sum += await(deadline(i));
+    report("10000 timeout blocks", before);
+
+    /* The counter works: a spawned task is one allocation. */
+    before = allocations;
+    for (int i = 0; i < 1000; i++) {
+        async_task *t = async_spawn(add1(i));
+        sum += await(t);
+        async_task_release(t);
+    }
+    report("1000 spawns (a task each)", before);
+
+    printf("sum %ld\n", sum);
+    return 0;
+}
+
+int main(void) { return async_run(amain()); }
