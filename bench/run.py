@@ -1,0 +1,513 @@
+#!/usr/bin/env python3
+"""bench/run.py -- asyncc's benchmark suite: one command that builds every
+program with optimisation, runs each workload on each system several
+times and prints a table of medians, with each system's ratio to asyncc.
+
+    python3 bench/run.py                 # the whole suite (under 10 min)
+    python3 bench/run.py --quick         # tiny sizes, one run: a smoke test
+    python3 bench/run.py --only sleepers,ping_pong --runs 7
+    python3 bench/run.py --budget-gib 4  # memory budget of the scale run
+
+Systems: asyncc; a hand-written C state machine (the floor a transpiler
+could reach); libuv (C callbacks); Node.js; Python asyncio.  A system
+that is not installed is skipped with a line saying so.  Each program
+follows the protocol of bench/common/bench.h: it times its workload
+itself and prints one JSON line, so interpreter start-up is not counted.
+Results go to stdout as a Markdown table and to build-bench/results.json;
+--svg FILE draws per-operation time and per-task memory (bench/plot.py).
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+SYSTEMS = ["asyncc", "handwritten", "libuv", "node", "python"]
+LABELS = {
+    "asyncc": "asyncc",
+    "handwritten": "hand-written C",
+    "libuv": "libuv",
+    "node": "Node.js",
+    "python": "asyncio",
+}
+
+# workload -> (default N, N for Python, systems that have a program)
+WORKLOADS = {
+    "await_chain": (10_000_000, 1_000_000, ["asyncc", "handwritten", "node", "python"]),
+    "spawn_gather": (1_000_000, 200_000, ["asyncc", "handwritten", "libuv", "node", "python"]),
+    "sleepers": (1_000_000, 200_000, ["asyncc", "handwritten", "libuv", "node", "python"]),
+    "ping_pong": (1_000_000, 200_000, ["asyncc", "handwritten", "node", "python"]),
+    "echo": (0, 0, ["asyncc", "handwritten", "libuv", "node", "python"]),
+    "http": (0, 0, ["asyncc", "node"]),
+    "scale": (0, 0, ["asyncc"]),
+    "transpile": (3000, 3000, ["asyncc"]),
+}
+QUICK_N = {"await_chain": 100_000, "spawn_gather": 10_000, "sleepers": 2_000,
+           "ping_pong": 10_000, "transpile": 50}
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+class Builder:
+    """Builds asyncc, asyncrt and every C program into build-bench/."""
+
+    def __init__(self, out, cc, prebuilt=None):
+        self.out = out
+        self.cc = cc
+        self.prebuilt = prebuilt
+        self.bin = os.path.join(out, "bin")
+        os.makedirs(self.bin, exist_ok=True)
+        tree = prebuilt or out
+        self.asyncc = os.path.join(tree, "transpiler", "asyncc")
+        self.rt = os.path.join(tree, "runtime", "libasyncrt.a")
+        self.include = os.path.join(ROOT, "runtime", "include")
+        self.have_uv = self._probe_uv()
+
+    def _probe_uv(self):
+        probe = os.path.join(self.out, "uv_probe.c")
+        with open(probe, "w") as f:
+            f.write("#include <uv.h>\nint main(void) { return uv_version() == 0; }\n")
+        r = subprocess.run([self.cc, probe, "-o", probe + ".bin", "-luv"],
+                           capture_output=True)
+        return r.returncode == 0
+
+    def project(self):
+        if self.prebuilt:
+            return
+        run(["cmake", "-S", ROOT, "-B", self.out, "-G", "Ninja",
+             "-DCMAKE_BUILD_TYPE=Release", "-DASYNCC_BUILD_TESTS=OFF",
+             "-DCMAKE_C_COMPILER=" + self.cc], stdout=subprocess.DEVNULL)
+        run(["cmake", "--build", self.out, "--target", "asyncc", "asyncrt"],
+            stdout=subprocess.DEVNULL)
+
+    def c_flags(self):
+        return ["-std=c11", "-O2", "-DNDEBUG", "-D_GNU_SOURCE", "-Wall", "-Wextra",
+                "-Werror", "-I", os.path.join(BENCH, "common")]
+
+    def asyncc_program(self, name, src=None):
+        src = src or os.path.join(BENCH, "asyncc", name + ".c")
+        gen = os.path.join(self.out, "bench-src", name + ".async.c")
+        os.makedirs(os.path.dirname(gen), exist_ok=True)
+        exe = os.path.join(self.bin, "asyncc_" + name)
+        run([self.asyncc, src, "-o", gen, "--", "-I", self.include])
+        run([self.cc] + self.c_flags() + ["-I", self.include, gen, self.rt,
+                                          "-lpthread", "-o", exe])
+        return exe
+
+    def c_program(self, system, name, libs=()):
+        src = os.path.join(BENCH, system, name + ".c")
+        exe = os.path.join(self.bin, system + "_" + name)
+        run([self.cc] + self.c_flags() + [src, "-o", exe] + list(libs))
+        return exe
+
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+def run_program(cmd, timeout):
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if r.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd), r.returncode,
+                                                   r.stderr.strip()[-400:]))
+    line = r.stdout.strip().splitlines()[-1]
+    return json.loads(line)
+
+
+def program_cmd(b, system, workload):
+    """The command running `workload` on `system`, or None with a reason."""
+    name = workload
+    if system == "asyncc":
+        return [b.asyncc_program(name)], None
+    if system == "handwritten":
+        return [b.c_program("handwritten", name)], None
+    if system == "libuv":
+        if not b.have_uv:
+            return None, "libuv1-dev is not installed"
+        return [b.c_program("libuv", name, ["-luv"])], None
+    if system == "node":
+        node = shutil.which("node")
+        if not node:
+            return None, "node is not installed"
+        return [node, os.path.join(BENCH, "node", name + ".js")], None
+    if system == "python":
+        py = shutil.which("python3")
+        return [py, os.path.join(BENCH, "python", name + ".py")], None
+    return None, "unknown system"
+
+
+def bench_simple(b, workload, systems, runs, quick, results):
+    n_default, n_python, have = WORKLOADS[workload]
+    for system in systems:
+        if system not in have:
+            continue
+        try:
+            cmd, why = program_cmd(b, system, workload)
+        except subprocess.CalledProcessError as e:
+            results.append({"workload": workload, "system": system,
+                            "error": "build failed: %s" % e})
+            continue
+        if cmd is None:
+            log("%s/%s: skipped (%s)" % (workload, system, why))
+            results.append({"workload": workload, "system": system, "skipped": why})
+            continue
+        n = QUICK_N[workload] if quick else (n_python if system == "python" else n_default)
+        samples = []
+        for _ in range(runs):
+            try:
+                samples.append(run_program(cmd + [str(n)], timeout=600))
+            except (RuntimeError, subprocess.TimeoutExpired) as e:
+                results.append({"workload": workload, "system": system,
+                                "error": str(e)})
+                samples = []
+                break
+        if not samples:
+            continue
+        per_op = [s["seconds"] / s["ops"] * 1e9 for s in samples]
+        per_task = [(s["rss_peak_kb"] - s["rss_before_kb"]) * 1024 / s["n"]
+                    for s in samples]
+        checks = {s["check"] for s in samples}
+        row = {"workload": workload, "system": system, "n": n, "runs": len(samples),
+               "ns_per_op": median(per_op), "seconds": median([s["seconds"] for s in samples]),
+               "bytes_per_task": median(per_task), "check": samples[0]["check"],
+               "stable_check": len(checks) == 1}
+        log("%s/%s: %.2f ns/op, %.0f B/task (n=%d)" % (
+            workload, system, row["ns_per_op"], row["bytes_per_task"], n))
+        results.append(row)
+
+
+def start_server(cmd, port_pattern, stream="stderr"):
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 10
+    pipe = proc.stderr if stream == "stderr" else proc.stdout
+    while time.time() < deadline:
+        line = pipe.readline()
+        if not line:
+            break
+        m = re.search(port_pattern, line)
+        if m:
+            return proc, int(m.group(1))
+    proc.kill()
+    raise RuntimeError("%s did not report its port" % " ".join(cmd))
+
+
+def stop_server(proc):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        out, _ = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out
+
+
+def bench_echo(b, systems, runs, quick, results):
+    load = b.c_program("loadgen", "echo_load")
+    seconds = 1 if quick else 5
+    for system in systems:
+        if system not in WORKLOADS["echo"][2]:
+            continue
+        try:
+            cmd, why = program_cmd(b, system, "echo_server")
+        except subprocess.CalledProcessError as e:
+            results.append({"workload": "echo", "system": system,
+                            "error": "build failed: %s" % e})
+            continue
+        if cmd is None:
+            log("echo/%s: skipped (%s)" % (system, why))
+            results.append({"workload": "echo", "system": system, "skipped": why})
+            continue
+        rps, p99 = [], []
+        for _ in range(runs):
+            proc, port = start_server(cmd + ["0", "0"], r"PORT (\d+)")
+            try:
+                r = subprocess.run([load, "127.0.0.1", str(port), "100", str(seconds)],
+                                   capture_output=True, text=True, timeout=seconds + 30)
+            finally:
+                stop_server(proc)
+            stats = json.loads(r.stdout.strip().splitlines()[-1])
+            if stats.get("errors"):
+                results.append({"workload": "echo", "system": system,
+                                "error": "%d echo errors" % stats["errors"]})
+                break
+            rps.append(stats["rps"])
+            p99.append(stats["p99_us"])
+        if rps:
+            row = {"workload": "echo", "system": system, "runs": len(rps),
+                   "rps": median(rps), "p99_us": median(p99)}
+            log("echo/%s: %.0f req/s, p99 %.0f us" % (system, row["rps"], row["p99_us"]))
+            results.append(row)
+
+
+def parse_wrk(text):
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", text)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    scale = {"us": 1, "ms": 1e3, "s": 1e6}
+    return (float(rps.group(1)) if rps else None,
+            float(p99.group(1)) * scale[p99.group(2)] if p99 else None,
+            int(errors.group(1)) if errors else 0)
+
+
+def bench_http(b, systems, runs, quick, results):
+    wrk = shutil.which("wrk")
+    if not wrk:
+        log("http: skipped (wrk is not installed)")
+        results.append({"workload": "http", "system": "asyncc", "skipped": "wrk is not installed"})
+        return
+    servers = {}
+    if "asyncc" in systems:
+        exe = b.asyncc_program("http", os.path.join(ROOT, "samples", "http.c"))
+        servers["asyncc"] = ([exe, "0"], r"listening on (\d+)", "stdout")
+    if "node" in systems:
+        if shutil.which("node"):
+            servers["node"] = ([shutil.which("node"),
+                                os.path.join(BENCH, "node", "http_server.js"), "0", "0"],
+                               r"PORT (\d+)", "stderr")
+        else:
+            results.append({"workload": "http", "system": "node", "skipped": "node is not installed"})
+    seconds = 1 if quick else 5
+    for system, (cmd, pattern, stream) in servers.items():
+        rps, p99 = [], []
+        for _ in range(runs):
+            proc, port = start_server(cmd, pattern, stream)
+            try:
+                r = subprocess.run([wrk, "-t2", "-c100", "-d%ds" % seconds, "--latency",
+                                    "http://127.0.0.1:%d/" % port],
+                                   capture_output=True, text=True, timeout=seconds + 30)
+            finally:
+                stop_server(proc)
+            v, p, errors = parse_wrk(r.stdout)
+            if v is None or errors:
+                results.append({"workload": "http", "system": system,
+                                "error": "wrk: %s" % r.stdout[-300:]})
+                break
+            rps.append(v)
+            p99.append(p)
+        if rps:
+            row = {"workload": "http", "system": system, "runs": len(rps),
+                   "rps": median(rps), "p99_us": median(p99)}
+            log("http/%s: %.0f req/s, p99 %.0f us" % (system, row["rps"], row["p99_us"]))
+            results.append(row)
+
+
+def bench_scale(b, budget_gib, quick, results):
+    """The most sleeping tasks asyncc holds within the budget: measure the
+    bytes per task at 1 M tasks, then run at the count the budget allows
+    (less 2 %), and step down until the peak RSS fits."""
+    exe = b.asyncc_program("scale")
+    budget = budget_gib * 2**30
+    probe_n = 20_000 if quick else 1_000_000
+    s = run_program([exe, str(probe_n)], timeout=600)
+    per_task = (s["rss_peak_kb"] - s["rss_before_kb"]) * 1024 / s["n"]
+    n = int((budget - s["rss_before_kb"] * 1024) / per_task * 0.98)
+    if quick:
+        n = min(n, 100_000)
+    while n > 0:
+        s = run_program([exe, str(n)], timeout=900)
+        if s["rss_peak_kb"] * 1024 <= budget:
+            break
+        n = int(n * 0.95)
+    row = {"workload": "scale", "system": "asyncc", "n": n, "budget_gib": budget_gib,
+           "bytes_per_task": (s["rss_peak_kb"] - s["rss_before_kb"]) * 1024 / n,
+           "peak_gib": s["rss_peak_kb"] / 2**20, "seconds": s["seconds"]}
+    log("scale: %d tasks in %.2f GiB (%.1f B/task)" % (n, row["peak_gib"], row["bytes_per_task"]))
+    results.append(row)
+
+
+def bench_transpile(b, runs, quick, results):
+    """asyncc against clang -fsyntax-only on one large generated file."""
+    n = QUICK_N["transpile"] if quick else WORKLOADS["transpile"][0]
+    src = os.path.join(b.out, "bench-src", "transpile_%d.c" % n)
+    run([sys.executable, os.path.join(BENCH, "gen_transpile.py"), str(n), src])
+    clang = shutil.which("clang")
+    if not clang:
+        results.append({"workload": "transpile", "system": "asyncc",
+                        "skipped": "clang is not installed"})
+        return
+    out = os.path.join(b.out, "bench-src", "transpile_out.c")
+    cmds = {
+        "asyncc": [b.asyncc, src, "-o", out, "--", "-I", b.include],
+        "clang": [clang, "-fsyntax-only", "-D__ASYNCC__=1", "-I", b.include, src],
+    }
+    times = {k: [] for k in cmds}
+    for _ in range(runs):
+        for k, cmd in cmds.items():
+            t = time.perf_counter()
+            run(cmd, stdout=subprocess.DEVNULL)
+            times[k].append(time.perf_counter() - t)
+    lines = sum(1 for _ in open(src))
+    row = {"workload": "transpile", "system": "asyncc", "functions": n, "lines": lines,
+           "seconds": median(times["asyncc"]), "clang_seconds": median(times["clang"])}
+    row["ratio_to_clang"] = row["seconds"] / row["clang_seconds"]
+    log("transpile: asyncc %.3f s, clang -fsyntax-only %.3f s (%.2fx) on %d lines"
+        % (row["seconds"], row["clang_seconds"], row["ratio_to_clang"], lines))
+    results.append(row)
+
+
+def machine():
+    cpu = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"model name\s*:\s*(.*)", f.read())
+            cpu = m.group(1) if m else cpu
+    except OSError:
+        pass
+    cc = subprocess.run(["cc", "--version"], capture_output=True, text=True).stdout
+    node = shutil.which("node")
+    return {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
+            "cc": cc.splitlines()[0] if cc else "?",
+            "python": platform.python_version(),
+            "node": subprocess.run([node, "--version"], capture_output=True,
+                                   text=True).stdout.strip() if node else None,
+            "date": time.strftime("%Y-%m-%d")}
+
+
+def fmt_ratio(v, base):
+    """Each system's figure over asyncc's."""
+    if v is None or base is None or base == 0:
+        return ""
+    return " (%.2f×)" % (v / base)
+
+
+METRICS = [
+    # (workload, key, label, unit format, higher is better)
+    ("await_chain", "ns_per_op", "await-chain: ns per await", "%.2f", False),
+    ("spawn_gather", "ns_per_op", "spawn-gather: ns per task", "%.1f", False),
+    ("spawn_gather", "bytes_per_task", "spawn-gather: bytes per task", "%.0f", False),
+    ("sleepers", "seconds", "sleepers: wall seconds", "%.3f", False),
+    ("sleepers", "bytes_per_task", "sleepers: bytes per task", "%.0f", False),
+    ("ping_pong", "ns_per_op", "ping-pong: ns per hop", "%.2f", False),
+    ("echo", "rps", "echo: requests/s", "%.0f", True),
+    ("echo", "p99_us", "echo: p99 µs", "%.0f", False),
+    ("http", "rps", "http: requests/s", "%.0f", True),
+    ("http", "p99_us", "http: p99 µs", "%.0f", False),
+]
+
+
+def table(results, systems):
+    by = {(r["workload"], r["system"]): r for r in results if "error" not in r
+          and "skipped" not in r}
+    cols = [s for s in systems if any(k[1] == s for k in by)]
+    lines = ["| workload | " + " | ".join(LABELS[s] for s in cols) + " |",
+             "|---|" + "---|" * len(cols)]
+    for workload, key, label, f, _ in METRICS:
+        if not any((workload, s) in by for s in cols):
+            continue
+        base = by.get((workload, "asyncc"), {}).get(key)
+        cells = []
+        for s in cols:
+            v = by.get((workload, s), {}).get(key)
+            cells.append("" if v is None else (f % v) + ("" if s == "asyncc"
+                                                          else fmt_ratio(v, base)))
+        lines.append("| %s | %s |" % (label, " | ".join(cells)))
+    extra = []
+    for r in results:
+        if r.get("workload") == "scale" and "n" in r:
+            extra.append("scale: %s sleeping tasks within %g GiB (peak %.2f GiB, "
+                         "%.1f bytes per task)" % (f"{r['n']:,}", r["budget_gib"],
+                                                   r["peak_gib"], r["bytes_per_task"]))
+        if r.get("workload") == "transpile" and "seconds" in r:
+            extra.append("transpile: asyncc %.3f s, clang -fsyntax-only %.3f s "
+                         "(%.2f×), %d async functions, %d lines" % (
+                             r["seconds"], r["clang_seconds"], r["ratio_to_clang"],
+                             r["functions"], r["lines"]))
+    note = ("In parentheses: the figure divided by asyncc's (above 1 is slower "
+            "or bigger for times and bytes, faster for requests/s).")
+    return "\n".join(lines + ["", note, ""] + extra)
+
+
+def check_consistency(results):
+    """Every system must compute the same check value for the same N."""
+    problems = []
+    seen = {}
+    for r in results:
+        if "check" not in r:
+            continue
+        if not r.get("stable_check", True):
+            problems.append("%s/%s: check differs between runs" % (r["workload"], r["system"]))
+        key = (r["workload"], r["n"])
+        if key in seen and seen[key][1] != r["check"]:
+            problems.append("%s: %s computes %s, %s computes %s (n=%d)" % (
+                r["workload"], seen[key][0], seen[key][1], r["system"], r["check"], r["n"]))
+        seen.setdefault(key, (r["system"], r["check"]))
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=5, help="runs per measurement (median)")
+    ap.add_argument("--quick", action="store_true", help="tiny sizes, one run")
+    ap.add_argument("--only", help="comma-separated workloads")
+    ap.add_argument("--systems", default=",".join(SYSTEMS))
+    ap.add_argument("--budget-gib", type=float, default=4.0)
+    ap.add_argument("--build-dir", default=os.path.join(ROOT, "build-bench"))
+    ap.add_argument("--cc", default=os.environ.get("CC", "gcc"))
+    ap.add_argument("--prebuilt", metavar="BUILD_DIR",
+                    help="use asyncc and asyncrt already built there (tests)")
+    ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--svg", help="draw the results as an SVG chart here")
+    args = ap.parse_args()
+    if args.quick:
+        args.runs = 1
+    systems = [s for s in args.systems.split(",") if s]
+    only = args.only.split(",") if args.only else list(WORKLOADS)
+    for w in only:
+        if w not in WORKLOADS:
+            ap.error("unknown workload '%s' (known: %s)" % (w, ", ".join(WORKLOADS)))
+
+    b = Builder(args.build_dir, args.cc, args.prebuilt)
+    log("building asyncc and asyncrt (Release) in %s" % args.build_dir)
+    b.project()
+    results = []
+    for w in only:
+        if w == "echo":
+            bench_echo(b, systems, args.runs, args.quick, results)
+        elif w == "http":
+            bench_http(b, systems, args.runs, args.quick, results)
+        elif w == "scale":
+            bench_scale(b, args.budget_gib, args.quick, results)
+        elif w == "transpile":
+            bench_transpile(b, args.runs, args.quick, results)
+        else:
+            bench_simple(b, w, systems, args.runs, args.quick, results)
+
+    info = machine()
+    doc = {"machine": info, "runs": args.runs, "quick": args.quick, "results": results}
+    path = args.json or os.path.join(args.build_dir, "results.json")
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=1)
+    if args.svg:
+        run([sys.executable, os.path.join(BENCH, "plot.py"), path, args.svg])
+    print("Machine: %s, %d cores, Linux %s, %s, Python %s, Node %s; median of %d runs.\n"
+          % (info["cpu"], info["cores"], info["kernel"], info["cc"], info["python"],
+             info["node"], args.runs))
+    print(table(results, systems))
+    failed = [r for r in results if "error" in r]
+    for r in failed:
+        print("FAILED %s/%s: %s" % (r["workload"], r["system"], r["error"]))
+    problems = check_consistency(results)
+    for p in problems:
+        print("MISMATCH " + p)
+    return 1 if failed or problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
