@@ -92,6 +92,22 @@ struct ac_expr {
     const char *slot; /* frame path of the child frame, e.g. "_aw.a3" */
 };
 
+/* Why a local lives in the frame.  USE: it is used after an await (or
+ * in a loop around it) in its scope.  The SCOPE_* reasons make every
+ * await in its scope count, because uses cannot be followed: it is an
+ * array, its address is taken, a macro body uses it, or the function
+ * has goto.  DECLARATION: it shares a declaration with a hoisted local
+ * (a declaration is rewritten as a whole). */
+typedef enum {
+    AC_LIVE_NONE,
+    AC_LIVE_USE,
+    AC_LIVE_SCOPE_ARRAY,
+    AC_LIVE_SCOPE_ADDRESS,
+    AC_LIVE_SCOPE_MACRO,
+    AC_LIVE_SCOPE_GOTO,
+    AC_LIVE_DECLARATION
+} ac_live_why;
+
 /* A local variable or parameter of an async function. */
 struct ac_var {
     const char *name;       /* as written */
@@ -110,6 +126,12 @@ struct ac_var {
     int macro_use;    /* used from a macro body, where refs are unseen */
     ac_expr *init;    /* initializer, or NULL */
     int init_is_list; /* the initializer is a braced list */
+    /* Why it is hoisted (set by the lowering; --inspect reports it):
+     * the awaits it is live across, as offsets from f->await_offsets. */
+    ac_live_why live_why;
+    unsigned *live_at;
+    unsigned nlive_at;
+    const ac_var *hoisted_with; /* AC_LIVE_DECLARATION: the hoisted one */
 };
 
 typedef enum {
@@ -145,6 +167,9 @@ struct ac_stmt {
     unsigned nvars;
     ac_span head;    /* CASE/LABEL: text before the sub-statement */
     ac_stmt *target; /* BREAK/CONTINUE: the loop or switch */
+    int is_default;  /* CASE: a default label */
+    /* LABEL: its name; TEXT: the label a goto jumps to (else NULL). */
+    const char *label;
     /* Filled by the lowering: */
     int has_await;       /* an await is somewhere inside */
     int restructured;    /* a loop emitted as for (;;) with a continue label */

@@ -61,58 +61,88 @@ static int used_in(const ac_func *f, const ac_var *v, unsigned begin,
     return 0;
 }
 
-/* Is `v` live across an await?  Over-approximated from the text: some
- * await lies in its scope and the variable is used after it, or inside a
- * loop (within the scope) around it.  Arrays, variables whose address is
- * taken or that a macro body uses, and functions with goto fall back to
- * "an await lies in its scope". */
-static int live_across_await(const ac_func *f, const ac_var *v,
-                             const loop_spans *loops) {
-    if (!await_in(f, v->scope_begin, v->scope_end))
-        return 0;
-    if (v->is_array || v->addr_taken || v->macro_use || f->has_goto)
+/* Is `v` live across the await at `at`, in its scope?  Over-approximated
+ * from the text: the variable is used after it, or inside a loop (within
+ * the scope) around it. */
+static int live_across(const ac_func *f, const ac_var *v, unsigned at,
+                       const loop_spans *loops) {
+    if (used_in(f, v, at, v->scope_end))
         return 1;
-    for (unsigned a = 0; a < f->nawaits; a++) {
-        unsigned at = f->await_offsets[a];
-        if (at < v->scope_begin || at >= v->scope_end)
-            continue;
-        if (used_in(f, v, at, v->scope_end))
+    for (unsigned k = 0; k < loops->n; k++) {
+        ac_span l = loops->items[k];
+        /* Loops inside the scope (a for's own variable included), not
+         * loops around the declaration: those make a new variable. */
+        if (l.end <= v->scope_end && l.begin <= at && at < l.end &&
+            used_in(f, v, v->scope_begin > l.begin ? v->scope_begin : l.begin,
+                    l.end))
             return 1;
-        for (unsigned k = 0; k < loops->n; k++) {
-            ac_span l = loops->items[k];
-            /* Loops inside the scope (a for's own variable included), not
-             * loops around the declaration: those make a new variable. */
-            if (l.end <= v->scope_end && l.begin <= at && at < l.end &&
-                used_in(f, v,
-                        v->scope_begin > l.begin ? v->scope_begin : l.begin,
-                        l.end))
-                return 1;
-        }
     }
     return 0;
 }
 
-static void mark_hoisted(ac_stmt *s, const ac_func *f,
+static ac_live_why scope_reason(const ac_func *f, const ac_var *v) {
+    if (v->is_array)
+        return AC_LIVE_SCOPE_ARRAY;
+    if (v->addr_taken)
+        return AC_LIVE_SCOPE_ADDRESS;
+    if (v->macro_use)
+        return AC_LIVE_SCOPE_MACRO;
+    return f->has_goto ? AC_LIVE_SCOPE_GOTO : AC_LIVE_NONE;
+}
+
+/* Is `v` live across an await?  Some await lies in its scope and `v` is
+ * live across it (see live_across).  Arrays, variables whose address is
+ * taken or that a macro body uses, and functions with goto fall back to
+ * "an await lies in its scope": their uses cannot be followed.  Records
+ * in `v` which awaits and why, for --inspect. */
+static int note_liveness(ac_unit *u, const ac_func *f, ac_var *v,
+                         const loop_spans *loops) {
+    v->live_why = AC_LIVE_NONE;
+    v->nlive_at = 0;
+    if (!await_in(f, v->scope_begin, v->scope_end))
+        return 0;
+    ac_live_why fallback = scope_reason(f, v);
+    v->live_at = ac_arena_alloc(&u->arena, f->nawaits * sizeof *v->live_at);
+    for (unsigned a = 0; a < f->nawaits; a++) {
+        unsigned at = f->await_offsets[a];
+        if (at < v->scope_begin || at >= v->scope_end)
+            continue;
+        if (fallback != AC_LIVE_NONE || live_across(f, v, at, loops))
+            v->live_at[v->nlive_at++] = at;
+    }
+    if (v->nlive_at)
+        v->live_why = fallback != AC_LIVE_NONE ? fallback : AC_LIVE_USE;
+    return v->nlive_at > 0;
+}
+
+static void mark_hoisted(ac_unit *u, ac_stmt *s, const ac_func *f,
                          const loop_spans *loops) {
     if (!s)
         return;
     if (s->kind == AC_S_DECL) {
-        int any = 0;
+        const ac_var *any = NULL;
         for (unsigned i = 0; i < s->nvars; i++) {
             ac_var *v = s->vars[i];
-            v->hoisted = !v->is_static && live_across_await(f, v, loops);
-            any |= v->hoisted;
+            v->hoisted = !v->is_static && note_liveness(u, f, v, loops);
+            if (v->hoisted && !any)
+                any = v;
         }
         /* One declaration is rewritten as a whole: a declarator left as C
          * beside hoisted ones would need its own copy of the type. */
-        for (unsigned i = 0; any && i < s->nvars; i++)
-            s->vars[i]->hoisted = !s->vars[i]->is_static;
+        for (unsigned i = 0; any && i < s->nvars; i++) {
+            ac_var *v = s->vars[i];
+            if (!v->hoisted && !v->is_static) {
+                v->hoisted = 1;
+                v->live_why = AC_LIVE_DECLARATION;
+                v->hoisted_with = any;
+            }
+        }
     }
-    mark_hoisted(s->init, f, loops);
-    mark_hoisted(s->body, f, loops);
-    mark_hoisted(s->els, f, loops);
+    mark_hoisted(u, s->init, f, loops);
+    mark_hoisted(u, s->body, f, loops);
+    mark_hoisted(u, s->els, f, loops);
     for (unsigned i = 0; i < s->nkids; i++)
-        mark_hoisted(s->kids[i], f, loops);
+        mark_hoisted(u, s->kids[i], f, loops);
 }
 
 static int field_taken(ac_func *f, const char *name, const ac_var *self) {
@@ -326,7 +356,7 @@ int ac_lower(ac_unit *u) {
         }
         loop_spans loops = {0};
         collect_loops(f->body, &loops);
-        mark_hoisted(f->body, f, &loops);
+        mark_hoisted(u, f->body, f, &loops);
         free(loops.items);
         for (unsigned k = 0; k < f->nvars; k++) {
             ac_var *v = f->vars[k];

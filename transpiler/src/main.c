@@ -4,10 +4,14 @@
  *     input.c --libclang--> IR (parse.c) --> decisions (lower.c)
  *             --> state machines and the rewritten file (emit_*.c)
  *
+ * or, with --inspect or --dot, a report on those state machines instead
+ * of the file (inspect_run.c).
+ *
  * Exit status: 0 on success, 1 when the input has errors (reported as
  * file:line:col diagnostics), 2 on usage or I/O errors.
  */
 #include "emit.h"
+#include "inspect.h"
 #include "lower.h"
 #include "options.h"
 #include "parse.h"
@@ -63,6 +67,19 @@ static int write_if_changed(const char *path, const char *data, size_t n) {
     return 0;
 }
 
+/* Standard output for no -o or "-o -"; returns the exit status. */
+static int write_output(const char *path, ac_buf *out) {
+    if (!path || strcmp(path, "-") == 0)
+        return fwrite(ac_buf_str(out), 1, out->len, stdout) == out->len ? 0 : 2;
+    return write_if_changed(path, ac_buf_str(out), out->len) ? 2 : 0;
+}
+
+static ac_format report_format(ac_mode m) {
+    return m == AC_MODE_DOT            ? AC_INSPECT_DOT
+           : m == AC_MODE_INSPECT_JSON ? AC_INSPECT_JSON
+                                       : AC_INSPECT_TEXT;
+}
+
 int main(int argc, char **argv) {
     ac_options opt;
     if (ac_options_parse(&opt, argc, argv) != 0)
@@ -83,15 +100,16 @@ int main(int argc, char **argv) {
         ac_lower(&u) != 0) {
         status = u.src.text ? 1 : 2;
     } else {
-        ac_emit_options eo = {.line_directives = opt.line_directives};
         ac_buf out = {0};
-        ac_emit_output(&u, &eo, &out);
-        if (!opt.output || strcmp(opt.output, "-") == 0) {
-            if (fwrite(ac_buf_str(&out), 1, out.len, stdout) != out.len)
-                status = 2;
-        } else if (write_if_changed(opt.output, ac_buf_str(&out), out.len)) {
-            status = 2;
+        if (opt.mode == AC_MODE_C) {
+            ac_emit_options eo = {.line_directives = opt.line_directives};
+            ac_emit_output(&u, &eo, &out);
+        } else if (ac_inspect_run(&u, report_format(opt.mode), opt.nclang_args,
+                                  opt.clang_args, &out) != 0) {
+            status = 1;
         }
+        if (status == 0)
+            status = write_output(opt.output, &out);
         ac_buf_free(&out);
     }
     ac_unit_free(&u);

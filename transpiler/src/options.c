@@ -18,12 +18,47 @@ void ac_options_usage(void *stream) {
           "options:\n"
           "  -o FILE     write the output to FILE (default: standard output)\n"
           "  -P          omit #line directives (for reading the output)\n"
+          "  --inspect[=text|json]\n"
+          "              instead of C, describe each async function: its\n"
+          "              states, the transitions between them and the\n"
+          "              layout of its frame (text, or a JSON document)\n"
+          "  --dot       instead of C, a Graphviz digraph of the states and\n"
+          "              transitions (render with dot -Tsvg)\n"
           "  --version   print the version\n"
           "  -h, --help  print this help\n"
           "\n"
           "Flags after -- (such as -I, -D, -std) are used when parsing the\n"
-          "input, as a compiler would use them.\n",
+          "input, as a compiler would use them.\n"
+          "\n"
+          "Exit status: 0 success, 1 errors in the input, 2 usage or I/O\n"
+          "errors.\n",
           out);
+}
+
+static const char *mode_flag(ac_mode m) {
+    switch (m) {
+    case AC_MODE_INSPECT_TEXT:
+        return "--inspect";
+    case AC_MODE_INSPECT_JSON:
+        return "--inspect=json";
+    case AC_MODE_DOT:
+        return "--dot";
+    default:
+        return "";
+    }
+}
+
+/* One report at a time: each replaces the C output. */
+static int set_mode(ac_options *o, ac_mode m) {
+    if (o->mode != AC_MODE_C && o->mode != m) {
+        ac_diag_plain(AC_DIAG_ERROR,
+                      "%s and %s cannot be used together: each replaces "
+                      "the output; run asyncc once for each",
+                      mode_flag(o->mode), mode_flag(m));
+        return -1;
+    }
+    o->mode = m;
+    return 0;
 }
 
 int ac_options_parse(ac_options *o, int argc, char **argv) {
@@ -45,6 +80,21 @@ int ac_options_parse(ac_options *o, int argc, char **argv) {
             o->output = a + 2;
         } else if (strcmp(a, "-P") == 0) {
             o->line_directives = 0;
+        } else if (strcmp(a, "--inspect") == 0 ||
+                   strcmp(a, "--inspect=text") == 0) {
+            if (set_mode(o, AC_MODE_INSPECT_TEXT) != 0)
+                return -1;
+        } else if (strcmp(a, "--inspect=json") == 0) {
+            if (set_mode(o, AC_MODE_INSPECT_JSON) != 0)
+                return -1;
+        } else if (strncmp(a, "--inspect=", 10) == 0) {
+            ac_diag_plain(AC_DIAG_ERROR,
+                          "unknown --inspect format '%s' (text or json)",
+                          a + 10);
+            return -1;
+        } else if (strcmp(a, "--dot") == 0) {
+            if (set_mode(o, AC_MODE_DOT) != 0)
+                return -1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             o->help = 1;
         } else if (strcmp(a, "--version") == 0) {

@@ -4,7 +4,17 @@
 #ifndef AC_OPTIONS_H
 #define AC_OPTIONS_H
 
+/* What asyncc writes: the transpiled C, or a report on the state
+ * machines it would generate. */
+typedef enum {
+    AC_MODE_C,            /* the transpiled file (default) */
+    AC_MODE_INSPECT_TEXT, /* --inspect, --inspect=text */
+    AC_MODE_INSPECT_JSON, /* --inspect=json */
+    AC_MODE_DOT           /* --dot */
+} ac_mode;
+
 typedef struct ac_options {
+    ac_mode mode;
     const char *input;
     const char *output;  /* NULL or "-": standard output */
     int line_directives; /* 0 with -P */

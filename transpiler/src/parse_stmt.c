@@ -373,6 +373,9 @@ ac_stmt *ac_parse_stmt(ac_parser *p, CXCursor c) {
     case CXCursor_DefaultStmt:
     case CXCursor_LabelStmt:
         s = new_stmt(p, kind == CXCursor_LabelStmt ? AC_S_LABEL : AC_S_CASE, c);
+        s->is_default = kind == CXCursor_DefaultStmt;
+        if (kind == CXCursor_LabelStmt)
+            s->label = ac_parse_spelling(p, c);
         if (p->timeout_scope &&
             (kind == CXCursor_LabelStmt || !switch_inside(p, p->timeout_scope)))
             ac_parse_error(p, s->span.begin,
@@ -411,6 +414,9 @@ ac_stmt *ac_parse_stmt(ac_parser *p, CXCursor c) {
     case CXCursor_GotoStmt:
         s = new_stmt(p, AC_S_TEXT, c);
         p->fn->has_goto = 1;
+        for (unsigned i = 0; i < kids.n; i++)
+            if (clang_getCursorKind(kids.items[i]) == CXCursor_LabelRef)
+                s->label = ac_parse_spelling(p, kids.items[i]);
         if (p->timeout_scope)
             ac_parse_error(p, s->span.begin,
                            "goto inside an async_timeout block is not "

@@ -249,8 +249,56 @@ static void test_callee_defined_elsewhere_is_allocated(void **state) {
     assert_false(sleep->heap);
 }
 
+/* What --inspect reports: which awaits each hoisted local is live
+ * across, and why it is hoisted. */
+static void test_records_why_locals_are_hoisted(void **state) {
+    fixture *fx = *state;
+    ac_unit *u = &fx->u;
+    ac_func *f = func(u, "f", 0, 70);
+    static unsigned aw[] = {40, 50, 60};
+    awaits_at(f, aw, 3);
+    ac_var *used = var(u, "used", 30, 68);   /* used between 50 and 60 */
+    ac_var *addr = var(u, "addr", 45, 68);   /* address taken */
+    ac_var *dead = var(u, "dead", 30, 68);   /* used before every await */
+    ac_var *sibling = var(u, "sib", 30, 68); /* same declaration as used */
+    add_local(u, f, used);
+    ac_stmt *d = f->body->kids[0];
+    d->vars = ac_arena_alloc(&u->arena, 2 * sizeof *d->vars);
+    d->vars[0] = used;
+    d->vars[1] = sibling;
+    d->nvars = 2;
+    f->vars = ac_arena_alloc(&u->arena, 4 * sizeof *f->vars);
+    f->vars[0] = used;
+    f->vars[1] = sibling;
+    f->nvars = 2;
+    add_local(u, f, addr);
+    add_local(u, f, dead);
+    addr->addr_taken = 1;
+    use(u, f, used, 55);
+    use(u, f, dead, 35);
+    assert_int_equal(ac_lower(u), 0);
+    /* Live across 40 and 50 (used at 55, after both), not across 60. */
+    assert_int_equal(used->live_why, AC_LIVE_USE);
+    assert_int_equal(used->nlive_at, 2);
+    assert_int_equal(used->live_at[0], 40);
+    assert_int_equal(used->live_at[1], 50);
+    /* Its address is taken: every await in its scope counts. */
+    assert_int_equal(addr->live_why, AC_LIVE_SCOPE_ADDRESS);
+    assert_int_equal(addr->nlive_at, 2);
+    assert_int_equal(addr->live_at[0], 50);
+    assert_int_equal(addr->live_at[1], 60);
+    assert_true(sibling->hoisted);
+    assert_int_equal(sibling->live_why, AC_LIVE_DECLARATION);
+    assert_ptr_equal(sibling->hoisted_with, used);
+    assert_false(dead->hoisted);
+    assert_int_equal(dead->live_why, AC_LIVE_NONE);
+    assert_int_equal(dead->nlive_at, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_records_why_locals_are_hoisted,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_hoists_only_locals_with_await_in_scope, setup, teardown),
         cmocka_unit_test_setup_teardown(

@@ -248,6 +248,41 @@ static void test_async_run_needs_an_int_result(void **state) {
     transpiled_free(&t);
 }
 
+/* What --inspect's transitions need: label names, goto targets and
+ * default labels. */
+static void test_labels_gotos_and_defaults(void **state) {
+    (void)state;
+    transpiled t;
+    transpile(&t,
+              "#include <async.h>\n"
+              "async int f(int n) {\n"
+              "again:\n"
+              "    await(async_sleep(0));\n"
+              "    switch (n--) {\n"
+              "    case 1:\n"
+              "        goto again;\n"
+              "    default:\n"
+              "        break;\n"
+              "    }\n"
+              "    return n;\n"
+              "}\n",
+              1);
+    assert_int_equal(t.parse_rc, 0);
+    ac_func *f = find_func(&t, "f");
+    ac_stmt *label = f->body->kids[0];
+    assert_int_equal(label->kind, AC_S_LABEL);
+    assert_string_equal(label->label, "again");
+    ac_stmt *body = f->body->kids[1]->body;
+    ac_stmt *one = body->kids[0], *def = body->kids[1];
+    assert_int_equal(one->kind, AC_S_CASE);
+    assert_false(one->is_default);
+    assert_int_equal(one->body->kind, AC_S_TEXT);
+    assert_string_equal(one->body->label, "again");
+    assert_int_equal(def->kind, AC_S_CASE);
+    assert_true(def->is_default);
+    transpiled_free(&t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hoisting_follows_scopes),
@@ -260,6 +295,7 @@ int main(void) {
         cmocka_unit_test(test_operator_inside_macro_is_refused),
         cmocka_unit_test(test_compiler_errors_are_shown),
         cmocka_unit_test(test_async_run_needs_an_int_result),
+        cmocka_unit_test(test_labels_gotos_and_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
