@@ -338,19 +338,24 @@ struct async__gather {
     async_task *last;     /* the last child added */
 };
 
-/* A timer, embedded in the frame of whatever waits on it. */
+/* A timer, embedded in the frame of whatever waits on it: 24 bytes.
+ * The loop's timer heap keeps its own copy of the key (deadline_ns,
+ * seq), so the heap's work never touches the frame; a timer is read or
+ * written only when it is started, stopped or fires. */
 typedef struct async__timer async__timer;
 struct async__timer {
-    uint64_t deadline_ns; /* on the monotonic clock */
-    uint64_t seq;         /* start order: breaks deadline ties */
-    size_t index;         /* position in the timer heap */
+    uint64_t deadline_ns; /* on the monotonic clock; before the timer is
+                             started, its owner may keep a length here */
+    uint32_t seq;         /* start order, set when started: breaks ties */
+    uint32_t index;       /* slot in the loop's timer table while armed;
+                             ASYNC__TIMER_NONE when not (internal.h) */
     async_task *task;     /* task woken when the timer fires */
 };
 /* An async_timeout block in progress, embedded in the frame.  Its timer
- * cancels the task instead of waking it. */
+ * cancels the task instead of waking it; timer.task is the block's task
+ * with its low bit set to say so, armed or not. */
 typedef struct async__timeout {
     async__timer timer;
-    async_task *task;  /* the task whose block it is */
     uint8_t expired;   /* the deadline passed */
     uint8_t requested; /* the deadline's cancellation, not someone else's */
 } async__timeout;
@@ -370,10 +375,11 @@ int async__timeout_land(async__timeout *s, int *errp);
 /* async_wait_for in progress, embedded in the waiting frame. */
 typedef struct async__wait_for {
     async__gather g;    /* the call, as a gather of one child */
-    async__timer timer; /* the waiting task's deadline */
-    double seconds;
-    uint8_t started;   /* the timer was armed (first poll) */
-    uint8_t timed_out; /* the deadline passed: the child was cancelled */
+    async__timer timer; /* the waiting task's deadline; until the first
+                           poll, its deadline_ns holds the time allowed
+                           in nanoseconds (0: none) */
+    uint8_t started;    /* the timer was armed (first poll) */
+    uint8_t timed_out;  /* the deadline passed: the child was cancelled */
 } async__wait_for;
 
 /* The task being polled right now, or NULL outside the loop. */
@@ -438,7 +444,9 @@ int async__wait_for_poll(async__wait_for *w);
  * _state is 0 before the first resume and -1 once complete. */
 struct async_sleep__frame {
     int _state;
-    double seconds;
+    /* Until the first resume, timer.deadline_ns holds the length of the
+     * sleep in nanoseconds, rounded up (0: yield once); from then on, the
+     * deadline.  So the frame keeps one 8-byte time, not two. */
     async__timer timer;
 };
 void async_sleep__init(struct async_sleep__frame *f, double seconds);

@@ -25,18 +25,32 @@ enum {
 /* clock.c: the monotonic clock in nanoseconds. */
 uint64_t async__clock_ns(void);
 
-/* clock.c: the deadline `seconds` (> 0) after now (a fresh clock
- * reading), rounded up; far deadlines saturate at UINT64_MAX. */
+/* clock.c: `seconds` in nanoseconds, rounded up, so at least 1 when
+ * seconds > 0; 0 when seconds is 0, negative or NaN; lengths past 2^63
+ * ns (292 years) saturate at UINT64_MAX. */
+uint64_t async__ns_from_seconds(double seconds);
+
+/* clock.c: the deadline `ns` nanoseconds after now, a fresh clock
+ * reading (so a timer started with it never fires early), saturating
+ * at UINT64_MAX. */
+uint64_t async__deadline_in(uint64_t ns);
+
+/* clock.c: async__deadline_in(async__ns_from_seconds(seconds)), for
+ * seconds > 0. */
 uint64_t async__deadline_after(double seconds);
 
-/* loop.c: the clock reading taken when the current loop pass began;
- * timer deadlines count from it. */
+/* loop.c: a clock reading no older than the start of the current loop
+ * pass: the one due timers were checked against, or, in a pass that
+ * had no timer to check, a reading taken at the first call. */
 uint64_t async__loop_now(void);
 
 /* loop.c: timers.  start arms `timer` for the task being polled, to wake
  * it at `deadline_ns`; it returns 0, or -ENOMEM when the timer heap
- * cannot grow.  When a timer fires or is stopped, its index becomes
- * ASYNC__TIMER_NONE.  stop is a no-op for a timer that is not armed. */
+ * cannot grow.  While a timer is armed its index is not
+ * ASYNC__TIMER_NONE; when it fires or is stopped, its index becomes
+ * ASYNC__TIMER_NONE (so owners tell "fired" by that), and the loop
+ * never touches it again.  stop is O(1) and a no-op for a timer that is
+ * not armed. */
 int async__timer_start(async__timer *timer, uint64_t deadline_ns);
 void async__timer_stop(async__timer *timer);
 

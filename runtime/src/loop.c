@@ -32,8 +32,8 @@ typedef struct async__loop {
     async_task *tasks;        /* heap tasks, oldest first, via *_all */
     async_task *tasks_tail;   /* the newest heap task */
     async_task *current;      /* the task being polled, or NULL */
-    uint64_t now_ns;          /* the clock when this pass began */
-    uint64_t timer_seq;       /* seq of the next timer started */
+    uint64_t now_ns;          /* the clock, read in this pass if now_read */
+    int now_read;             /* now_ns was read in this pass */
     int running;              /* inside async__run */
     async_task *root;         /* the main task of the run, or NULL */
     int shutting_down;        /* async__loop_cancel_all was called */
@@ -79,14 +79,24 @@ static void ready_remove(async__loop *l, async_task *t) {
     t->flags &= ~ASYNC__TASK_QUEUED;
 }
 
-uint64_t async__loop_now(void) { return the_loop.now_ns; }
+/* Read on demand, so that a pass with no timer to check reads no clock
+ * at all: a reading costs tens of nanoseconds, as much as switching
+ * between two tasks. */
+uint64_t async__loop_now(void) {
+    async__loop *l = &the_loop;
+
+    if (!l->now_read) {
+        l->now_ns = async__clock_ns();
+        l->now_read = 1;
+    }
+    return l->now_ns;
+}
 
 int async__timer_start(async__timer *timer, uint64_t deadline_ns) {
     async__loop *l = &the_loop;
 
     assert(l->current != NULL && "a timer can only be started by a task");
     timer->deadline_ns = deadline_ns;
-    timer->seq = l->timer_seq++;
     timer->task = l->current;
     return async__timer_heap_push(&l->timers, timer);
 }
@@ -125,16 +135,18 @@ void async__loop_unlink(async_task *t) {
 }
 
 /* Phase 1: every timer that is due wakes its task (or, for an
- * async_timeout block, cancels it). */
+ * async_timeout block, cancels it).  The clock is read only when a
+ * timer is armed. */
 static void run_timers(async__loop *l) {
     async__timer *timer;
+    uint64_t now;
 
-    l->now_ns = async__clock_ns();
-    while ((timer = async__timer_heap_top(&l->timers)) != NULL &&
-           timer->deadline_ns <= l->now_ns) {
-        async__timer_heap_pop(&l->timers);
+    l->now_read = 0;
+    if (l->timers.len == 0)
+        return;
+    now = async__loop_now();
+    while ((timer = async__timer_heap_pop_due(&l->timers, now)) != NULL)
         async__timer_fire(timer);
-    }
 }
 
 /* A root frame that returns FAILED finishes its task just as READY does,
@@ -185,16 +197,17 @@ static void run_ready(async__loop *l) {
 
 /* How long phase 5 may sleep: not at all when tasks are ready, else until
  * the earliest timer is due. */
-static uint64_t wait_timeout(const async__loop *l) {
-    const async__timer *timer = async__timer_heap_top(&l->timers);
-    uint64_t now;
+static uint64_t wait_timeout(async__loop *l) {
+    uint64_t next, now;
 
     if (l->ready_head != NULL)
         return 0;
-    if (timer == NULL)
+    next = async__timer_heap_next_deadline(&l->timers);
+    if (next == UINT64_MAX)
         return ASYNC__IO_FOREVER;
+    /* A fresh reading: the pass may have taken long since now_ns. */
     now = async__clock_ns();
-    return timer->deadline_ns > now ? timer->deadline_ns - now : 0;
+    return next > now ? next - now : 0;
 }
 
 /* Cancels every unfinished task for a shutdown (signal.c): the heap
@@ -256,6 +269,7 @@ static void loop_reset(async__loop *l) {
     l->tasks = l->tasks_tail = NULL;
     l->current = NULL;
     l->root = NULL;
+    l->now_read = 0;
     l->shutting_down = 0;
     l->running = 0;
 }

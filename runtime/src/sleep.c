@@ -6,6 +6,10 @@
  * frame re-queues itself and checks the clock on every pass until the
  * timer can be armed or the deadline passes; -1 = done.
  *
+ * The frame is an int and a timer, 32 bytes: the length of the sleep
+ * waits in the timer's deadline field until the first resume turns it
+ * into the deadline.
+ *
  * A sleep always suspends, so it honours a cancellation request on every
  * poll, the first included: it stops its timer and fails with
  * ASYNC_ECANCELED, even when the timer has fired meanwhile.
@@ -27,8 +31,7 @@ static int sleep_arm(struct async_sleep__frame *f) {
 
 void async_sleep__init(struct async_sleep__frame *f, double seconds) {
     f->_state = 0;
-    f->seconds = seconds;
-    f->timer.deadline_ns = 0;
+    f->timer.deadline_ns = async__ns_from_seconds(seconds);
     f->timer.seq = 0;
     f->timer.index = ASYNC__TIMER_NONE;
     f->timer.task = NULL;
@@ -48,13 +51,13 @@ int async_sleep__resume(void *frame) {
     switch (f->_state) {
     case 0:
         assert(async__current() != NULL && "async_sleep outside a task");
-        /* Written so that NaN takes this branch too. */
-        if (!(f->seconds > 0)) {
+        /* 0, negative or NaN seconds: yield once. */
+        if (f->timer.deadline_ns == 0) {
             async__wake(async__current());
             f->_state = 1;
             return ASYNC__PENDING;
         }
-        f->timer.deadline_ns = async__deadline_after(f->seconds);
+        f->timer.deadline_ns = async__deadline_in(f->timer.deadline_ns);
         return sleep_arm(f);
     case 1:
         /* Polled before the timer fired: keep waiting. */
@@ -62,6 +65,7 @@ int async_sleep__resume(void *frame) {
             return ASYNC__PENDING;
         break;
     case 2:
+        /* A reading from this pass or later, so never early. */
         if (async__loop_now() < f->timer.deadline_ns)
             return sleep_arm(f);
         break;

@@ -10,10 +10,10 @@
 
 void async__wait_for_init(async__wait_for *w, double seconds) {
     async__gather_init(&w->g);
-    w->seconds = seconds;
     w->started = 0;
     w->timed_out = 0;
-    w->timer.deadline_ns = 0;
+    /* The time allowed waits in the timer until the first poll. */
+    w->timer.deadline_ns = async__ns_from_seconds(seconds);
     w->timer.seq = 0;
     w->timer.index = ASYNC__TIMER_NONE;
     w->timer.task = NULL;
@@ -33,11 +33,11 @@ static void time_out(async__wait_for *w) {
 int async__wait_for_poll(async__wait_for *w) {
     if (!w->started) {
         w->started = 1;
-        /* 0, negative or NaN: the call gets no time at all. */
-        if (!(w->seconds > 0))
+        /* 0, negative or NaN seconds: the call gets no time at all. */
+        if (w->timer.deadline_ns == 0)
             time_out(w);
         else if (async__timer_start(&w->timer,
-                                    async__deadline_after(w->seconds)))
+                                    async__deadline_in(w->timer.deadline_ns)))
             time_out(w); /* no memory for the timer: fail safe */
     } else if (!w->timed_out && w->timer.index == ASYNC__TIMER_NONE) {
         time_out(w); /* the timer fired */

@@ -1,7 +1,9 @@
 /*
  * test_sleep.c -- async_sleep: timers fire in deadline order and run
  * concurrently, zero/negative/NaN sleeps yield once, huge sleeps do not
- * overflow, spurious polls do not end a sleep early.
+ * overflow, spurious polls do not end a sleep early, a sleep counts from
+ * its own start even late in a long pass, passes with no timer armed
+ * read no clock; and the sizes of the frames that hold timers.
  */
 #include <errno.h>
 #include <float.h>
@@ -10,11 +12,24 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "frames.h"
 #include "internal.h"
+
+/* Every clock reading in this program comes here: a definition in the
+ * executable takes precedence over the C library's, for the runtime
+ * linked into it too.  The system call stands in for the vDSO. */
+static long clock_reads;
+
+int clock_gettime(clockid_t id, struct timespec *ts) {
+    clock_reads++;
+    return (int)syscall(SYS_clock_gettime, id, ts);
+}
 
 /* What to spawn: a sleeper or a yielder, with its arguments. */
 struct spec {
@@ -324,6 +339,101 @@ static void test_stopped_timer_does_not_fire(void **state) {
     assert_events(want, 2);
 }
 
+/*
+ * A sleep started late in a long pass lasts its full length from its
+ * own start, not from the reading the pass began with.  Another timer,
+ * armed far away, makes every pass read the clock when it begins.
+ *
+ *     async int late(void) {
+ *         arm `far` 10 s ahead;  await(async_sleep(0));
+ *         spin 30 ms;            -- the pass's reading grows old
+ *         await(async_sleep(0.020));
+ *     }
+ */
+struct late__frame {
+    int _state;
+    async__timer far;
+    uint64_t start; /* the clock just before the sleep started */
+    uint64_t woke;  /* the loop's reading when it ended */
+    struct async_sleep__frame _a1;
+    int _ret;
+};
+
+static int late__resume(void *frame) {
+    struct late__frame *f = frame;
+
+    switch (f->_state) {
+    case 0:
+        assert_int_equal(
+            async__timer_start(&f->far, async__clock_ns() + 10000000000u), 0);
+        async__wake(async__current());
+        f->_state = 1;
+        return ASYNC__PENDING;
+    case 1:
+        break;
+    case 2:
+        goto await2;
+    default:
+        return ASYNC__READY;
+    }
+    for (uint64_t t0 = async__clock_ns(); async__clock_ns() - t0 < 30000000;)
+        ;
+    f->start = async__clock_ns();
+    async_sleep__init(&f->_a1, 0.020);
+    f->_state = 2;
+await2:
+    if (async_sleep__resume(&f->_a1) == ASYNC__PENDING)
+        return ASYNC__PENDING;
+    f->woke = async__loop_now();
+    async__timer_stop(&f->far);
+    f->_ret = 0;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+static void test_sleep_counts_from_its_start(void **state) {
+    struct late__frame f = {0};
+
+    (void)state;
+    f.far.index = ASYNC__TIMER_NONE;
+    assert_int_equal(RUN(late, &f), 0);
+    assert_true(f._a1.timer.deadline_ns >= f.start + 20000000u);
+    assert_true(f.woke >= f._a1.timer.deadline_ns);
+    assert_true(f.woke - f.start >= 20000000u);
+}
+
+/* Passes with no timer armed read no clock: yielder (frames.h) yields
+ * 500 times, and the run may read the clock a few times at most, where
+ * one reading per pass would be 500. */
+static void test_no_clock_without_timers(void **state) {
+    struct yielder__frame f;
+    long before;
+
+    (void)state;
+    yielder__init(&f, 1, 500);
+    before = clock_reads;
+    assert_int_equal(RUN(yielder, &f), 0);
+    assert_int_equal(n_events, 500);
+    if (clock_reads - before > 5)
+        fail_msg("%ld clock readings for 500 passes without timers",
+                 clock_reads - before);
+}
+
+/* The frames that embed timers, on LP64: the timer takes 24 bytes (the
+ * heap keeps its own copy of the key), a sleep 32 (its length shares the
+ * deadline's field), an async_timeout block 32 (its task is the timer's),
+ * and async_wait_for carries no extra double. */
+static void test_frame_sizes(void **state) {
+    (void)state;
+    if (sizeof(void *) != 8)
+        skip();
+    assert_int_equal(sizeof(async__timer), 24);
+    assert_int_equal(sizeof(struct async_sleep__frame), 32);
+    assert_int_equal(sizeof(async__timeout), 32);
+    assert_int_equal(sizeof(async__wait_for),
+                     sizeof(async__gather) + sizeof(async__timer) + 8);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_sleeps_run_concurrently, setup),
@@ -333,6 +443,9 @@ int main(void) {
         cmocka_unit_test_setup(test_spurious_polls, setup),
         cmocka_unit_test_setup(test_equal_deadlines_fire_in_start_order, setup),
         cmocka_unit_test_setup(test_stopped_timer_does_not_fire, setup),
+        cmocka_unit_test_setup(test_sleep_counts_from_its_start, setup),
+        cmocka_unit_test_setup(test_no_clock_without_timers, setup),
+        cmocka_unit_test(test_frame_sizes),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

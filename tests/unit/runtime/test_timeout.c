@@ -301,6 +301,94 @@ static void test_wait_for_task(void **state) {
     assert_int_equal(async__join_cancel__resume(&f._a.c0), ASYNC__FAILED);
 }
 
+/*
+ * Stopped timers leave stale entries in the timer heap, lazily (while
+ * some timer stays armed: here an outer block's).  The same inner block
+ * (the same async__timeout) ends at once three times, each time
+ * stopping a 5 ms timer; then it runs again with 50 ms around a 20 ms
+ * sleep.  The stale entries come due during the sleep and must not
+ * cancel it: the blocks end in time.
+ *
+ *     async int rearm(void) {
+ *         int err = 99, outer = 99;
+ *         async_timeout(1.0, &outer) {
+ *             for (int i = 0; i < 4; i++)
+ *                 async_timeout(i < 3 ? 0.005 : 0.050, &err) {
+ *                     if (i == 3)
+ *                         await(async_sleep(0.020));
+ *                 }
+ *         }
+ *         return err ? err : outer;
+ *     }
+ */
+struct rearm__frame {
+    int _state;
+    int i;
+    int err, outer;
+    async__timeout _to0;
+    int *_to0_err;
+    async__timeout _to1;
+    int *_to1_err;
+    struct async_sleep__frame _a1;
+    int _ret;
+};
+
+static int rearm__resume(void *frame) {
+    struct rearm__frame *f = frame;
+    int r;
+
+    switch (f->_state) {
+    case 0:
+        break;
+    case 1:
+        goto await1;
+    default:
+        return ASYNC__READY;
+    }
+    f->err = 99;
+    f->outer = 99;
+    f->_to0_err = &f->outer;
+    *f->_to0_err = 0;
+    async__timeout_enter(&f->_to0, 1.0);
+    for (f->i = 0; f->i < 4; f->i++) {
+        f->_to1_err = &f->err;
+        *f->_to1_err = 0;
+        async__timeout_enter(&f->_to1, f->i < 3 ? 0.005 : 0.050);
+        if (f->i == 3) {
+            async_sleep__init(&f->_a1, 0.020);
+            f->_state = 1;
+        await1:
+            if ((r = async_sleep__resume(&f->_a1)) != ASYNC__READY) {
+                if (r == ASYNC__PENDING)
+                    return r;
+                if (async__timeout_land(&f->_to1, f->_to1_err) !=
+                    ASYNC__READY) {
+                    f->_state = -1;
+                    return ASYNC__FAILED;
+                }
+                continue;
+            }
+        }
+        async__timeout_exit(&f->_to1, 0);
+    }
+    async__timeout_exit(&f->_to0, 0);
+    f->_ret = f->err ? f->err : f->outer;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+static void test_stopped_timers_do_not_fire(void **state) {
+    struct rearm__frame f = {0};
+    double start = async_time();
+
+    (void)state;
+    assert_int_equal(RUN(rearm, &f), 0);
+    assert_int_equal(f._ret, 0);
+    assert_true(async_time() - start >= 0.020);
+    assert_int_equal(f._to1.timer.index, ASYNC__TIMER_NONE);
+    assert_int_equal(f._to0.timer.index, ASYNC__TIMER_NONE);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_block_in_time, setup),
@@ -309,6 +397,7 @@ int main(void) {
         cmocka_unit_test_setup(test_expired_without_suspending, setup),
         cmocka_unit_test_setup(test_outside_cancel_goes_through, setup),
         cmocka_unit_test_setup(test_wait_for_task, setup),
+        cmocka_unit_test_setup(test_stopped_timers_do_not_fire, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,28 +66,37 @@ static int timer_before(const async__timer *a, const async__timer *b) {
 }
 
 /* Pushes every timer of t[0..n) with a random deadline in 0..200 ms (a
- * multiple of 1 us, so about five timers share each deadline) and seq
- * *seq, *seq + 1, ... */
-static void push_all(async__timer_heap *h, async__timer *t, size_t n,
-                     uint64_t *seq) {
+ * multiple of 1 us, so about five timers share each deadline). */
+static void push_all(async__timer_heap *h, async__timer *t, size_t n) {
     for (size_t i = 0; i < n; i++) {
         t[i].deadline_ns = (uint64_t)(rng() % 200001) * 1000;
-        t[i].seq = (*seq)++;
         assert_int_equal(async__timer_heap_push(h, &t[i]), 0);
     }
 }
 
-/* Every timer knows its slot, and no child precedes its parent. */
+/* Every armed timer's slot points back to it, its entry holds its key,
+ * and no entry precedes its parent. */
 static void check_heap(const async__timer_heap *h) {
-    for (size_t i = 0; i < h->len; i++) {
-        const async__timer *t = h->items[i].timer;
+    size_t armed = 0;
 
-        if (t->index != i)
-            fail_msg("slot %zu: index %zu", i, t->index);
-        if (i > 0 &&
-            timer_before(t, h->items[(i - 1) / ASYNC__TIMER_HEAP_ARITY].timer))
-            fail_msg("slot %zu precedes its parent", i);
+    for (size_t i = 0; i < h->n_items; i++) {
+        const async__timer_entry *e = &h->items[i];
+        const async__timer_entry *p =
+            &h->items[i > 0 ? (i - 1) / ASYNC__TIMER_HEAP_ARITY : 0];
+        const async__timer *t = h->slots[e->slot].timer;
+
+        if (t != NULL) {
+            armed++;
+            if (t->index != e->slot || t->deadline_ns != e->deadline_ns ||
+                t->seq != e->seq)
+                fail_msg("entry %zu does not match its timer", i);
+        }
+        if (e->deadline_ns < p->deadline_ns ||
+            (e->deadline_ns == p->deadline_ns && e->seq < p->seq))
+            fail_msg("entry %zu precedes its parent", i);
     }
+    if (armed != h->len)
+        fail_msg("%zu armed timers, len %zu", armed, h->len);
 }
 
 /* Pops up to `max` timers: each in order after `*last`, each once
@@ -102,13 +111,12 @@ static size_t pop_checked(async__timer_heap *h, const async__timer *base,
         size_t i = (size_t)(t - base);
 
         if (*last != NULL && !timer_before(*last, t))
-            fail_msg("timer %zu (%llu ns, seq %llu) out of order", i,
-                     (unsigned long long)t->deadline_ns,
-                     (unsigned long long)t->seq);
+            fail_msg("timer %zu (%llu ns, seq %u) out of order", i,
+                     (unsigned long long)t->deadline_ns, (unsigned)t->seq);
         if (popped[i]++ != 0)
             fail_msg("timer %zu popped twice", i);
         if (t->index != ASYNC__TIMER_NONE)
-            fail_msg("timer %zu still has slot %zu", i, t->index);
+            fail_msg("timer %zu still has slot %u", i, (unsigned)t->index);
         *last = t;
         k++;
     }
@@ -122,7 +130,7 @@ static void test_heap_million_sorted(void **state) {
     unsigned char *popped = calloc(n, 1);
     const async__timer *last = NULL;
     async__timer_heap h;
-    uint64_t seq = 0, t0;
+    uint64_t t0;
 
     (void)state;
     assert_non_null(t);
@@ -130,7 +138,7 @@ static void test_heap_million_sorted(void **state) {
     rng_state = 1;
     async__timer_heap_init(&h);
     t0 = async__clock_ns();
-    push_all(&h, t, n, &seq);
+    push_all(&h, t, n);
     assert_int_equal(h.len, n);
     check_heap(&h);
     assert_int_equal(pop_checked(&h, t, popped, n, &last), n);
@@ -152,7 +160,7 @@ static void test_heap_million_remove_half(void **state) {
     unsigned char *popped = calloc(n, 1), *removed = calloc(n, 1);
     const async__timer *last = NULL;
     async__timer_heap h;
-    uint64_t seq = 0, t0;
+    uint64_t t0;
     size_t first, n_removed = 0, rest;
 
     (void)state;
@@ -162,7 +170,7 @@ static void test_heap_million_remove_half(void **state) {
     rng_state = 2;
     async__timer_heap_init(&h);
     t0 = async__clock_ns();
-    push_all(&h, t, n, &seq);
+    push_all(&h, t, n);
     first = pop_checked(&h, t, popped, n / 4, &last);
     assert_int_equal(first, n / 4);
     for (size_t i = 0; i < n; i++) {
