@@ -9,13 +9,32 @@
  * Watchers.  An awaitable that finds its descriptor not ready registers
  * an async__watcher (embedded in its frame) for ASYNC__IO_IN or
  * ASYNC__IO_OUT, and suspends.  async__io_wait() sets `ready` on every
- * watcher whose descriptor is ready and wakes its task (or calls its
- * on_ready).  Readiness is level-triggered and a watcher stays
- * registered until it is unwatched: an awaitable that still finds the
- * descriptor not ready clears `ready` and goes on waiting.  Events are
- * dispatched inside async__io_wait and never kept, so a watcher that is
- * unwatched (completion, cancellation) is never touched afterwards.
- * At most one watcher per descriptor and direction.
+ * watcher whose descriptor has become ready and wakes its task (or calls
+ * its on_ready).  A watcher stays registered until it is unwatched: an
+ * awaitable that still finds the descriptor not ready clears `ready` and
+ * goes on waiting.  Events are dispatched inside async__io_wait and never
+ * kept, so a watcher that is unwatched (completion, cancellation) is
+ * never touched afterwards.  At most one watcher per descriptor and
+ * direction.
+ *
+ * Two kinds of watchers.  A plain watcher (signal.c, thread_pool.c) sees
+ * level-triggered readiness: it fires whenever its descriptor is ready,
+ * whether or not anything was read since.  A watcher with ASYNC__IO_EDGE
+ * in `events` (the awaitables of io_fd.c and server.c) promises to try
+ * its system call until that says "not ready" (EAGAIN) before it waits,
+ * and to tell the backend so: registering it (async__watch) or going on
+ * waiting (async__io_drained) means "I just found it not ready".  It is
+ * then woken only when the descriptor becomes ready again, which is what
+ * lets the backend keep descriptors in the kernel's set between waits
+ * and answer async__io_idle() without a system call.
+ *
+ * Descriptors that the runtime owns.  A caller may close its descriptor
+ * whenever nothing waits on it, and the number may come back as another
+ * file; the backend cannot see that happen, so a descriptor that nobody
+ * waits on is checked again (one epoll_ctl) before the next wait.  The
+ * connections of async_serve are closed by the server itself, which
+ * tells the backend (async__io_adopt, async__io_forget): their
+ * registration needs no check, and a wait on them costs no system call.
  */
 #ifndef ASYNC_IO_H
 #define ASYNC_IO_H
@@ -27,11 +46,31 @@
 /* async__io_wait() timeout meaning "until something happens". */
 #define ASYNC__IO_FOREVER UINT64_MAX
 
-/* Per descriptor: the watchers registered for it. */
+/* Bits of async__watcher.events private to the runtime, next to
+ * ASYNC__IO_IN and ASYNC__IO_OUT. */
+enum {
+    /* The watcher's owner follows the edge protocol above. */
+    ASYNC__IO_EDGE = 1 << 4,
+    /* server.c, on its listening socket's watcher: the socket is
+     * SOCK_STREAM, so its connections are byte streams. */
+    ASYNC__IO_STREAM = 1 << 5,
+    ASYNC__IO_DIRS = ASYNC__IO_IN | ASYNC__IO_OUT
+};
+
+/* Per descriptor: its watchers and what the backend knows about it.
+ * `valid`: the registration is known to be for the file that the number
+ * names now.  `maybe` (ASYNC__IO_IN/OUT bits): the direction may be
+ * ready, since no edge watcher found it drained after the last event;
+ * meaningful while valid. */
 typedef struct async__io_slot {
     async__watcher *in;  /* waiting to read */
     async__watcher *out; /* waiting to write */
-    uint32_t mask;       /* the epoll events registered, 0 if none */
+    uint32_t gen;        /* generation of the registration, in its events */
+    uint8_t registered;  /* in the epoll set (as far as we know) */
+    uint8_t valid;
+    uint8_t owned;  /* the runtime closes it: valid while registered */
+    uint8_t stream; /* owned byte stream: a short read drains it */
+    uint8_t maybe;
 } async__io_slot;
 
 /* The backend's state, one per loop.  A zeroed struct is valid: the
@@ -69,11 +108,43 @@ void async__io_close(async__io *io);
  * of this thread.  Returns 0, -EBUSY when another watcher waits on the
  * same descriptor and direction, or -errno from epoll (-EPERM for a
  * regular file, -EBADF, -ENOMEM).  A registered watcher is unwatched
- * before its frame goes away. */
+ * before its frame goes away.  With ASYNC__IO_EDGE, the caller has just
+ * found the descriptor not ready in w's direction. */
 int async__watch(async__watcher *w);
 
-/* Unregisters `w`; a no-op when it is not registered. */
+/* Unregisters `w`; a no-op when it is not registered.  No system call:
+ * the descriptor stays in the kernel's set until it is closed, or until
+ * an event comes for it while nobody waits on it (for a connection the
+ * runtime owns, an event that brings no news). */
 void async__unwatch(async__watcher *w);
+
+/* The edge protocol's "I just found `fd` not ready in direction `dir`"
+ * (one of ASYNC__IO_IN, ASYNC__IO_OUT) for a watcher that stays
+ * registered. */
+void async__io_drained(int fd, int dir);
+
+/* A read of `fd` returned fewer bytes than asked for: on an owned byte
+ * stream that means its receive queue is empty (epoll(7)), as if the
+ * next read had said EAGAIN. */
+void async__io_short_read(int fd);
+
+/* Nonzero when `fd` is known not to be ready in direction `dir`: it was
+ * found drained since the last event, and the kernel will report the
+ * next change.  The awaitable may then wait without trying. */
+int async__io_idle(int fd, int dir);
+
+/* `fd` was just created (accepted, or a new socket): whatever was
+ * registered under its number belonged to a file now closed. */
+void async__io_fresh(int fd);
+
+/* The runtime owns the freshly created `fd` until async__io_forget: it
+ * will not be closed or replaced meanwhile, so its registration is
+ * trusted.  `stream`: a byte stream (SOCK_STREAM).  Best effort: out of
+ * memory, `fd` is merely treated like any other descriptor. */
+void async__io_adopt(int fd, int stream);
+
+/* The owner of `fd` is about to close it. */
+void async__io_forget(int fd);
 
 /* loop.c: the backend state of this thread's loop. */
 async__io *async__loop_io(void);

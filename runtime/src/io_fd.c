@@ -10,6 +10,12 @@
  * behind.  A poll while the watcher has not fired (a spurious wake)
  * keeps waiting; a pending cancellation is honoured on every poll that
  * would suspend.
+ *
+ * The watchers follow the backend's edge protocol (io.h): every EAGAIN
+ * is reported, by registering the watcher or by async__io_drained, and
+ * so is a short read, which drains a byte stream.  In return a transfer
+ * that the backend knows would only say EAGAIN (async__io_idle) waits
+ * without trying: an echo server's read after its short read, say.
  */
 #include "internal.h"
 #include "io.h"
@@ -39,7 +45,7 @@ int async_fd_nonblocking(int fd) {
 
 static void watcher_init(async__watcher *w, int fd, int events) {
     w->fd = fd;
-    w->events = (uint8_t)events;
+    w->events = (uint8_t)(events | ASYNC__IO_EDGE);
     w->ready = 0;
     w->active = 0;
     w->task = NULL;
@@ -61,8 +67,14 @@ static void op_init(async__io_op *op, int kind, int fd, const void *buf,
                                                     : ASYNC__IO_OUT);
 }
 
-/* Suspends until `w` fires: registers it on the first call.  Returns
- * ASYNC__PENDING, or ASYNC__FAILED (cancelled, or the watch failed). */
+/* The direction `w` waits for. */
+static int watcher_dir(const async__watcher *w) {
+    return w->events & ASYNC__IO_DIRS;
+}
+
+/* Called when the descriptor was found not ready: suspends until `w`
+ * fires, registering it on the first call.  Returns ASYNC__PENDING, or
+ * ASYNC__FAILED (cancelled, or the watch failed). */
 static int wait_ready(async__watcher *w) {
     int rc;
 
@@ -75,6 +87,8 @@ static int wait_ready(async__watcher *w) {
         w->task = async__current();
         if ((rc = async__watch(w)) != 0)
             return async__raise(rc);
+    } else {
+        async__io_drained(w->fd, watcher_dir(w));
     }
     w->ready = 0;
     return ASYNC__PENDING;
@@ -140,6 +154,13 @@ static ssize_t op_syscall(async__io_op *op) {
     }
 }
 
+/* A read whose shortness shows that the descriptor had no more: not a
+ * peek, which leaves the bytes where they were. */
+static int op_drains(const async__io_op *op) {
+    return op->kind == OP_READ ||
+           (op->kind == OP_RECV && !(op->flags & (MSG_PEEK | MSG_OOB)));
+}
+
 /* The transfer's state machine, shared by the frames: READY with the
  * byte count in op->done, PENDING, or FAILED with the code raised. */
 static int op_poll(async__io_op *op) {
@@ -151,10 +172,18 @@ static int op_poll(async__io_op *op) {
         async__unwatch(&op->w);
         return async__raise(ASYNC_EINVAL);
     }
+    /* Known to say EAGAIN: wait at once.  Not for a transfer of nothing,
+     * which completes whether or not the descriptor is ready. */
+    if (!op->w.active && op->done < op->n &&
+        async__io_idle(op->fd, watcher_dir(&op->w)))
+        return wait_ready(&op->w);
     for (;;) {
+        size_t want = op->n - op->done;
         ssize_t r = op_syscall(op);
 
         if (r > 0) {
+            if ((size_t)r < want && op_drains(op))
+                async__io_short_read(op->fd);
             op->done += (size_t)r;
             if (op->progress != NULL)
                 *op->progress = op->done;
@@ -267,6 +296,7 @@ int async_accept__resume(void *frame) {
 
         if (fd >= 0) {
             async__unwatch(&f->w);
+            async__io_fresh(fd);
             f->_ret = fd;
             rc = ASYNC__READY;
             break;

@@ -4,12 +4,44 @@
  * epoll_pwait2() takes a nanosecond timeout; kernels before 5.11 lack
  * it, and then epoll_wait() gets the timeout rounded up to milliseconds.
  *
- * Level-triggered: a descriptor is in the epoll set only while a
- * watcher waits on it (EPOLL_CTL_ADD on the first watcher, MOD when the
- * directions change, DEL on the last unwatch), with data.fd naming the
- * slot of the fd table that holds its watchers.  Each event is
- * dispatched within the async__io_wait that received it, before any task
- * runs, so no event can outlive the watcher it was for.
+ * Registration.  A descriptor enters the epoll set, edge-triggered for
+ * reading and writing, at the first wait on it, and stays there between
+ * waits, so a wait costs no epoll_ctl once the registration is known to
+ * be current (adding and removing it around every wait was a fifth of a
+ * busy server's time).  Each event carries the descriptor and the
+ * generation of its registration: a file that was closed while a
+ * duplicate keeps it open stays in the set under its old number, and the
+ * generation tells its events from those of the file that has the
+ * number now.
+ *
+ * Closed and reused numbers.  The caller may close a descriptor nobody
+ * waits on, and the kernel then drops it from the set by itself, unless
+ * a duplicate keeps the file open.  So the registration of a descriptor
+ * that nobody waits on is not trusted: the next wait checks it with
+ * EPOLL_CTL_MOD, which fails with ENOENT unless this very file is
+ * registered under this number, and then adds the file afresh (the MOD
+ * also re-arms it, so readiness that came meanwhile is reported).  An
+ * event for such a descriptor removes it from the set, as libuv does:
+ * nobody waits, and the number may name another file by now.  The
+ * connections async_serve owns are the exception (async__io_adopt): the
+ * server closes them itself and tells us first, so their registration is
+ * trusted from the first wait to async__io_forget, with no check; one
+ * leaves the set only when nobody waits on it and an event repeats what
+ * its slot knows already (a handler busy elsewhere while packets come).
+ *
+ * Readiness cache.  Events are edges, so the slot remembers them: a
+ * direction is "maybe ready" from an event until an edge watcher's
+ * system call reports it drained (EAGAIN, or a short read of a byte
+ * stream).  While the registration is current, a drained direction
+ * stays so until the kernel queues the next event, so async__io_idle
+ * can tell an awaitable to wait without a system call that would only
+ * say EAGAIN.  Plain watchers (signal.c, thread_pool.c) expect level
+ * triggering: after one fires and stays registered, its registration is
+ * re-armed with EPOLL_CTL_MOD, which queues a new event if the
+ * descriptor is still ready.
+ *
+ * Each event is dispatched within the async__io_wait that received it,
+ * before any task runs, so no event can outlive the watcher it was for.
  */
 #include "io.h"
 
@@ -29,7 +61,13 @@
  * due and waits again. */
 #define MAX_WAIT_NS ((uint64_t)INT_MAX * NS_PER_MS)
 
-#define N_EVENTS 16
+/* A busy server has many connections ready at once: collecting them in
+ * one call saves system calls (3 KiB of stack). */
+#define N_EVENTS 256
+
+/* Every registration asks for both directions, so that it need not
+ * change when watchers come and go. */
+#define EVENTS (EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET)
 
 /* When epoll itself is unavailable (out of file descriptors), a plain
  * sleep still honours the timers. */
@@ -61,38 +99,12 @@ static int timeout_ms(uint64_t timeout_ns) {
     return (int)(timeout_ns / NS_PER_MS + (timeout_ns % NS_PER_MS != 0));
 }
 
-/* The epoll events for the watchers of a slot. */
-static uint32_t slot_mask(const async__io_slot *s) {
-    return (s->in != NULL ? EPOLLIN | EPOLLRDHUP : 0) |
-           (s->out != NULL ? EPOLLOUT : 0);
-}
-
-/* Tells epoll about a slot whose watchers changed. */
-static int slot_update(async__io *io, int fd, async__io_slot *s) {
-    struct epoll_event ev;
-    uint32_t mask = slot_mask(s);
-    int op;
-
-    if (mask == s->mask)
-        return 0;
-    memset(&ev, 0, sizeof(ev));
-    ev.events = mask;
-    ev.data.fd = fd;
-    op = mask == 0 ? EPOLL_CTL_DEL
-                   : (s->mask == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD);
-    if (epoll_ctl(io->epfd, op, fd, &ev) != 0) {
-        /* Closed and reopened behind our back: epoll forgot it. */
-        if (op == EPOLL_CTL_MOD && errno == ENOENT)
-            op = EPOLL_CTL_ADD;
-        else if (op == EPOLL_CTL_DEL)
-            op = -1; /* it is gone, which is what we wanted */
-        else
-            return -errno;
-        if (op == EPOLL_CTL_ADD && epoll_ctl(io->epfd, op, fd, &ev) != 0)
-            return -errno;
-    }
-    s->mask = mask;
-    return 0;
+/* The slot of `fd`, or NULL when the table does not reach it (then
+ * nothing is known about it). */
+static async__io_slot *slot_of(async__io *io, int fd) {
+    if (fd < 0 || (size_t)fd >= io->n_slots)
+        return NULL;
+    return &io->slots[fd];
 }
 
 static int slots_grow(async__io *io, size_t need) {
@@ -110,10 +122,50 @@ static int slots_grow(async__io *io, size_t need) {
     return 0;
 }
 
+static int ctl(async__io *io, int op, int fd, const async__io_slot *s) {
+    struct epoll_event ev;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.events = EVENTS;
+    ev.data.u64 = (uint64_t)s->gen << 32 | (uint32_t)fd;
+    return epoll_ctl(io->epfd, op, fd, &ev) == 0 ? 0 : -errno;
+}
+
+/* Makes the registration of `fd` current: re-arms it when we believe it
+ * is in the set (which fails unless the same file is), else adds the
+ * file under a new generation. */
+static int slot_register(async__io *io, int fd, async__io_slot *s) {
+    int rc;
+
+    if (s->registered) {
+        rc = ctl(io, EPOLL_CTL_MOD, fd, s);
+        if (rc == 0) {
+            s->valid = 1;
+            return 0;
+        }
+        s->registered = 0;
+        if (rc != -ENOENT)
+            return rc; /* -EBADF: closed */
+    }
+    s->gen++;
+    rc = ctl(io, EPOLL_CTL_ADD, fd, s);
+    /* In the set after all (a number said to be fresh that was not):
+     * take it over under the new generation. */
+    if (rc == -EEXIST)
+        rc = ctl(io, EPOLL_CTL_MOD, fd, s);
+    if (rc != 0)
+        return rc;
+    s->registered = 1;
+    s->valid = 1;
+    s->maybe = ASYNC__IO_DIRS; /* a file we know nothing about yet */
+    return 0;
+}
+
 int async__watch(async__watcher *w) {
     async__io *io = async__loop_io();
     async__watcher **link;
     async__io_slot *s;
+    int dir = (w->events & ASYNC__IO_IN) ? ASYNC__IO_IN : ASYNC__IO_OUT;
     int rc;
 
     if (w->active)
@@ -126,14 +178,18 @@ int async__watch(async__watcher *w) {
     if ((rc = io_open(io)) != 0)
         return rc;
     s = &io->slots[w->fd];
-    link = (w->events & ASYNC__IO_IN) ? &s->in : &s->out;
+    link = dir == ASYNC__IO_IN ? &s->in : &s->out;
     if (*link != NULL)
         return -EBUSY;
-    *link = w;
-    if ((rc = slot_update(io, w->fd, s)) != 0) {
-        *link = NULL;
+    /* A plain watcher re-arms even a current registration: the kernel
+     * then reports readiness that is already there, as level triggering
+     * would. */
+    if ((!s->valid || !(w->events & ASYNC__IO_EDGE)) &&
+        (rc = slot_register(io, w->fd, s)) != 0)
         return rc;
-    }
+    if (w->events & ASYNC__IO_EDGE)
+        s->maybe &= (uint8_t)~dir;
+    *link = w;
     w->ready = 0;
     w->active = 1;
     io->n_watchers++;
@@ -153,17 +209,102 @@ void async__unwatch(async__watcher *w) {
         s->in = NULL;
     if (s->out == w)
         s->out = NULL;
-    (void)slot_update(io, w->fd, s);
+    /* Nobody waits now, so the caller may close it: check before the
+     * next wait. */
+    if (!s->owned && s->in == NULL && s->out == NULL)
+        s->valid = 0;
 }
 
-static void fire(async__watcher *w) {
-    if (w == NULL)
+void async__io_drained(int fd, int dir) {
+    async__io_slot *s = slot_of(async__loop_io(), fd);
+
+    /* Only a current registration guarantees an event for what comes
+     * next; the bits of another one are reset when it is checked. */
+    if (s != NULL && s->valid)
+        s->maybe &= (uint8_t)~dir;
+}
+
+void async__io_short_read(int fd) {
+    async__io_slot *s = slot_of(async__loop_io(), fd);
+
+    if (s != NULL && s->valid && s->stream)
+        s->maybe &= (uint8_t)~ASYNC__IO_IN;
+}
+
+int async__io_idle(int fd, int dir) {
+    const async__io_slot *s = slot_of(async__loop_io(), fd);
+
+    return s != NULL && s->valid && !(s->maybe & dir);
+}
+
+/* Forgets the registration under `s`'s number: the file it was for is
+ * closed, or about to be.  Its events, should a duplicate keep it alive,
+ * carry the old generation from now on. */
+static void slot_reset(async__io_slot *s) {
+    s->gen++;
+    s->registered = 0;
+    s->valid = 0;
+    s->owned = 0;
+    s->stream = 0;
+    s->maybe = ASYNC__IO_DIRS;
+}
+
+void async__io_fresh(int fd) {
+    async__io_slot *s = slot_of(async__loop_io(), fd);
+
+    /* Watchers on a number that was just handed out again: its previous
+     * file was closed while waited on, which is not allowed; keep what
+     * they have. */
+    if (s != NULL && s->in == NULL && s->out == NULL)
+        slot_reset(s);
+}
+
+void async__io_adopt(int fd, int stream) {
+    async__io *io = async__loop_io();
+    async__io_slot *s;
+
+    if (fd < 0 ||
+        ((size_t)fd >= io->n_slots && slots_grow(io, (size_t)fd + 1) != 0))
         return;
+    s = &io->slots[fd];
+    if (s->in != NULL || s->out != NULL)
+        return;
+    slot_reset(s);
+    s->owned = 1;
+    s->stream = stream != 0;
+}
+
+void async__io_forget(int fd) {
+    async__io_slot *s = slot_of(async__loop_io(), fd);
+
+    if (s == NULL)
+        return;
+    if (s->in == NULL && s->out == NULL) {
+        slot_reset(s);
+    } else {
+        s->owned = 0;
+        s->stream = 0;
+    }
+}
+
+/* The watcher was woken: set `ready`, wake its task or call on_ready.  A
+ * plain watcher that stays registered is re-armed, so it fires again
+ * next time if the descriptor is still ready (level triggering).  Its
+ * slot, not `w`, says whether it stays: on_ready may end its life. */
+static void fire(async__io *io, int fd, async__watcher *w) {
+    int plain = !(w->events & ASYNC__IO_EDGE);
+    async__io_slot *s;
+
     w->ready = 1;
     if (w->on_ready != NULL)
         w->on_ready(w);
     else
         async__wake(w->task);
+    if (!plain)
+        return;
+    s = slot_of(io, fd); /* on_ready may have grown the table */
+    if (s != NULL && s->registered && (s->in == w || s->out == w))
+        (void)ctl(io, EPOLL_CTL_MOD, fd, s);
 }
 
 /* Errors and hang-ups wake both directions: the system call that the
@@ -171,16 +312,40 @@ static void fire(async__watcher *w) {
 static void dispatch(async__io *io, const struct epoll_event *ev, int n) {
     for (int i = 0; i < n; i++) {
         uint32_t e = ev[i].events;
-        int fd = ev[i].data.fd;
-        async__io_slot *s;
+        int fd = (int)(uint32_t)ev[i].data.u64;
+        uint32_t gen = (uint32_t)(ev[i].data.u64 >> 32);
+        async__io_slot *s = slot_of(io, fd);
+        uint8_t dirs = 0;
 
-        if (fd < 0 || (size_t)fd >= io->n_slots)
+        /* Not the registration we know: a closed file that a duplicate
+         * keeps in the set. */
+        if (s == NULL || !s->registered || s->gen != gen)
             continue;
-        s = &io->slots[fd];
         if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-            fire(s->in);
+            dirs |= ASYNC__IO_IN;
         if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR))
-            fire(s->out);
+            dirs |= ASYNC__IO_OUT;
+        if (s->in == NULL && s->out == NULL) {
+            /* Nobody waits, and the number may name another file by
+             * the next wait: leave the set (as libuv does).  An owned
+             * connection stays while the event teaches something (its
+             * handler, busy elsewhere, will read what came without
+             * waiting); an event that repeats what is known would only
+             * be the first of one per packet. */
+            if (!s->owned || (s->maybe & dirs) == dirs) {
+                (void)ctl(io, EPOLL_CTL_DEL, fd, s);
+                s->registered = 0;
+                s->valid = 0;
+            }
+            s->maybe |= dirs;
+            continue;
+        }
+        s->maybe |= dirs;
+        if ((dirs & ASYNC__IO_IN) && s->in != NULL)
+            fire(io, fd, s->in);
+        s = slot_of(io, fd); /* on_ready may have grown the table */
+        if ((dirs & ASYNC__IO_OUT) && s != NULL && s->out != NULL)
+            fire(io, fd, s->out);
     }
 }
 
@@ -189,7 +354,8 @@ void async__io_wait(async__io *io, uint64_t timeout_ns) {
     int n;
 
     /* Nothing is watched, so a zero timeout has nothing to collect:
-     * skip the system call. */
+     * skip the system call.  (Events for descriptors nobody waits on
+     * stay queued in the kernel until the next wait.) */
     if (timeout_ns == 0 && io->n_watchers == 0)
         return;
     if (timeout_ns != ASYNC__IO_FOREVER && timeout_ns > MAX_WAIT_NS)

@@ -14,12 +14,18 @@
  * a descriptor to be given back.
  *
  * Accepting.  Each poll accepts until the socket has no connection
- * pending, at most ACCEPT_BATCH at a time so that a flood of connections
- * does not starve the handlers, and then waits for the socket (watched,
- * level-triggered).  Running out of descriptors or memory pauses
- * accepting for PAUSE_SECONDS, or until a handler finishes and gives
- * back a descriptor: the socket is unwatched meanwhile, since epoll would
- * report it ready again at once and the server would spin.
+ * pending (accept says EAGAIN, which the backend's edge protocol needs
+ * before a wait), at most ACCEPT_BATCH at a time so that a flood of
+ * connections does not starve the handlers, and then waits for the
+ * socket.  Running out of descriptors or memory pauses accepting for
+ * PAUSE_SECONDS, or until a handler finishes and gives back a
+ * descriptor: the socket is unwatched meanwhile, since every connection
+ * that arrives would wake the server for nothing.
+ *
+ * The connections belong to the server, which closes them, so it tells
+ * the backend (async__io_adopt, async__io_forget): their registration
+ * with epoll then lasts from the first wait to the close, and a
+ * handler's waits cost no system call.
  *
  * Stopping.  A cancellation, or an accept error that is not transient,
  * makes the server stop accepting, cancel every handler and wait until
@@ -61,7 +67,7 @@ void async_serve__init(struct async_serve__frame *f, int listen_fd,
     f->arg = arg;
     f->self = NULL;
     f->w.fd = listen_fd;
-    f->w.events = ASYNC__IO_IN;
+    f->w.events = ASYNC__IO_IN | ASYNC__IO_EDGE;
     f->w.ready = 0;
     f->w.active = 0;
     f->w.task = NULL;
@@ -81,15 +87,20 @@ void async_serve__init(struct async_serve__frame *f, int listen_fd,
 
 /* 0 when `fd` is a listening socket (made non-blocking, so that an
  * accept that finds the connection gone does not block the loop), else
- * the code async_serve fails with. */
-static int check_listening(int fd) {
-    int on = 0;
+ * the code async_serve fails with.  Sets *stream when its connections
+ * are byte streams (SOCK_STREAM, not SOCK_SEQPACKET), whose short reads
+ * show that nothing more is buffered. */
+static int check_listening(int fd, int *stream) {
+    int on = 0, type = 0;
     socklen_t len = sizeof(on);
 
     if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) != 0)
         return -errno; /* -EBADF, -ENOTSOCK */
     if (!on)
         return ASYNC_EINVAL; /* what accept(2) says */
+    len = sizeof(type);
+    *stream = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+              type == SOCK_STREAM;
     return async_fd_nonblocking(fd);
 }
 
@@ -150,6 +161,7 @@ void async__serve_conn_done(async__waiter *node, async_task *t) {
                 async__task_name(t), c->fd, async_strerror(code), code);
     }
     t->flags |= ASYNC__TASK_RELEASED;
+    async__io_forget(c->fd);
     close(c->fd);
     conn_unlink(f, c);
     free(c);
@@ -177,6 +189,7 @@ static void conn_start(struct async_serve__frame *f, int fd) {
         f->dropped++;
         return;
     }
+    async__io_adopt(fd, f->w.events & ASYNC__IO_STREAM);
     c->task = t;
     c->fd = fd;
     c->node.task = &async__serve_marker;
@@ -248,7 +261,12 @@ static int accept_some(struct async_serve__frame *f) {
         }
         if (err != EAGAIN && err != EWOULDBLOCK)
             return stop(f, -err);
-        /* Nothing pending: wait for the socket (a no-op if watched). */
+        /* Nothing pending: wait for the socket. */
+        if (f->w.active) {
+            async__io_drained(f->listen_fd, ASYNC__IO_IN);
+            f->w.ready = 0;
+            return ASYNC__PENDING;
+        }
         f->w.task = async__current();
         if ((rc = async__watch(&f->w)) != 0) {
             if (exhausted(-rc)) { /* no epoll instance or table */
@@ -272,15 +290,18 @@ static int accept_some(struct async_serve__frame *f) {
  * watched and has not been reported ready, or accepting is paused. */
 int async_serve__resume(void *frame) {
     struct async_serve__frame *f = frame;
-    int rc;
+    int rc, stream = 0;
 
     switch (f->_state) {
     case 0:
-        rc = f->spawn == NULL ? ASYNC_EINVAL : check_listening(f->listen_fd);
+        rc = f->spawn == NULL ? ASYNC_EINVAL
+                              : check_listening(f->listen_fd, &stream);
         if (rc != 0) {
             f->_state = -1;
             return async__raise(rc);
         }
+        if (stream)
+            f->w.events |= ASYNC__IO_STREAM;
         assert(async__current() != NULL && "async_serve outside a task");
         f->self = async__current();
         f->_state = SERVING;

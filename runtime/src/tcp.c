@@ -165,6 +165,9 @@ int async_tcp_connect__resume(void *frame) {
             f->err = -errno;
             continue;
         }
+        /* A new file: the connect's wait registers it without first
+         * checking for one that had the number before. */
+        async__io_fresh(f->fd);
         async_connect__init(&f->conn, f->fd, sa, f->lens[f->i], left);
         f->_state = 1;
     resume:

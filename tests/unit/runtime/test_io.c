@@ -1452,6 +1452,417 @@ static void test_run_ends_with_watcher(void **state) {
     close(p[1]);
 }
 
+/*
+ * Stages: what happens to a descriptor between waits (closed, its number
+ * reused, duplicated) must happen while the loop and its epoll instance
+ * live, so these tests run as one root task:
+ *
+ *     async int stages(stage_fn *const *stage, int n) {
+ *         for (int i = 0; i < n; i++) {
+ *             stage[i](i);                 // may spawn into stage_tasks
+ *             for (each task t spawned by stage i)
+ *                 sres[k] = async_try(await(t), &serr[k]);   // k counts
+ *         }
+ *         for (each task t in bg_tasks)    // joined after the stages
+ *             bres[j] = async_try(await(t), &berr[j]);
+ *         watchers_left = async__io_busy(...);
+ *         return 0;
+ *     }
+ *
+ * A stage calls stage_spawned(t) for each task the root should join
+ * before the next stage, and bg_spawned(t) for one that outlives it.
+ * sres/serr number the joined tasks in the order they were spawned
+ * over all stages.
+ */
+typedef void stage_fn(int i);
+
+enum { STAGE_TASKS = 16 };
+
+static async_task *stage_tasks[STAGE_TASKS], *bg_tasks[STAGE_TASKS];
+static int n_stage_tasks, n_bg_tasks, n_joined;
+static int sres[STAGE_TASKS], serr[STAGE_TASKS];
+static int bres[STAGE_TASKS], berr[STAGE_TASKS];
+
+static void stage_spawned(async_task *t) {
+    assert_true(n_stage_tasks < STAGE_TASKS);
+    stage_tasks[n_stage_tasks++] = t;
+}
+
+static void bg_spawned(async_task *t) {
+    assert_true(n_bg_tasks < STAGE_TASKS);
+    bg_tasks[n_bg_tasks++] = t;
+}
+
+struct stages__frame {
+    int _state;
+    stage_fn *const *stage;
+    int n;
+    int i, k;
+    struct async_join__frame _a1;
+    int _ret;
+};
+
+static int stages__resume(void *frame) {
+    struct stages__frame *f = frame;
+    int r;
+
+    switch (f->_state) {
+    case 0:
+        break;
+    case 1:
+        goto await1;
+    case 2:
+        goto await2;
+    default:
+        return ASYNC__READY;
+    }
+    for (f->i = 0; f->i < f->n; f->i++) {
+        n_stage_tasks = 0;
+        f->stage[f->i](f->i);
+        for (f->k = 0; f->k < n_stage_tasks; f->k++) {
+            async_join__init(&f->_a1, stage_tasks[f->k]);
+            f->_state = 1;
+        await1:
+            if ((r = async_join__resume(&f->_a1)) == ASYNC__PENDING)
+                return r;
+            assert_true(n_joined < STAGE_TASKS);
+            sres[n_joined] = r == ASYNC__READY ? f->_a1._ret : 0;
+            serr[n_joined++] = r == ASYNC__FAILED ? async__take_error() : 0;
+        }
+    }
+    for (f->k = 0; f->k < n_bg_tasks; f->k++) {
+        async_join__init(&f->_a1, bg_tasks[f->k]);
+        f->_state = 2;
+    await2:
+        if ((r = async_join__resume(&f->_a1)) == ASYNC__PENDING)
+            return r;
+        bres[f->k] = r == ASYNC__READY ? f->_a1._ret : 0;
+        berr[f->k] = r == ASYNC__FAILED ? async__take_error() : 0;
+    }
+    watchers_left = async__io_busy(async__loop_io());
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+static void run_stages(stage_fn *const *stage, int n) {
+    struct stages__frame f;
+
+    n_stage_tasks = n_bg_tasks = n_joined = 0;
+    memset(sres, 0, sizeof(sres));
+    memset(serr, 0, sizeof(serr));
+    memset(bres, 0, sizeof(bres));
+    memset(berr, 0, sizeof(berr));
+    watchers_left = -1;
+    memset(&f, 0, sizeof(f));
+    f.stage = stage;
+    f.n = n;
+    assert_int_equal(RUN(stages, &f), 0);
+    assert_int_equal(watchers_left, 0);
+}
+
+DEFINE_WITHIN(read_within, async_read)
+
+/* What the stages share. */
+static int sp[2], sq[2], sdup = -1;
+static char sbuf[4][16];
+static int reused; /* the new descriptor got the old one's number */
+
+static const char *one[] = {"one"}, *two[] = {"two"};
+
+/* A read that waits on p[0], then the descriptor is closed (and with it
+ * its registration) and a new pipe gets its number: a read there waits
+ * for the new pipe, not for a registration of the closed one. */
+static void reuse_stage(int i) {
+    async_task *t;
+
+    memset(sbuf[i], 0, sizeof(sbuf[i]));
+    if (i == 0) {
+        make_pipe(sp);
+        SPAWN(t, do_read, async_read, sp[0], sbuf[0], sizeof(sbuf[0]));
+        stage_spawned(t);
+        stage_spawned(spawn_write_later(sp[1], one, 1, 0.01));
+        return;
+    }
+    close(sp[0]); /* sp[1] was closed by write_later */
+    make_pipe(sq);
+    reused = sq[0] == sp[0];
+    SPAWN_WITHIN(t, read_within, async_read, 2.0, sq[0], sbuf[1],
+                 sizeof(sbuf[1]));
+    stage_spawned(t);
+    stage_spawned(spawn_write_later(sq[1], two, 1, 0.01));
+}
+
+static void test_fd_closed_and_reused(void **state) {
+    static stage_fn *const stages[] = {reuse_stage, reuse_stage};
+
+    (void)state;
+    run_stages(stages, 2);
+    assert_true(reused);
+    assert_int_equal(sres[0], 3);
+    assert_string_equal(sbuf[0], "one");
+    assert_int_equal(serr[2], 0);
+    assert_int_equal(sres[2], 3);
+    assert_string_equal(sbuf[1], "two");
+    close(sq[0]);
+}
+
+/* The same, but a duplicate keeps the closed socket open, so its
+ * registration stays in the epoll set under the old number: bytes sent
+ * to it make events there, which must not stand for the new socket that
+ * has the number now.  The duplicate is then waited on in turn. */
+static const char *stale[] = {"stale"}, *fresh[] = {"fresh"},
+                  *last[] = {"last"};
+
+static void dup_stage(int i) {
+    async_task *t;
+
+    memset(sbuf[i], 0, sizeof(sbuf[i]));
+    switch (i) {
+    case 0:
+        make_socketpair(sp);
+        SPAWN(t, do_read, async_read, sp[0], sbuf[0], sizeof(sbuf[0]));
+        stage_spawned(t);
+        stage_spawned(spawn_write_later(dup(sp[1]), one, 1, 0.01));
+        break;
+    case 1: {
+        int num = sp[0];
+
+        sdup = dup(sp[0]);
+        assert_true(sdup > num);
+        close(sp[0]); /* the file stays open through sdup */
+        make_socketpair(sq);
+        reused = sq[0] == num;
+        sp[0] = -1;
+        SPAWN_WITHIN(t, read_within, async_read, 2.0, sq[0], sbuf[1],
+                     sizeof(sbuf[1]));
+        stage_spawned(t);
+        /* Into the old socket first, then the new one. */
+        stage_spawned(spawn_write_later(dup(sp[1]), stale, 1, 0.01));
+        stage_spawned(spawn_write_later(sq[1], fresh, 1, 0.05));
+        break;
+    }
+    case 2: /* the bytes sent meanwhile wait in the old socket */
+        SPAWN(t, do_read, async_read, sdup, sbuf[2], sizeof(sbuf[2]));
+        stage_spawned(t);
+        break;
+    default: /* and the duplicate can be waited on */
+        SPAWN_WITHIN(t, read_within, async_read, 2.0, sdup, sbuf[3],
+                     sizeof(sbuf[3]));
+        stage_spawned(t);
+        stage_spawned(spawn_write_later(sp[1], last, 1, 0.01));
+        break;
+    }
+}
+
+static void test_fd_reused_while_dup_open(void **state) {
+    static stage_fn *const stages[] = {dup_stage, dup_stage, dup_stage,
+                                       dup_stage};
+
+    (void)state;
+    run_stages(stages, 4);
+    assert_true(reused);
+    assert_string_equal(sbuf[0], "one");
+    assert_int_equal(sres[2], 5);
+    assert_string_equal(sbuf[1], "fresh");
+    assert_int_equal(sres[5], 5);
+    assert_string_equal(sbuf[2], "stale");
+    assert_int_equal(sres[6], 4);
+    assert_string_equal(sbuf[3], "last");
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(serr[i], 0);
+    close(sdup);
+    close(sq[0]);
+}
+
+/* Two numbers of one socket are two registrations: a read waits on each
+ * at once, each gets one of two messages (both are told of each, the
+ * one that finds nothing waits on). */
+static const char *ab_cd[] = {"ab", "cd"};
+
+static void dup_both_stage(int i) {
+    async_task *t;
+
+    (void)i;
+    memset(sbuf, 0, sizeof(sbuf));
+    make_socketpair(sp);
+    sdup = dup(sp[0]);
+    SPAWN(t, do_read, async_read, sp[0], sbuf[0], sizeof(sbuf[0]));
+    stage_spawned(t);
+    SPAWN(t, do_read, async_read, sdup, sbuf[1], sizeof(sbuf[1]));
+    stage_spawned(t);
+    stage_spawned(spawn_write_later(sp[1], ab_cd, 2, 0.02));
+}
+
+static void test_dup_fds_waited_at_once(void **state) {
+    static stage_fn *const stages[] = {dup_both_stage};
+
+    (void)state;
+    run_stages(stages, 1);
+    assert_int_equal(sres[0], 2);
+    assert_int_equal(sres[1], 2);
+    assert_true((strcmp(sbuf[0], "ab") == 0 && strcmp(sbuf[1], "cd") == 0) ||
+                (strcmp(sbuf[0], "cd") == 0 && strcmp(sbuf[1], "ab") == 0));
+    close(sp[0]);
+    close(sdup);
+}
+
+/* A read is cancelled while it waits (a timeout), and bytes arrive while
+ * nobody waits: the next read gets them.  Then the descriptor is closed
+ * with its registration, the number reused, and a read of the new pipe
+ * waits for it. */
+static const char *again[] = {"again"};
+
+static void cancel_close_stage(int i) {
+    async_task *t;
+
+    switch (i) {
+    case 0:
+        memset(sbuf, 0, sizeof(sbuf));
+        make_pipe(sp);
+        SPAWN_WITHIN(t, read_within, async_read, 0.02, sp[0], sbuf[0],
+                     sizeof(sbuf[0]));
+        stage_spawned(t);
+        break;
+    case 1:
+        assert_int_equal(write(sp[1], "x", 1), 1);
+        SPAWN(t, do_read, async_read, sp[0], sbuf[1], sizeof(sbuf[1]));
+        stage_spawned(t);
+        break;
+    case 2:
+        SPAWN_WITHIN(t, read_within, async_read, 0.02, sp[0], sbuf[2],
+                     sizeof(sbuf[2]));
+        stage_spawned(t);
+        break;
+    default: {
+        int num = sp[0];
+
+        close(sp[0]);
+        close(sp[1]);
+        make_pipe(sq);
+        reused = sq[0] == num;
+        SPAWN_WITHIN(t, read_within, async_read, 2.0, sq[0], sbuf[3],
+                     sizeof(sbuf[3]));
+        stage_spawned(t);
+        stage_spawned(spawn_write_later(sq[1], again, 1, 0.01));
+        break;
+    }
+    }
+}
+
+static void test_cancelled_watcher_then_close(void **state) {
+    static stage_fn *const stages[] = {cancel_close_stage, cancel_close_stage,
+                                       cancel_close_stage, cancel_close_stage};
+
+    (void)state;
+    run_stages(stages, 4);
+    assert_int_equal(serr[0], ASYNC_ETIMEDOUT);
+    assert_int_equal(sres[1], 1);
+    assert_string_equal(sbuf[1], "x");
+    assert_int_equal(serr[2], ASYNC_ETIMEDOUT);
+    assert_true(reused);
+    assert_int_equal(serr[3], 0);
+    assert_int_equal(sres[3], 5);
+    assert_string_equal(sbuf[3], "again");
+    close(sq[0]);
+}
+
+/* The readiness cache: a read that times out finds the socket drained,
+ * while a writer keeps waiting on the same socket (so its registration
+ * stays current).  Bytes that then arrive before the next read has
+ * started must still wake it, although the backend has it wait at once
+ * instead of trying (which `idle_seen` checks). */
+static char big_out[1 << 20], big_in[1 << 20];
+static char big_rbuf[4096];
+static async_reader big_reader;
+static int idle_seen;
+
+static void drained_stage(int i) {
+    int small = 4096;
+    async_task *t;
+
+    switch (i) {
+    case 0:
+        memset(sbuf, 0, sizeof(sbuf));
+        memset(big_out, 'w', sizeof(big_out));
+        make_socketpair(sp);
+        assert_int_equal(
+            setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+        SPAWN(t, do_write, async_write, sp[0], big_out, sizeof(big_out));
+        bg_spawned(t);
+        SPAWN_WITHIN(t, read_within, async_read, 0.02, sp[0], sbuf[0],
+                     sizeof(sbuf[0]));
+        stage_spawned(t);
+        break;
+    case 1:
+        assert_int_equal(write(sp[1], "hi", 2), 2);
+        idle_seen = async__io_idle(sp[0], ASYNC__IO_IN);
+        SPAWN_WITHIN(t, read_within, async_read, 2.0, sp[0], sbuf[1],
+                     sizeof(sbuf[1]));
+        stage_spawned(t);
+        break;
+    default:
+        assert_int_equal(
+            async_reader_init(&big_reader, sp[1], big_rbuf, sizeof(big_rbuf)),
+            0);
+        SPAWN(t, do_read_exactly, async_read_exactly, &big_reader, big_in,
+              sizeof(big_in));
+        stage_spawned(t);
+        break;
+    }
+}
+
+static void test_readiness_after_drain_not_lost(void **state) {
+    static stage_fn *const stages[] = {drained_stage, drained_stage,
+                                       drained_stage};
+
+    (void)state;
+    run_stages(stages, 3);
+    assert_int_equal(serr[0], ASYNC_ETIMEDOUT);
+    assert_int_equal(idle_seen, 1);
+    assert_int_equal(serr[1], 0);
+    assert_int_equal(sres[1], 2);
+    assert_string_equal(sbuf[1], "hi");
+    assert_int_equal(sres[2], (int)sizeof(big_in));
+    assert_int_equal(bres[0], (int)sizeof(big_out));
+    assert_memory_equal(big_in, big_out, sizeof(big_in));
+    close(sp[0]);
+    close(sp[1]);
+}
+
+/* A plain watcher (no edge protocol, as signal.c and thread_pool.c
+ * use) sees level-triggered readiness: on a pipe with a byte nobody
+ * reads, it fires on every wait of the loop, not only once. */
+static async__watcher plain;
+static int plain_calls;
+
+static void plain_on_ready(async__watcher *w) {
+    if (++plain_calls == 3)
+        async__unwatch(w);
+}
+
+static void plain_stage(int i) {
+    (void)i;
+    make_pipe(sp);
+    assert_int_equal(write(sp[1], "z", 1), 1);
+    memset(&plain, 0, sizeof(plain));
+    plain.fd = sp[0];
+    plain.events = ASYNC__IO_IN;
+    plain.on_ready = plain_on_ready;
+    plain_calls = 0;
+    assert_int_equal(async__watch(&plain), 0);
+    stage_spawned(spawn_sleeper(1, 0.05));
+}
+
+static void test_plain_watcher_level_triggered(void **state) {
+    static stage_fn *const stages[] = {plain_stage};
+
+    (void)state;
+    run_stages(stages, 1);
+    assert_int_equal(plain_calls, 3);
+    close(sp[0]);
+    close(sp[1]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pipe_between_tasks),
@@ -1477,6 +1888,12 @@ int main(void) {
         cmocka_unit_test(test_read_exactly_full_capacity),
         cmocka_unit_test(test_read_exactly_above_capacity),
         cmocka_unit_test(test_run_ends_with_watcher),
+        cmocka_unit_test(test_fd_closed_and_reused),
+        cmocka_unit_test(test_fd_reused_while_dup_open),
+        cmocka_unit_test(test_dup_fds_waited_at_once),
+        cmocka_unit_test(test_cancelled_watcher_then_close),
+        cmocka_unit_test(test_readiness_after_drain_not_lost),
+        cmocka_unit_test(test_plain_watcher_level_triggered),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,10 @@
  * descriptors and heap tasks back to where they were; a listening socket
  * that goes bad stops the server the same way; two servers on one socket;
  * the back-off when accept runs out of descriptors; bad arguments.
+ * The backend's bookkeeping of the connections it owns: bytes that
+ * arrive between a handler's short read and its next wait wake it,
+ * and a connection's number handed out again (while a duplicate keeps
+ * the closed connection open) is a new connection to it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +30,7 @@
 
 #include "frames.h"
 #include "internal.h"
+#include "io.h"
 
 enum { MAX_CLIENTS = 100 };
 
@@ -37,6 +42,10 @@ struct server_ctx {
     int cancelled;      /* of those, ended by ASYNC_ECANCELED */
     int bad_flags;      /* connections not non-blocking and close-on-exec */
     double first_start; /* async_time() when the first handler ran */
+    int keep_dups;      /* handlers keep a duplicate of their connection */
+    int n_dups;
+    int dups[MAX_CLIENTS];
+    int fds[MAX_CLIENTS]; /* each handler's connection, in start order */
 };
 
 static struct server_ctx ctx;
@@ -123,6 +132,9 @@ static void echo__init(struct echo__frame *f, int fd, void *arg) {
 static void started(struct server_ctx *c, int fd) {
     int fl = fcntl(fd, F_GETFL), fdfl = fcntl(fd, F_GETFD);
 
+    if (c->keep_dups)
+        c->dups[c->n_dups++] = dup(fd);
+    c->fds[c->started] = fd;
     if (c->started++ == 0)
         c->first_start = async_time();
     if (fl < 0 || !(fl & O_NONBLOCK) || fdfl < 0 || !(fdfl & FD_CLOEXEC))
@@ -388,6 +400,9 @@ static void results_reset(void) {
 
 /* Notes what was left when the serve task `srv` had finished. */
 static void note_served(async_task *srv) {
+    for (int i = 0; i < ctx.n_dups; i++)
+        close(ctx.dups[i]);
+    ctx.n_dups = 0;
     started_at_end = ctx.started;
     finished_at_end = ctx.finished;
     echo_tasks_left = count_tasks_named(srv, "echo");
@@ -553,6 +568,403 @@ static void test_many_clients(void **state) {
     assert_int_equal(ctx.cancelled, 0);
     assert_int_equal(ctx.bad_flags, 0);
     assert_int_equal(echo_tasks_left, 0);
+}
+
+/* Clients one after another, each handler keeping a duplicate of its
+ * connection: the server closes a connection's number when its handler
+ * ends, the next connection gets that number, and the backend must
+ * take it for the new connection it is (the old one is still open and
+ * in the epoll set).  Every handler ends by end of file, none by the
+ * final cancellation. */
+static void test_number_reused_while_dup_open(void **state) {
+    static const char *const msg[] = {"first\n", "second\n", "third\n"};
+    static const double delay[] = {0, 0.05, 0.1};
+    struct plan p = {0};
+
+    (void)state;
+    ctx.keep_dups = 1;
+    p.n = 3;
+    p.msg = msg;
+    p.delay = delay;
+    p.settle = 0.05;
+    run_plan(&p);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(cerr[i], 0);
+        assert_int_equal(res[i], (int)strlen(msg[i]));
+    }
+    assert_int_equal(ctx.started, 3);
+    assert_int_equal(ctx.fds[1], ctx.fds[0]);
+    assert_int_equal(ctx.fds[2], ctx.fds[0]);
+    assert_int_equal(ctx.finished, 3);
+    assert_int_equal(ctx.cancelled, 0);
+}
+
+/*
+ * The handler of the next test: its second read starts after bytes
+ * have arrived that no event has reported yet.
+ *
+ * async void relay(int fd, void *arg) {
+ *     struct relay *r = arg;
+ *     r->n1 = await(async_read(fd, r->buf, 64));   // waits for "first"
+ *     write(r->client, "second", 6);               // arrives at fd now
+ *     r->idle = async__io_idle(fd, ASYNC__IO_IN);
+ *     r->n2 = await(async_wait_for(async_read(fd, r->buf + r->n1,
+ *                                             64 - r->n1), 2.0));
+ * }
+ * (r->err records a failure of either read.)
+ */
+struct relay {
+    int client; /* the other end of the connection */
+    int started, done;
+    int waiting;     /* the handler waits for "fourth" (napper) */
+    int sent_fourth; /* the root has sent it */
+    ssize_t n1, n2, n3;
+    int idle, err;
+    char buf[64];
+};
+
+static struct relay relay_ctx;
+
+struct relay__frame {
+    int _state;
+    int fd;
+    struct relay *r;
+    union {
+        struct async_read__frame rd;
+        struct {
+            async__wait_for w;
+            async_task t0;
+            struct async_read__frame c0;
+        } wf;
+    } _aw;
+};
+
+static int relay__resume(void *frame) {
+    struct relay__frame *f = frame;
+    struct relay *r = f->r;
+    int rc;
+
+    switch (f->_state) {
+    case 0:
+        break;
+    case 1:
+        goto await1;
+    case 2:
+        goto await2;
+    default:
+        return ASYNC__READY;
+    }
+    r->started = 1;
+    async_read__init(&f->_aw.rd, f->fd, r->buf, sizeof(r->buf));
+    f->_state = 1;
+await1:
+    if ((rc = async_read__resume(&f->_aw.rd)) == ASYNC__PENDING)
+        return rc;
+    if (rc == ASYNC__FAILED)
+        goto fail;
+    r->n1 = f->_aw.rd._ret;
+    assert_int_equal(write(r->client, "second", 6), 6);
+    r->idle = async__io_idle(f->fd, ASYNC__IO_IN);
+    async__wait_for_init(&f->_aw.wf.w, 2.0);
+    async_read__init(&f->_aw.wf.c0, f->fd, r->buf + r->n1,
+                     sizeof(r->buf) - (size_t)r->n1);
+    async__wait_for_add(&f->_aw.wf.w, &f->_aw.wf.t0, async_read__resume,
+                        &f->_aw.wf.c0, "async_read");
+    f->_state = 2;
+await2:
+    if ((rc = async__wait_for_poll(&f->_aw.wf.w)) == ASYNC__PENDING)
+        return rc;
+    if (rc == ASYNC__FAILED)
+        goto fail;
+    r->n2 = f->_aw.wf.c0._ret;
+    r->done = 1;
+    f->_state = -1;
+    return ASYNC__READY;
+fail:
+    r->err = async__take_error();
+    r->done = 1;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+static async_task *relay__spawn(int fd, void *arg) {
+    async_task *t = async__task_new(sizeof(struct relay__frame), relay__resume,
+                                    "relay", 0, 0, ASYNC__RESULT_NONE);
+    struct relay__frame *f;
+
+    if (t != NULL) {
+        f = async__task_frame(t);
+        f->_state = 0;
+        f->fd = fd;
+        f->r = arg;
+        async__task_start(t);
+    }
+    return t;
+}
+
+/*
+ * async int relay_root(int lfd, async_conn_spawner spawn) {
+ *     async_task *srv = async_spawn(serve(lfd, spawn, &relay_ctx));
+ *     while (!relay_ctx.started)          // the handler's read waits
+ *         await(async_sleep(0.005));
+ *     write(relay_ctx.client, "first", 5);
+ *     for (int i = 0; !relay_ctx.done && i < 400; i++) {
+ *         if (relay_ctx.waiting && !relay_ctx.sent_fourth)
+ *             send "fourth" to the handler, once;
+ *         await(async_sleep(0.005));
+ *     }
+ *     async_cancel(srv);
+ *     async_try(await(srv), &serve_err);
+ *     return 0;
+ * }
+ */
+struct relay_root__frame {
+    int _state;
+    int lfd;
+    async_conn_spawner spawn;
+    async_task *srv;
+    int i;
+    union {
+        struct async_sleep__frame s;
+        struct async_join__frame j;
+    } _aw;
+    int _ret;
+};
+
+static int relay_root__resume(void *frame) {
+    struct relay_root__frame *f = frame;
+    int r;
+
+    switch (f->_state) {
+    case 0:
+        break;
+    case 1:
+        goto await1;
+    case 2:
+        goto await2;
+    case 3:
+        goto await3;
+    default:
+        return ASYNC__READY;
+    }
+    f->srv = spawn_serve(f->lfd, f->spawn, &relay_ctx);
+    for (f->i = 0; !relay_ctx.started && f->i < 400; f->i++) {
+        async_sleep__init(&f->_aw.s, 0.005);
+        f->_state = 1;
+    await1:
+        if ((r = async_sleep__resume(&f->_aw.s)) != ASYNC__READY)
+            goto exit;
+    }
+    assert_int_equal(write(relay_ctx.client, "first", 5), 5);
+    for (f->i = 0; !relay_ctx.done && f->i < 400; f->i++) {
+        if (relay_ctx.waiting && !relay_ctx.sent_fourth) {
+            assert_int_equal(write(relay_ctx.client, "fourth", 6), 6);
+            relay_ctx.sent_fourth = 1;
+        }
+        async_sleep__init(&f->_aw.s, 0.005);
+        f->_state = 2;
+    await2:
+        if ((r = async_sleep__resume(&f->_aw.s)) != ASYNC__READY)
+            goto exit;
+    }
+    async_cancel(f->srv);
+    async_join__init(&f->_aw.j, f->srv);
+    f->_state = 3;
+await3:
+    if ((r = async_join__resume(&f->_aw.j)) == ASYNC__PENDING)
+        return r;
+    serve_err = r == ASYNC__FAILED ? async__take_error() : 0;
+    f->_ret = 0;
+    f->_state = -1;
+    return ASYNC__READY;
+exit:
+    if (r == ASYNC__FAILED)
+        f->_state = -1;
+    return r;
+}
+
+/* A handler's read comes back short, so the backend knows the
+ * connection drained and has the next read wait without trying; bytes
+ * that arrive before that wait (no event dispatched for them yet) must
+ * still wake it. */
+/* Runs relay_root with `spawn` as the server's handler, its client
+ * connected beforehand. */
+static void run_relay(async_conn_spawner spawn) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    struct relay_root__frame f;
+
+    results_reset();
+    memset(&relay_ctx, 0, sizeof(relay_ctx));
+    memset(&f, 0, sizeof(f));
+    f.spawn = spawn;
+    f.lfd = async_tcp_listen("127.0.0.1", 0, 8);
+    assert_true(f.lfd >= 0);
+    assert_int_equal(getsockname(f.lfd, (struct sockaddr *)&ss, &len), 0);
+    relay_ctx.client = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(relay_ctx.client >= 0);
+    /* Completes in the backlog: the server accepts it once it runs. */
+    assert_int_equal(connect(relay_ctx.client, (struct sockaddr *)&ss, len), 0);
+    assert_int_equal(RUN(relay_root, &f), 0);
+    assert_int_equal(serve_err, ASYNC_ECANCELED);
+    close(relay_ctx.client);
+    close(f.lfd);
+}
+
+/* A handler's read comes back short, so the backend knows the
+ * connection drained and has the next read wait without trying; bytes
+ * that arrive before that wait (no event dispatched for them yet) must
+ * still wake it. */
+static void test_bytes_between_short_read_and_wait(void **state) {
+    (void)state;
+    run_relay(relay__spawn);
+    assert_int_equal(relay_ctx.err, 0);
+    assert_int_equal(relay_ctx.n1, 5);
+    assert_int_equal(relay_ctx.idle, 1);
+    assert_int_equal(relay_ctx.n2, 6);
+    assert_memory_equal(relay_ctx.buf, "firstsecond", 11);
+}
+
+/*
+ * A handler busy elsewhere while bytes arrive: the backend learns of
+ * them from the first event and drops the connection from the epoll set
+ * at the second (which teaches nothing new), so that more packets do
+ * not wake the loop; the handler then reads them without waiting, and
+ * its next wait registers the connection again.
+ *
+ * async void napper(int fd, void *arg) {
+ *     struct relay *r = arg;
+ *     r->n1 = await(async_read(fd, r->buf, 64));     // waits for "first"
+ *     write(r->client, "second", 6);
+ *     await(async_sleep(0.02));
+ *     write(r->client, "third", 5);
+ *     await(async_sleep(0.02));
+ *     r->n2 = await(async_wait_for(async_read(fd, ...), 2.0));
+ *     r->waiting = 1;                                 // the root sends
+ *     r->n3 = await(async_wait_for(async_read(fd, ...), 2.0)); // "fourth"
+ * }
+ */
+struct napper__frame {
+    int _state;
+    int fd;
+    struct relay *r;
+    union {
+        struct async_read__frame rd;
+        struct async_sleep__frame sl;
+        struct {
+            async__wait_for w;
+            async_task t0;
+            struct async_read__frame c0;
+        } wf;
+    } _aw;
+};
+
+/* Sets up an async_read of what is left of r->buf under a 2 s limit. */
+static void napper_read_within(struct napper__frame *f, size_t have) {
+    async__wait_for_init(&f->_aw.wf.w, 2.0);
+    async_read__init(&f->_aw.wf.c0, f->fd, f->r->buf + have,
+                     sizeof(f->r->buf) - have);
+    async__wait_for_add(&f->_aw.wf.w, &f->_aw.wf.t0, async_read__resume,
+                        &f->_aw.wf.c0, "async_read");
+}
+
+static int napper__resume(void *frame) {
+    struct napper__frame *f = frame;
+    struct relay *r = f->r;
+    int rc;
+
+    switch (f->_state) {
+    case 0:
+        break;
+    case 1:
+        goto await1;
+    case 2:
+        goto await2;
+    case 3:
+        goto await3;
+    case 4:
+        goto await4;
+    case 5:
+        goto await5;
+    default:
+        return ASYNC__READY;
+    }
+    r->started = 1;
+    async_read__init(&f->_aw.rd, f->fd, r->buf, sizeof(r->buf));
+    f->_state = 1;
+await1:
+    if ((rc = async_read__resume(&f->_aw.rd)) == ASYNC__PENDING)
+        return rc;
+    if (rc == ASYNC__FAILED)
+        goto fail;
+    r->n1 = f->_aw.rd._ret;
+    assert_int_equal(write(r->client, "second", 6), 6);
+    async_sleep__init(&f->_aw.sl, 0.02);
+    f->_state = 2;
+await2:
+    if ((rc = async_sleep__resume(&f->_aw.sl)) == ASYNC__PENDING)
+        return rc;
+    if (rc == ASYNC__FAILED)
+        goto fail;
+    assert_int_equal(write(r->client, "third", 5), 5);
+    async_sleep__init(&f->_aw.sl, 0.02);
+    f->_state = 3;
+await3:
+    if ((rc = async_sleep__resume(&f->_aw.sl)) == ASYNC__PENDING)
+        return rc;
+    if (rc == ASYNC__FAILED)
+        goto fail;
+    napper_read_within(f, (size_t)r->n1);
+    f->_state = 4;
+await4:
+    if ((rc = async__wait_for_poll(&f->_aw.wf.w)) == ASYNC__PENDING)
+        return rc;
+    if (rc == ASYNC__FAILED)
+        goto fail;
+    r->n2 = f->_aw.wf.c0._ret;
+    r->waiting = 1;
+    napper_read_within(f, (size_t)(r->n1 + r->n2));
+    f->_state = 5;
+await5:
+    if ((rc = async__wait_for_poll(&f->_aw.wf.w)) == ASYNC__PENDING)
+        return rc;
+    if (rc == ASYNC__FAILED)
+        goto fail;
+    r->n3 = f->_aw.wf.c0._ret;
+    r->done = 1;
+    f->_state = -1;
+    return ASYNC__READY;
+fail:
+    r->err = async__take_error();
+    r->done = 1;
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+static async_task *napper__spawn(int fd, void *arg) {
+    async_task *t =
+        async__task_new(sizeof(struct napper__frame), napper__resume, "napper",
+                        0, 0, ASYNC__RESULT_NONE);
+    struct napper__frame *f;
+
+    if (t != NULL) {
+        f = async__task_frame(t);
+        f->_state = 0;
+        f->fd = fd;
+        f->r = arg;
+        async__task_start(t);
+    }
+    return t;
+}
+
+static void test_bytes_while_handler_busy(void **state) {
+    (void)state;
+    run_relay(napper__spawn);
+    assert_int_equal(relay_ctx.err, 0);
+    assert_int_equal(relay_ctx.n1, 5);
+    assert_int_equal(relay_ctx.n2, 11);
+    assert_int_equal(relay_ctx.n3, 6);
+    assert_memory_equal(relay_ctx.buf, "firstsecondthirdfourth", 22);
 }
 
 /* Handlers that fail are reported and counted; connections accepted
@@ -1034,6 +1446,9 @@ int main(void) {
         cmocka_unit_test_setup(test_two_servers_one_socket, setup),
         cmocka_unit_test_setup(test_accept_backoff, setup),
         cmocka_unit_test_setup(test_bad_arguments, setup),
+        cmocka_unit_test_setup(test_number_reused_while_dup_open, setup),
+        cmocka_unit_test_setup(test_bytes_between_short_read_and_wait, setup),
+        cmocka_unit_test_setup(test_bytes_while_handler_busy, setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
