@@ -207,6 +207,20 @@ static inline int async__sync_gathered(void) { return 0; }
  * differences between two readings are meaningful. */
 double async_time(void);
 
+/* Writes to descriptor `fd` (2 for stderr) one line per live task of
+ * the running loop -- the main task and every spawned one, oldest first
+ * -- with its function, its state (the await it is suspended at,
+ * numbered as `asyncc --inspect` numbers them) and that await's source
+ * file:line, or "not started" / "finished"; like asyncio.all_tasks()
+ * with Task.print_stack().  The line is known for functions started by
+ * async_run or async_spawn; a task waiting in a gather child shows the
+ * gathering await.  Returns the number of tasks (0 outside a loop:
+ * nothing is written).  In builds without NDEBUG, or with the
+ * environment variable ASYNCRT_DEBUG=1, a SIGQUIT (Ctrl-\) during
+ * async_run prints the same on stderr and the program goes on, unless
+ * the program has its own SIGQUIT disposition. */
+int async_dump_tasks(int fd);
+
 /* Nonzero once task `t` has finished. */
 int async_task_done(const async_task *t);
 
@@ -405,6 +419,12 @@ async_task *async__task_new(size_t frame_size, async__poll_fn poll,
                             size_t result_size, int result_kind);
 void *async__task_frame(async_task *t);
 void async__task_start(async_task *t);
+
+/* Generated NAME__run and NAME__spawn: the source line of each state
+ * of NAME (lines[state], 0 < state < n) in `file`, for async_dump_tasks.
+ * Registering the same table again does nothing. */
+void async__where(const char *name, const char *file, const unsigned *lines,
+                  unsigned n);
 
 /* Backs async_task_result(): checks size and completion. */
 void *async__task_result(async_task *t, size_t size);

@@ -96,6 +96,17 @@ void async__serve_conn_done(async__waiter *node, async_task *t);
  * of a failfast gather, wakes the gathering task after the last one. */
 void async__gather_child_done(async__gather *g, async_task *t);
 
+/* loop.c: calls fn(t, is_root, arg) for the main task and every heap
+ * task of the run, oldest first. */
+void async__loop_each_task(void (*fn)(async_task *t, int is_root, void *arg),
+                           void *arg);
+
+/* dump.c: the SIGQUIT dump of debug builds (no-ops with NDEBUG): arm at
+ * the start of a run, poll after each wait, disarm when it ends. */
+void async__dump_arm(void);
+void async__dump_poll(void);
+void async__dump_disarm(void);
+
 /* Hooks between loop.c and signal.c.
  * async__loop_cancel_all (loop.c) cancels every unfinished heap task,
  * oldest first, then the main task, and lets the loop run the cancelled

@@ -274,6 +274,16 @@ static void loop_reset(async__loop *l) {
     l->running = 0;
 }
 
+void async__loop_each_task(void (*fn)(async_task *t, int is_root, void *arg),
+                           void *arg) {
+    async__loop *l = &the_loop;
+
+    if (l->root != NULL)
+        fn(l->root, 1, arg);
+    for (async_task *t = l->tasks; t != NULL; t = t->next_all)
+        fn(t, 0, arg);
+}
+
 int async__run(async__poll_fn poll, void *frame, const char *name) {
     async__loop *l = &the_loop;
     async_task root;
@@ -290,6 +300,7 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
     l->running = 1;
     l->root = &root;
     async__wake(&root);
+    async__dump_arm();
 
     for (;;) {
         run_timers(l); /* 1. due timers wake their tasks */
@@ -310,11 +321,13 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
         }
         /* 5. sleep in the OS; ready descriptors wake their tasks */
         async__io_wait(&l->io, wait_timeout(l));
+        async__dump_poll(); /* a SIGQUIT asked where every task waits */
     }
 
     /* A root that failed makes the run fail with its code. */
     if (rc == 0 && (root.flags & ASYNC__TASK_DONE))
         rc = root.error;
+    async__dump_disarm();
     loop_reset(l);
     if (rc < 0)
         errno = -rc;

@@ -102,6 +102,13 @@ void ac_emit_begin_group(ac_emitter *E, unsigned nslots) {
 
 static const char *new_slot(ac_emitter *E, ac_expr *e, const char *type) {
     e->id = ++E->nstates;
+    if (e->id >= E->cap_state_lines) {
+        E->cap_state_lines = E->cap_state_lines ? 2 * E->cap_state_lines : 16;
+        E->state_lines = ac_xrealloc(
+            E->state_lines, E->cap_state_lines * sizeof *E->state_lines);
+    }
+    unsigned col;
+    ac_source_linecol(&E->u->src, e->span.begin, &E->state_lines[e->id], &col);
     if (E->group_size <= 1) {
         ac_buf_printf(&E->aw, "        %s a%u;\n", type, e->id);
         return ac_arena_printf(&E->u->arena, "_aw.a%u", e->id);

@@ -20,6 +20,7 @@
 #include "emit_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *linkage(const ac_func *f) {
@@ -128,6 +129,17 @@ static void put_resume(ac_emitter *E, ac_func *f, ac_buf *out,
     ac_buf_puts(out, "}\n");
 }
 
+/* The source line of each state's await, for the runtime's task dump:
+ * a task that runs this function as its root registers it when it
+ * starts (async__where in NAME__run and NAME__spawn). */
+static void put_state_lines(const ac_emitter *E, const ac_func *f,
+                            ac_buf *out) {
+    ac_buf_printf(out, "static const unsigned %s__lines[] = {0", f->name);
+    for (unsigned i = 1; i <= E->nstates; i++)
+        ac_buf_printf(out, ", %u", E->state_lines[i]);
+    ac_buf_puts(out, "};\n");
+}
+
 void ac_emit_function(ac_unit *u, ac_func *f, const ac_emit_options *opt,
                       ac_buf *out) {
     ac_emitter E;
@@ -152,7 +164,10 @@ void ac_emit_function(ac_unit *u, ac_func *f, const ac_emit_options *opt,
     put_resume(&E, f, out, ac_buf_str(&body));
     if (ac_emit_has_heap_api(f->callee))
         ac_emit_heap_api(f->callee, out);
+    if (f->callee->needs_run || f->callee->needs_spawn)
+        put_state_lines(&E, f, out);
     ac_emit_helpers(u, f->callee, out);
+    free(E.state_lines);
     ac_buf_free(&body);
     ac_buf_free(&E.aw);
     ac_buf_free(&E.group);

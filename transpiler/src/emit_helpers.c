@@ -10,6 +10,8 @@
  */
 #include "emit_internal.h"
 
+#include <string.h>
+
 static void put_args(ac_buf *out, const ac_callee *c) {
     for (unsigned i = 0; i < c->nparams; i++)
         ac_buf_printf(out, ", %s", ac_emit_param_name(i));
@@ -45,15 +47,29 @@ static void put_run_heap(const ac_callee *c, ac_buf *out) {
         ac_buf_printf(out, "    return (int)%s__finish(frame);\n}\n", c->name);
 }
 
-static void put_run(const ac_callee *c, ac_buf *out) {
+/* Tells the runtime where each state of a root function waits (see
+ * put_state_lines): once per program, for the task dump. */
+static void put_where(const ac_unit *u, const ac_callee *c, ac_buf *out) {
+    if (!c->def)
+        return;
+    const char *base = strrchr(u->src.path, '/');
+    ac_buf_printf(out,
+                  "    async__where(\"%s\", \"%s\", %s__lines,\n"
+                  "                 sizeof %s__lines / sizeof %s__lines[0]);\n",
+                  c->name, base ? base + 1 : u->src.path, c->name, c->name,
+                  c->name);
+}
+
+static void put_run(const ac_unit *u, const ac_callee *c, ac_buf *out) {
     if (frame_unknown(c)) {
         put_run_heap(c, out);
         return;
     }
     ac_buf_printf(out, "static int %s__run(", c->name);
     ac_emit_params(out, c, 0);
-    ac_buf_printf(out, ")\n{\n    struct %s__frame frame;\n    %s__init(&frame",
-                  c->name, c->name);
+    ac_buf_printf(out, ")\n{\n    struct %s__frame frame;\n", c->name);
+    put_where(u, c, out);
+    ac_buf_printf(out, "    %s__init(&frame", c->name);
     put_args(out, c);
     ac_buf_printf(out,
                   ");\n    int rc = async__run(%s__resume, &frame, \"%s\");\n"
@@ -67,11 +83,13 @@ static void put_run(const ac_callee *c, ac_buf *out) {
         ac_buf_puts(out, "    return (int)frame._ret;\n}\n");
 }
 
-static void put_spawn(const ac_callee *c, ac_buf *out) {
+static void put_spawn(const ac_unit *u, const ac_callee *c, ac_buf *out) {
     ac_buf_printf(out, "static async_task *%s__spawn(", c->name);
     ac_emit_params(out, c, 0);
+    ac_buf_puts(out, ")\n{\n");
+    put_where(u, c, out);
     ac_buf_printf(out,
-                  ")\n{\n    async_task *t = async__task_new(\n"
+                  "    async_task *t = async__task_new(\n"
                   "        sizeof(struct %s__frame), %s__resume, \"%s\",\n",
                   c->name, c->name, c->name);
     if (c->is_void)
@@ -89,11 +107,10 @@ static void put_spawn(const ac_callee *c, ac_buf *out) {
 }
 
 void ac_emit_helpers(ac_unit *u, const ac_callee *c, ac_buf *out) {
-    (void)u;
     if (c->needs_run)
-        put_run(c, out);
+        put_run(u, c, out);
     if (c->needs_spawn)
-        put_spawn(c, out);
+        put_spawn(u, c, out);
 }
 
 /* NAME__new and NAME__finish: every async function with external

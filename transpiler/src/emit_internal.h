@@ -12,7 +12,9 @@ typedef struct ac_emitter {
     const ac_emit_options *opt;
     ac_buf *out;
     int indent;
-    unsigned nstates; /* awaits numbered so far = resume states */
+    unsigned nstates;      /* awaits numbered so far = resume states */
+    unsigned *state_lines; /* source line of each state's await, [1..] */
+    unsigned cap_state_lines;
     unsigned ntemps;  /* frame temporaries numbered so far */
     unsigned ngroups; /* statement groups of several slots so far */
     ac_buf aw;        /* members of the frame's _aw union */

@@ -1,0 +1,139 @@
+/*
+ * dump.c -- where every task waits: async_dump_tasks, and the same on
+ * SIGQUIT in debug builds (like asyncio's all_tasks and Task.print_stack,
+ * for a program that hangs; ASYNCRT_DEBUG=1 turns the SIGQUIT dump on in
+ * release builds too).
+ *
+ * A task's root frame starts with its state (0 before it starts, -1
+ * done, N waiting at its N-th await).  The generated NAME__run and
+ * NAME__spawn register, once, the source line of each await of NAME
+ * (async__where), so a state can be shown as file:line.  The register
+ * is a fixed table: registering allocates nothing, and functions past
+ * its size are shown by state number alone.
+ */
+#include "internal.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { WHERE_MAX = 1024 };
+
+typedef struct where {
+    const char *name, *file;
+    const unsigned *lines; /* lines[state], state 1..n-1 */
+    unsigned n;
+} where;
+
+static where wheres[WHERE_MAX];
+static unsigned nwheres;
+
+void async__where(const char *name, const char *file, const unsigned *lines,
+                  unsigned n) {
+    for (unsigned i = 0; i < nwheres; i++)
+        if (wheres[i].lines == lines)
+            return;
+    if (nwheres < WHERE_MAX)
+        wheres[nwheres++] = (where){name, file, lines, n};
+}
+
+static const where *where_of(const char *name) {
+    for (unsigned i = 0; name != NULL && i < nwheres; i++)
+        if (strcmp(wheres[i].name, name) == 0)
+            return &wheres[i];
+    return NULL;
+}
+
+static void dump_one(async_task *t, int is_root, void *arg) {
+    int fd = *(int *)arg;
+    int state = t->frame != NULL ? *(const int *)t->frame : 0;
+    const where *w = where_of(t->name);
+    const char *what = is_root ? "main" : "task";
+
+    if (t == async__current())
+        dprintf(fd, "  %s '%s': running (this dump is its call)\n", what,
+                async__task_name(t));
+    else if (t->flags & ASYNC__TASK_DONE)
+        dprintf(fd, "  %s '%s': finished%s\n", what, async__task_name(t),
+                t->error < 0 ? " (failed)" : "");
+    else if (state == 0)
+        dprintf(fd, "  %s '%s': not started\n", what, async__task_name(t));
+    else if (w != NULL && state > 0 && (unsigned)state < w->n)
+        dprintf(fd, "  %s '%s': state %d, waiting at %s:%u%s\n", what,
+                async__task_name(t), state, w->file, w->lines[state],
+                (t->flags & ASYNC__TASK_CANCEL) ? " (cancel requested)" : "");
+    else
+        dprintf(fd, "  %s '%s': state %d%s\n", what, async__task_name(t), state,
+                (t->flags & ASYNC__TASK_CANCEL) ? " (cancel requested)" : "");
+}
+
+static void count_one(async_task *t, int is_root, void *arg) {
+    (void)t;
+    (void)is_root;
+    ++*(unsigned *)arg;
+}
+
+int async_dump_tasks(int fd) {
+    unsigned n = 0;
+
+    async__loop_each_task(count_one, &n);
+    if (n == 0)
+        return 0;
+    dprintf(fd, "asyncrt: %u task%s\n", n, n == 1 ? "" : "s");
+    async__loop_each_task(dump_one, &fd);
+    return (int)n;
+}
+
+/* The SIGQUIT dump is on in debug builds (without NDEBUG), and in any
+ * build when ASYNCRT_DEBUG is set to something other than 0. */
+static int dump_on_quit(void) {
+    const char *v = getenv("ASYNCRT_DEBUG");
+
+    if (v != NULL && *v != '\0')
+        return strcmp(v, "0") != 0;
+#ifdef NDEBUG
+    return 0;
+#else
+    return 1;
+#endif
+}
+
+/* SIGQUIT only sets a flag: the loop, woken from its wait (epoll returns
+ * EINTR), prints the dump between passes, where every task is at rest. */
+static volatile sig_atomic_t quit_requested;
+static struct sigaction quit_before;
+static int quit_armed;
+
+static void on_quit(int signo) {
+    (void)signo;
+    quit_requested = 1;
+}
+
+void async__dump_arm(void) {
+    struct sigaction sa;
+
+    if (!dump_on_quit() || sigaction(SIGQUIT, NULL, &quit_before) != 0 ||
+        quit_before.sa_handler != SIG_DFL)
+        return; /* the program handles (or ignores) SIGQUIT itself */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_quit;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGQUIT, &sa, NULL) == 0)
+        quit_armed = 1;
+}
+
+void async__dump_disarm(void) {
+    if (quit_armed)
+        sigaction(SIGQUIT, &quit_before, NULL);
+    quit_armed = 0;
+    quit_requested = 0;
+}
+
+void async__dump_poll(void) {
+    if (quit_requested) {
+        quit_requested = 0;
+        async_dump_tasks(STDERR_FILENO);
+    }
+}
