@@ -48,16 +48,21 @@ static void put_run_heap(const ac_callee *c, ac_buf *out) {
 }
 
 /* Tells the runtime where each state of a root function waits (see
- * put_state_lines): once per program, for the task dump. */
+ * put_state_lines), for the task dump: once per program, so a spawn
+ * costs one test of a flag. */
 static void put_where(const ac_unit *u, const ac_callee *c, ac_buf *out) {
     if (!c->def)
         return;
     const char *base = strrchr(u->src.path, '/');
-    ac_buf_printf(out,
-                  "    async__where(\"%s\", \"%s\", %s__lines,\n"
-                  "                 sizeof %s__lines / sizeof %s__lines[0]);\n",
-                  c->name, base ? base + 1 : u->src.path, c->name, c->name,
-                  c->name);
+    ac_buf_printf(
+        out,
+        "    static int where_told;\n"
+        "    if (!where_told) {\n"
+        "        where_told = 1;\n"
+        "        async__where(\"%s\", \"%s\", %s__lines,\n"
+        "                     sizeof %s__lines / sizeof %s__lines[0]);\n"
+        "    }\n",
+        c->name, base ? base + 1 : u->src.path, c->name, c->name, c->name);
 }
 
 static void put_run(const ac_unit *u, const ac_callee *c, ac_buf *out) {
