@@ -10,6 +10,7 @@
  * Exit status: 0 on success, 1 when the input has errors (reported as
  * file:line:col diagnostics), 2 on usage or I/O errors.
  */
+#include "deps.h"
 #include "emit.h"
 #include "inspect.h"
 #include "lower.h"
@@ -80,6 +81,21 @@ static ac_format report_format(ac_mode m) {
                                        : AC_INSPECT_TEXT;
 }
 
+/* Writes the depfile for a successful run: the rule names the output
+ * (or -MT) and lists the input and every header the parse read.  On
+ * errors main never gets here, so an old depfile stays as it was. */
+static int write_depfile(const ac_options *opt, ac_unit *u) {
+    const char *target = opt->dep_target ? opt->dep_target : opt->output;
+    const char *path = opt->depfile
+                           ? opt->depfile
+                           : ac_arena_printf(&u->arena, "%s.d", opt->output);
+    ac_buf b = {0};
+    ac_depfile_format(&b, target, u->deps, u->ndeps);
+    int rc = write_if_changed(path, ac_buf_str(&b), b.len) ? 2 : 0;
+    ac_buf_free(&b);
+    return rc;
+}
+
 int main(int argc, char **argv) {
     ac_options opt;
     if (ac_options_parse(&opt, argc, argv) != 0)
@@ -96,20 +112,40 @@ int main(int argc, char **argv) {
     ac_unit u;
     memset(&u, 0, sizeof u);
     int status = 0;
-    if (ac_parse(&u, opt.input, opt.nclang_args, opt.clang_args) != 0 ||
-        ac_lower(&u) != 0) {
+    /* With -p the database's flags come first and those after -- follow,
+     * so the command line can add to or override them. */
+    int nargs = opt.nclang_args;
+    const char *const *args = opt.clang_args;
+    if (opt.build_dir) {
+        const char **db_args;
+        int ndb = ac_compdb_load(&u.arena, opt.build_dir, opt.input, &db_args);
+        if (ndb < 0) {
+            ac_unit_free(&u);
+            return 2;
+        }
+        const char **all =
+            ac_arena_alloc(&u.arena, (size_t)(ndb + nargs + 1) * sizeof *all);
+        memcpy(all, db_args, (size_t)ndb * sizeof *all);
+        for (int i = 0; i < nargs; i++)
+            all[ndb + i] = args[i];
+        nargs += ndb;
+        args = all;
+    }
+    if (ac_parse(&u, opt.input, nargs, args) != 0 || ac_lower(&u) != 0) {
         status = u.src.text ? 1 : 2;
     } else {
         ac_buf out = {0};
         if (opt.mode == AC_MODE_C) {
             ac_emit_options eo = {.line_directives = opt.line_directives};
             ac_emit_output(&u, &eo, &out);
-        } else if (ac_inspect_run(&u, report_format(opt.mode), opt.nclang_args,
-                                  opt.clang_args, &out) != 0) {
+        } else if (ac_inspect_run(&u, report_format(opt.mode), nargs, args,
+                                  &out) != 0) {
             status = 1;
         }
         if (status == 0)
             status = write_output(opt.output, &out);
+        if (status == 0 && opt.depfile_wanted)
+            status = write_depfile(&opt, &u);
         ac_buf_free(&out);
     }
     ac_unit_free(&u);

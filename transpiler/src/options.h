@@ -21,6 +21,11 @@ typedef struct ac_options {
     int nclang_args;     /* flags after "--", passed to libclang */
     const char *const *clang_args;
     int help, version;
+    /* -MD, -MF FILE, -MT TARGET: a Make-style depfile after success. */
+    int depfile_wanted;
+    const char *depfile;    /* -MF; NULL: the output file with ".d" added */
+    const char *dep_target; /* -MT; NULL: the output file */
+    const char *build_dir;  /* -p: where compile_commands.json is */
 } ac_options;
 
 /* Parses argv.  Returns 0, or -1 after printing what is wrong. */

@@ -273,6 +273,25 @@ static void link_expansions(ac_parser *p) {
     free(open);
 }
 
+/* Records each file the translation unit read, for -MD.  libclang
+ * reports the input first (at depth 0) and every header once per
+ * inclusion: repeats (include guards) are dropped. */
+static void note_inclusion(CXFile included, CXSourceLocation *stack,
+                           unsigned depth, CXClientData data) {
+    (void)stack;
+    (void)depth;
+    ac_unit *u = data;
+    CXString name = clang_getFileName(included);
+    const char *s = clang_getCString(name);
+    int seen = !s || !*s;
+    for (unsigned i = 0; i < u->ndeps && !seen; i++)
+        seen = strcmp(u->deps[i], s) == 0;
+    if (!seen)
+        ac_vec_push((void ***)&u->deps, &u->ndeps, &u->capdeps,
+                    ac_arena_strdup(&u->arena, s));
+    clang_disposeString(name);
+}
+
 static void free_parser(ac_parser *p) {
     for (unsigned i = 0; i < AC_MARK_COUNT; i++)
         free(p->macro_at[i].items);
@@ -316,6 +335,7 @@ int ac_parse(ac_unit *u, const char *path, int nargs, const char *const *args) {
         return -1;
     }
     p.main_file = clang_getFile(p.tu, path);
+    clang_getInclusions(p.tu, note_inclusion, u);
     if (report_clang_diags(&p) == 0) {
         CXCursor root = clang_getTranslationUnitCursor(p.tu);
         clang_visitChildren(root, first_pass, &p);

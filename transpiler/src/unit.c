@@ -10,6 +10,7 @@ void ac_unit_free(ac_unit *u) {
     free(u->callees);
     free(u->edits);
     free(u->protos);
+    free(u->deps);
     ac_arena_free(&u->arena);
     ac_source_free(&u->src);
 }

@@ -24,6 +24,10 @@ typedef struct ac_unit {
      * go: before the first top-level declaration that needs them. */
     unsigned ext_helpers_at;
     int has_ext_helpers_at;
+    /* Every file the parse read, the input first, without repeats (in the
+     * arena): what a depfile lists. */
+    const char **deps;
+    unsigned ndeps, capdeps;
 } ac_unit;
 
 /* Releases everything the unit owns. */
