@@ -147,6 +147,23 @@ function(asyncc_target_sources target)
   endforeach()
   target_sources(${target} ${_scope} ${_outs})
   target_link_libraries(${target} ${_scope} ${_runtime})
+
+  # For editors: compile_commands.json lists the generated files, whose
+  # #line directives point at the originals, and, through this target
+  # that is never built by default, the original sources themselves with
+  # __ASYNCC__ defined, as asyncc parses them, so clangd and the like
+  # check the dialect with the target's flags instead of guessing.
+  set(_edit ${target}_asyncc_sources)
+  if(NOT TARGET ${_edit})
+    add_library(${_edit} OBJECT EXCLUDE_FROM_ALL)
+    target_compile_definitions(${_edit} PRIVATE __ASYNCC__=1 ${_defs})
+    target_include_directories(${_edit} PRIVATE ${_all_incs})
+    target_compile_options(${_edit} PRIVATE "$<$<BOOL:${_std}>:-std=c${_std}>")
+  endif()
+  foreach(_src IN LISTS _srcs)
+    get_filename_component(_abs "${_src}" ABSOLUTE)
+    target_sources(${_edit} PRIVATE "${_abs}")
+  endforeach()
 endfunction()
 
 function(asyncc_add_executable name)

@@ -110,11 +110,22 @@ async int b_value(void) {
 C
     "$cmake" -S "$src" -B "$work/build" -G "$generator" \
         -DCMAKE_C_COMPILER="$cc" -DCMAKE_PREFIX_PATH="$prefix" \
+        -DCMAKE_EXPORT_COMPILE_COMMANDS=ON \
         > "$work/configure.log" 2>&1 ||
         { cat "$work/configure.log"; exit 1; }
     "$cmake" --build "$work/build" > "$work/build.log" 2>&1 ||
         { cat "$work/build.log"; exit 1; }
     [ "$("$work/build/app")" = "hello 42" ] || { echo "app output" >&2; exit 1; }
+    # Editors see the generated files and the originals, parsed as asyncc
+    # parses them.
+    db=$work/build/compile_commands.json
+    grep -q '"file": *".*app.dir/a.async.c"' "$db" ||
+        { echo "compile_commands.json lacks a.async.c" >&2; exit 1; }
+    grep -q '"file": *".*/src/a.c"' "$db" &&
+        grep -q -- '-D__ASYNCC__=1' "$db" ||
+        { echo "compile_commands.json lacks a.c parsed with __ASYNCC__" >&2; exit 1; }
+    grep -q '#line [0-9]* ".*/src/a.c"' "$work/build/app.dir/a.async.c" ||
+        { echo "a.async.c has no #line for a.c" >&2; exit 1; }
     runs() { grep -c "bin/asyncc " "$1" || true; }
     "$cmake" --build "$work/build" --verbose > "$work/again.log" 2>&1
     if [ "$(runs "$work/again.log")" != 0 ]; then
@@ -131,6 +142,17 @@ C
         cat "$work/touched.log" >&2
         exit 1
     fi
+    # A dialect error is a compiler-style error on the user's file and
+    # line in the build log, and fails the build.
+    printf '#include <async.h>\nasync int b_value(void) { return 1; }\nasync int c(void) { b_value(); return 0; }\n' \
+        > "$src/b.c"
+    if "$cmake" --build "$work/build" > "$work/error.log" 2>&1; then
+        echo "a build with a dialect error succeeded" >&2
+        exit 1
+    fi
+    grep -q "src/b.c:3:21: error: call to async function 'b_value' is not awaited" \
+        "$work/error.log" ||
+        { echo "no compiler-style error in the build log:" >&2; cat "$work/error.log" >&2; exit 1; }
     echo "incremental: nothing re-runs nothing; cfg.h re-runs a.c only"
     ;;
 *)
