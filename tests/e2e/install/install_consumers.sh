@@ -14,6 +14,7 @@
 set -euo pipefail
 
 cmake= build_dir= examples= expected= generator= cc= consumer= make=make
+repo=
 pkg_config=pkg-config
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -26,6 +27,7 @@ while [ $# -gt 0 ]; do
     --consumer) consumer=$2 ;;
     --make) make=$2 ;;
     --pkg-config) pkg_config=$2 ;;
+    --repo) repo=$2 ;;
     *) echo "install_consumers.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
     shift 2
@@ -155,8 +157,30 @@ C
         { echo "no compiler-style error in the build log:" >&2; cat "$work/error.log" >&2; exit 1; }
     echo "incremental: nothing re-runs nothing; cfg.h re-runs a.c only"
     ;;
+subdirectory)
+    # The same consumer with this repository added as a subdirectory
+    # instead of installed (how FetchContent uses it too): asyncc and
+    # asyncrt are built from source as its dependencies.
+    src=$work/src
+    mkdir -p "$src"
+    cp "$examples/cmake-consumer/hello.c" "$src/"
+    cat > "$src/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.20)
+project(subdirectory C)
+set(ASYNCC_BUILD_TESTS OFF CACHE BOOL "" FORCE)
+add_subdirectory("$repo" asyncc EXCLUDE_FROM_ALL)
+add_executable(hello)
+asyncc_target_sources(hello PRIVATE hello.c)
+CMAKE
+    "$cmake" -S "$src" -B "$work/build" -G "$generator" \
+        -DCMAKE_C_COMPILER="$cc" > "$work/configure.log" 2>&1 ||
+        { cat "$work/configure.log"; exit 1; }
+    "$cmake" --build "$work/build" --target hello > "$work/build.log" 2>&1 ||
+        { cat "$work/build.log"; exit 1; }
+    "$work/build/hello" | diff -u "$expected" -
+    ;;
 *)
-    echo "install_consumers.sh: --consumer cmake, make or incremental" >&2
+    echo "install_consumers.sh: --consumer cmake, make, incremental or subdirectory" >&2
     exit 2
     ;;
 esac
