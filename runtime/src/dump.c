@@ -51,6 +51,8 @@ static void dump_one(async_task *t, int is_root, void *arg) {
     int state = t->frame != NULL ? *(const int *)t->frame : 0;
     const where *w = where_of(t->name);
     const char *what = is_root ? "main" : "task";
+    const char *cancel =
+        (t->flags & ASYNC__TASK_CANCEL) ? " (cancel requested)" : "";
 
     if (t == async__current())
         dprintf(fd, "  %s '%s': running (this dump is its call)\n", what,
@@ -62,11 +64,10 @@ static void dump_one(async_task *t, int is_root, void *arg) {
         dprintf(fd, "  %s '%s': not started\n", what, async__task_name(t));
     else if (w != NULL && state > 0 && (unsigned)state < w->n)
         dprintf(fd, "  %s '%s': state %d, waiting at %s:%u%s\n", what,
-                async__task_name(t), state, w->file, w->lines[state],
-                (t->flags & ASYNC__TASK_CANCEL) ? " (cancel requested)" : "");
+                async__task_name(t), state, w->file, w->lines[state], cancel);
     else
         dprintf(fd, "  %s '%s': state %d%s\n", what, async__task_name(t), state,
-                (t->flags & ASYNC__TASK_CANCEL) ? " (cancel requested)" : "");
+                cancel);
 }
 
 static void count_one(async_task *t, int is_root, void *arg) {

@@ -255,6 +255,18 @@ void async_join__init(struct async_join__frame *f, async_task *t) {
     f->_ret = 0;
 }
 
+/* Puts the current task's node `w` at the end of t's list of joiners,
+ * so that joiners wake in the order they started waiting. */
+static void waiter_append(async_task *t, async__waiter *w) {
+    async__waiter **link;
+
+    w->task = async__current();
+    w->next = NULL;
+    for (link = &t->waiters; *link != NULL; link = &(*link)->next)
+        ;
+    *link = w;
+}
+
 /* Takes the join's waiter node off t's list, wherever it is; it is not
  * there any more once t has finished. */
 static void waiter_remove(async_task *t, async__waiter *w) {
@@ -276,7 +288,6 @@ static void waiter_remove(async_task *t, async__waiter *w) {
 int async_join__resume(void *frame) {
     struct async_join__frame *f = frame;
     async_task *t = f->task;
-    async__waiter **link;
 
     switch (f->_state) {
     case 0:
@@ -292,12 +303,7 @@ int async_join__resume(void *frame) {
             f->_state = -1;
             return ASYNC__FAILED;
         }
-        /* Appended, so joiners wake in the order they started waiting. */
-        f->waiter.task = async__current();
-        f->waiter.next = NULL;
-        for (link = &t->waiters; *link != NULL; link = &(*link)->next)
-            ;
-        *link = &f->waiter;
+        waiter_append(t, &f->waiter);
         f->_state = 1;
         return ASYNC__PENDING;
     case 1:
@@ -338,7 +344,6 @@ void async__join_cancel__init(struct async__join_cancel__frame *f,
 int async__join_cancel__resume(void *frame) {
     struct async__join_cancel__frame *f = frame;
     async_task *t = f->task;
-    async__waiter **link;
 
     switch (f->_state) {
     case 0:
@@ -349,11 +354,7 @@ int async__join_cancel__resume(void *frame) {
         if (t->flags & ASYNC__TASK_DONE)
             break;
         assert(async__current() != NULL && "async_wait_for outside a task");
-        f->waiter.task = async__current();
-        f->waiter.next = NULL;
-        for (link = &t->waiters; *link != NULL; link = &(*link)->next)
-            ;
-        *link = &f->waiter;
+        waiter_append(t, &f->waiter);
         f->_state = 1;
         /* A cancellation already requested applies now. */
         /* fall through */
