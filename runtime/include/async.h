@@ -208,14 +208,13 @@ static inline int async__sync_gathered(void) { return 0; }
 double async_time(void);
 
 /* Writes to descriptor `fd` (2 for stderr) one line per live task of
- * the running loop -- the main task and every spawned one, oldest first
- * -- with its function, its state (the await it is suspended at,
- * numbered as `asyncc --inspect` numbers them) and that await's source
- * file:line, or "not started" / "finished"; like asyncio.all_tasks()
- * with Task.print_stack().  The line is known for functions started by
- * async_run or async_spawn; a task waiting in a gather child shows the
- * gathering await.  Returns the number of tasks (0 outside a loop:
- * nothing is written).  In builds without NDEBUG, or with the
+ * the running loop -- the main task, then every spawned one -- with its
+ * function, its state (the await it is suspended at, numbered as `asyncc
+ * --inspect` numbers them) and that await's source file:line, or "not started"
+ * / "finished"; like asyncio.all_tasks() with Task.print_stack().  The line is
+ * known for functions started by async_run or async_spawn; a task waiting in a
+ * gather child shows the gathering await.  Returns the number of tasks (0
+ * outside a loop: nothing is written).  In builds without NDEBUG, or with the
  * environment variable ASYNCRT_DEBUG=1, a SIGQUIT (Ctrl-\) during
  * async_run prints the same on stderr and the program goes on, unless
  * the program has its own SIGQUIT disposition. */
@@ -323,33 +322,47 @@ typedef struct async__waiter {
 
 typedef struct async__gather async__gather;
 
-/* A task.  Spawned tasks live on the heap; gather children are embedded
- * in the gathering frame.  Fields are private to asyncrt. */
-struct async_task {
-    async__poll_fn poll;    /* polls the root frame */
-    void *frame;            /* the root frame */
-    async_task *next_ready; /* link in the ready queue */
-    async_task *prev_all;   /* links in the loop's list of heap tasks; */
-    async_task *next_all;   /* next_all also links a gather's children */
-    async__gather *group;   /* gather this child belongs to, or NULL */
-    async__waiter *waiters; /* tasks joining this one */
+/* What the runtime knows of an async function, for its tasks: one
+ * constant per function (asyncc emits it with NAME__spawn), so a task
+ * keeps one pointer to it rather than a copy of each field. */
+typedef struct async__fn {
+    async__poll_fn poll;    /* polls the root frame: NAME__resume */
     const char *name;       /* the async function's name */
     uint32_t result_offset; /* where the result sits in the frame */
-    uint32_t result_size;
-    int error;           /* the failure being propagated, or 0 */
-    uint8_t result_kind; /* ASYNC__RESULT_* */
-    uint8_t flags;       /* private state bits */
+    uint32_t result_size;   /* 0: no result to keep (void, or a child) */
+    uint8_t result_kind;    /* ASYNC__RESULT_* */
+} async__fn;
+
+/* A task: 32 bytes.  A spawned task's frame follows it in the same
+ * block of the runtime's task allocator; a task embedded in a frame (a
+ * gather or wait_for child, or async_run's main task) is the first
+ * member of an async__child.  Fields are private to asyncrt. */
+struct async_task {
+    const async__fn *fn;    /* the root frame's function */
+    async_task *next_ready; /* link in the ready queue */
+    async__waiter *waiters; /* tasks joining this one */
+    int error;              /* the failure being propagated, or 0 */
+    uint8_t flags;          /* private state bits */
 };
+
+/* A task embedded in another frame: a gather or wait_for child. */
+typedef struct async__child {
+    async_task task;
+    async__fn fn;              /* the child's poll and name */
+    void *frame;               /* the child's frame */
+    async__gather *group;      /* the gather it belongs to, or NULL */
+    struct async__child *next; /* the gather's next child */
+} async__child;
 
 /* A gather in progress, embedded in the gathering frame. */
 struct async__gather {
-    unsigned remaining;   /* children not finished yet */
-    int error;            /* the first child's failure, or 0 */
-    uint8_t cancelling;   /* the gathering task was cancelled */
-    uint8_t failfast;     /* a failure cancels the other children */
-    async_task *waiter;   /* the gathering task */
-    async_task *children; /* in argument order, linked through next_all */
-    async_task *last;     /* the last child added */
+    unsigned remaining;     /* children not finished yet */
+    int error;              /* the first child's failure, or 0 */
+    uint8_t cancelling;     /* the gathering task was cancelled */
+    uint8_t failfast;       /* a failure cancels the other children */
+    async_task *waiter;     /* the gathering task */
+    async__child *children; /* in argument order, linked through next */
+    async__child *last;     /* the last child added */
 };
 
 /* A timer, embedded in the frame of whatever waits on it: 24 bytes.
@@ -411,12 +424,11 @@ int async__run(async__poll_fn poll, void *frame, const char *name);
 /* async_run() for one async function: init the frame, run, convert. */
 /* (generated per function as NAME__run; see asyncc's output) */
 
-/* Allocates a heap task with room for a frame of `frame_size` bytes.
- * The caller initialises the frame (async__task_frame) and then calls
- * async__task_start.  Returns NULL when out of memory. */
-async_task *async__task_new(size_t frame_size, async__poll_fn poll,
-                            const char *name, size_t result_offset,
-                            size_t result_size, int result_kind);
+/* Allocates a spawned task of function `fn` (which must outlive it)
+ * with room for a frame of `frame_size` bytes.  The caller initialises
+ * the frame (async__task_frame) and then calls async__task_start.
+ * Returns NULL when out of memory. */
+async_task *async__task_new(const async__fn *fn, size_t frame_size);
 void *async__task_frame(async_task *t);
 void async__task_start(async_task *t);
 
@@ -440,19 +452,19 @@ void async__frame_free(void *frame);
 /* gather: init the group, add each child (initialised frame), then poll
  * until it returns ASYNC__READY or ASYNC__FAILED. */
 void async__gather_init(async__gather *g);
-void async__gather_add(async__gather *g, async_task *child, async__poll_fn poll,
-                       void *frame, const char *name);
+void async__gather_add(async__gather *g, async__child *child,
+                       async__poll_fn poll, void *frame, const char *name);
 int async__gather_poll(async__gather *g);
 /* async_gather_failfast: call after init, before adding children. */
 void async__gather_failfast(async__gather *g);
 /* A child inside async_try: its failure is not the gather's (call after
- * adding it); async_task_error(child) reads the code afterwards. */
-void async__gather_catch(async_task *child);
+ * adding it); async_task_error(&child->task) reads the code afterwards. */
+void async__gather_catch(async__child *child);
 
 /* async_wait_for: init with the timeout, add the call's child task (as
  * for gather), then poll until it returns ASYNC__READY. */
 void async__wait_for_init(async__wait_for *w, double seconds);
-void async__wait_for_add(async__wait_for *w, async_task *child,
+void async__wait_for_add(async__wait_for *w, async__child *child,
                          async__poll_fn poll, void *frame, const char *name);
 int async__wait_for_poll(async__wait_for *w);
 

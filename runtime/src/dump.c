@@ -48,8 +48,11 @@ static const where *where_of(const char *name) {
 
 static void dump_one(async_task *t, int is_root, void *arg) {
     int fd = *(int *)arg;
-    int state = t->frame != NULL ? *(const int *)t->frame : 0;
-    const where *w = where_of(t->name);
+    const int *frame = (t->flags & ASYNC__TASK_DONE)
+                           ? NULL
+                           : (const int *)async__task_frame_of(t);
+    int state = frame != NULL ? *frame : 0;
+    const where *w = where_of(t->fn->name);
     const char *what = is_root ? "main" : "task";
     const char *cancel =
         (t->flags & ASYNC__TASK_CANCEL) ? " (cancel requested)" : "";

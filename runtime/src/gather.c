@@ -8,8 +8,8 @@
  * that fails does not stop its siblings, and a cancelled gather cancels
  * its children and still waits until every one of them has stopped.
  *
- * Children are gather children only, never in the loop's list of heap
- * tasks, so their next_all links the gather's list of children.
+ * Each child is an async__child: the task, and the links of the
+ * gather's list of children.
  */
 #include "internal.h"
 
@@ -25,23 +25,23 @@ void async__gather_init(async__gather *g) {
 
 /* Children are queued now and first polled on the loop's next pass, in
  * the order they were added. */
-void async__gather_add(async__gather *g, async_task *child, async__poll_fn poll,
-                       void *frame, const char *name) {
-    async__task_init(child, poll, frame, name);
+void async__gather_add(async__gather *g, async__child *child,
+                       async__poll_fn poll, void *frame, const char *name) {
+    async__child_init(child, poll, frame, name);
     child->group = g;
     if (g->children == NULL)
         g->children = child;
     else
-        g->last->next_all = child;
+        g->last->next = child;
     g->last = child;
     g->remaining++;
-    async__wake(child);
+    async__wake(&child->task);
 }
 
 void async__gather_failfast(async__gather *g) { g->failfast = 1; }
 
-void async__gather_catch(async_task *child) {
-    child->flags |= ASYNC__TASK_CAUGHT;
+void async__gather_catch(async__child *child) {
+    child->task.flags |= ASYNC__TASK_CAUGHT;
 }
 
 void async__gather_child_done(async__gather *g, async_task *t) {
@@ -50,9 +50,9 @@ void async__gather_child_done(async__gather *g, async_task *t) {
         /* The siblings stop at their current await; their frames live in
          * the gathering frame, so the gather still waits for each. */
         if (g->failfast)
-            for (async_task *c = g->children; c != NULL; c = c->next_all)
-                if (c != t)
-                    async_cancel(c);
+            for (async__child *c = g->children; c != NULL; c = c->next)
+                if (&c->task != t)
+                    async_cancel(&c->task);
     }
     if (--g->remaining == 0 && g->waiter != NULL)
         async__wake(g->waiter);
@@ -71,8 +71,8 @@ int async__gather_poll(async__gather *g) {
          * children that are still running once more. */
         self->error = 0;
         g->cancelling = 1;
-        for (async_task *c = g->children; c != NULL; c = c->next_all)
-            async_cancel(c);
+        for (async__child *c = g->children; c != NULL; c = c->next)
+            async_cancel(&c->task);
     }
     if (g->remaining > 0) {
         /* The last child to finish wakes whichever task polled last. */

@@ -7,6 +7,7 @@
 #define ASYNC_INTERNAL_H
 
 #include <async.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "timer_heap.h"
@@ -20,7 +21,37 @@ enum {
     ASYNC__TASK_CANCEL = 1 << 4,   /* async_cancel requested, not yet seen */
     ASYNC__TASK_CAUGHT = 1 << 5,   /* gather child whose failure is caught */
     ASYNC__TASK_SPLIT = 1 << 6,    /* heap task with its frame apart */
+    ASYNC__TASK_BIG = 1 << 7,      /* heap task from malloc (task_alloc.c) */
 };
+
+/* Where a split task keeps its frame pointer, and then its result once
+ * it has finished: right after the task header. */
+typedef union async__split {
+    void *frame;
+    max_align_t align;
+} async__split;
+
+/* t's root frame.  A heap task's follows its header, unless the frame
+ * lives apart (ASYNC__TASK_SPLIT); an embedded task is an async__child
+ * (async_run's main task too). */
+static inline void *async__task_frame_of(async_task *t) {
+    if (!(t->flags & ASYNC__TASK_HEAP))
+        return ((async__child *)t)->frame;
+    if (t->flags & ASYNC__TASK_SPLIT)
+        return ((async__split *)(t + 1))->frame;
+    return t + 1;
+}
+
+/* Where t's result is: in its frame, or, for a finished split task
+ * (whose frame is freed), kept after the split header. */
+static inline char *async__task_result_at(async_task *t) {
+    const unsigned kept =
+        ASYNC__TASK_HEAP | ASYNC__TASK_SPLIT | ASYNC__TASK_DONE;
+
+    if ((t->flags & kept) == kept)
+        return (char *)((async__split *)(t + 1) + 1);
+    return (char *)async__task_frame_of(t) + t->fn->result_offset;
+}
 
 /* clock.c: the monotonic clock in nanoseconds. */
 uint64_t async__clock_ns(void);
@@ -58,14 +89,10 @@ void async__timer_stop(async__timer *timer);
  * an async_timeout block's, cancel it. */
 void async__timer_fire(async__timer *timer);
 
-/* loop.c: the loop's list of heap tasks, which it frees when async_run
- * returns. */
-void async__loop_link(async_task *t);
-void async__loop_unlink(async_task *t);
-
-/* task.c: sets every field of `t` for a task that has not run yet. */
-void async__task_init(async_task *t, async__poll_fn poll, void *frame,
-                      const char *name);
+/* task.c: makes `c` an embedded task of `frame`, polled by `poll`, not
+ * started yet and in no gather. */
+void async__child_init(async__child *c, async__poll_fn poll, void *frame,
+                       const char *name);
 
 /* task.c: called by the loop once t's root frame returned READY or
  * FAILED (t->error then holds the code, else it is 0): marks it done,
@@ -74,8 +101,9 @@ void async__task_init(async_task *t, async__poll_fn poll, void *frame,
  * afterwards. */
 void async__task_finish(async_task *t);
 
-/* task.c: frees heap task `t` and its frame, finished or not. */
-void async__task_free(async_task *t);
+/* task.c: frees the frame of heap task `t` when it lives apart; the
+ * task itself goes with the allocator's memory (task_alloc.h). */
+void async__task_free_split(async_task *t);
 
 /* group.c: called by async__task_finish for each node on t's waiters
  * whose task is NULL: the node of a task group's member slot.  It may
@@ -96,8 +124,8 @@ void async__serve_conn_done(async__waiter *node, async_task *t);
  * of a failfast gather, wakes the gathering task after the last one. */
 void async__gather_child_done(async__gather *g, async_task *t);
 
-/* loop.c: calls fn(t, is_root, arg) for the main task and every heap
- * task of the run, oldest first. */
+/* loop.c: calls fn(t, is_root, arg) for the main task, then every heap
+ * task of the run. */
 void async__loop_each_task(void (*fn)(async_task *t, int is_root, void *arg),
                            void *arg);
 
@@ -119,7 +147,7 @@ void async__signal_loop_reset(void);
 
 /* t's name for diagnostics. */
 static inline const char *async__task_name(const async_task *t) {
-    return t->name != NULL ? t->name : "(unnamed)";
+    return t->fn->name != NULL ? t->fn->name : "(unnamed)";
 }
 
 #endif /* ASYNC_INTERNAL_H */

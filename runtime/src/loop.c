@@ -18,6 +18,7 @@
  */
 #include "internal.h"
 #include "io.h"
+#include "task_alloc.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -29,8 +30,6 @@ typedef struct async__loop {
     async_task *ready_head;   /* tasks to poll, FIFO through next_ready */
     async_task *ready_tail;   /* last of them, for O(1) appends */
     async__timer_heap timers; /* armed timers, earliest first */
-    async_task *tasks;        /* heap tasks, oldest first, via *_all */
-    async_task *tasks_tail;   /* the newest heap task */
     async_task *current;      /* the task being polled, or NULL */
     uint64_t now_ns;          /* the clock, read in this pass if now_read */
     int now_read;             /* now_ns was read in this pass */
@@ -106,34 +105,6 @@ void async__timer_stop(async__timer *timer) {
         async__timer_heap_remove(&the_loop.timers, timer);
 }
 
-/* Appended, so that pending tasks are reported in the order they were
- * spawned. */
-void async__loop_link(async_task *t) {
-    async__loop *l = &the_loop;
-
-    t->next_all = NULL;
-    t->prev_all = l->tasks_tail;
-    if (l->tasks_tail != NULL)
-        l->tasks_tail->next_all = t;
-    else
-        l->tasks = t;
-    l->tasks_tail = t;
-}
-
-void async__loop_unlink(async_task *t) {
-    async__loop *l = &the_loop;
-
-    if (t->prev_all != NULL)
-        t->prev_all->next_all = t->next_all;
-    else
-        l->tasks = t->next_all;
-    if (t->next_all != NULL)
-        t->next_all->prev_all = t->prev_all;
-    else
-        l->tasks_tail = t->prev_all;
-    t->prev_all = t->next_all = NULL;
-}
-
 /* Phase 1: every timer that is due wakes its task (or, for an
  * async_timeout block, cancels it).  The clock is read only when a
  * timer is armed. */
@@ -158,7 +129,7 @@ static void poll_task(async__loop *l, async_task *t) {
     int rc;
 
     l->current = t;
-    rc = t->poll(t->frame);
+    rc = t->fn->poll(async__task_frame_of(t));
     l->current = NULL;
     if (rc != ASYNC__READY && rc != ASYNC__FAILED)
         return;
@@ -167,8 +138,8 @@ static void poll_task(async__loop *l, async_task *t) {
     } else {
         if (t->error >= 0)
             t->error = ASYNC_EINVAL;
-        if (t->result_size > 0)
-            memset((char *)t->frame + t->result_offset, 0, t->result_size);
+        if (t->fn->result_size > 0)
+            memset(async__task_result_at(t), 0, t->fn->result_size);
     }
     /* A finished task must not stay queued: it may be freed now. */
     if (t->flags & ASYNC__TASK_QUEUED)
@@ -210,8 +181,13 @@ static uint64_t wait_timeout(async__loop *l) {
     return next > now ? next - now : 0;
 }
 
+static void cancel_one(async_task *t, void *arg) {
+    (void)arg;
+    (void)async_cancel(t);
+}
+
 /* Cancels every unfinished task for a shutdown (signal.c): the heap
- * tasks oldest first, then the main one, so that the pass that polls
+ * tasks first, then the main one, so that the pass that polls
  * them runs the others' cleanup before the main task sees its
  * cancellation.  Gather and wait_for children are cancelled through
  * their parents. */
@@ -221,22 +197,38 @@ void async__loop_cancel_all(void) {
     if (!l->running)
         return;
     l->shutting_down = 1;
-    for (async_task *t = l->tasks; t != NULL; t = t->next_all)
-        (void)async_cancel(t);
+    async__task_mem_each(cancel_one, NULL);
     (void)async_cancel(l->root);
+}
+
+static void count_pending(async_task *t, void *arg) {
+    if (!(t->flags & ASYNC__TASK_DONE))
+        ++*(size_t *)arg;
 }
 
 /* After a shutdown, the main task finished: nonzero while a cancelled
  * heap task has not, and something can still make it progress. */
 static int shutdown_draining(const async__loop *l) {
+    size_t pending = 0;
+
     if (!l->shutting_down)
         return 0;
     if (l->ready_head == NULL && l->timers.len == 0 && !async__io_busy(&l->io))
         return 0;
-    for (const async_task *t = l->tasks; t != NULL; t = t->next_all)
-        if (!(t->flags & ASYNC__TASK_DONE))
-            return 1;
-    return 0;
+    async__task_mem_each(count_pending, &pending);
+    return pending > 0;
+}
+
+/* The end of a run: a spawned task's frame that lives apart is freed
+ * with it (the others go with the allocator's chunks). */
+static void free_task(async_task *t, void *arg) {
+    (void)arg;
+#ifndef NDEBUG
+    if (!(t->flags & ASYNC__TASK_DONE))
+        fprintf(stderr, "asyncrt: task '%s' was destroyed but it is pending\n",
+                async__task_name(t));
+#endif
+    async__task_free_split(t);
 }
 
 /* Leaves the loop idle for the next async_run.  Pointers into frames go
@@ -256,17 +248,8 @@ static void loop_reset(async__loop *l) {
     async__signal_loop_reset();
     /* Before the frames go: worker threads may still write into them. */
     async__io_close(&l->io);
-    for (t = l->tasks; t != NULL; t = next) {
-        next = t->next_all;
-#ifndef NDEBUG
-        if (!(t->flags & ASYNC__TASK_DONE))
-            fprintf(stderr,
-                    "asyncrt: task '%s' was destroyed but it is pending\n",
-                    async__task_name(t));
-#endif
-        async__task_free(t);
-    }
-    l->tasks = l->tasks_tail = NULL;
+    async__task_mem_each(free_task, NULL);
+    async__task_mem_reset();
     l->current = NULL;
     l->root = NULL;
     l->now_read = 0;
@@ -274,19 +257,31 @@ static void loop_reset(async__loop *l) {
     l->running = 0;
 }
 
+struct each_task {
+    void (*fn)(async_task *t, int is_root, void *arg);
+    void *arg;
+};
+
+static void each_heap_task(async_task *t, void *arg) {
+    struct each_task *e = arg;
+
+    e->fn(t, 0, e->arg);
+}
+
 void async__loop_each_task(void (*fn)(async_task *t, int is_root, void *arg),
                            void *arg) {
     async__loop *l = &the_loop;
+    struct each_task e = {fn, arg};
 
     if (l->root != NULL)
         fn(l->root, 1, arg);
-    for (async_task *t = l->tasks; t != NULL; t = t->next_all)
-        fn(t, 0, arg);
+    async__task_mem_each(each_heap_task, &e);
 }
 
 int async__run(async__poll_fn poll, void *frame, const char *name) {
     async__loop *l = &the_loop;
-    async_task root;
+    async__child main_task;
+    async_task *root = &main_task.task;
     int rc = 0;
 
     if (l->running) {
@@ -296,10 +291,10 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
         return -EBUSY;
     }
     /* The root task needs no handle, so it lives on this stack frame. */
-    async__task_init(&root, poll, frame, name);
+    async__child_init(&main_task, poll, frame, name);
     l->running = 1;
-    l->root = &root;
-    async__wake(&root);
+    l->root = root;
+    async__wake(root);
     async__dump_arm();
 
     for (;;) {
@@ -307,7 +302,7 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
         run_ready(l);  /* 2. poll what was ready when the pass began */
         /* 3. the run's result is in (after a shutdown, once the other
          * cancelled tasks have finished too) */
-        if ((root.flags & ASYNC__TASK_DONE) && !shutdown_draining(l))
+        if ((root->flags & ASYNC__TASK_DONE) && !shutdown_draining(l))
             break;
         /* 4. nothing ready, armed or watched: nothing can ever happen */
         if (l->ready_head == NULL && l->timers.len == 0 &&
@@ -315,7 +310,7 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
             fprintf(stderr,
                     "asyncrt: deadlock: task '%s' waits but no task, timer "
                     "or I/O can wake it\n",
-                    async__task_name(&root));
+                    async__task_name(root));
             rc = -EDEADLK;
             break;
         }
@@ -325,8 +320,8 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
     }
 
     /* A root that failed makes the run fail with its code. */
-    if (rc == 0 && (root.flags & ASYNC__TASK_DONE))
-        rc = root.error;
+    if (rc == 0 && (root->flags & ASYNC__TASK_DONE))
+        rc = root->error;
     async__dump_disarm();
     loop_reset(l);
     if (rc < 0)

@@ -2,16 +2,17 @@
  * task.c -- task lifecycle: spawning heap tasks, finishing, joining,
  * cancelling, releasing, and reading results and errors.
  *
- * A spawned task is one allocation, the async_task followed by its root
- * frame, so spawning costs one malloc.  A finished task's frame is dead
- * but for its result, which must stay readable until the handle is
+ * A spawned task is one block of the task allocator (task_alloc.h), its
+ * 32-byte header followed by its root frame.  A finished task's frame is
+ * dead but for its result, which must stay readable until the handle is
  * released; for a large frame (a connection handler with a 64 KiB
  * buffer...) that would hold far more memory than the result.  So a
- * frame larger than SPLIT_MIN gets its own allocation: when the task
- * finishes, the result moves into room kept after the async_task, and
- * the frame is freed at once.
+ * frame larger than SPLIT_MIN gets its own allocation from malloc, its
+ * address kept after the header: when the task finishes, the result
+ * moves into room kept there, and the frame is freed at once.
  */
 #include "internal.h"
+#include "task_alloc.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -19,36 +20,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Where the frame starts inside a heap task's allocation: aligned for any
- * type a frame may hold. */
-#define FRAME_OFFSET                                                           \
-    ((sizeof(async_task) + _Alignof(max_align_t) - 1) /                        \
-     _Alignof(max_align_t) * _Alignof(max_align_t))
+_Static_assert(sizeof(async_task) == 32, "the task header is 32 bytes");
+_Static_assert(sizeof(async_task) % _Alignof(max_align_t) == 0,
+               "a frame right after a task header is aligned for any type");
 
-void async__task_init(async_task *t, async__poll_fn poll, void *frame,
-                      const char *name) {
-    t->poll = poll;
-    t->frame = frame;
+static void task_init(async_task *t, const async__fn *fn) {
+    t->fn = fn;
     t->next_ready = NULL;
-    t->prev_all = NULL;
-    t->next_all = NULL;
-    t->group = NULL;
     t->waiters = NULL;
-    t->name = name;
-    t->result_offset = 0;
-    t->result_size = 0;
     t->error = 0;
-    t->result_kind = ASYNC__RESULT_NONE;
-    t->flags = 0;
+}
+
+void async__child_init(async__child *c, async__poll_fn poll, void *frame,
+                       const char *name) {
+    c->fn.poll = poll;
+    c->fn.name = name;
+    c->fn.result_offset = 0;
+    c->fn.result_size = 0;
+    c->fn.result_kind = ASYNC__RESULT_NONE;
+    task_init(&c->task, &c->fn);
+    c->task.flags = 0;
+    c->frame = frame;
+    c->group = NULL;
+    c->next = NULL;
 }
 
 /* Frames up to this size stay with their task until it is freed. */
 enum { SPLIT_MIN = 1024 };
 
-void async__task_free(async_task *t) {
-    if (t->flags & ASYNC__TASK_SPLIT)
-        free(t->frame);
-    free(t);
+void async__task_free_split(async_task *t) {
+    if ((t->flags & ASYNC__TASK_SPLIT) && !(t->flags & ASYNC__TASK_DONE))
+        free(((async__split *)(t + 1))->frame);
 }
 
 /* Frees a heap task once nothing can reach it: finished, and its handle
@@ -57,49 +59,43 @@ static void task_collect(async_task *t) {
     const unsigned all =
         ASYNC__TASK_HEAP | ASYNC__TASK_DONE | ASYNC__TASK_RELEASED;
 
-    if ((t->flags & all) == all) {
-        async__loop_unlink(t);
-        async__task_free(t);
-    }
+    if ((t->flags & all) == all)
+        async__task_mem_free(t);
 }
 
-async_task *async__task_new(size_t frame_size, async__poll_fn poll,
-                            const char *name, size_t result_offset,
-                            size_t result_size, int result_kind) {
+async_task *async__task_new(const async__fn *fn, size_t frame_size) {
     async_task *t;
+    size_t result_size = fn->result_size;
 
     assert(result_size <= frame_size &&
-           result_offset <= frame_size - result_size);
-    if (frame_size > SIZE_MAX - FRAME_OFFSET || result_offset > UINT32_MAX ||
-        result_size > UINT32_MAX) {
+           fn->result_offset <= frame_size - result_size);
+    if (frame_size > SIZE_MAX / 2) {
         errno = ENOMEM;
         return NULL;
     }
     if (frame_size <= SPLIT_MIN) {
-        t = malloc(FRAME_OFFSET + frame_size);
+        t = async__task_mem_alloc(sizeof *t + frame_size);
         if (t == NULL)
             return NULL;
-        async__task_init(t, poll, (char *)t + FRAME_OFFSET, name);
-        t->flags = ASYNC__TASK_HEAP;
     } else {
         void *frame = malloc(frame_size);
 
-        t = frame != NULL ? malloc(FRAME_OFFSET + result_size) : NULL;
+        t = frame != NULL ? async__task_mem_alloc(
+                                sizeof *t + sizeof(async__split) + result_size)
+                          : NULL;
         if (t == NULL) {
             free(frame);
+            errno = ENOMEM;
             return NULL;
         }
-        async__task_init(t, poll, frame, name);
-        t->flags = ASYNC__TASK_HEAP | ASYNC__TASK_SPLIT;
+        ((async__split *)(t + 1))->frame = frame;
+        t->flags |= ASYNC__TASK_SPLIT;
     }
-    t->result_offset = (uint32_t)result_offset;
-    t->result_size = (uint32_t)result_size;
-    t->result_kind = (uint8_t)result_kind;
-    async__loop_link(t);
+    task_init(t, fn);
     return t;
 }
 
-void *async__task_frame(async_task *t) { return t->frame; }
+void *async__task_frame(async_task *t) { return async__task_frame_of(t); }
 
 /* Called by spawning code inside a running loop: the task is polled on
  * the next pass.  Outside a loop it waits in the ready queue for the next
@@ -121,20 +117,19 @@ void async_task_release(async_task *t) {
 
 void async__task_finish(async_task *t) {
     async__waiter *w = t->waiters;
-    async__gather *g = t->group;
+    async__gather *g =
+        (t->flags & ASYNC__TASK_HEAP) ? NULL : ((async__child *)t)->group;
 
-    t->flags |= ASYNC__TASK_DONE;
-    t->flags &= ~ASYNC__TASK_CANCEL; /* too late: dropped */
     if (t->flags & ASYNC__TASK_SPLIT) {
         /* Nothing refers to a finished frame: keep the result only. */
-        char *kept = (char *)t + FRAME_OFFSET;
+        void *frame = ((async__split *)(t + 1))->frame;
 
-        memcpy(kept, (char *)t->frame + t->result_offset, t->result_size);
-        free(t->frame);
-        t->frame = kept;
-        t->result_offset = 0;
-        t->flags &= ~ASYNC__TASK_SPLIT;
+        memmove((async__split *)(t + 1) + 1,
+                (char *)frame + t->fn->result_offset, t->fn->result_size);
+        free(frame);
     }
+    t->flags |= ASYNC__TASK_DONE;
+    t->flags &= ~ASYNC__TASK_CANCEL; /* too late: dropped */
     /* Each waiter node lives in a joiner's frame, which may be gone once
      * the joiner runs again; unlink them all before anything else. */
     t->waiters = NULL;
@@ -182,7 +177,7 @@ static void contract_violation(const char *what, const async_task *t,
         fprintf(stderr, "task '%s' %s\n", async__task_name(t), what);
     else
         fprintf(stderr, "task '%s' %s (%u bytes), not %zu bytes\n",
-                async__task_name(t), what, (unsigned)t->result_size, size);
+                async__task_name(t), what, (unsigned)t->fn->result_size, size);
     abort();
 }
 
@@ -191,25 +186,25 @@ void *async__task_result(async_task *t, size_t size) {
         contract_violation(NULL, t, 0);
     if (!(t->flags & ASYNC__TASK_DONE))
         contract_violation("has not finished", t, 0);
-    if (t->result_kind == ASYNC__RESULT_NONE)
+    if (t->fn->result_kind == ASYNC__RESULT_NONE)
         contract_violation("returns void: it has no result", t, 0);
-    if (size != t->result_size)
+    if (size != t->fn->result_size)
         contract_violation("has a result of another size", t, size);
-    return (char *)t->frame + t->result_offset;
+    return async__task_result_at(t);
 }
 
 /* The finished task's result as await(t) sees it: integers converted to
  * int (as C converts them), anything else 0. */
 static int join_value(const async_task *t) {
-    const char *p = (const char *)t->frame + t->result_offset;
+    const char *p = async__task_result_at((async_task *)t);
 
-    if (t->result_kind == ASYNC__RESULT_SIGNED) {
+    if (t->fn->result_kind == ASYNC__RESULT_SIGNED) {
         int8_t i8;
         int16_t i16;
         int32_t i32;
         int64_t i64;
 
-        switch (t->result_size) {
+        switch (t->fn->result_size) {
         case 1:
             memcpy(&i8, p, 1);
             return i8;
@@ -223,13 +218,13 @@ static int join_value(const async_task *t) {
             memcpy(&i64, p, 8);
             return (int)i64;
         }
-    } else if (t->result_kind == ASYNC__RESULT_UNSIGNED) {
+    } else if (t->fn->result_kind == ASYNC__RESULT_UNSIGNED) {
         uint8_t u8;
         uint16_t u16;
         uint32_t u32;
         uint64_t u64;
 
-        switch (t->result_size) {
+        switch (t->fn->result_size) {
         case 1:
             memcpy(&u8, p, 1);
             return u8;

@@ -19,15 +19,15 @@ void async__wait_for_init(async__wait_for *w, double seconds) {
     w->timer.task = NULL;
 }
 
-void async__wait_for_add(async__wait_for *w, async_task *child,
+void async__wait_for_add(async__wait_for *w, async__child *child,
                          async__poll_fn poll, void *frame, const char *name) {
     async__gather_add(&w->g, child, poll, frame, name);
 }
 
 static void time_out(async__wait_for *w) {
     w->timed_out = 1;
-    for (async_task *c = w->g.children; c != NULL; c = c->next_all)
-        async_cancel(c);
+    for (async__child *c = w->g.children; c != NULL; c = c->next)
+        async_cancel(&c->task);
 }
 
 int async__wait_for_poll(async__wait_for *w) {

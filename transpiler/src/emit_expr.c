@@ -389,7 +389,8 @@ static int put_gather_done(ac_emitter *E, const ac_expr *e, int dry) {
             ac_arena_printf(&E->u->arena, "_f->%s.c%u", e->slot, i);
         if (call->store) {
             ac_emit_indent(E);
-            ac_buf_printf(E->out, "if (async_task_error(&_f->%s.t%u) == 0)\n",
+            ac_buf_printf(E->out,
+                          "if (async_task_error(&_f->%s.t%u.task) == 0)\n",
                           e->slot, i);
             ac_emit_indent(E);
             ac_buf_printf(E->out, "    %s = ", value_text(E, call->store));
@@ -409,7 +410,8 @@ static int put_gather_done(ac_emitter *E, const ac_expr *e, int dry) {
         }
         if (call->errp) {
             ac_emit_indent(E);
-            ac_buf_printf(E->out, "*(%s) = async_task_error(&_f->%s.t%u);\n",
+            ac_buf_printf(E->out,
+                          "*(%s) = async_task_error(&_f->%s.t%u.task);\n",
                           value_text(E, call->errp), e->slot, i);
         }
     }
@@ -426,7 +428,7 @@ static void put_wait_for(ac_emitter *E, ac_expr *e) {
     ac_emit_awaits(E, e->kids[1]);
     ac_buf type = {0};
     ac_buf_puts(&type, "struct {\n            async__wait_for w;\n"
-                       "            async_task t0;\n");
+                       "            async__child t0;\n");
     if (call->heap) {
         ac_buf_puts(&type, "            void *c0;\n");
         if (!e->is_void) {
@@ -607,7 +609,7 @@ void ac_emit_awaits(ac_emitter *E, ac_expr *e) {
         ac_buf type = {0};
         ac_buf_puts(&type, "struct {\n            async__gather g;\n");
         for (unsigned i = 0; i < e->nkids; i++) {
-            ac_buf_printf(&type, "            async_task t%u;\n", i);
+            ac_buf_printf(&type, "            async__child t%u;\n", i);
             if (e->kids[i]->heap)
                 ac_buf_printf(&type, "            void *c%u;\n", i);
             else

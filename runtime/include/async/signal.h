@@ -18,8 +18,8 @@
  *
  * Clean shutdown.  `async_shutdown_on_signals()`, called before
  * async_run or inside it, makes the first SIGINT or SIGTERM that no task
- * awaits cancel every task of the run: the spawned ones (oldest first)
- * and then the main one, so each await in progress fails with
+ * awaits cancel every task of the run: the spawned ones and then the
+ * main one, so each await in progress fails with
  * ASYNC_ECANCELED and `async_try` cleanup runs, up the chain of awaits.
  * After the main task has finished, the loop goes on running until the
  * other cancelled tasks have finished too (while any of them can still

@@ -14,6 +14,8 @@
 #define RUNTIME_TEST_FRAMES_H
 
 #include <async.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { EVENTS_MAX = 512 };
@@ -221,14 +223,43 @@ static inline int stuck__resume(void *frame) {
     return ASYNC__PENDING;
 }
 
+/* async__task_new for a test's hand-written frames, with the function's
+ * description given field by field.  Descriptions must outlive their
+ * tasks: each distinct one is kept in a table for the program's life. */
+static inline async_task *test_task_new(size_t frame_size, async__poll_fn poll,
+                                        const char *name, size_t result_offset,
+                                        size_t result_size, int result_kind) {
+    static async__fn fns[64];
+    static unsigned nfns;
+    unsigned i;
+
+    for (i = 0; i < nfns; i++)
+        if (fns[i].poll == poll && fns[i].name == name &&
+            fns[i].result_offset == result_offset &&
+            fns[i].result_size == result_size &&
+            fns[i].result_kind == result_kind)
+            break;
+    if (i == nfns) {
+        if (nfns == sizeof fns / sizeof fns[0])
+            abort();
+        fns[nfns].poll = poll;
+        fns[nfns].name = name;
+        fns[nfns].result_offset = (uint32_t)result_offset;
+        fns[nfns].result_size = (uint32_t)result_size;
+        fns[nfns].result_kind = (uint8_t)result_kind;
+        nfns++;
+    }
+    return async__task_new(&fns[i], frame_size);
+}
+
 /* spawn_NAME(args...) does what asyncc generates for
  * async_spawn(NAME(args...)) when NAME returns int. */
 #define DEFINE_SPAWN_INT(name, params, args)                                   \
     static inline async_task *spawn_##name params {                            \
         async_task *t =                                                        \
-            async__task_new(sizeof(struct name##__frame), name##__resume,      \
-                            #name, offsetof(struct name##__frame, _ret),       \
-                            sizeof(int), ASYNC__RESULT_SIGNED);                \
+            test_task_new(sizeof(struct name##__frame), name##__resume, #name, \
+                          offsetof(struct name##__frame, _ret), sizeof(int),   \
+                          ASYNC__RESULT_SIGNED);                               \
         if (t != NULL) {                                                       \
             name##__init args;                                                 \
             async__task_start(t);                                              \

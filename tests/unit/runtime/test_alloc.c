@@ -1,8 +1,9 @@
 /*
  * test_alloc.c -- the runtime's memory: when spawned tasks are freed, and
- * what happens when malloc or realloc fail.  The executable is linked
- * with --wrap for malloc, realloc and free, so the runtime's calls reach
- * the counting, failing wrappers below.
+ * what happens when malloc, aligned_alloc or realloc fail.  The
+ * executable is linked with --wrap for malloc, aligned_alloc, realloc and
+ * free, so the runtime's calls reach the counting, failing wrappers
+ * below.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -14,9 +15,12 @@
 
 #include "frames.h"
 #include "internal.h"
+#include "task_alloc.h"
 #include "timer_heap.h"
 
 void *__real_malloc(size_t size);
+void *__real_aligned_alloc(size_t alignment, size_t size);
+void *__wrap_aligned_alloc(size_t alignment, size_t size);
 void *__real_realloc(void *ptr, size_t size);
 void __real_free(void *ptr);
 void *__wrap_malloc(size_t size);
@@ -27,11 +31,14 @@ enum { MAX_BLOCKS = 64 };
 
 static int fail_mallocs;  /* fail this many more malloc calls */
 static int fail_reallocs; /* ...realloc calls; -1: all of them */
-static int n_mallocs;     /* malloc calls seen */
-static int fail_nth;      /* fail the n-th malloc call from now; 0: none */
+static int n_mallocs;     /* malloc and aligned_alloc calls seen */
+static int fail_nth;      /* fail the n-th of those calls from now; 0: none */
 
-/* Live blocks: tasks from malloc, timer arrays from realloc. */
-static void *tasks[MAX_BLOCKS];
+/* Live blocks: from malloc (frames that live apart from their task),
+ * from aligned_alloc (the task allocator's chunks), and timer arrays
+ * from realloc. */
+static void *blocks[MAX_BLOCKS];
+static void *chunks[MAX_BLOCKS];
 static void *arrays[MAX_BLOCKS];
 
 static int count(void *const *set) {
@@ -60,23 +67,48 @@ static int set_take(void **set, void *p) {
     return 0;
 }
 
-void *__wrap_malloc(size_t size) {
-    void *p;
-
+/* Whether this malloc or aligned_alloc call is to fail. */
+static int fail_now(void) {
     n_mallocs++;
     if (fail_nth > 0 && --fail_nth == 0) {
         errno = ENOMEM;
-        return NULL;
+        return 1;
     }
     if (fail_mallocs > 0) {
         fail_mallocs--;
         errno = ENOMEM;
-        return NULL;
+        return 1;
     }
-    p = __real_malloc(size);
+    return 0;
+}
+
+void *__wrap_malloc(size_t size) {
+    void *p = fail_now() ? NULL : __real_malloc(size);
+
     if (p != NULL)
-        set_put(tasks, p);
+        set_put(blocks, p);
     return p;
+}
+
+void *__wrap_aligned_alloc(size_t alignment, size_t size) {
+    void *p = fail_now() ? NULL : __real_aligned_alloc(alignment, size);
+
+    if (p != NULL)
+        set_put(chunks, p);
+    return p;
+}
+
+static void count_task(async_task *t, int is_root, void *arg) {
+    (void)t;
+    *(int *)arg += !is_root;
+}
+
+/* Spawned tasks not freed yet, plus frames that live apart. */
+static int live(void) {
+    int n = 0;
+
+    async__loop_each_task(count_task, &n);
+    return n + count(blocks);
 }
 
 void *__wrap_realloc(void *ptr, size_t size) {
@@ -98,7 +130,7 @@ void *__wrap_realloc(void *ptr, size_t size) {
 }
 
 void __wrap_free(void *ptr) {
-    if (ptr != NULL && !set_take(tasks, ptr))
+    if (ptr != NULL && !set_take(blocks, ptr) && !set_take(chunks, ptr))
         assert_true(set_take(arrays, ptr));
     __real_free(ptr);
 }
@@ -116,7 +148,8 @@ static int setup(void **state) {
 /* After every test: async_run freed everything it allocated. */
 static int teardown(void **state) {
     (void)state;
-    assert_int_equal(count(tasks), 0);
+    assert_int_equal(count(blocks), 0);
+    assert_int_equal(count(chunks), 0);
     assert_int_equal(count(arrays), 0);
     return 0;
 }
@@ -158,9 +191,9 @@ static int lifecycle__resume(void *frame) {
         return ASYNC__READY;
     }
     f->a = spawn_sleeper(1, 0);
-    f->live[0] = count(tasks);
+    f->live[0] = live();
     async_task_release(f->a);
-    f->live[1] = count(tasks);
+    f->live[1] = live();
     for (f->y = 0; f->y < 2; f->y++) {
         async_sleep__init(&f->_a1, 0);
         f->_state = 1;
@@ -168,7 +201,7 @@ static int lifecycle__resume(void *frame) {
         if (async_sleep__resume(&f->_a1) == ASYNC__PENDING)
             return ASYNC__PENDING;
     }
-    f->live[2] = count(tasks);
+    f->live[2] = live();
     f->b = spawn_yielder(2, 0);
     for (f->y = 0; f->y < 2; f->y++) {
         async_sleep__init(&f->_a1, 0);
@@ -177,11 +210,11 @@ static int lifecycle__resume(void *frame) {
         if (async_sleep__resume(&f->_a1) == ASYNC__PENDING)
             return ASYNC__PENDING;
     }
-    f->live[3] = count(tasks);
+    f->live[3] = live();
     async_task_release(f->b);
-    f->live[4] = count(tasks);
+    f->live[4] = live();
     spawn_sleeper(3, 10.0);
-    f->live[5] = count(tasks);
+    f->live[5] = live();
     f->_ret = 0;
     f->_state = -1;
     return ASYNC__READY;
@@ -251,8 +284,8 @@ static void test_spawn_out_of_memory(void **state) {
 static void test_spawn_too_large(void **state) {
     (void)state;
     errno = 0;
-    assert_null(async__task_new(SIZE_MAX - 8, sleeper__resume, "huge", 0, 0,
-                                ASYNC__RESULT_NONE));
+    assert_null(test_task_new(SIZE_MAX - 8, sleeper__resume, "huge", 0, 0,
+                              ASYNC__RESULT_NONE));
     assert_int_equal(errno, ENOMEM);
     assert_int_equal(n_mallocs, 0);
 }
@@ -308,22 +341,22 @@ static int hold_big__resume(void *frame) {
     struct hold_big__frame *f = frame;
 
     if (f->_state == 0) {
-        f->t = async__task_new(sizeof(struct big__frame), big__resume, "big",
-                               offsetof(struct big__frame, _ret), sizeof(long),
-                               ASYNC__RESULT_SIGNED);
+        f->t = test_task_new(sizeof(struct big__frame), big__resume, "big",
+                             offsetof(struct big__frame, _ret), sizeof(long),
+                             ASYNC__RESULT_SIGNED);
         assert_non_null(f->t);
         ((struct big__frame *)async__task_frame(f->t))->_state = 0;
         async__task_start(f->t);
-        f->live[0] = count(tasks);
+        f->live[0] = live();
         async_join__init(&f->_a1, f->t);
         f->_state = 1;
     }
     if (async_join__resume(&f->_a1) == ASYNC__PENDING)
         return ASYNC__PENDING;
-    f->live[1] = count(tasks);
+    f->live[1] = live();
     f->result = async_task_result(f->t, long);
     async_task_release(f->t);
-    f->live[2] = count(tasks);
+    f->live[2] = live();
     f->_ret = 0;
     f->_state = -1;
     return ASYNC__READY;
@@ -347,18 +380,19 @@ static void test_split_spawn_out_of_memory(void **state) {
     (void)state;
     for (int k = 1; k <= 3; k++) {
         fail_nth = k;
-        async_task *t =
-            async__task_new(sizeof(struct big__frame), big__resume, "big",
-                            offsetof(struct big__frame, _ret), sizeof(long),
-                            ASYNC__RESULT_SIGNED);
+        async_task *t = test_task_new(sizeof(struct big__frame), big__resume,
+                                      "big", offsetof(struct big__frame, _ret),
+                                      sizeof(long), ASYNC__RESULT_SIGNED);
         if (k <= 2) {
             assert_null(t);
         } else {
             assert_non_null(t); /* two allocations: the third is not hit */
-            async__loop_unlink(t);
-            async__task_free(t);
+            async__task_free_split(t);
+            async__task_mem_free(t);
+            async__task_mem_reset();
         }
-        assert_int_equal(count(tasks), 0);
+        assert_int_equal(count(blocks), 0);
+        assert_int_equal(count(chunks), 0);
     }
     fail_nth = 0;
 }

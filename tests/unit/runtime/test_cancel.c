@@ -264,7 +264,7 @@ struct gatherer__frame {
     double a, b, c, cafter;
     int acode, bcode;
     async__gather _g;
-    async_task _t[3];
+    async__child _t[3];
     struct failer__frame _c0;
     struct failer__frame _c1;
     struct stubborn__frame _c2;
@@ -837,12 +837,12 @@ static void check_gather_cancelled(async_task **t, int n) {
     assert_int_equal(g->_g.remaining, 0);
     assert_int_equal(g->_g.cancelling, 1);
     assert_null(g->_g.waiter);
-    assert_int_equal(async_task_error(&g->_t[0]), ASYNC_ECANCELED);
-    assert_int_equal(async_task_error(&g->_t[1]), ASYNC_ECANCELED);
-    assert_int_equal(async_task_error(&g->_t[2]), 0);
+    assert_int_equal(async_task_error(&g->_t[0].task), ASYNC_ECANCELED);
+    assert_int_equal(async_task_error(&g->_t[1].task), ASYNC_ECANCELED);
+    assert_int_equal(async_task_error(&g->_t[2].task), 0);
     assert_int_equal(g->_c2._ret, ASYNC_ECANCELED);
     for (int i = 0; i < 3; i++)
-        assert_true(async_task_done(&g->_t[i]));
+        assert_true(async_task_done(&g->_t[i].task));
 }
 
 /* Cancelling a gathering task cancels its children; the gather fails
@@ -890,9 +890,9 @@ static void test_child_fails_in_gather(void **state) {
     assert_int_equal(f._state, -1);
     assert_int_equal(f._g.error, -EPIPE);
     assert_int_equal(f._g.cancelling, 0);
-    assert_int_equal(async_task_error(&f._t[0]), -EIO);
-    assert_int_equal(async_task_error(&f._t[1]), -EPIPE);
-    assert_int_equal(async_task_error(&f._t[2]), 0);
+    assert_int_equal(async_task_error(&f._t[0].task), -EIO);
+    assert_int_equal(async_task_error(&f._t[1].task), -EPIPE);
+    assert_int_equal(async_task_error(&f._t[2].task), 0);
     assert_int_equal(f._c2._ret, 0);
 
     /* Without failures, the same gather succeeds. */

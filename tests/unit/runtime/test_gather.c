@@ -32,7 +32,7 @@ struct gather3__frame {
     int polls;
     unsigned remaining[8];
     async__gather _g;
-    async_task _t[3];
+    async__child _t[3];
     struct sleeper__frame _c[3];
     int _ret;
 };
@@ -93,7 +93,7 @@ static void test_gather_sleepers(void **state) {
     for (int i = 0; i < 3; i++) {
         assert_int_equal(f._c[i]._state, -1);
         assert_int_equal(f._c[i]._ret, i + 1);
-        assert_true(async_task_done(&f._t[i]));
+        assert_true(async_task_done(&f._t[i].task));
     }
     /* Concurrent: far less than the 120 ms of the sleeps in a row. */
     assert_true(elapsed >= 0.060);
@@ -117,7 +117,7 @@ struct gather_y__frame {
     int r;
     int polls;
     async__gather _g;
-    async_task _t[4];
+    async__child _t[4];
     struct yielder__frame _c[4];
     int _ret;
 };
@@ -204,9 +204,9 @@ static void test_empty_gather_is_ready(void **state) {
 struct outer__frame {
     int _state;
     async__gather _g;
-    async_task _t0;
+    async__child _t0;
     struct gather3__frame _c0;
-    async_task _t1;
+    async__child _t1;
     struct sleeper__frame _c1;
     int _ret;
 };
@@ -255,7 +255,7 @@ static void test_nested_gather(void **state) {
 struct gather_stuck__frame {
     int _state;
     async__gather _g;
-    async_task _t[2];
+    async__child _t[2];
     struct sleeper__frame _c0;
     struct stuck__frame _c1;
     int _ret;

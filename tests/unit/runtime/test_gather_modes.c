@@ -35,7 +35,7 @@ struct gather_f__frame {
     int failfast;
     unsigned caught;
     async__gather _g;
-    async_task _t[3];
+    async__child _t[3];
     struct failer__frame _c[3];
     int _ret;
 };
@@ -89,7 +89,7 @@ static void run_gather(struct gather_f__frame *f, int failfast, unsigned caught,
     assert_int_equal(RUN(gather_f, f), want);
     *elapsed = async_time() - start;
     for (int i = 0; i < 3; i++)
-        assert_true(async_task_done(&f->_t[i]));
+        assert_true(async_task_done(&f->_t[i].task));
     assert_int_equal(f->_g.remaining, 0);
 }
 
@@ -105,10 +105,10 @@ static void test_default_waits_for_all(void **state) {
     (void)state;
     run_gather(&f, 0, 0, s, c, ASYNC_EINVAL, &elapsed);
     assert_events(want, 6);
-    assert_int_equal(async_task_error(&f._t[0]), ASYNC_ETIMEDOUT);
-    assert_int_equal(async_task_error(&f._t[1]), 0);
+    assert_int_equal(async_task_error(&f._t[0].task), ASYNC_ETIMEDOUT);
+    assert_int_equal(async_task_error(&f._t[1].task), 0);
     assert_int_equal(f._c[1]._ret, 2);
-    assert_int_equal(async_task_error(&f._t[2]), ASYNC_EINVAL);
+    assert_int_equal(async_task_error(&f._t[2].task), ASYNC_EINVAL);
 }
 
 /* Failfast: the first failure cancels the two children still asleep. */
@@ -122,9 +122,9 @@ static void test_failfast_cancels_siblings(void **state) {
     (void)state;
     run_gather(&f, 1, 0, s, c, ASYNC_EINVAL, &elapsed);
     assert_events(want, 4);
-    assert_int_equal(async_task_error(&f._t[0]), ASYNC_ECANCELED);
-    assert_int_equal(async_task_error(&f._t[1]), ASYNC_EINVAL);
-    assert_int_equal(async_task_error(&f._t[2]), ASYNC_ECANCELED);
+    assert_int_equal(async_task_error(&f._t[0].task), ASYNC_ECANCELED);
+    assert_int_equal(async_task_error(&f._t[1].task), ASYNC_EINVAL);
+    assert_int_equal(async_task_error(&f._t[2].task), ASYNC_ECANCELED);
     if (!(elapsed < 0.5))
         fail_msg("took %.3f s: the siblings were not cancelled", elapsed);
 }
@@ -141,8 +141,8 @@ static void test_caught_failure(void **state) {
     (void)state;
     run_gather(&f, 1, 1u << 1, s, c, 0, &elapsed);
     assert_events(want, 6);
-    assert_int_equal(async_task_error(&f._t[1]), ASYNC_EINVAL);
-    assert_int_equal(async_task_error(&f._t[0]), 0);
+    assert_int_equal(async_task_error(&f._t[1].task), ASYNC_EINVAL);
+    assert_int_equal(async_task_error(&f._t[0].task), 0);
     assert_int_equal(f._c[0]._ret, 1);
 }
 
@@ -156,8 +156,8 @@ static void test_failfast_cancels_caught_sibling(void **state) {
 
     (void)state;
     run_gather(&f, 1, 1u << 0, s, c, ASYNC_ETIMEDOUT, &elapsed);
-    assert_int_equal(async_task_error(&f._t[0]), ASYNC_ECANCELED);
-    assert_int_equal(async_task_error(&f._t[2]), ASYNC_ECANCELED);
+    assert_int_equal(async_task_error(&f._t[0].task), ASYNC_ECANCELED);
+    assert_int_equal(async_task_error(&f._t[2].task), ASYNC_ECANCELED);
 }
 
 /* Two failures: the second, and the cancellations it would cause, do
@@ -173,9 +173,9 @@ static void test_failfast_first_failure_wins(void **state) {
     /* Both timers fire in one pass; the cancellation reaches the second
      * child before it runs again, so its sleep fails with
      * ASYNC_ECANCELED and its own failure never happens. */
-    assert_int_equal(async_task_error(&f._t[0]), ASYNC_EINVAL);
-    assert_int_equal(async_task_error(&f._t[1]), ASYNC_ECANCELED);
-    assert_int_equal(async_task_error(&f._t[2]), ASYNC_ECANCELED);
+    assert_int_equal(async_task_error(&f._t[0].task), ASYNC_EINVAL);
+    assert_int_equal(async_task_error(&f._t[1].task), ASYNC_ECANCELED);
+    assert_int_equal(async_task_error(&f._t[2].task), ASYNC_ECANCELED);
 }
 
 int main(void) {

@@ -61,9 +61,9 @@
 #define SPAWN(t, name, aw, ...)                                                \
     do {                                                                       \
         struct name##__frame *f_;                                              \
-        (t) = async__task_new(sizeof(struct name##__frame), name##__resume,    \
-                              #name, offsetof(struct name##__frame, _ret),     \
-                              sizeof(int), ASYNC__RESULT_SIGNED);              \
+        (t) = test_task_new(sizeof(struct name##__frame), name##__resume,      \
+                            #name, offsetof(struct name##__frame, _ret),       \
+                            sizeof(int), ASYNC__RESULT_SIGNED);                \
         assert_non_null(t);                                                    \
         f_ = async__task_frame(t);                                             \
         f_->_state = 0;                                                        \
@@ -248,10 +248,10 @@ exit:
 
 static async_task *spawn_write_later(int fd, const char **chunks, int n,
                                      double gap) {
-    async_task *t = async__task_new(sizeof(struct write_later__frame),
-                                    write_later__resume, "write_later",
-                                    offsetof(struct write_later__frame, _ret),
-                                    sizeof(int), ASYNC__RESULT_SIGNED);
+    async_task *t =
+        test_task_new(sizeof(struct write_later__frame), write_later__resume,
+                      "write_later", offsetof(struct write_later__frame, _ret),
+                      sizeof(int), ASYNC__RESULT_SIGNED);
     struct write_later__frame *f;
 
     assert_non_null(t);
@@ -610,17 +610,17 @@ static void tcp_round_trip(const char *host) {
     assert_true(lfd >= 0);
     port = async_local_port(lfd);
     assert_true(port > 0);
-    t[0] = async__task_new(sizeof(*ef), echo_once__resume, "echo_once",
-                           offsetof(struct echo_once__frame, _ret), sizeof(int),
-                           ASYNC__RESULT_SIGNED);
+    t[0] = test_task_new(sizeof(*ef), echo_once__resume, "echo_once",
+                         offsetof(struct echo_once__frame, _ret), sizeof(int),
+                         ASYNC__RESULT_SIGNED);
     assert_non_null(t[0]);
     ef = async__task_frame(t[0]);
     ef->_state = 0;
     ef->listen_fd = lfd;
     async__task_start(t[0]);
-    t[1] = async__task_new(sizeof(*af), ask__resume, "ask",
-                           offsetof(struct ask__frame, _ret), sizeof(int),
-                           ASYNC__RESULT_SIGNED);
+    t[1] = test_task_new(sizeof(*af), ask__resume, "ask",
+                         offsetof(struct ask__frame, _ret), sizeof(int),
+                         ASYNC__RESULT_SIGNED);
     assert_non_null(t[1]);
     af = async__task_frame(t[1]);
     af->_state = 0;
@@ -800,9 +800,9 @@ static int read_lines_through(const char **chunks, int n_chunks, size_t cap,
     memset(lines, 0, sizeof(*lines) * (size_t)max);
     make_pipe(p);
     assert_int_equal(async_reader_init(&r, p[0], rbuf, cap), 0);
-    t[0] = async__task_new(sizeof(*f), read_lines__resume, "read_lines",
-                           offsetof(struct read_lines__frame, _ret),
-                           sizeof(int), ASYNC__RESULT_SIGNED);
+    t[0] = test_task_new(sizeof(*f), read_lines__resume, "read_lines",
+                         offsetof(struct read_lines__frame, _ret), sizeof(int),
+                         ASYNC__RESULT_SIGNED);
     assert_non_null(t[0]);
     f = async__task_frame(t[0]);
     f->_state = 0;
@@ -897,7 +897,7 @@ static char out[OUT_SLOTS][OUT_SIZE];
         int _state;                                                            \
         struct {                                                               \
             async__wait_for w;                                                 \
-            async_task t0;                                                     \
+            async__child t0;                                                   \
             struct aw##__frame c0;                                             \
         } s;                                                                   \
         int _ret;                                                              \
@@ -923,9 +923,9 @@ static char out[OUT_SLOTS][OUT_SIZE];
 #define SPAWN_WITHIN(t, name, aw, secs, ...)                                   \
     do {                                                                       \
         struct name##__frame *f_;                                              \
-        (t) = async__task_new(sizeof(struct name##__frame), name##__resume,    \
-                              #name, offsetof(struct name##__frame, _ret),     \
-                              sizeof(int), ASYNC__RESULT_SIGNED);              \
+        (t) = test_task_new(sizeof(struct name##__frame), name##__resume,      \
+                            #name, offsetof(struct name##__frame, _ret),       \
+                            sizeof(int), ASYNC__RESULT_SIGNED);                \
         assert_non_null(t);                                                    \
         f_ = async__task_frame(t);                                             \
         f_->_state = 0;                                                        \

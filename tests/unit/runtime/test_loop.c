@@ -249,9 +249,8 @@ static int whoami__resume(void *frame) {
         return ASYNC__READY;
     }
     f->root_seen = async__current();
-    f->child =
-        async__task_new(sizeof(struct stuck__frame), child_whoami__resume,
-                        "child", 0, 0, ASYNC__RESULT_NONE);
+    f->child = test_task_new(sizeof(struct stuck__frame), child_whoami__resume,
+                             "child", 0, 0, ASYNC__RESULT_NONE);
     stuck__init(async__task_frame(f->child));
     async__task_start(f->child);
     async_join__init(&f->_a1, f->child);
@@ -370,9 +369,9 @@ static int self_waker_root__resume(void *frame) {
     switch (f->_state) {
     case 0:
         for (int i = 0; i < 3; i++) {
-            t = async__task_new(sizeof(struct stuck__frame),
-                                wake_then_finish__resume, "wake_then_finish", 0,
-                                0, ASYNC__RESULT_NONE);
+            t = test_task_new(sizeof(struct stuck__frame),
+                              wake_then_finish__resume, "wake_then_finish", 0,
+                              0, ASYNC__RESULT_NONE);
             stuck__init(async__task_frame(t));
             async__task_start(t);
             async_task_release(t);

@@ -70,18 +70,24 @@ static int count_fds(void) {
     return n;
 }
 
-/* Heap tasks called `name` that are still allocated, found through the
- * loop's list of heap tasks, which `any` is on. */
-static int count_tasks_named(async_task *any, const char *name) {
-    async_task *t = any;
-    int n = 0;
+struct named_count {
+    const char *name;
+    int n;
+};
 
-    while (t->prev_all != NULL)
-        t = t->prev_all;
-    for (; t != NULL; t = t->next_all)
-        if (strcmp(async__task_name(t), name) == 0)
-            n++;
-    return n;
+static void count_named(async_task *t, int is_root, void *arg) {
+    struct named_count *c = arg;
+
+    if (!is_root && strcmp(async__task_name(t), c->name) == 0)
+        c->n++;
+}
+
+/* Heap tasks called `name` that are still allocated. */
+static int count_tasks_named(const char *name) {
+    struct named_count c = {name, 0};
+
+    async__loop_each_task(count_named, &c);
+    return c.n;
 }
 
 /*
@@ -200,8 +206,8 @@ static async_task *echo__spawn(int fd, void *arg) {
         ctx.fail_spawns--;
         return NULL;
     }
-    t = async__task_new(sizeof(struct echo__frame), echo__resume, "echo", 0, 0,
-                        ASYNC__RESULT_NONE);
+    t = test_task_new(sizeof(struct echo__frame), echo__resume, "echo", 0, 0,
+                      ASYNC__RESULT_NONE);
     if (t != NULL) {
         echo__init(async__task_frame(t), fd, arg);
         async__task_start(t);
@@ -319,9 +325,9 @@ exit:
 
 static async_task *spawn_client(int port, const char *msg, double delay) {
     async_task *t =
-        async__task_new(sizeof(struct client__frame), client__resume, "client",
-                        offsetof(struct client__frame, _ret), sizeof(int),
-                        ASYNC__RESULT_SIGNED);
+        test_task_new(sizeof(struct client__frame), client__resume, "client",
+                      offsetof(struct client__frame, _ret), sizeof(int),
+                      ASYNC__RESULT_SIGNED);
     struct client__frame *f;
 
     assert_non_null(t);
@@ -368,9 +374,9 @@ static int serve__resume(void *frame) {
 }
 
 static async_task *spawn_serve(int lfd, async_conn_spawner spawn, void *arg) {
-    async_task *t = async__task_new(
-        sizeof(struct serve__frame), serve__resume, "serve",
-        offsetof(struct serve__frame, _ret), sizeof(int), ASYNC__RESULT_SIGNED);
+    async_task *t = test_task_new(sizeof(struct serve__frame), serve__resume,
+                                  "serve", offsetof(struct serve__frame, _ret),
+                                  sizeof(int), ASYNC__RESULT_SIGNED);
     struct serve__frame *f;
 
     assert_non_null(t);
@@ -400,12 +406,13 @@ static void results_reset(void) {
 
 /* Notes what was left when the serve task `srv` had finished. */
 static void note_served(async_task *srv) {
+    assert_true(async_task_done(srv));
     for (int i = 0; i < ctx.n_dups; i++)
         close(ctx.dups[i]);
     ctx.n_dups = 0;
     started_at_end = ctx.started;
     finished_at_end = ctx.finished;
-    echo_tasks_left = count_tasks_named(srv, "echo");
+    echo_tasks_left = count_tasks_named("echo");
 }
 
 /* A test's plan: clients with an empty message send nothing and wait
@@ -633,7 +640,7 @@ struct relay__frame {
         struct async_read__frame rd;
         struct {
             async__wait_for w;
-            async_task t0;
+            async__child t0;
             struct async_read__frame c0;
         } wf;
     } _aw;
@@ -688,8 +695,8 @@ fail:
 }
 
 static async_task *relay__spawn(int fd, void *arg) {
-    async_task *t = async__task_new(sizeof(struct relay__frame), relay__resume,
-                                    "relay", 0, 0, ASYNC__RESULT_NONE);
+    async_task *t = test_task_new(sizeof(struct relay__frame), relay__resume,
+                                  "relay", 0, 0, ASYNC__RESULT_NONE);
     struct relay__frame *f;
 
     if (t != NULL) {
@@ -853,7 +860,7 @@ struct napper__frame {
         struct async_sleep__frame sl;
         struct {
             async__wait_for w;
-            async_task t0;
+            async__child t0;
             struct async_read__frame c0;
         } wf;
     } _aw;
@@ -942,9 +949,8 @@ fail:
 }
 
 static async_task *napper__spawn(int fd, void *arg) {
-    async_task *t =
-        async__task_new(sizeof(struct napper__frame), napper__resume, "napper",
-                        0, 0, ASYNC__RESULT_NONE);
+    async_task *t = test_task_new(sizeof(struct napper__frame), napper__resume,
+                                  "napper", 0, 0, ASYNC__RESULT_NONE);
     struct napper__frame *f;
 
     if (t != NULL) {
@@ -1087,7 +1093,7 @@ struct timed__frame {
     int i;
     struct {
         async__wait_for w;
-        async_task t;
+        async__child t;
         struct async_serve__frame c;
     } _wf;
     struct async_join__frame _a2;

@@ -285,8 +285,8 @@ static int at_all__resume(void *frame) {
     shared_deadline = async__clock_ns() + 5000000u;
     /* Spawned (and so started) in the order 5, 4, 3, 2, 1. */
     for (int id = 5; id >= 1; id--) {
-        async_task *t = async__task_new(sizeof(struct at__frame), at__resume,
-                                        "at", 0, 0, ASYNC__RESULT_NONE);
+        async_task *t = test_task_new(sizeof(struct at__frame), at__resume,
+                                      "at", 0, 0, ASYNC__RESULT_NONE);
         struct at__frame *af = async__task_frame(t);
 
         af->_state = 0;

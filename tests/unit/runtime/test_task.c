@@ -66,7 +66,7 @@ struct point {
         return ASYNC__READY;                                                   \
     }                                                                          \
     static async_task *spawn_##name(T value) {                                 \
-        async_task *t = async__task_new(                                       \
+        async_task *t = test_task_new(                                         \
             sizeof(struct name##__frame), name##__resume, #name,               \
             offsetof(struct name##__frame, _ret), sizeof(T), kind);            \
         if (t != NULL) {                                                       \
@@ -100,8 +100,8 @@ static int v_void__resume(void *frame) {
 }
 
 static async_task *spawn_v_void(void) {
-    async_task *t = async__task_new(sizeof(struct stuck__frame), v_void__resume,
-                                    "v_void", 0, 0, ASYNC__RESULT_NONE);
+    async_task *t = test_task_new(sizeof(struct stuck__frame), v_void__resume,
+                                  "v_void", 0, 0, ASYNC__RESULT_NONE);
 
     if (t != NULL) {
         stuck__init(async__task_frame(t));
@@ -321,9 +321,9 @@ static async_task *target;
 
 static async_task *spawn_joiner(int id, int restless) {
     async_task *t =
-        async__task_new(sizeof(struct joiner__frame), joiner__resume, "joiner",
-                        offsetof(struct joiner__frame, _ret), sizeof(int),
-                        ASYNC__RESULT_SIGNED);
+        test_task_new(sizeof(struct joiner__frame), joiner__resume, "joiner",
+                      offsetof(struct joiner__frame, _ret), sizeof(int),
+                      ASYNC__RESULT_SIGNED);
     struct joiner__frame *f = async__task_frame(t);
 
     f->_state = 0;

@@ -114,9 +114,9 @@ static int call__resume(void *frame) {
 }
 
 static async_task *spawn_call(void *(*fn)(void *), intptr_t arg) {
-    async_task *t = async__task_new(sizeof(struct call__frame), call__resume,
-                                    "call", offsetof(struct call__frame, _ret),
-                                    sizeof(int), ASYNC__RESULT_SIGNED);
+    async_task *t = test_task_new(sizeof(struct call__frame), call__resume,
+                                  "call", offsetof(struct call__frame, _ret),
+                                  sizeof(int), ASYNC__RESULT_SIGNED);
     struct call__frame *f;
 
     assert_non_null(t);
@@ -176,9 +176,9 @@ exit:
 
 static async_task *spawn_ticker(void) {
     async_task *t =
-        async__task_new(sizeof(struct ticker__frame), ticker__resume, "ticker",
-                        offsetof(struct ticker__frame, _ret), sizeof(int),
-                        ASYNC__RESULT_SIGNED);
+        test_task_new(sizeof(struct ticker__frame), ticker__resume, "ticker",
+                      offsetof(struct ticker__frame, _ret), sizeof(int),
+                      ASYNC__RESULT_SIGNED);
 
     assert_non_null(t);
     ((struct ticker__frame *)async__task_frame(t))->_state = 0;
@@ -424,9 +424,9 @@ static int read_file__resume(void *frame) {
 
 static async_task *spawn_read_file(int fd, char *buf, size_t n, off_t off) {
     async_task *t =
-        async__task_new(sizeof(struct read_file__frame), read_file__resume,
-                        "read_file", offsetof(struct read_file__frame, _ret),
-                        sizeof(int), ASYNC__RESULT_SIGNED);
+        test_task_new(sizeof(struct read_file__frame), read_file__resume,
+                      "read_file", offsetof(struct read_file__frame, _ret),
+                      sizeof(int), ASYNC__RESULT_SIGNED);
     struct read_file__frame *f;
 
     assert_non_null(t);
@@ -493,9 +493,9 @@ static int write_file__resume(void *frame) {
 static async_task *spawn_write_file(int fd, const char *buf, size_t n,
                                     off_t off) {
     async_task *t =
-        async__task_new(sizeof(struct write_file__frame), write_file__resume,
-                        "write_file", offsetof(struct write_file__frame, _ret),
-                        sizeof(int), ASYNC__RESULT_SIGNED);
+        test_task_new(sizeof(struct write_file__frame), write_file__resume,
+                      "write_file", offsetof(struct write_file__frame, _ret),
+                      sizeof(int), ASYNC__RESULT_SIGNED);
     struct write_file__frame *f;
 
     assert_non_null(t);

@@ -182,9 +182,9 @@ static int canceller__resume(void *frame) {
 
     switch (f->_state) {
     case 0:
-        f->t = async__task_new(sizeof(struct scoped__frame), scoped__resume,
-                               "scoped", offsetof(struct scoped__frame, _ret),
-                               sizeof(int), ASYNC__RESULT_SIGNED);
+        f->t = test_task_new(sizeof(struct scoped__frame), scoped__resume,
+                             "scoped", offsetof(struct scoped__frame, _ret),
+                             sizeof(int), ASYNC__RESULT_SIGNED);
         assert_non_null(f->t);
         scoped__init(async__task_frame(f->t), 10.0, 5.0, 0.001, 0);
         async__task_start(f->t);
@@ -241,7 +241,7 @@ struct waiter__frame {
     int t_done, t_error; /* read before t is released */
     struct {
         async__wait_for w;
-        async_task t0;
+        async__child t0;
         struct async__join_cancel__frame c0;
     } _a;
     int _ret;

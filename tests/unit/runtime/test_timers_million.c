@@ -212,7 +212,7 @@ static void test_heap_million_remove_half(void **state) {
  * last nap to end wakes the root.
  */
 struct nap {
-    async_task task;
+    async__child task;
     struct async_sleep__frame sleep;
     uint64_t started_ns; /* the loop's clock when the sleep began */
     uint16_t units;      /* the sleep, in NAP_UNIT_NS */
@@ -311,8 +311,8 @@ static int naps_root__resume(void *frame) {
                 struct nap *p = &naps[i];
 
                 async_sleep__init(&p->sleep, p->units * (NAP_UNIT_NS / 1e9));
-                async__task_init(&p->task, nap__resume, p, "nap");
-                async__wake(&p->task);
+                async__child_init(&p->task, nap__resume, p, "nap");
+                async__wake(&p->task.task);
             }
             f->next = end;
             f->_state = 1;
@@ -325,7 +325,7 @@ static int naps_root__resume(void *frame) {
                     continue;
                 cancelled_armed +=
                     naps[i].sleep.timer.index != ASYNC__TIMER_NONE;
-                cancel_rc[i] = (signed char)async_cancel(&naps[i].task);
+                cancel_rc[i] = (signed char)async_cancel(&naps[i].task.task);
             }
         }
         f->_state = 2;
@@ -373,7 +373,7 @@ static void run_naps(size_t n, size_t batch, int cancel_half) {
     for (size_t i = 0; i < n; i++) {
         const struct nap *p = &naps[i];
 
-        assert_true(async_task_done(&p->task));
+        assert_true(async_task_done(&p->task.task));
         assert_int_equal(p->fired + p->cancelled, 1);
         /* Cancelled exactly when asked before the nap had ended. */
         assert_int_equal(p->cancelled, cancel_rc[i] == 1);
