@@ -208,13 +208,14 @@ static inline int async__sync_gathered(void) { return 0; }
 double async_time(void);
 
 /* Writes to descriptor `fd` (2 for stderr) one line per live task of
- * the running loop -- the main task, then every spawned one -- with its
- * function, its state (the await it is suspended at, numbered as `asyncc
- * --inspect` numbers them) and that await's source file:line, or "not started"
- * / "finished"; like asyncio.all_tasks() with Task.print_stack().  The line is
- * known for functions started by async_run or async_spawn; a task waiting in a
- * gather child shows the gathering await.  Returns the number of tasks (0
- * outside a loop: nothing is written).  In builds without NDEBUG, or with the
+ * the running loop -- the main task, then the spawned ones by function
+ * name -- with its function, its state (the await it is suspended at,
+ * numbered as `asyncc --inspect` numbers them) and that await's source
+ * file:line, or "not started" / "finished"; like asyncio.all_tasks()
+ * with Task.print_stack().  The line is known for functions started by
+ * async_run or async_spawn; a task waiting in a gather child shows the
+ * gathering await.  Returns the number of tasks (0 outside a loop:
+ * nothing is written).  In builds without NDEBUG, or with the
  * environment variable ASYNCRT_DEBUG=1, a SIGQUIT (Ctrl-\) during
  * async_run prints the same on stderr and the program goes on, unless
  * the program has its own SIGQUIT disposition. */

@@ -73,21 +73,63 @@ static void dump_one(async_task *t, int is_root, void *arg) {
                 cancel);
 }
 
-static void count_one(async_task *t, int is_root, void *arg) {
-    (void)t;
-    (void)is_root;
-    ++*(unsigned *)arg;
+struct task_list {
+    async_task **tasks;
+    size_t n, cap;
+};
+
+static void collect_one(async_task *t, int is_root, void *arg) {
+    struct task_list *l = arg;
+
+    if (l->n < l->cap)
+        l->tasks[l->n] = is_root ? NULL : t; /* NULL: the main task */
+    l->n++;
+}
+
+/* By function name, then where the allocator put them; the main task
+ * (NULL) first. */
+static int by_name(const void *a, const void *b) {
+    const async_task *x = *(async_task *const *)a;
+    const async_task *y = *(async_task *const *)b;
+    int c;
+
+    if (x == NULL || y == NULL)
+        return (y == NULL) - (x == NULL);
+    c = strcmp(async__task_name(x), async__task_name(y));
+    if (c != 0)
+        return c;
+    return (x > y) - (x < y);
 }
 
 int async_dump_tasks(int fd) {
-    unsigned n = 0;
+    struct task_list l = {NULL, 0, 0};
+    async_task *root = NULL;
 
-    async__loop_each_task(count_one, &n);
-    if (n == 0)
+    async__loop_each_task(collect_one, &l);
+    if (l.n == 0)
         return 0;
-    dprintf(fd, "asyncrt: %u task%s\n", n, n == 1 ? "" : "s");
-    async__loop_each_task(dump_one, &fd);
-    return (int)n;
+    dprintf(fd, "asyncrt: %zu task%s\n", l.n, l.n == 1 ? "" : "s");
+    /* Sorted when there is memory for the list; in the allocator's
+     * order when not. */
+    l.tasks = malloc(l.n * sizeof *l.tasks);
+    if (l.tasks == NULL) {
+        async__loop_each_task(dump_one, &fd);
+        return (int)l.n;
+    }
+    l.cap = l.n;
+    l.n = 0;
+    async__loop_each_task(collect_one, &l);
+    qsort(l.tasks, l.n, sizeof *l.tasks, by_name);
+    for (size_t i = 0; i < l.n; i++) {
+        if (l.tasks[i] == NULL) {
+            root = async__loop_root();
+            dump_one(root, 1, &fd);
+        } else {
+            dump_one(l.tasks[i], 0, &fd);
+        }
+    }
+    free(l.tasks);
+    return (int)l.n;
 }
 
 /* The SIGQUIT dump is on in debug builds (without NDEBUG), and in any

@@ -129,6 +129,9 @@ void async__gather_child_done(async__gather *g, async_task *t);
 void async__loop_each_task(void (*fn)(async_task *t, int is_root, void *arg),
                            void *arg);
 
+/* loop.c: the main task of the running async_run, or NULL. */
+async_task *async__loop_root(void);
+
 /* dump.c: the SIGQUIT dump of debug builds (no-ops with NDEBUG): arm at
  * the start of a run, poll after each wait, disarm when it ends. */
 void async__dump_arm(void);

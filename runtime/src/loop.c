@@ -45,6 +45,8 @@ static _Thread_local async__loop the_loop;
 
 async_task *async__current(void) { return the_loop.current; }
 
+async_task *async__loop_root(void) { return the_loop.root; }
+
 async__io *async__loop_io(void) { return &the_loop.io; }
 
 void async__wake(async_task *t) {

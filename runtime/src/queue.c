@@ -23,15 +23,14 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 
 static void wait_list_init(async__wait_list *l) { l->head = l->tail = NULL; }
 
 static void waiter_init(async__sync_waiter *w) {
-    w->task = NULL;
+    w->task_status = (uintptr_t)NULL | ASYNC__SYNC_IDLE;
     w->prev = w->next = NULL;
-    w->item = NULL;
-    w->status = ASYNC__SYNC_IDLE;
 }
 
 static size_t used(const async_queue *q) {
@@ -58,15 +57,25 @@ static void *slots_pop_front(async_queue *q) {
     return item;
 }
 
-/* Stored items go to waiting getters, first to first. */
+/* The getter whose waiter node `w` is: every node on a queue's getters
+ * list is the waiter of an async_queue_get frame. */
+static struct async_queue_get__frame *getter_of(async__sync_waiter *w) {
+    return (
+        struct async_queue_get__frame *)((char *)w -
+                                         offsetof(struct async_queue_get__frame,
+                                                  waiter));
+}
+
+/* Stored items go to waiting getters, first to first, into the result of
+ * their frames. */
 static void hand_to_getters(async_queue *q) {
     async__sync_waiter *w;
 
     while (q->count > 0 && (w = async__wait_pop(&q->getters)) != NULL) {
-        w->item = slots_pop_front(q);
-        w->status = ASYNC__SYNC_GRANTED;
+        getter_of(w)->_ret = slots_pop_front(q);
+        async__waiter_set_status(w, ASYNC__SYNC_GRANTED);
         q->handed++;
-        async__wake(w->task);
+        async__wake(async__waiter_task(w));
     }
 }
 
@@ -76,9 +85,9 @@ static void grant_room(async_queue *q) {
 
     while (used(q) < q->capacity &&
            (w = async__wait_pop(&q->putters)) != NULL) {
-        w->status = ASYNC__SYNC_GRANTED;
+        async__waiter_set_status(w, ASYNC__SYNC_GRANTED);
         q->reserved++;
-        async__wake(w->task);
+        async__wake(async__waiter_task(w));
     }
 }
 
@@ -93,8 +102,8 @@ static void wake_all(async__wait_list *l, int status) {
     async__sync_waiter *w;
 
     while ((w = async__wait_pop(l)) != NULL) {
-        w->status = status;
-        async__wake(w->task);
+        async__waiter_set_status(w, status);
+        async__wake(async__waiter_task(w));
     }
 }
 
@@ -199,13 +208,13 @@ int async_queue_put__resume(void *frame) {
             f->_state = -1;
             return ASYNC__FAILED;
         }
-        if (f->waiter.status == ASYNC__SYNC_CLOSED) {
-            f->waiter.status = ASYNC__SYNC_IDLE;
+        if (async__waiter_status(&f->waiter) == ASYNC__SYNC_CLOSED) {
+            async__waiter_set_status(&f->waiter, ASYNC__SYNC_IDLE);
             return fail_now(&f->_state, -EPIPE);
         }
-        if (f->waiter.status != ASYNC__SYNC_GRANTED)
+        if (async__waiter_status(&f->waiter) != ASYNC__SYNC_GRANTED)
             return ASYNC__PENDING;
-        f->waiter.status = ASYNC__SYNC_IDLE;
+        async__waiter_set_status(&f->waiter, ASYNC__SYNC_IDLE);
         q->reserved--;
         /* Closed after the slot was reserved: insert nothing. */
         if (q->closed)
@@ -254,22 +263,21 @@ int async_queue_get__resume(void *frame) {
                 /* The item handed to us goes back to the front, still
                  * in its slot's room, and on to the next getter. */
                 q->handed--;
-                slots_push_front(q, f->waiter.item);
-                f->waiter.item = NULL;
+                slots_push_front(q, f->_ret);
+                f->_ret = NULL;
                 hand_to_getters(q);
             }
             f->_state = -1;
             return ASYNC__FAILED;
         }
-        if (f->waiter.status == ASYNC__SYNC_CLOSED) {
-            f->waiter.status = ASYNC__SYNC_IDLE;
+        if (async__waiter_status(&f->waiter) == ASYNC__SYNC_CLOSED) {
+            async__waiter_set_status(&f->waiter, ASYNC__SYNC_IDLE);
             return fail_now(&f->_state, -EPIPE);
         }
-        if (f->waiter.status != ASYNC__SYNC_GRANTED)
+        if (async__waiter_status(&f->waiter) != ASYNC__SYNC_GRANTED)
             return ASYNC__PENDING;
-        f->waiter.status = ASYNC__SYNC_IDLE;
-        item = f->waiter.item;
-        f->waiter.item = NULL;
+        async__waiter_set_status(&f->waiter, ASYNC__SYNC_IDLE);
+        item = f->_ret;
         q->handed--;
         break;
     default:
@@ -310,9 +318,9 @@ int async_queue_join__resume(void *frame) {
             f->_state = -1;
             return ASYNC__FAILED;
         }
-        if (f->waiter.status != ASYNC__SYNC_GRANTED)
+        if (async__waiter_status(&f->waiter) != ASYNC__SYNC_GRANTED)
             return ASYNC__PENDING;
-        f->waiter.status = ASYNC__SYNC_IDLE;
+        async__waiter_set_status(&f->waiter, ASYNC__SYNC_IDLE);
         break;
     default:
         return ASYNC__READY;

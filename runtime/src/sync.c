@@ -25,7 +25,7 @@
 /* ------------------------------------------------------------------ */
 
 void async__wait_push(async__wait_list *l, async__sync_waiter *w) {
-    w->task = async__current();
+    w->task_status = (uintptr_t)async__current();
     w->next = NULL;
     w->prev = l->tail;
     if (l->tail != NULL)
@@ -33,7 +33,7 @@ void async__wait_push(async__wait_list *l, async__sync_waiter *w) {
     else
         l->head = w;
     l->tail = w;
-    w->status = ASYNC__SYNC_WAITING;
+    async__waiter_set_status(w, ASYNC__SYNC_WAITING);
 }
 
 void async__wait_remove(async__wait_list *l, async__sync_waiter *w) {
@@ -46,7 +46,7 @@ void async__wait_remove(async__wait_list *l, async__sync_waiter *w) {
     else
         l->tail = w->prev;
     w->prev = w->next = NULL;
-    w->status = ASYNC__SYNC_IDLE;
+    async__waiter_set_status(w, ASYNC__SYNC_IDLE);
 }
 
 async__sync_waiter *async__wait_pop(async__wait_list *l) {
@@ -68,21 +68,19 @@ int async__wait_start(async__wait_list *l, async__sync_waiter *w, int *state) {
 }
 
 int async__wait_leave_cancelled(async__wait_list *l, async__sync_waiter *w) {
-    int granted = w->status == ASYNC__SYNC_GRANTED;
+    int granted = async__waiter_status(w) == ASYNC__SYNC_GRANTED;
 
-    if (w->status == ASYNC__SYNC_WAITING)
+    if (async__waiter_status(w) == ASYNC__SYNC_WAITING)
         async__wait_remove(l, w);
-    w->status = ASYNC__SYNC_IDLE;
+    async__waiter_set_status(w, ASYNC__SYNC_IDLE);
     return granted;
 }
 
 static void wait_list_init(async__wait_list *l) { l->head = l->tail = NULL; }
 
 static void waiter_init(async__sync_waiter *w) {
-    w->task = NULL;
+    w->task_status = (uintptr_t)NULL | ASYNC__SYNC_IDLE;
     w->prev = w->next = NULL;
-    w->item = NULL;
-    w->status = ASYNC__SYNC_IDLE;
 }
 
 /* Takes the first waiter off `l`, marks it GRANTED and wakes its task.
@@ -92,8 +90,8 @@ static int grant_first(async__wait_list *l) {
 
     if (w == NULL)
         return 0;
-    w->status = ASYNC__SYNC_GRANTED;
-    async__wake(w->task);
+    async__waiter_set_status(w, ASYNC__SYNC_GRANTED);
+    async__wake(async__waiter_task(w));
     return 1;
 }
 
@@ -162,9 +160,9 @@ int async_event_wait__resume(void *frame) {
             f->_state = -1;
             return ASYNC__FAILED;
         }
-        if (f->waiter.status != ASYNC__SYNC_GRANTED)
+        if (async__waiter_status(&f->waiter) != ASYNC__SYNC_GRANTED)
             return ASYNC__PENDING; /* a spurious poll */
-        f->waiter.status = ASYNC__SYNC_IDLE;
+        async__waiter_set_status(&f->waiter, ASYNC__SYNC_IDLE);
         break;
     default:
         return ASYNC__READY;
@@ -233,9 +231,9 @@ int async_lock_acquire__resume(void *frame) {
             f->_state = -1;
             return ASYNC__FAILED;
         }
-        if (f->waiter.status != ASYNC__SYNC_GRANTED)
+        if (async__waiter_status(&f->waiter) != ASYNC__SYNC_GRANTED)
             return ASYNC__PENDING;
-        f->waiter.status = ASYNC__SYNC_IDLE;
+        async__waiter_set_status(&f->waiter, ASYNC__SYNC_IDLE);
         break;
     default:
         return ASYNC__READY;
@@ -322,9 +320,9 @@ int async_semaphore_acquire__resume(void *frame) {
             f->_state = -1;
             return ASYNC__FAILED;
         }
-        if (f->waiter.status != ASYNC__SYNC_GRANTED)
+        if (async__waiter_status(&f->waiter) != ASYNC__SYNC_GRANTED)
             return ASYNC__PENDING;
-        f->waiter.status = ASYNC__SYNC_IDLE;
+        async__waiter_set_status(&f->waiter, ASYNC__SYNC_IDLE);
         break;
     default:
         return ASYNC__READY;
@@ -398,10 +396,10 @@ int async_condition_wait__resume(void *frame) {
             if (async__wait_leave_cancelled(&c->waiters, &f->waiter))
                 (void)condition_wake(c, 1);
             f->err = ASYNC_ECANCELED;
-        } else if (f->waiter.status != ASYNC__SYNC_GRANTED) {
+        } else if (async__waiter_status(&f->waiter) != ASYNC__SYNC_GRANTED) {
             return ASYNC__PENDING;
         } else {
-            f->waiter.status = ASYNC__SYNC_IDLE;
+            async__waiter_set_status(&f->waiter, ASYNC__SYNC_IDLE);
         }
         async_lock_acquire__init(&f->acquire, c->lock);
         f->_state = 2;

@@ -42,14 +42,27 @@ enum {
     ASYNC__SYNC_CLOSED = 3   /* taken off the list by async_queue_close */
 };
 
-/* A task waiting on an object, embedded in the awaiting frame. */
+/* A task waiting on an object, embedded in the awaiting frame: 24
+ * bytes.  Tasks are aligned to 8 bytes at least, so the status
+ * (ASYNC__SYNC_*) rides in the low bits of the task pointer; a task
+ * blocked on an event costs its header and a 48-byte frame.  A queue's
+ * getter receives its item in its frame's _ret. */
 typedef struct async__sync_waiter {
-    async_task *task;
+    uintptr_t task_status; /* the waiting task | its status */
     struct async__sync_waiter *prev;
     struct async__sync_waiter *next;
-    void *item; /* queues: the item to put, or the item handed over */
-    int status; /* ASYNC__SYNC_* */
 } async__sync_waiter;
+
+/* The waiting task of `w`, and its status. */
+static inline async_task *async__waiter_task(const async__sync_waiter *w) {
+    return (async_task *)(w->task_status & ~(uintptr_t)3);
+}
+static inline int async__waiter_status(const async__sync_waiter *w) {
+    return (int)(w->task_status & 3);
+}
+static inline void async__waiter_set_status(async__sync_waiter *w, int status) {
+    w->task_status = (w->task_status & ~(uintptr_t)3) | (uintptr_t)status;
+}
 
 /* A FIFO of waiters: doubly linked, so a cancelled waiter leaves in O(1). */
 typedef struct async__wait_list {
@@ -258,18 +271,18 @@ int async_queue_close(async_queue *q);
 
 struct async_event_wait__frame {
     int _state;
+    int _ret;
     async_event *event;
     async__sync_waiter waiter;
-    int _ret;
 };
 void async_event_wait__init(struct async_event_wait__frame *f, async_event *e);
 int async_event_wait__resume(void *frame);
 
 struct async_lock_acquire__frame {
     int _state;
+    int _ret;
     async_lock *lock;
     async__sync_waiter waiter;
-    int _ret;
 };
 void async_lock_acquire__init(struct async_lock_acquire__frame *f,
                               async_lock *l);
@@ -277,9 +290,9 @@ int async_lock_acquire__resume(void *frame);
 
 struct async_semaphore_acquire__frame {
     int _state;
+    int _ret;
     async_semaphore *sem;
     async__sync_waiter waiter;
-    int _ret;
 };
 void async_semaphore_acquire__init(struct async_semaphore_acquire__frame *f,
                                    async_semaphore *s);
@@ -299,10 +312,10 @@ int async_condition_wait__resume(void *frame);
 
 struct async_queue_put__frame {
     int _state;
+    int _ret;
     async_queue *queue;
     void *item;
     async__sync_waiter waiter;
-    int _ret;
 };
 void async_queue_put__init(struct async_queue_put__frame *f, async_queue *q,
                            void *item);
@@ -312,16 +325,16 @@ struct async_queue_get__frame {
     int _state;
     async_queue *queue;
     async__sync_waiter waiter;
-    void *_ret;
+    void *_ret; /* also where a put hands the item over */
 };
 void async_queue_get__init(struct async_queue_get__frame *f, async_queue *q);
 int async_queue_get__resume(void *frame);
 
 struct async_queue_join__frame {
     int _state;
+    int _ret;
     async_queue *queue;
     async__sync_waiter waiter;
-    int _ret;
 };
 void async_queue_join__init(struct async_queue_join__frame *f, async_queue *q);
 int async_queue_join__resume(void *frame);

@@ -519,8 +519,8 @@ static void test_add_during_wait(void **state) {
     (void)state;
 
     async_group_init(&g, slots, 3);
-    async_group_add(&g, spawn_adder(&g, 1, 0.01));
-    async_group_add(&g, spawn_sleeper(5, 0.015));
+    async_group_add(&g, spawn_adder(&g, 1, 0.05));
+    async_group_add(&g, spawn_sleeper(5, 0.075));
     waiter__init(&w, &g);
     assert_int_equal(RUN(waiter, &w), 0);
     static const int want[] = {

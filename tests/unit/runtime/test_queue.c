@@ -443,8 +443,9 @@ static int get_race_steps(int step) {
         assert_int_equal(async_queue_put_nowait(&q, ITEM(7)), 0);
         if (handed_getters == 1)
             assert_int_equal(async_queue_put_nowait(&q, ITEM(8)), 0);
-        assert_int_equal(((struct op__frame *)async__task_frame(tasks[0]))
-                             ->_a1.get.waiter.status,
+        assert_int_equal(async__waiter_status(
+                             &((struct op__frame *)async__task_frame(tasks[0]))
+                                  ->_a1.get.waiter),
                          ASYNC__SYNC_GRANTED);
         /* The handed item still takes room: the queue is full. */
         if (handed_getters == 1)
@@ -525,8 +526,9 @@ static int put_race_steps(int step) {
     case 1:
         /* Room for putter 1, which is cancelled before it runs. */
         assert_int_equal(get_now(), 1);
-        assert_int_equal(((struct op__frame *)async__task_frame(tasks[0]))
-                             ->_a1.put.waiter.status,
+        assert_int_equal(async__waiter_status(
+                             &((struct op__frame *)async__task_frame(tasks[0]))
+                                  ->_a1.put.waiter),
                          ASYNC__SYNC_GRANTED);
         assert_int_equal(async_queue_put_nowait(&q, ITEM(9)), -EAGAIN);
         assert_int_equal(async_cancel(tasks[0]), 1);

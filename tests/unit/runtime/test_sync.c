@@ -336,7 +336,8 @@ static int lock_fifo_steps(int step) {
     /* While a waiter has been handed the lock but has not run, the lock
      * stays locked: nobody can take it in between. */
     for (int k = 1; k < 3; k++)
-        if (frame_of(tasks[k])->_a1.lock.waiter.status == ASYNC__SYNC_GRANTED)
+        if (async__waiter_status(&frame_of(tasks[k])->_a1.lock.waiter) ==
+            ASYNC__SYNC_GRANTED)
             assert_int_equal(async_lock_locked(&lock), 1);
     return step < 12;
 }
@@ -408,7 +409,8 @@ static int lock_race_steps(int step) {
     /* Task 1 has released: the lock was handed to task 2, which has not
      * run yet.  Cancel it now. */
     if (!race_seen &&
-        frame_of(tasks[1])->_a1.lock.waiter.status == ASYNC__SYNC_GRANTED) {
+        async__waiter_status(&frame_of(tasks[1])->_a1.lock.waiter) ==
+            ASYNC__SYNC_GRANTED) {
         race_seen = 1;
         assert_int_equal(async_lock_locked(&lock), 1);
         assert_int_equal(list_len(&lock.waiters), race_tasks - 2);
@@ -524,7 +526,8 @@ static int sem_race_steps(int step) {
         return 1;
     }
     if (!race_seen &&
-        frame_of(tasks[1])->_a1.sem.waiter.status == ASYNC__SYNC_GRANTED) {
+        async__waiter_status(&frame_of(tasks[1])->_a1.sem.waiter) ==
+            ASYNC__SYNC_GRANTED) {
         race_seen = 1;
         assert_int_equal(async_semaphore_value(&sem), 0);
         assert_int_equal(async_cancel(tasks[1]), 1);
@@ -663,8 +666,9 @@ static int cond_pass_steps(int step) {
         return 1;
     case 2:
         /* Task 1 was notified but has not run: cancel it. */
-        assert_int_equal(frame_of(tasks[0])->_a1.cond.waiter.status,
-                         ASYNC__SYNC_GRANTED);
+        assert_int_equal(
+            async__waiter_status(&frame_of(tasks[0])->_a1.cond.waiter),
+            ASYNC__SYNC_GRANTED);
         assert_int_equal(list_len(&cond.waiters), 1);
         assert_int_equal(async_cancel(tasks[0]), 1);
         return 1;
