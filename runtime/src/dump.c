@@ -57,7 +57,7 @@ static void dump_one(async_task *t, int is_root, void *arg) {
     const char *cancel =
         (t->flags & ASYNC__TASK_CANCEL) ? " (cancel requested)" : "";
 
-    if (t == async__current())
+    if (t == async__running)
         dprintf(fd, "  %s '%s': running (this dump is its call)\n", what,
                 async__task_name(t));
     else if (t->flags & ASYNC__TASK_DONE)

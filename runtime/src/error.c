@@ -38,7 +38,7 @@ const char *async_strerror(int code) {
 }
 
 int async__raise(int code) {
-    async_task *t = async__current();
+    async_task *t = async__running;
 
     if (t != NULL)
         t->error = code < 0 ? code : ASYNC_EINVAL;
@@ -46,7 +46,7 @@ int async__raise(int code) {
 }
 
 int async__take_error(void) {
-    async_task *t = async__current();
+    async_task *t = async__running;
     int code;
 
     if (t == NULL)
@@ -56,12 +56,4 @@ int async__take_error(void) {
     return code;
 }
 
-int async__cancelled(void) {
-    async_task *t = async__current();
-
-    if (t == NULL || !(t->flags & ASYNC__TASK_CANCEL))
-        return 0;
-    t->flags &= ~ASYNC__TASK_CANCEL;
-    t->error = ASYNC_ECANCELED;
-    return 1;
-}
+int async__cancelled(void) { return async__cancel_seen(); }

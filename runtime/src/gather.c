@@ -62,10 +62,10 @@ void async__gather_child_done(async__gather *g, async_task *t) {
  * the next pass, so `remaining` is the number of children then); a gather
  * without children is ready at once and sees no cancellation. */
 int async__gather_poll(async__gather *g) {
-    async_task *self = async__current();
+    async_task *self = async__running;
     int waiting = g->remaining > 0 || g->waiter != NULL;
 
-    if (waiting && async__cancelled()) {
+    if (waiting && async__cancel_seen()) {
         /* Not failing yet: the children's frames live in ours, so we
          * stay until each has stopped.  Cancelling again reaches the
          * children that are still running once more. */

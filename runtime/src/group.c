@@ -148,7 +148,7 @@ void async_group_wait__init(struct async_group_wait__frame *f, async_group *g) {
  * may run on while they clean up; the wait fails once all have
  * finished.  A second cancellation reaches them again. */
 static void wait_cancelled(async_group *g) {
-    async__current()->error = 0;
+    async__running->error = 0;
     g->cancelling = 1;
     cancel_members(g);
 }
@@ -169,14 +169,14 @@ int async_group_wait__resume(void *frame) {
         }
         if (g->running == 0)
             break;
-        assert(async__current() != NULL && "async_group_wait outside a task");
-        if (async__cancelled())
+        assert(async__running != NULL && "async_group_wait outside a task");
+        if (async__cancel_seen())
             wait_cancelled(g);
-        g->waiter = async__current();
+        g->waiter = async__running;
         f->_state = 1;
         return ASYNC__PENDING;
     case 1:
-        if (async__cancelled())
+        if (async__cancel_seen())
             wait_cancelled(g);
         if (g->running > 0)
             return ASYNC__PENDING;

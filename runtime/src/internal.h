@@ -148,6 +148,22 @@ void async__dump_disarm(void);
 void async__loop_cancel_all(void);
 void async__signal_loop_reset(void);
 
+/* loop.c: the task being polled (async__current), for the runtime's
+ * own hot paths to read without a call. */
+extern _Thread_local async_task *async__running;
+
+/* async__cancelled(), inline: consumes a pending cancellation request
+ * of the running task into its error. */
+static inline int async__cancel_seen(void) {
+    async_task *t = async__running;
+
+    if (t == NULL || !(t->flags & ASYNC__TASK_CANCEL))
+        return 0;
+    t->flags &= ~ASYNC__TASK_CANCEL;
+    t->error = ASYNC_ECANCELED;
+    return 1;
+}
+
 /* t's name for diagnostics. */
 static inline const char *async__task_name(const async_task *t) {
     return t->fn->name != NULL ? t->fn->name : "(unnamed)";

@@ -78,13 +78,13 @@ static int watcher_dir(const async__watcher *w) {
 static int wait_ready(async__watcher *w) {
     int rc;
 
-    if (async__cancelled()) {
+    if (async__cancel_seen()) {
         async__unwatch(w);
         return ASYNC__FAILED;
     }
     if (!w->active) {
-        assert(async__current() != NULL && "an I/O await outside a task");
-        w->task = async__current();
+        assert(async__running != NULL && "an I/O await outside a task");
+        w->task = async__running;
         if ((rc = async__watch(w)) != 0)
             return async__raise(rc);
     } else {
@@ -99,7 +99,7 @@ static int wait_ready(async__watcher *w) {
 static int check_ready(async__watcher *w) {
     if (!w->active)
         return ASYNC__READY;
-    if (async__cancelled()) {
+    if (async__cancel_seen()) {
         async__unwatch(w);
         return ASYNC__FAILED;
     }
@@ -379,7 +379,7 @@ int async_connect__resume(void *frame) {
             return connect_end(f, ASYNC_ENOMEM);
         return ASYNC__PENDING;
     case 1:
-        if (async__cancelled())
+        if (async__cancel_seen())
             return connect_end(f, 1);
         if (!f->w.ready) {
             if (f->timeout > 0 && f->timer.index == ASYNC__TIMER_NONE)

@@ -30,7 +30,6 @@ typedef struct async__loop {
     async_task *ready_head;   /* tasks to poll, FIFO through next_ready */
     async_task *ready_tail;   /* last of them, for O(1) appends */
     async__timer_heap timers; /* armed timers, earliest first */
-    async_task *current;      /* the task being polled, or NULL */
     uint64_t now_ns;          /* the clock, read in this pass if now_read */
     int now_read;             /* now_ns was read in this pass */
     int running;              /* inside async__run */
@@ -43,7 +42,11 @@ typedef struct async__loop {
  * async__task_new work before the first async_run as well. */
 static _Thread_local async__loop the_loop;
 
-async_task *async__current(void) { return the_loop.current; }
+/* The task being polled, or NULL: apart from the loop, so that reading
+ * it is one load from thread-local storage. */
+_Thread_local async_task *async__running;
+
+async_task *async__current(void) { return async__running; }
 
 async_task *async__loop_root(void) { return the_loop.root; }
 
@@ -96,9 +99,9 @@ uint64_t async__loop_now(void) {
 int async__timer_start(async__timer *timer, uint64_t deadline_ns) {
     async__loop *l = &the_loop;
 
-    assert(l->current != NULL && "a timer can only be started by a task");
+    assert(async__running != NULL && "a timer can only be started by a task");
     timer->deadline_ns = deadline_ns;
-    timer->task = l->current;
+    timer->task = async__running;
     return async__timer_heap_push(&l->timers, timer);
 }
 
@@ -130,9 +133,9 @@ static void run_timers(async__loop *l) {
 static void poll_task(async__loop *l, async_task *t) {
     int rc;
 
-    l->current = t;
+    async__running = t;
     rc = t->fn->poll(async__task_frame_of(t));
-    l->current = NULL;
+    async__running = NULL;
     if (rc != ASYNC__READY && rc != ASYNC__FAILED)
         return;
     if (rc == ASYNC__READY) {
@@ -252,7 +255,7 @@ static void loop_reset(async__loop *l) {
     async__io_close(&l->io);
     async__task_mem_each(free_task, NULL);
     async__task_mem_reset();
-    l->current = NULL;
+    async__running = NULL;
     l->root = NULL;
     l->now_read = 0;
     l->shutting_down = 0;

@@ -37,13 +37,19 @@ static size_t used(const async_queue *q) {
     return q->count + q->handed + q->reserved;
 }
 
+/* Indexes wrap by a compare, not `%`: a division costs more than the
+ * rest of a hand-over between two tasks. */
 static void slots_push_back(async_queue *q, void *item) {
-    q->slots[(q->head + q->count) % q->capacity] = item;
+    size_t i = q->head + q->count;
+
+    if (i >= q->capacity)
+        i -= q->capacity;
+    q->slots[i] = item;
     q->count++;
 }
 
 static void slots_push_front(async_queue *q, void *item) {
-    q->head = (q->head + q->capacity - 1) % q->capacity;
+    q->head = (q->head == 0 ? q->capacity : q->head) - 1;
     q->slots[q->head] = item;
     q->count++;
 }
@@ -52,7 +58,8 @@ static void *slots_pop_front(async_queue *q) {
     void *item = q->slots[q->head];
 
     q->slots[q->head] = NULL;
-    q->head = (q->head + 1) % q->capacity;
+    if (++q->head == q->capacity)
+        q->head = 0;
     q->count--;
     return item;
 }
@@ -196,10 +203,10 @@ int async_queue_put__resume(void *frame) {
             return fail_now(&f->_state, -EPIPE);
         if (used(q) < q->capacity && q->putters.head == NULL)
             break;
-        assert(async__current() != NULL && "async_queue_put outside a task");
+        assert(async__running != NULL && "async_queue_put outside a task");
         return async__wait_start(&q->putters, &f->waiter, &f->_state);
     case 1:
-        if (async__cancelled()) {
+        if (async__cancel_seen()) {
             if (async__wait_leave_cancelled(&q->putters, &f->waiter)) {
                 /* The reserved slot goes to the next putter. */
                 q->reserved--;
@@ -255,10 +262,10 @@ int async_queue_get__resume(void *frame) {
         }
         if (q->closed)
             return fail_now(&f->_state, -EPIPE);
-        assert(async__current() != NULL && "async_queue_get outside a task");
+        assert(async__running != NULL && "async_queue_get outside a task");
         return async__wait_start(&q->getters, &f->waiter, &f->_state);
     case 1:
-        if (async__cancelled()) {
+        if (async__cancel_seen()) {
             if (async__wait_leave_cancelled(&q->getters, &f->waiter)) {
                 /* The item handed to us goes back to the front, still
                  * in its slot's room, and on to the next getter. */
@@ -310,10 +317,10 @@ int async_queue_join__resume(void *frame) {
             return fail_now(&f->_state, ASYNC_EINVAL);
         if (q->unfinished == 0)
             break;
-        assert(async__current() != NULL && "async_queue_join outside a task");
+        assert(async__running != NULL && "async_queue_join outside a task");
         return async__wait_start(&q->joiners, &f->waiter, &f->_state);
     case 1:
-        if (async__cancelled()) {
+        if (async__cancel_seen()) {
             (void)async__wait_leave_cancelled(&q->joiners, &f->waiter);
             f->_state = -1;
             return ASYNC__FAILED;

@@ -214,12 +214,12 @@ static void pause_accepting(struct async_serve__frame *f) {
     async__unwatch(&f->w);
     if (async__timer_start(&f->pause, async__deadline_after(PAUSE_SECONDS)) !=
         0)
-        async__wake(async__current()); /* no timer: retry on the next pass */
+        async__wake(async__running); /* no timer: retry on the next pass */
 }
 
 /* Waits for the handlers to finish, then fails with f->error. */
 static int drain(struct async_serve__frame *f) {
-    if (async__cancelled()) {
+    if (async__cancel_seen()) {
         /* Reach the handlers that caught an earlier cancellation. */
         (void)async__take_error();
         f->error = ASYNC_ECANCELED;
@@ -267,7 +267,7 @@ static int accept_some(struct async_serve__frame *f) {
             f->w.ready = 0;
             return ASYNC__PENDING;
         }
-        f->w.task = async__current();
+        f->w.task = async__running;
         if ((rc = async__watch(&f->w)) != 0) {
             if (exhausted(-rc)) { /* no epoll instance or table */
                 pause_accepting(f);
@@ -281,7 +281,7 @@ static int accept_some(struct async_serve__frame *f) {
     /* More may be pending: accept them after the handlers have run (the
      * watcher, if registered, counts as ready for the next poll). */
     f->w.ready = 1;
-    async__wake(async__current());
+    async__wake(async__running);
     return ASYNC__PENDING;
 }
 
@@ -302,8 +302,8 @@ int async_serve__resume(void *frame) {
         }
         if (stream)
             f->w.events |= ASYNC__IO_STREAM;
-        assert(async__current() != NULL && "async_serve outside a task");
-        f->self = async__current();
+        assert(async__running != NULL && "async_serve outside a task");
+        f->self = async__running;
         f->_state = SERVING;
         break;
     case SERVING:
@@ -313,7 +313,7 @@ int async_serve__resume(void *frame) {
     default:
         return ASYNC__READY;
     }
-    if (async__cancelled()) {
+    if (async__cancel_seen()) {
         (void)async__take_error(); /* raised once the handlers are done */
         return stop(f, ASYNC_ECANCELED);
     }

@@ -287,16 +287,16 @@ int async_signal_wait__resume(void *frame) {
 
     switch (f->_state) {
     case 0:
-        assert(async__current() != NULL && "async_signal_wait outside a task");
+        assert(async__running != NULL && "async_signal_wait outside a task");
         if (!valid_signo(f->waiter.signo)) {
             f->_state = -1;
             return async__raise(ASYNC_EINVAL);
         }
-        if (async__cancelled()) {
+        if (async__cancel_seen()) {
             f->_state = -1;
             return ASYNC__FAILED;
         }
-        f->waiter.task = async__current();
+        f->waiter.task = async__running;
         waiter_link(&f->waiter);
         if ((rc = sync_set(1)) != 0) {
             waiter_unlink(&f->waiter);
@@ -306,7 +306,7 @@ int async_signal_wait__resume(void *frame) {
         f->_state = 1;
         return ASYNC__PENDING;
     case 1:
-        if (async__cancelled())
+        if (async__cancel_seen())
             return wait_end(f, ASYNC__FAILED);
         if (!f->waiter.fired)
             return ASYNC__PENDING; /* a spurious poll */

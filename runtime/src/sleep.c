@@ -25,7 +25,7 @@ static int sleep_arm(struct async_sleep__frame *f) {
     }
     /* Out of memory: degrade to polling rather than fail the sleep. */
     f->_state = 2;
-    async__wake(async__current());
+    async__wake(async__running);
     return ASYNC__PENDING;
 }
 
@@ -46,14 +46,14 @@ static int sleep_cancelled(struct async_sleep__frame *f) {
 int async_sleep__resume(void *frame) {
     struct async_sleep__frame *f = frame;
 
-    if (f->_state >= 0 && async__cancelled())
+    if (f->_state >= 0 && async__cancel_seen())
         return sleep_cancelled(f);
     switch (f->_state) {
     case 0:
-        assert(async__current() != NULL && "async_sleep outside a task");
+        assert(async__running != NULL && "async_sleep outside a task");
         /* 0, negative or NaN seconds: yield once. */
         if (f->timer.deadline_ns == 0) {
-            async__wake(async__current());
+            async__wake(async__running);
             f->_state = 1;
             return ASYNC__PENDING;
         }

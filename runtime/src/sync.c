@@ -25,7 +25,7 @@
 /* ------------------------------------------------------------------ */
 
 void async__wait_push(async__wait_list *l, async__sync_waiter *w) {
-    w->task_status = (uintptr_t)async__current();
+    w->task_status = (uintptr_t)async__running;
     w->next = NULL;
     w->prev = l->tail;
     if (l->tail != NULL)
@@ -58,7 +58,7 @@ async__sync_waiter *async__wait_pop(async__wait_list *l) {
 }
 
 int async__wait_start(async__wait_list *l, async__sync_waiter *w, int *state) {
-    if (async__cancelled()) {
+    if (async__cancel_seen()) {
         *state = -1;
         return ASYNC__FAILED;
     }
@@ -152,10 +152,10 @@ int async_event_wait__resume(void *frame) {
             return fail_now(&f->_state, ASYNC_EINVAL);
         if (e->is_set)
             break;
-        assert(async__current() != NULL && "async_event_wait outside a task");
+        assert(async__running != NULL && "async_event_wait outside a task");
         return async__wait_start(&e->waiters, &f->waiter, &f->_state);
     case 1:
-        if (async__cancelled()) {
+        if (async__cancel_seen()) {
             (void)async__wait_leave_cancelled(&e->waiters, &f->waiter);
             f->_state = -1;
             return ASYNC__FAILED;
@@ -221,10 +221,10 @@ int async_lock_acquire__resume(void *frame) {
             l->locked = 1;
             break;
         }
-        assert(async__current() != NULL && "async_lock_acquire outside a task");
+        assert(async__running != NULL && "async_lock_acquire outside a task");
         return async__wait_start(&l->waiters, &f->waiter, &f->_state);
     case 1:
-        if (async__cancelled()) {
+        if (async__cancel_seen()) {
             /* The lock was handed to us: pass it on, holding nothing. */
             if (async__wait_leave_cancelled(&l->waiters, &f->waiter))
                 (void)async_lock_release(l);
@@ -310,11 +310,11 @@ int async_semaphore_acquire__resume(void *frame) {
             s->value--;
             break;
         }
-        assert(async__current() != NULL &&
+        assert(async__running != NULL &&
                "async_semaphore_acquire outside a task");
         return async__wait_start(&s->waiters, &f->waiter, &f->_state);
     case 1:
-        if (async__cancelled()) {
+        if (async__cancel_seen()) {
             if (async__wait_leave_cancelled(&s->waiters, &f->waiter))
                 (void)semaphore_give(s);
             f->_state = -1;
@@ -383,15 +383,14 @@ int async_condition_wait__resume(void *frame) {
     case 0:
         if (c == NULL || !c->lock->locked)
             return fail_now(&f->_state, ASYNC_EINVAL);
-        assert(async__current() != NULL &&
-               "async_condition_wait outside a task");
+        assert(async__running != NULL && "async_condition_wait outside a task");
         /* Cancelled before waiting: the lock was never let go. */
         r = async__wait_start(&c->waiters, &f->waiter, &f->_state);
         if (r == ASYNC__PENDING)
             (void)async_lock_release(c->lock);
         return r;
     case 1:
-        if (async__cancelled()) {
+        if (async__cancel_seen()) {
             /* A notification meant for us goes to the next waiter. */
             if (async__wait_leave_cancelled(&c->waiters, &f->waiter))
                 (void)condition_wake(c, 1);

@@ -255,7 +255,7 @@ void async_join__init(struct async_join__frame *f, async_task *t) {
 static void waiter_append(async_task *t, async__waiter *w) {
     async__waiter **link;
 
-    w->task = async__current();
+    w->task = async__running;
     w->next = NULL;
     for (link = &t->waiters; *link != NULL; link = &(*link)->next)
         ;
@@ -293,8 +293,8 @@ int async_join__resume(void *frame) {
         }
         if (t->flags & ASYNC__TASK_DONE)
             break;
-        assert(async__current() != NULL && "async_join outside a task");
-        if (async__cancelled()) {
+        assert(async__running != NULL && "async_join outside a task");
+        if (async__cancel_seen()) {
             f->_state = -1;
             return ASYNC__FAILED;
         }
@@ -302,7 +302,7 @@ int async_join__resume(void *frame) {
         f->_state = 1;
         return ASYNC__PENDING;
     case 1:
-        if (async__cancelled()) {
+        if (async__cancel_seen()) {
             /* t goes on; only this join stops waiting for it. */
             waiter_remove(t, &f->waiter);
             f->_state = -1;
@@ -348,13 +348,13 @@ int async__join_cancel__resume(void *frame) {
         }
         if (t->flags & ASYNC__TASK_DONE)
             break;
-        assert(async__current() != NULL && "async_wait_for outside a task");
+        assert(async__running != NULL && "async_wait_for outside a task");
         waiter_append(t, &f->waiter);
         f->_state = 1;
         /* A cancellation already requested applies now. */
         /* fall through */
     case 1:
-        if (async__cancelled()) {
+        if (async__cancel_seen()) {
             async__take_error(); /* not failing yet: t must stop first */
             f->stopping = 1;
             async_cancel(t);

@@ -6,7 +6,7 @@
  * each from malloc cost 16 bytes of malloc's own header per task and
  * a list link in each task to find them all again (for a shutdown, the
  * task dump and the end of async_run).  Here blocks of one size share
- * 1 MiB chunks aligned to their size, so a block costs its size alone,
+ * 2 MiB chunks aligned to their size, so a block costs its size alone,
  * allocating and freeing are a few instructions, and the live tasks are
  * found by walking the chunks: a block is live when its task's fn is
  * set.  Blocks too big for a chunk's size classes come from malloc and

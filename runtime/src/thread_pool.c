@@ -205,7 +205,7 @@ static int pool_submit(async__work *w) {
     }
     home.outstanding++;
     w->home = &home;
-    w->task = async__current();
+    w->task = async__running;
     w->collected = 0;
     pthread_mutex_lock(&pool.mu);
     w->state = WORK_QUEUED;
@@ -288,12 +288,12 @@ int async_to_thread__resume(void *frame) {
 
     switch (f->_state) {
     case 0:
-        assert(async__current() != NULL && "async_to_thread outside a task");
+        assert(async__running != NULL && "async_to_thread outside a task");
         if (f->work.fn == NULL) {
             f->_state = -1;
             return async__raise(ASYNC_EINVAL);
         }
-        if (async__cancelled()) {
+        if (async__cancel_seen()) {
             f->_state = -1;
             return ASYNC__FAILED;
         }
@@ -305,7 +305,7 @@ int async_to_thread__resume(void *frame) {
         return ASYNC__PENDING;
     case 1:
         if (!f->work.collected) {
-            if (!f->cancelled && async__cancelled()) {
+            if (!f->cancelled && async__cancel_seen()) {
                 if (pool_withdraw(&f->work)) {
                     f->_state = -1;
                     return ASYNC__FAILED;

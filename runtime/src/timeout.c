@@ -34,7 +34,7 @@ static void expire(async__timeout *s) {
 }
 
 void async__timeout_enter(async__timeout *s, double seconds) {
-    async_task *task = async__current();
+    async_task *task = async__running;
     int armed;
 
     s->expired = 0;

@@ -47,7 +47,7 @@ int async__wait_for_poll(async__wait_for *w) {
         return r;
     async__timer_stop(&w->timer);
     if (r == ASYNC__FAILED && w->timed_out &&
-        async__current()->error == ASYNC_ECANCELED) {
+        async__running->error == ASYNC_ECANCELED) {
         async__take_error();
         return async__raise(ASYNC_ETIMEDOUT);
     }
