@@ -110,6 +110,18 @@ class Builder:
                                           "-lpthread", "-o", exe])
         return exe
 
+    def frame_size(self, name, function):
+        """The size of `function`'s frame in bench/asyncc/NAME.c, as
+        asyncc --inspect=json measures it."""
+        src = os.path.join(BENCH, "asyncc", name + ".c")
+        r = subprocess.run([self.asyncc, "--inspect=json", src, "--", "-I",
+                            self.include], capture_output=True, text=True,
+                           check=True)
+        for f in json.loads(r.stdout)["functions"]:
+            if f["name"] == function:
+                return f["frame"]["size"]
+        raise RuntimeError("no async function %s in %s" % (function, src))
+
     def c_program(self, system, name, libs=()):
         src = os.path.join(BENCH, system, name + ".c")
         exe = os.path.join(self.bin, system + "_" + name)
@@ -152,6 +164,12 @@ def program_cmd(b, system, workload):
     return None, "unknown system"
 
 
+# The async function each task of a workload runs, and the handle each
+# program keeps per task in an array (a pointer).
+TASK_FUNCTION = {"spawn_gather": "task", "sleepers": "sleeper"}
+HANDLE_BYTES = 8
+
+
 def bench_simple(b, workload, systems, runs, quick, results):
     n_default, n_python, have = WORKLOADS[workload]
     for system in systems:
@@ -187,6 +205,12 @@ def bench_simple(b, workload, systems, runs, quick, results):
                "ns_per_op": median(per_op), "seconds": median([s["seconds"] for s in samples]),
                "bytes_per_task": median(per_task), "check": samples[0]["check"],
                "stable_check": len(checks) == 1}
+        if system == "asyncc" and workload in TASK_FUNCTION:
+            # What the runtime adds to each task: all the task costs, less
+            # the async function's own frame and the program's handle.
+            row["frame_bytes"] = b.frame_size(workload, TASK_FUNCTION[workload])
+            row["runtime_bytes_per_task"] = (row["bytes_per_task"] -
+                                             row["frame_bytes"] - HANDLE_BYTES)
         log("%s/%s: %.2f ns/op, %.0f B/task (n=%d)" % (
             workload, system, row["ns_per_op"], row["bytes_per_task"], n))
         results.append(row)
@@ -424,6 +448,12 @@ def table(results, systems):
             extra.append("scale: %s sleeping tasks within %g GiB (peak %.2f GiB, "
                          "%.1f bytes per task)" % (f"{r['n']:,}", r["budget_gib"],
                                                    r["peak_gib"], r["bytes_per_task"]))
+        if r.get("system") == "asyncc" and "runtime_bytes_per_task" in r:
+            extra.append("%s: asyncc's runtime adds %.0f bytes per task to the "
+                         "%d-byte frame and the program's %d-byte handle" % (
+                             r["workload"].replace("_", "-"),
+                             r["runtime_bytes_per_task"], r["frame_bytes"],
+                             HANDLE_BYTES))
         if r.get("workload") == "transpile" and "seconds" in r:
             extra.append("transpile: asyncc %.3f s, clang -fsyntax-only %.3f s "
                          "(%.2f×), %d async functions, %d lines" % (

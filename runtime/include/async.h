@@ -366,24 +366,30 @@ struct async__gather {
     async__child *last;     /* the last child added */
 };
 
-/* A timer, embedded in the frame of whatever waits on it: 24 bytes.
- * The loop's timer heap keeps its own copy of the key (deadline_ns,
- * seq), so the heap's work never touches the frame; a timer is read or
- * written only when it is started, stopped or fires. */
+/* A timer, embedded in the frame of whatever waits on it: 16 bytes.
+ * The loop's timer heap keeps its own copy of the key (deadline and
+ * start order), so the heap's work never touches the frame; a timer is
+ * read or written only when it is started, stopped or fires.  While it
+ * is armed, the task to wake takes the deadline's place: the heap has
+ * the deadline, and puts it back when the timer fires. */
 typedef struct async__timer async__timer;
 struct async__timer {
-    uint64_t deadline_ns; /* on the monotonic clock; before the timer is
-                             started, its owner may keep a length here */
-    uint32_t seq;         /* start order, set when started: breaks ties */
-    uint32_t index;       /* slot in the loop's timer table while armed;
-                             ASYNC__TIMER_NONE when not (internal.h) */
-    async_task *task;     /* task woken when the timer fires */
+    union {
+        uint64_t deadline_ns; /* on the monotonic clock, when not armed;
+                                 before the timer is started, its owner
+                                 may keep a length here */
+        async_task *task;     /* while armed: the task to wake */
+    };
+    uint32_t seq;   /* start order, set when started: breaks ties */
+    uint32_t index; /* slot in the loop's timer table while armed;
+                       ASYNC__TIMER_NONE when not (internal.h) */
 };
 /* An async_timeout block in progress, embedded in the frame.  Its timer
- * cancels the task instead of waking it; timer.task is the block's task
- * with its low bit set to say so, armed or not. */
+ * cancels the task instead of waking it: while armed, timer.task is the
+ * block's task with its low bit set to say so. */
 typedef struct async__timeout {
     async__timer timer;
+    async_task *task;  /* the block's task (NULL outside a task) */
     uint8_t expired;   /* the deadline passed */
     uint8_t requested; /* the deadline's cancellation, not someone else's */
 } async__timeout;

@@ -85,9 +85,10 @@ uint64_t async__loop_now(void);
 int async__timer_start(async__timer *timer, uint64_t deadline_ns);
 void async__timer_stop(async__timer *timer);
 
-/* timeout.c: what a due timer does: wake its task, or, when the timer is
- * an async_timeout block's, cancel it. */
-void async__timer_fire(async__timer *timer);
+/* timeout.c: what a due timer does, once the heap has taken it out:
+ * puts its deadline back in its deadline_ns, then wakes its task, or,
+ * when the timer is an async_timeout block's, cancels it. */
+void async__timer_fire(async__timer *timer, uint64_t deadline_ns);
 
 /* task.c: makes `c` an embedded task of `frame`, polled by `poll`, not
  * started yet and in no gather. */

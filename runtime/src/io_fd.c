@@ -333,9 +333,7 @@ void async_connect__init(struct async_connect__frame *f, int fd,
     f->timeout = timeout_seconds;
     watcher_init(&f->w, fd, ASYNC__IO_OUT);
     f->timer.deadline_ns = 0;
-    f->timer.seq = 0;
     f->timer.index = ASYNC__TIMER_NONE;
-    f->timer.task = NULL;
     f->_ret = -1;
 }
 

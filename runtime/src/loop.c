@@ -101,8 +101,10 @@ int async__timer_start(async__timer *timer, uint64_t deadline_ns) {
 
     assert(async__running != NULL && "a timer can only be started by a task");
     timer->deadline_ns = deadline_ns;
-    timer->task = async__running;
-    return async__timer_heap_push(&l->timers, timer);
+    if (async__timer_heap_push(&l->timers, timer) != 0)
+        return -ENOMEM;
+    timer->task = async__running; /* the heap has the deadline now */
+    return 0;
 }
 
 void async__timer_stop(async__timer *timer) {
@@ -121,8 +123,14 @@ static void run_timers(async__loop *l) {
     if (l->timers.len == 0)
         return;
     now = async__loop_now();
-    while ((timer = async__timer_heap_pop_due(&l->timers, now)) != NULL)
-        async__timer_fire(timer);
+    for (;;) {
+        uint64_t deadline = async__timer_heap_next_deadline(&l->timers);
+
+        if (deadline > now)
+            break;
+        timer = async__timer_heap_pop(&l->timers);
+        async__timer_fire(timer, deadline);
+    }
 }
 
 /* A root frame that returns FAILED finishes its task just as READY does,

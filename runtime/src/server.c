@@ -73,9 +73,7 @@ void async_serve__init(struct async_serve__frame *f, int listen_fd,
     f->w.task = NULL;
     f->w.on_ready = NULL;
     f->pause.deadline_ns = 0;
-    f->pause.seq = 0;
     f->pause.index = ASYNC__TIMER_NONE;
-    f->pause.task = NULL;
     f->conns = NULL;
     f->running = 0;
     f->accepted = 0;

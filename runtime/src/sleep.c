@@ -6,7 +6,7 @@
  * frame re-queues itself and checks the clock on every pass until the
  * timer can be armed or the deadline passes; -1 = done.
  *
- * The frame is an int and a timer, 32 bytes: the length of the sleep
+ * The frame is an int and a timer, 24 bytes: the length of the sleep
  * waits in the timer's deadline field until the first resume turns it
  * into the deadline.
  *
@@ -32,9 +32,7 @@ static int sleep_arm(struct async_sleep__frame *f) {
 void async_sleep__init(struct async_sleep__frame *f, double seconds) {
     f->_state = 0;
     f->timer.deadline_ns = async__ns_from_seconds(seconds);
-    f->timer.seq = 0;
     f->timer.index = ASYNC__TIMER_NONE;
-    f->timer.task = NULL;
 }
 
 static int sleep_cancelled(struct async_sleep__frame *f) {

@@ -6,50 +6,39 @@
  * when it fires it cancels the task instead of waking it.  The timer
  * marks that with the low bit of its task pointer (tasks are aligned, so
  * the bit is free), which keeps async__timer, embedded in every sleep,
- * as small as it is; the block finds its task there too, so it needs no
- * field of its own for it.  Once cancelled, the task fails at the await
- * it is suspended in; the generated code sends that failure to the end
- * of the block, where exit tells a deadline's cancellation from another
- * one.
+ * as small as it is.  Once cancelled, the task fails at the await it is
+ * suspended in; the generated code sends that failure to the end of the
+ * block, where exit tells a deadline's cancellation from another one.
  */
 #include "internal.h"
 
 #include <stddef.h>
 
-/* The block's task: timer.task without the mark. */
-static async_task *block_task(const async__timeout *s) {
-    return (async_task *)((uintptr_t)s->timer.task & ~(uintptr_t)1);
-}
-
 static void expire(async__timeout *s) {
-    async_task *task = block_task(s);
-
     s->expired = 1;
     /* A cancellation already requested is someone else's: it stays
      * ASYNC_ECANCELED at the end of the block. */
-    if (!(task->flags & ASYNC__TASK_CANCEL)) {
+    if (!(s->task->flags & ASYNC__TASK_CANCEL)) {
         s->requested = 1;
-        async_cancel(task);
+        async_cancel(s->task);
     }
 }
 
 void async__timeout_enter(async__timeout *s, double seconds) {
-    async_task *task = async__running;
     int armed;
 
+    s->task = async__running;
     s->expired = 0;
     s->requested = 0;
-    s->timer.seq = 0;
     s->timer.index = ASYNC__TIMER_NONE;
-    s->timer.task = NULL;
-    if (task == NULL)
+    if (s->task == NULL)
         return; /* not in a task: nothing to cancel */
     /* NaN is not > 0 either: no time. */
     armed = seconds > 0 &&
             async__timer_start(&s->timer, async__deadline_after(seconds)) == 0;
-    /* Marked whether armed or not: expire() finds the task there. */
-    s->timer.task = (async_task *)((uintptr_t)task | 1);
-    if (!armed)
+    if (armed)
+        s->timer.task = (async_task *)((uintptr_t)s->task | 1);
+    else
         expire(s); /* no time, or no memory for the timer: fail safe */
 }
 
@@ -57,7 +46,7 @@ int async__timeout_exit(async__timeout *s, int code) {
     async__timer_stop(&s->timer);
     if (s->requested) {
         /* Not seen by any await: the block ended first. */
-        block_task(s)->flags &= ~ASYNC__TASK_CANCEL;
+        s->task->flags &= ~ASYNC__TASK_CANCEL;
         if (code == ASYNC_ECANCELED)
             code = ASYNC_ETIMEDOUT;
     }
@@ -75,12 +64,13 @@ int async__timeout_land(async__timeout *s, int *errp) {
     return async__raise(code);
 }
 
-void async__timer_fire(async__timer *timer) {
+void async__timer_fire(async__timer *timer, uint64_t deadline_ns) {
     uintptr_t tagged = (uintptr_t)timer->task;
 
+    timer->deadline_ns = deadline_ns; /* what its owner reads from now on */
     if (tagged & 1)
         expire((async__timeout *)((char *)timer -
                                   offsetof(async__timeout, timer)));
     else
-        async__wake(timer->task);
+        async__wake((async_task *)tagged);
 }

@@ -14,9 +14,7 @@ void async__wait_for_init(async__wait_for *w, double seconds) {
     w->timed_out = 0;
     /* The time allowed waits in the timer until the first poll. */
     w->timer.deadline_ns = async__ns_from_seconds(seconds);
-    w->timer.seq = 0;
     w->timer.index = ASYNC__TIMER_NONE;
-    w->timer.task = NULL;
 }
 
 void async__wait_for_add(async__wait_for *w, async__child *child,
