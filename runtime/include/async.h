@@ -332,6 +332,7 @@ typedef struct async__fn {
     uint32_t result_offset; /* where the result sits in the frame */
     uint32_t result_size;   /* 0: no result to keep (void, or a child) */
     uint8_t result_kind;    /* ASYNC__RESULT_* */
+    uint8_t frame_align;    /* _Alignof the frame; 0: any type's */
 } async__fn;
 
 /* A task: 32 bytes.  A spawned task's frame follows it in the same

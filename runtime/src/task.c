@@ -74,15 +74,23 @@ async_task *async__task_new(const async__fn *fn, size_t frame_size) {
         return NULL;
     }
     if (frame_size <= SPLIT_MIN) {
-        t = async__task_mem_alloc(sizeof *t + frame_size);
+        /* A frame of 8-byte alignment at most packs to 8 bytes; others
+         * (long double, max_align_t...) take a 16-byte aligned block. */
+        size_t size = sizeof *t + frame_size;
+
+        if (fn->frame_align == 0 || fn->frame_align > 8)
+            size = (size + 15) & ~(size_t)15;
+        t = async__task_mem_alloc(size);
         if (t == NULL)
             return NULL;
     } else {
         void *frame = malloc(frame_size);
 
-        t = frame != NULL ? async__task_mem_alloc(
-                                sizeof *t + sizeof(async__split) + result_size)
-                          : NULL;
+        /* Rounded to 16: the kept result may be of any type. */
+        size_t size =
+            (sizeof *t + sizeof(async__split) + result_size + 15) & ~(size_t)15;
+
+        t = frame != NULL ? async__task_mem_alloc(size) : NULL;
         if (t == NULL) {
             free(frame);
             errno = ENOMEM;

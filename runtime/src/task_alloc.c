@@ -1,10 +1,13 @@
 /*
  * task_alloc.c -- the spawned tasks' slab allocator (see task_alloc.h).
  *
- * Sizes are rounded up to 16 bytes, one size class per multiple of 16
+ * Sizes are rounded up to 8 bytes, one size class per multiple of 8
  * up to SMALL_MAX (a task with a frame of 1 KiB; larger frames live
  * apart, see task.c).  A class owns chunks of CHUNK_SIZE (2 MiB) aligned
- * to CHUNK_SIZE, so a block finds its chunk by masking its address.  A
+ * to CHUNK_SIZE, so a block finds its chunk by masking its address.
+ * Blocks start 16-byte aligned in a chunk, so those of a class whose
+ * size is a multiple of 16 are all aligned for any type, and the others
+ * to 8 bytes (task.c asks for a multiple of 16 for frames that need it).  A
  * chunk hands out blocks from its free list first, then from its
  * never-used tail, which it touches only when it gets there: a chunk
  * with a few tasks costs a few pages of memory, not two megabytes.
@@ -43,7 +46,7 @@
 #endif
 
 enum {
-    GRAIN = 16,
+    GRAIN = 8,
     SMALL_MAX = 1056, /* sizeof(async_task) + 1 KiB */
     NCLASSES = SMALL_MAX / GRAIN + 1,
     CHUNK_SIZE = 1 << 21, /* a huge page on x86-64 and arm64 */

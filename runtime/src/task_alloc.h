@@ -18,11 +18,12 @@
 #include <async.h>
 #include <stddef.h>
 
-/* A block of `size` bytes (at least sizeof(async_task)) aligned for any
- * type, its task's flags set to ASYNC__TASK_HEAP (plus ASYNC__TASK_BIG
- * for a block from malloc) and its other fields undefined; NULL (errno
- * ENOMEM) when out of memory.  The caller must set the task's fn before
- * anything else can walk the live tasks. */
+/* A block of `size` bytes (at least sizeof(async_task)), aligned to 8
+ * bytes, and for any type when `size` is a multiple of 16; its task's
+ * flags set to ASYNC__TASK_HEAP (plus ASYNC__TASK_BIG for a block from
+ * malloc) and its other fields undefined; NULL (errno ENOMEM) when out
+ * of memory.  The caller must set the task's fn before anything else can
+ * walk the live tasks. */
 async_task *async__task_mem_alloc(size_t size);
 
 /* Returns t's block. */

@@ -97,12 +97,13 @@ static void put_spawn(const ac_unit *u, const ac_callee *c, ac_buf *out) {
                   "    static const async__fn %s__fn = {%s__resume, \"%s\", ",
                   c->name, c->name, c->name);
     if (c->is_void)
-        ac_buf_puts(out, "0, 0, ASYNC__RESULT_NONE};\n");
+        ac_buf_puts(out, "0, 0, ASYNC__RESULT_NONE,\n");
     else
         ac_buf_printf(out,
                       "offsetof(struct %s__frame, _ret),\n"
-                      "        sizeof(((struct %s__frame *)0)->_ret), %d};\n",
+                      "        sizeof(((struct %s__frame *)0)->_ret), %d,\n",
                       c->name, c->name, c->result_kind);
+    ac_buf_printf(out, "        _Alignof(struct %s__frame)};\n", c->name);
     ac_buf_printf(out,
                   "    async_task *t = async__task_new(&%s__fn, "
                   "sizeof(struct %s__frame));\n",
