@@ -6,10 +6,12 @@
 # one (CMakeLists.txt); this script is for trying asyncc quickly.
 #
 #   run_corpus.sh --asyncc PATH --include DIR --lib PATH
-#                 [--cc CC]... [--sanitize] [--filter SUBSTRING]
+#                 [--cc CC]... [--sanitize[=LIST]] [--filter SUBSTRING]
 #
 #   --cc        a compiler for asyncc's output (repeatable; default gcc)
-#   --sanitize  build and run with AddressSanitizer and UBSan
+#   --sanitize[=LIST]
+#               build and run with these sanitizers (default
+#               address,undefined)
 #   --filter    only programs whose name contains SUBSTRING
 #
 # Prints one PASS/FAIL line per check (the details of a failure follow
@@ -18,7 +20,7 @@ set -euo pipefail
 
 usage() {
     echo "usage: $0 --asyncc PATH --include DIR --lib PATH [--cc CC]..." \
-        "[--sanitize] [--filter SUBSTRING]" >&2
+        "[--sanitize[=LIST]] [--filter SUBSTRING]" >&2
     exit 2
 }
 
@@ -31,7 +33,7 @@ while [[ $# -gt 0 ]]; do
     --include) include=${2:?}; shift 2 ;;
     --lib) lib=${2:?}; shift 2 ;;
     --cc) compilers+=("${2:?}"); shift 2 ;;
-    --sanitize) extra+=(--sanitize); shift ;;
+    --sanitize | --sanitize=*) extra+=("$1"); shift ;;
     --filter) filter=${2:?}; shift 2 ;;
     *) usage ;;
     esac

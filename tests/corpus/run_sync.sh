@@ -4,11 +4,12 @@
 # expected output that the transpiled program must also produce.
 #
 #   run_sync.sh --include DIR --cc CC --src FILE.c --expected FILE.out
-#               [--sanitize] [--timeout S] [--print]
+#               [--sanitize[=LIST]] [--timeout S] [--print]
 #
 #   --include   runtime/include (where async.h lives)
 #   --cc        the C compiler (gcc, clang or a path)
-#   --sanitize  build with AddressSanitizer and UBSan
+#   --sanitize[=LIST]
+#               build with these sanitizers (default address,undefined)
 #   --timeout   seconds before the run is killed (default 60)
 #   --print     print the program's output instead of comparing it (to
 #               write a new FILE.out; read it before committing it)
@@ -24,18 +25,19 @@ set -euo pipefail
 
 usage() {
     echo "usage: $0 --include DIR --cc CC --src FILE.c --expected FILE.out" \
-        "[--sanitize] [--timeout S] [--print]" >&2
+        "[--sanitize[=LIST]] [--timeout S] [--print]" >&2
     exit 2
 }
 
-include='' cc='' src='' expected='' sanitize=0 timeout_seconds=60 print=0
+include='' cc='' src='' expected='' sanitizers='' timeout_seconds=60 print=0
 while [[ $# -gt 0 ]]; do
     case $1 in
     --include) include=${2:?}; shift 2 ;;
     --cc) cc=${2:?}; shift 2 ;;
     --src) src=${2:?}; shift 2 ;;
     --expected) expected=${2:?}; shift 2 ;;
-    --sanitize) sanitize=1; shift ;;
+    --sanitize) sanitizers=address,undefined; shift ;;
+    --sanitize=*) sanitizers=${1#--sanitize=}; shift ;;
     --timeout) timeout_seconds=${2:?}; shift 2 ;;
     --print) print=1; shift ;;
     *) usage ;;
@@ -67,9 +69,10 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/asyncc-sync.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 cflags=(-DASYNCC_SYNC "-I$include" -std=c11 -Wall -Wextra -Werror -g)
-if [[ $sanitize == 1 ]]; then
-    cflags+=("-fsanitize=address,undefined" -fno-sanitize-recover=all
-        -fno-omit-frame-pointer)
+if [[ -n $sanitizers ]]; then
+    source "$(dirname "${BASH_SOURCE[0]}")/../e2e/sanitize.sh"
+    sanitize_setup "$sanitizers"
+    cflags+=("${sanitize_cflags[@]}")
 fi
 if ! "$cc" "${cflags[@]}" "$src" -o "$tmp/prog" 2>"$tmp/cc.err"; then
     cat "$tmp/cc.err"

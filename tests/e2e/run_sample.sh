@@ -5,15 +5,17 @@
 #
 #   run_sample.sh --asyncc PATH --include DIR --lib PATH --cc CC
 #                 --src SAMPLE.c --expected SAMPLE.out
-#                 [--valgrind] [--sanitize]
+#                 [--valgrind] [--sanitize[=LIST]]
 #                 [--min-seconds S] [--max-seconds S] [--timeout S]
 #
 #   --include      runtime/include (where async.h lives)
 #   --lib          libasyncrt.a
 #   --cc           the compiler for asyncc's output (gcc, clang or a path)
 #   --valgrind     run the program under valgrind (memory errors, leaks)
-#   --sanitize     build with AddressSanitizer and UBSan; the runtime
-#                  library may be built without them
+#   --sanitize[=LIST]
+#                  build with these sanitizers (-fsanitize=LIST, default
+#                  address,undefined); the runtime library may be built
+#                  without them
 #   --min-seconds, --max-seconds
 #                  bounds on the wall time of the run: the check that
 #                  concurrent sleeps overlap and that sleeps do sleep
@@ -26,13 +28,13 @@ set -euo pipefail
 
 usage() {
     echo "usage: $0 --asyncc PATH --include DIR --lib PATH --cc CC" \
-        "--src FILE.c --expected FILE.out [--valgrind] [--sanitize]" \
+        "--src FILE.c --expected FILE.out [--valgrind] [--sanitize[=LIST]]" \
         "[--min-seconds S] [--max-seconds S] [--timeout S]" >&2
     exit 2
 }
 
 asyncc='' include='' lib='' cc='' src='' expected=''
-valgrind=0 sanitize=0 min_seconds='' max_seconds='' timeout_seconds=60
+valgrind=0 sanitizers='' min_seconds='' max_seconds='' timeout_seconds=60
 while [[ $# -gt 0 ]]; do
     case $1 in
     --asyncc) asyncc=${2:?}; shift 2 ;;
@@ -42,7 +44,8 @@ while [[ $# -gt 0 ]]; do
     --src) src=${2:?}; shift 2 ;;
     --expected) expected=${2:?}; shift 2 ;;
     --valgrind) valgrind=1; shift ;;
-    --sanitize) sanitize=1; shift ;;
+    --sanitize) sanitizers=address,undefined; shift ;;
+    --sanitize=*) sanitizers=${1#--sanitize=}; shift ;;
     --min-seconds) min_seconds=${2:?}; shift 2 ;;
     --max-seconds) max_seconds=${2:?}; shift 2 ;;
     --timeout) timeout_seconds=${2:?}; shift 2 ;;
@@ -80,13 +83,12 @@ if ! "$asyncc" "$src" -o "$tmp/$name.async.c" -- "-I$include" -std=c11 \
 fi
 [[ -s "$tmp/$name.async.c" ]] || fail "asyncc wrote no output"
 
-# 2. Compile.  Sanitizers go on both the compile and the link line: the
-# sanitizer runtimes come in at link time and also serve the runtime
-# library, which is plain code.
+# 2. Compile.
 cflags=(-std=c11 -Wall -Wextra -Werror -g)
-if [[ $sanitize == 1 ]]; then
-    cflags+=("-fsanitize=address,undefined" -fno-sanitize-recover=all
-        -fno-omit-frame-pointer)
+if [[ -n $sanitizers ]]; then
+    source "$(dirname "${BASH_SOURCE[0]}")/sanitize.sh"
+    sanitize_setup "$sanitizers"
+    cflags+=("${sanitize_cflags[@]}")
 fi
 if ! "$cc" "${cflags[@]}" "-I$include" "$tmp/$name.async.c" "$lib" \
     -o "$tmp/prog" 2>"$tmp/cc.err"; then
@@ -99,10 +101,6 @@ run=(timeout "$timeout_seconds")
 if [[ $valgrind == 1 ]]; then
     run+=(valgrind --error-exitcode=99 --leak-check=full
         "--errors-for-leak-kinds=definite,indirect" --track-origins=yes -q)
-fi
-if [[ $sanitize == 1 ]]; then
-    export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
-    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 fi
 start=$EPOCHREALTIME
 status=0
@@ -117,7 +115,7 @@ if [[ $status != 0 ]]; then
         fail "timed out after $timeout_seconds s"
     elif [[ $status == 99 && $valgrind == 1 ]]; then
         fail "valgrind found errors (report above)"
-    elif [[ $sanitize == 1 ]]; then
+    elif [[ -n $sanitizers ]]; then
         fail "exit status $status (any sanitizer report is above)"
     else
         fail "exit status $status"
@@ -146,6 +144,6 @@ if [[ -n $max_seconds ]] &&
 fi
 
 how=$cc
-[[ $sanitize == 1 ]] && how+=", sanitized"
+[[ -n $sanitizers ]] && how+=", -fsanitize=$sanitizers"
 [[ $valgrind == 1 ]] && how+=", valgrind"
 pass "output matches ($how, ${elapsed} s)"

@@ -3,14 +3,16 @@
 # from a compilation database (-p).
 #
 #   run_deps.sh --asyncc PATH --include DIR --lib LIBASYNCRT --cc CC
-#               --srcdir DIR
+#               --srcdir DIR [--sanitize=LIST]
 #
+# --sanitize=LIST builds the programs with -fsanitize=LIST (needed when
+# the runtime library is instrumented).
 # Works in a temporary copy of DIR (prog.c, broken.c, inc/cfg.h), with
 # the header moved to "my inc/" so the depfile must escape a space.
 # Prints PASS or FAIL lines; exits 0 when every check passes.
 set -euo pipefail
 
-asyncc='' include='' lib='' cc='' srcdir=''
+asyncc='' include='' lib='' cc='' srcdir='' sanitize_cflags=()
 while [[ $# -gt 0 ]]; do
     case $1 in
     --asyncc) asyncc=${2:?}; shift 2 ;;
@@ -18,8 +20,13 @@ while [[ $# -gt 0 ]]; do
     --lib) lib=${2:?}; shift 2 ;;
     --cc) cc=${2:?}; shift 2 ;;
     --srcdir) srcdir=${2:?}; shift 2 ;;
+    --sanitize=*)
+        source "$(dirname "${BASH_SOURCE[0]}")/../sanitize.sh"
+        sanitize_setup "${1#--sanitize=}"
+        shift
+        ;;
     *) echo "usage: $0 --asyncc PATH --include DIR --lib LIB --cc CC" \
-        "--srcdir DIR" >&2; exit 2 ;;
+        "--srcdir DIR [--sanitize=LIST]" >&2; exit 2 ;;
     esac
 done
 
@@ -47,7 +54,8 @@ run() {
 compile_and_run() { # <want output> <flags>...
     local want=$1
     shift
-    if ! "$cc" -std=c11 -I"$include" "$@" out.c "$lib" -o prog 2>cc.err; then
+    if ! "$cc" -std=c11 "${sanitize_cflags[@]}" -I"$include" "$@" out.c \
+        "$lib" -o prog 2>cc.err; then
         cat cc.err
         return 1
     fi

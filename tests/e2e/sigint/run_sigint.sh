@@ -8,7 +8,7 @@
 #                 --src PROG.c --expected PROG.out
 #                 --step PREFIX=SIGNAL [--step PREFIX=SIGNAL...]
 #                 [--quiet S=SIGNAL] [--sigint-ignored]
-#                 [--valgrind] [--sanitize] [--timeout S]
+#                 [--valgrind] [--sanitize[=LIST]] [--timeout S]
 #
 #   --step         wait until the program prints a line that starts with
 #                  PREFIX, then send it SIGNAL (INT, TERM...); the steps
@@ -20,7 +20,8 @@
 #                  start the program with SIGINT ignored, as a shell
 #                  starts a background job when job control is off
 #   --valgrind     run the program under valgrind (memory errors, leaks)
-#   --sanitize     build with AddressSanitizer and UBSan
+#   --sanitize[=LIST]
+#                  build with these sanitizers (default address,undefined)
 #   --timeout      seconds the program may take to exit after the last
 #                  signal (default 10); it is killed and the test fails
 #                  after that
@@ -32,13 +33,13 @@ set -euo pipefail
 usage() {
     echo "usage: $0 --asyncc PATH --include DIR --lib PATH --cc CC" \
         "--src FILE.c --expected FILE.out --step PREFIX=SIGNAL..." \
-        "[--quiet S=SIGNAL] [--sigint-ignored] [--valgrind] [--sanitize]" \
+        "[--quiet S=SIGNAL] [--sigint-ignored] [--valgrind] [--sanitize[=LIST]]" \
         "[--timeout S]" >&2
     exit 2
 }
 
 asyncc='' include='' lib='' cc='' src='' expected=''
-valgrind=0 sanitize=0 timeout_seconds=10 sigint_ignored=0
+valgrind=0 sanitizers='' timeout_seconds=10 sigint_ignored=0
 steps=()
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -52,7 +53,8 @@ while [[ $# -gt 0 ]]; do
     --quiet) steps+=("quiet:${2:?}"); shift 2 ;;
     --sigint-ignored) sigint_ignored=1; shift ;;
     --valgrind) valgrind=1; shift ;;
-    --sanitize) sanitize=1; shift ;;
+    --sanitize) sanitizers=address,undefined; shift ;;
+    --sanitize=*) sanitizers=${1#--sanitize=}; shift ;;
     --timeout) timeout_seconds=${2:?}; shift 2 ;;
     *) usage ;;
     esac
@@ -105,11 +107,10 @@ if ! "$asyncc" "$src" -o "$tmp/$name.async.c" -- "-I$include" -std=c11 \
     fail "asyncc failed"
 fi
 cflags=(-std=c11 -Wall -Wextra -Werror -g)
-if [[ $sanitize == 1 ]]; then
-    cflags+=("-fsanitize=address,undefined" -fno-sanitize-recover=all
-        -fno-omit-frame-pointer)
-    export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
-    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+if [[ -n $sanitizers ]]; then
+    source "$(dirname "${BASH_SOURCE[0]}")/../sanitize.sh"
+    sanitize_setup "$sanitizers"
+    cflags+=("${sanitize_cflags[@]}")
 fi
 if ! "$cc" "${cflags[@]}" "-I$include" "$tmp/$name.async.c" "$lib" \
     -o "$tmp/prog" 2>"$tmp/cc.err"; then
@@ -125,6 +126,10 @@ if [[ $valgrind == 1 ]]; then
     run+=(valgrind --error-exitcode=99 --leak-check=full
         "--errors-for-leak-kinds=definite,indirect" --track-origins=yes -q)
 fi
+# The output files exist before the first poll below reads them: the
+# background job may not have opened them yet.
+: >"$tmp/out"
+: >"$tmp/err"
 [[ $sigint_ignored == 1 ]] || set -m
 "${run[@]}" "$tmp/prog" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
@@ -200,6 +205,6 @@ if ! diff -u --label expected --label actual "$expected" "$tmp/out"; then
 fi
 
 how=$cc
-[[ $sanitize == 1 ]] && how+=", sanitized"
+[[ -n $sanitizers ]] && how+=", -fsanitize=$sanitizers"
 [[ $valgrind == 1 ]] && how+=", valgrind"
 pass "output matches ($how, exited ${elapsed} s after the last signal)"
