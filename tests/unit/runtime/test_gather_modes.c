@@ -96,7 +96,7 @@ static void run_gather(struct gather_f__frame *f, int failfast, unsigned caught,
 /* Default: the siblings finish; the earliest failure wins, not the
  * first argument's. */
 static void test_default_waits_for_all(void **state) {
-    static const double s[3] = {0.030, 0.010, 0.020};
+    static const double s[3] = {0.150, 0.050, 0.100};
     static const int c[3] = {ASYNC_ETIMEDOUT, 0, ASYNC_EINVAL};
     static const int want[] = {1, 2, 3, 102, 103, 101};
     struct gather_f__frame f;
