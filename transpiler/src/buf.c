@@ -48,15 +48,95 @@ void ac_buf_add(ac_buf *b, const char *s, size_t n) {
 
 void ac_buf_puts(ac_buf *b, const char *s) { ac_buf_add(b, s, strlen(s)); }
 
+/* Does `fmt` use only the conversions put_simple() spells (%s %d %u %zu
+ * %c %%, without flags, width or precision)?  Those are nearly all of
+ * the generated code's pieces. */
+static int simple_format(const char *fmt) {
+    for (const char *f = fmt; (f = strchr(f, '%')) != NULL; f++) {
+        f++;
+        if (*f == 'z')
+            f++;
+        if (!*f || !strchr("sduc%", *f) || (f[-1] == 'z' && *f != 'u'))
+            return 0;
+    }
+    return 1;
+}
+
+static void put_unsigned(ac_buf *b, unsigned long long v) {
+    char digits[24];
+    size_t n = 0;
+    do
+        digits[sizeof digits - ++n] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    ac_buf_add(b, digits + sizeof digits - n, n);
+}
+
+/* What vsnprintf would write for a simple_format() `fmt`, without its
+ * per-call cost. */
+static void put_simple(ac_buf *b, const char *fmt, va_list ap) {
+    const char *f = fmt;
+    for (;;) {
+        const char *pct = strchr(f, '%');
+        if (!pct) {
+            ac_buf_puts(b, f);
+            return;
+        }
+        ac_buf_add(b, f, (size_t)(pct - f));
+        f = pct + 1;
+        switch (*f++) {
+        case 's': {
+            const char *str = va_arg(ap, const char *);
+            ac_buf_puts(b, str ? str : "(null)");
+            break;
+        }
+        case 'd': {
+            int v = va_arg(ap, int);
+            if (v < 0)
+                ac_buf_add(b, "-", 1);
+            put_unsigned(b, v < 0 ? 0ull - (unsigned long long)v
+                                  : (unsigned long long)v);
+            break;
+        }
+        case 'u':
+            put_unsigned(b, va_arg(ap, unsigned));
+            break;
+        case 'z':
+            f++;
+            put_unsigned(b, va_arg(ap, size_t));
+            break;
+        case 'c': {
+            char c = (char)va_arg(ap, int);
+            ac_buf_add(b, &c, 1);
+            break;
+        }
+        default:
+            ac_buf_add(b, "%", 1);
+            break;
+        }
+    }
+}
+
+/* Formats straight into the spare room and formats again only when the
+ * text did not fit: measuring first would format everything twice. */
 void ac_buf_vprintf(ac_buf *b, const char *fmt, va_list ap) {
+    if (simple_format(fmt)) {
+        put_simple(b, fmt, ap);
+        return;
+    }
+    buf_reserve(b, 128);
     va_list copy;
     va_copy(copy, ap);
-    int n = vsnprintf(NULL, 0, fmt, copy);
+    size_t room = b->cap - b->len;
+    int n = vsnprintf(b->data + b->len, room, fmt, copy);
     va_end(copy);
-    if (n < 0)
+    if (n < 0) {
+        b->data[b->len] = '\0';
         return;
-    buf_reserve(b, (size_t)n);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    }
+    if ((size_t)n >= room) {
+        buf_reserve(b, (size_t)n);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    }
     b->len += (size_t)n;
 }
 
