@@ -48,20 +48,6 @@ void ac_buf_add(ac_buf *b, const char *s, size_t n) {
 
 void ac_buf_puts(ac_buf *b, const char *s) { ac_buf_add(b, s, strlen(s)); }
 
-/* Does `fmt` use only the conversions put_simple() spells (%s %d %u %zu
- * %c %%, without flags, width or precision)?  Those are nearly all of
- * the generated code's pieces. */
-static int simple_format(const char *fmt) {
-    for (const char *f = fmt; (f = strchr(f, '%')) != NULL; f++) {
-        f++;
-        if (*f == 'z')
-            f++;
-        if (!*f || !strchr("sduc%", *f) || (f[-1] == 'z' && *f != 'u'))
-            return 0;
-    }
-    return 1;
-}
-
 static void put_unsigned(ac_buf *b, unsigned long long v) {
     char digits[24];
     size_t n = 0;
@@ -71,19 +57,21 @@ static void put_unsigned(ac_buf *b, unsigned long long v) {
     ac_buf_add(b, digits + sizeof digits - n, n);
 }
 
-/* What vsnprintf would write for a simple_format() `fmt`, without its
- * per-call cost. */
-static void put_simple(ac_buf *b, const char *fmt, va_list ap) {
+/* Spells the conversions nearly all of the generated code's pieces use
+ * (%s %d %u %zu %c %%, without flags, width or precision) in one pass
+ * over `fmt`, as vsnprintf would; returns 0, having consumed some of
+ * `ap`, at any other conversion. */
+static int put_simple(ac_buf *b, const char *fmt, va_list ap) {
     const char *f = fmt;
     for (;;) {
-        const char *pct = strchr(f, '%');
-        if (!pct) {
-            ac_buf_puts(b, f);
-            return;
-        }
-        ac_buf_add(b, f, (size_t)(pct - f));
-        f = pct + 1;
-        switch (*f++) {
+        const char *run = f;
+        while (*f && *f != '%')
+            f++;
+        if (f > run)
+            ac_buf_add(b, run, (size_t)(f - run));
+        if (!*f)
+            return 1;
+        switch (f[1]) {
         case 's': {
             const char *str = va_arg(ap, const char *);
             ac_buf_puts(b, str ? str : "(null)");
@@ -101,6 +89,8 @@ static void put_simple(ac_buf *b, const char *fmt, va_list ap) {
             put_unsigned(b, va_arg(ap, unsigned));
             break;
         case 'z':
+            if (f[2] != 'u')
+                return 0;
             f++;
             put_unsigned(b, va_arg(ap, size_t));
             break;
@@ -109,22 +99,28 @@ static void put_simple(ac_buf *b, const char *fmt, va_list ap) {
             ac_buf_add(b, &c, 1);
             break;
         }
-        default:
+        case '%':
             ac_buf_add(b, "%", 1);
             break;
+        default:
+            return 0;
         }
+        f += 2;
     }
 }
 
 /* Formats straight into the spare room and formats again only when the
  * text did not fit: measuring first would format everything twice. */
 void ac_buf_vprintf(ac_buf *b, const char *fmt, va_list ap) {
-    if (simple_format(fmt)) {
-        put_simple(b, fmt, ap);
-        return;
-    }
-    buf_reserve(b, 128);
+    size_t start = b->len;
     va_list copy;
+    va_copy(copy, ap);
+    int simple = put_simple(b, fmt, copy);
+    va_end(copy);
+    if (simple)
+        return;
+    b->len = start; /* a conversion put_simple does not spell */
+    buf_reserve(b, 128);
     va_copy(copy, ap);
     size_t room = b->cap - b->len;
     int n = vsnprintf(b->data + b->len, room, fmt, copy);
