@@ -230,7 +230,6 @@ static enum CXChildVisitResult second_pass(CXCursor c, CXCursor parent,
                                            CXClientData data) {
     (void)parent;
     ac_parser *p = data;
-    ac_memo_reset();
     if (!ac_parse_in_main(p, c) ||
         clang_getCursorKind(c) == CXCursor_MacroExpansion ||
         clang_getCursorKind(c) == CXCursor_MacroDefinition ||
@@ -348,7 +347,6 @@ int ac_parse(ac_unit *u, const char *path, int nargs, const char *const *args) {
         clang_visitChildren(root, second_pass, &p);
     }
     free_parser(&p);
-    ac_memo_free();
     clang_disposeTranslationUnit(p.tu);
     clang_disposeIndex(index);
     return ac_diag_errors() == errors_before ? 0 : -1;

@@ -139,33 +139,16 @@ static enum CXChildVisitResult find_unseen(CXCursor c, CXCursor parent,
     return CXChildVisit_Continue;
 }
 
-/* One walk over the body records its tree: the builders read each
- * node's children from it instead of asking libclang node by node, and
- * they get the very cursors the walk saw, so what they learn of a node
- * (its span, whether it is a marker) is kept for the checks after them.
- * The walk also lists the references to locals, and the statement
- * expressions and awaits that the check for unseen awaits looks at once
- * the references are complete. */
-typedef struct walk_node {
-    CXCursor c;
-    unsigned parent;  /* index of the parent node, or NO_PARENT: the body */
-    int in_stmt_expr; /* below a statement expression */
-} walk_node;
-
-#define NO_PARENT 0xffffffffu
-
+/* One walk over the body finds the references to locals and notes the
+ * statement expressions and awaits that the check for unseen awaits
+ * looks at once the references are complete: the walk is a large part
+ * of reading a function, so it is done once. */
 typedef struct body_walk {
     ac_parser *p;
-    CXCursor body;
     struct walk_item {
         CXCursor c, parent;
     } * items;
     unsigned n, cap;
-    walk_node *nodes;
-    unsigned nnodes, capnodes;
-    unsigned *open; /* the path from the body to the last node */
-    unsigned nopen, capopen;
-    CXCursor *kids; /* every node's children, contiguous per parent */
 } body_walk;
 
 static void note_item(body_walk *w, CXCursor c, CXCursor parent) {
@@ -180,81 +163,18 @@ static void note_item(body_walk *w, CXCursor c, CXCursor parent) {
 static enum CXChildVisitResult walk_body(CXCursor c, CXCursor parent,
                                          CXClientData data) {
     body_walk *w = data;
-    while (w->nopen &&
-           !clang_equalCursors(w->nodes[w->open[w->nopen - 1]].c, parent))
-        w->nopen--;
-    unsigned up = w->nopen ? w->open[w->nopen - 1] : NO_PARENT;
-    if (w->nnodes == w->capnodes) {
-        w->capnodes = w->capnodes ? w->capnodes * 2 : 256;
-        w->nodes = ac_xrealloc(w->nodes, w->capnodes * sizeof *w->nodes);
-        w->open = ac_xrealloc(w->open, w->capnodes * sizeof *w->open);
-    }
-    walk_node *n = &w->nodes[w->nnodes];
-    n->c = c;
-    n->parent = up;
-    n->in_stmt_expr = up != NO_PARENT && (w->nodes[up].in_stmt_expr ||
-                                          clang_getCursorKind(w->nodes[up].c) ==
-                                              CXCursor_StmtExpr);
-    w->open[w->nopen++] = w->nnodes++;
-    return CXChildVisit_Recurse;
-}
-
-static void remember_kids(CXCursor c, const CXCursor *kids, unsigned n) {
     enum CXCursorKind k = clang_getCursorKind(c);
-    if (!clang_isExpression(k) && !clang_isStatement(k))
-        return;
-    ac_memo *m = ac_memo_of(c);
-    m->has_kids = 1;
-    m->kids = kids;
-    m->nkids = n;
-}
-
-/* Walks the body and hands each node's children to parse_memo.c. */
-static void walk(body_walk *w) {
-    clang_visitChildren(w->body, walk_body, w);
-    unsigned n = w->nnodes;
-    unsigned *at = ac_xmalloc((n + 1) * sizeof *at); /* [n]: the body */
-    unsigned *count = ac_xmalloc((n + 1) * sizeof *count);
-    memset(count, 0, (n + 1) * sizeof *count);
-    for (unsigned i = 0; i < n; i++)
-        count[w->nodes[i].parent == NO_PARENT ? n : w->nodes[i].parent]++;
-    at[n] = 0;
-    unsigned next = count[n];
-    for (unsigned i = 0; i < n; i++) {
-        at[i] = next;
-        next += count[i];
+    if (k == CXCursor_DeclRefExpr)
+        return find_refs(c, parent, w->p);
+    if (k == CXCursor_StmtExpr) {
+        /* Searched for awaits as a whole, after the walk. */
+        note_item(w, c, parent);
+        clang_visitChildren(c, find_refs, w->p);
+        return CXChildVisit_Continue;
     }
-    w->kids = ac_xmalloc((n + 1) * sizeof *w->kids);
-    unsigned *fill = count; /* reused: how many of each are placed */
-    memset(fill, 0, (n + 1) * sizeof *fill);
-    for (unsigned i = 0; i < n; i++) {
-        unsigned up = w->nodes[i].parent == NO_PARENT ? n : w->nodes[i].parent;
-        w->kids[at[up] + fill[up]++] = w->nodes[i].c;
-    }
-    remember_kids(w->body, w->kids + at[n], fill[n]);
-    for (unsigned i = 0; i < n; i++)
-        remember_kids(w->nodes[i].c, w->kids + at[i], fill[i]);
-    free(at);
-    free(count);
-    /* Now that children come from the tree, the marker tests are cheap. */
-    for (unsigned i = 0; i < n; i++) {
-        const walk_node *node = &w->nodes[i];
-        if (node->in_stmt_expr)
-            continue;
-        CXCursor parent =
-            node->parent == NO_PARENT ? w->body : w->nodes[node->parent].c;
-        if (clang_getCursorKind(node->c) == CXCursor_StmtExpr ||
-            ac_parse_marker(node->c, NULL) == AC_MARK_AWAIT)
-            note_item(w, node->c, parent); /* a statement expression is
-                                               searched as a whole */
-    }
-}
-
-/* The references to locals, once the builders registered the locals. */
-static void walk_refs(body_walk *w) {
-    for (unsigned i = 0; i < w->nnodes; i++)
-        if (clang_getCursorKind(w->nodes[i].c) == CXCursor_DeclRefExpr)
-            find_refs(w->nodes[i].c, w->nodes[i].c, w->p);
+    if (ac_parse_marker(c, NULL) == AC_MARK_AWAIT)
+        note_item(w, c, parent);
+    return CXChildVisit_Recurse;
 }
 
 /* The awaits that no builder reached, among those the walk noted. */
@@ -326,21 +246,13 @@ void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f) {
     ac_span bspan;
     if (!clang_Cursor_isNull(body) && ac_parse_span(p, body, &bspan)) {
         p->scope_end = bspan.end;
-        body_walk w;
-        memset(&w, 0, sizeof w);
-        w.p = p;
-        w.body = body;
-        walk(&w);
         f->body = ac_parse_stmt(p, body);
-        walk_refs(&w);
+        body_walk walk = {p, NULL, 0, 0};
+        clang_visitChildren(body, walk_body, &walk);
         finish_refs(p, f);
         unseen_check check = {p, f, 0};
-        check_unseen(&w, &check);
-        free(w.items);
-        free(w.nodes);
-        free(w.open);
-        free(w.kids);
-        ac_memo_reset(); /* its children pointed into the walk */
+        check_unseen(&walk, &check);
+        free(walk.items);
         for (unsigned i = 0; i < p->nraises; i++)
             if (!p->raises[i]->id)
                 ac_parse_error(p, p->raises[i]->span.begin,

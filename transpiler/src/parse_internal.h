@@ -82,27 +82,6 @@ typedef struct ac_parser {
     unsigned nraises, capraises;
 } ac_parser;
 
-/* What is known of one expression or statement (parse_memo.c). */
-typedef struct ac_memo {
-    CXCursor cursor;
-    unsigned hash, gen;
-    unsigned char has_span, span_ok, has_mark, has_kids, has_async, is_async;
-    ac_mark mark;
-    ac_span span;
-    const CXCursor *kids; /* with has_kids: the children, from the walk */
-    unsigned nkids;
-} ac_memo;
-
-/* parse_memo.c */
-/* The entry of a cursor; valid until the next ac_memo_of or
- * ac_memo_reset.  Spans and children are kept for expressions and
- * statements only: a declaration's extent depends on how it was
- * reached, which clang_equalCursors does not compare. */
-ac_memo *ac_memo_of(CXCursor c);
-/* Forgets every entry: called per top-level declaration. */
-void ac_memo_reset(void);
-void ac_memo_free(void);
-
 /* parse_util.c */
 void ac_cursors_children(CXCursor c, ac_cursors *out);
 void ac_cursors_free(ac_cursors *cs);

@@ -20,21 +20,8 @@ static enum CXChildVisitResult collect(CXCursor c, CXCursor parent,
     return CXChildVisit_Continue;
 }
 
-static int memo_kind(CXCursor c);
-
 void ac_cursors_children(CXCursor c, ac_cursors *out) {
     out->n = 0;
-    const ac_memo *m = memo_kind(c) ? ac_memo_of(c) : NULL;
-    if (m && m->has_kids) { /* the body walk saw them */
-        if (out->cap < m->nkids) {
-            out->cap = m->nkids;
-            out->items = ac_xrealloc(out->items, out->cap * sizeof *out->items);
-        }
-        if (m->nkids)
-            memcpy(out->items, m->kids, m->nkids * sizeof *out->items);
-        out->n = m->nkids;
-        return;
-    }
     clang_visitChildren(c, collect, out);
 }
 
@@ -61,27 +48,7 @@ int ac_parse_in_main(ac_parser *p, CXCursor c) {
     return file && clang_File_isEqual(file, p->main_file);
 }
 
-static int span_of(ac_parser *p, CXCursor c, ac_span *out);
-
-static int memo_kind(CXCursor c) {
-    enum CXCursorKind k = clang_getCursorKind(c);
-    return clang_isExpression(k) || clang_isStatement(k);
-}
-
 int ac_parse_span(ac_parser *p, CXCursor c, ac_span *out) {
-    if (!memo_kind(c))
-        return span_of(p, c, out);
-    ac_memo *m = ac_memo_of(c);
-    if (!m->has_span) { /* span_of asks no other entry: m stays valid */
-        m->has_span = 1;
-        m->span_ok = (unsigned char)span_of(p, c, &m->span);
-    }
-    if (m->span_ok)
-        *out = m->span;
-    return m->span_ok;
-}
-
-static int span_of(ac_parser *p, CXCursor c, ac_span *out) {
     CXSourceRange r = clang_getCursorExtent(c);
     unsigned b, e;
     if (!ac_parse_offset(p, clang_getRangeStart(r), &b) ||
@@ -158,9 +125,6 @@ static ac_mark marker_of_call(CXCursor call) {
 ac_mark ac_parse_marker(CXCursor c, ac_cursors *operands) {
     if (clang_getCursorKind(c) != CXCursor_ParenExpr)
         return AC_MARK_NONE;
-    ac_memo *memo = ac_memo_of(c);
-    if (memo->has_mark && (memo->mark == AC_MARK_NONE || !operands))
-        return memo->mark;
     ac_cursors kids = {0};
     ac_cursors_children(c, &kids);
     ac_cursors rights = {0};
@@ -181,9 +145,6 @@ ac_mark ac_parse_marker(CXCursor c, ac_cursors *operands) {
             break;
         }
     }
-    memo = ac_memo_of(c); /* the children's lookups may have moved it */
-    memo->has_mark = 1;
-    memo->mark = m;
     if (m != AC_MARK_NONE && operands) {
         operands->n = 0;
         for (unsigned i = rights.n; i-- > 0;)
@@ -200,19 +161,7 @@ int ac_parse_is_async_decl(CXCursor fn) {
     return ac_parse_has_async_attr(fn);
 }
 
-static int has_async_attr(CXCursor fn);
-
-/* Asked of every called function and every parameter of an async call. */
 int ac_parse_has_async_attr(CXCursor fn) {
-    ac_memo *m = ac_memo_of(fn);
-    if (!m->has_async) { /* has_async_attr asks for no entry: m stays */
-        m->has_async = 1;
-        m->is_async = (unsigned char)has_async_attr(fn);
-    }
-    return m->is_async;
-}
-
-static int has_async_attr(CXCursor fn) {
     ac_cursors kids = {0};
     ac_cursors_children(fn, &kids);
     int is_async = 0;
