@@ -360,6 +360,7 @@ def bench_transpile(b, runs, quick, results):
     """asyncc against clang -fsyntax-only on one large generated file."""
     n = QUICK_N["transpile"] if quick else WORKLOADS["transpile"][0]
     src = os.path.join(b.out, "bench-src", "transpile_%d.c" % n)
+    os.makedirs(os.path.dirname(src), exist_ok=True)
     run([sys.executable, os.path.join(BENCH, "gen_transpile.py"), str(n), src])
     clang = shutil.which("clang")
     if not clang:

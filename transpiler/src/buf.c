@@ -48,15 +48,91 @@ void ac_buf_add(ac_buf *b, const char *s, size_t n) {
 
 void ac_buf_puts(ac_buf *b, const char *s) { ac_buf_add(b, s, strlen(s)); }
 
+static void put_unsigned(ac_buf *b, unsigned long long v) {
+    char digits[24];
+    size_t n = 0;
+    do
+        digits[sizeof digits - ++n] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    ac_buf_add(b, digits + sizeof digits - n, n);
+}
+
+/* Spells the conversions nearly all of the generated code's pieces use
+ * (%s %d %u %zu %c %%, without flags, width or precision) in one pass
+ * over `fmt`, as vsnprintf would; returns 0, having consumed some of
+ * `ap`, at any other conversion. */
+static int put_simple(ac_buf *b, const char *fmt, va_list ap) {
+    const char *f = fmt;
+    for (;;) {
+        const char *run = f;
+        while (*f && *f != '%')
+            f++;
+        if (f > run)
+            ac_buf_add(b, run, (size_t)(f - run));
+        if (!*f)
+            return 1;
+        switch (f[1]) {
+        case 's': {
+            const char *str = va_arg(ap, const char *);
+            ac_buf_puts(b, str ? str : "(null)");
+            break;
+        }
+        case 'd': {
+            int v = va_arg(ap, int);
+            if (v < 0)
+                ac_buf_add(b, "-", 1);
+            put_unsigned(b, v < 0 ? 0ull - (unsigned long long)v
+                                  : (unsigned long long)v);
+            break;
+        }
+        case 'u':
+            put_unsigned(b, va_arg(ap, unsigned));
+            break;
+        case 'z':
+            if (f[2] != 'u')
+                return 0;
+            f++;
+            put_unsigned(b, va_arg(ap, size_t));
+            break;
+        case 'c': {
+            char c = (char)va_arg(ap, int);
+            ac_buf_add(b, &c, 1);
+            break;
+        }
+        case '%':
+            ac_buf_add(b, "%", 1);
+            break;
+        default:
+            return 0;
+        }
+        f += 2;
+    }
+}
+
+/* Formats straight into the spare room and formats again only when the
+ * text did not fit: measuring first would format everything twice. */
 void ac_buf_vprintf(ac_buf *b, const char *fmt, va_list ap) {
+    size_t start = b->len;
     va_list copy;
     va_copy(copy, ap);
-    int n = vsnprintf(NULL, 0, fmt, copy);
+    int simple = put_simple(b, fmt, copy);
     va_end(copy);
-    if (n < 0)
+    if (simple)
         return;
-    buf_reserve(b, (size_t)n);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len = start; /* a conversion put_simple does not spell */
+    buf_reserve(b, 128);
+    va_copy(copy, ap);
+    size_t room = b->cap - b->len;
+    int n = vsnprintf(b->data + b->len, room, fmt, copy);
+    va_end(copy);
+    if (n < 0) {
+        b->data[b->len] = '\0';
+        return;
+    }
+    if ((size_t)n >= room) {
+        buf_reserve(b, (size_t)n);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    }
     b->len += (size_t)n;
 }
 

@@ -42,8 +42,11 @@ static void put_comments(ac_emitter *E, unsigned a, unsigned b) {
 void ac_emit_indent(ac_emitter *E) {
     if (E->has_at)
         ac_emit_line(E, E->at);
-    for (int i = 0; i < E->indent; i++)
-        ac_buf_puts(E->out, "    ");
+    static const char spaces[] = "                                        ";
+    size_t n = E->indent > 0 ? (size_t)E->indent * 4 : 0;
+    for (; n > sizeof spaces - 1; n -= sizeof spaces - 1)
+        ac_buf_add(E->out, spaces, sizeof spaces - 1);
+    ac_buf_add(E->out, spaces, n);
     if (E->lead_end > E->lead_begin) {
         unsigned a = E->lead_begin, b = E->lead_end;
         E->lead_begin = E->lead_end = 0;

@@ -44,9 +44,13 @@ static enum CXChildVisitResult find_refs(CXCursor c, CXCursor parent,
         return CXChildVisit_Continue;
     }
     ac_func *f = p->fn;
-    ac_ref *refs = ac_parse_alloc(p, (f->nrefs + 1) * sizeof *refs);
-    if (f->nrefs)
-        memcpy(refs, f->refs, f->nrefs * sizeof *refs);
+    ac_ref *refs = f->refs;
+    if (f->nrefs == p->caprefs) { /* doubling: a body has many references */
+        p->caprefs = p->caprefs ? p->caprefs * 2 : 32;
+        refs = ac_parse_alloc(p, p->caprefs * sizeof *refs);
+        if (f->nrefs)
+            memcpy(refs, f->refs, f->nrefs * sizeof *refs);
+    }
     refs[f->nrefs].offset = off;
     refs[f->nrefs].len = (unsigned)len;
     refs[f->nrefs].var = entry->var;
@@ -135,26 +139,63 @@ static enum CXChildVisitResult find_unseen(CXCursor c, CXCursor parent,
     return CXChildVisit_Continue;
 }
 
-static enum CXChildVisitResult find_stmt_exprs(CXCursor c, CXCursor parent,
-                                               CXClientData data) {
-    (void)parent;
-    if (clang_getCursorKind(c) == CXCursor_StmtExpr) {
-        clang_visitChildren(c, find_unseen, data);
+/* One walk over the body finds the references to locals and notes the
+ * statement expressions and awaits that the check for unseen awaits
+ * looks at once the references are complete: the walk is a large part
+ * of reading a function, so it is done once. */
+typedef struct body_walk {
+    ac_parser *p;
+    struct walk_item {
+        CXCursor c, parent;
+    } * items;
+    unsigned n, cap;
+} body_walk;
+
+static void note_item(body_walk *w, CXCursor c, CXCursor parent) {
+    if (w->n == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 16;
+        w->items = ac_xrealloc(w->items, w->cap * sizeof *w->items);
+    }
+    w->items[w->n].c = c;
+    w->items[w->n++].parent = parent;
+}
+
+static enum CXChildVisitResult walk_body(CXCursor c, CXCursor parent,
+                                         CXClientData data) {
+    body_walk *w = data;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (k == CXCursor_DeclRefExpr)
+        return find_refs(c, parent, w->p);
+    if (k == CXCursor_StmtExpr) {
+        /* Searched for awaits as a whole, after the walk. */
+        note_item(w, c, parent);
+        clang_visitChildren(c, find_refs, w->p);
         return CXChildVisit_Continue;
     }
-    if (ac_parse_marker(c, NULL) == AC_MARK_AWAIT) {
-        unseen_check *u = data;
+    if (ac_parse_marker(c, NULL) == AC_MARK_AWAIT)
+        note_item(w, c, parent);
+    return CXChildVisit_Recurse;
+}
+
+/* The awaits that no builder reached, among those the walk noted. */
+static void check_unseen(body_walk *w, unseen_check *u) {
+    for (unsigned i = 0; i < w->n; i++) {
+        CXCursor c = w->items[i].c;
+        if (clang_getCursorKind(c) == CXCursor_StmtExpr) {
+            clang_visitChildren(c, find_unseen, u);
+            continue;
+        }
         ac_span s;
         if (ac_parse_span(u->p, c, &s) && !await_seen(u->f, s.begin))
-            find_unseen(c, parent, data);
+            find_unseen(c, w->items[i].parent, u);
     }
-    return CXChildVisit_Recurse;
 }
 
 /* --- the function --------------------------------------------------- */
 
 void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f) {
     p->fn = f;
+    p->caprefs = f->nrefs;
     p->nvars = 0;
     p->nraises = 0;
     p->nbreakables = 0;
@@ -206,10 +247,12 @@ void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f) {
     if (!clang_Cursor_isNull(body) && ac_parse_span(p, body, &bspan)) {
         p->scope_end = bspan.end;
         f->body = ac_parse_stmt(p, body);
-        clang_visitChildren(body, find_refs, p);
+        body_walk walk = {p, NULL, 0, 0};
+        clang_visitChildren(body, walk_body, &walk);
         finish_refs(p, f);
         unseen_check check = {p, f, 0};
-        clang_visitChildren(body, find_stmt_exprs, &check);
+        check_unseen(&walk, &check);
+        free(walk.items);
         for (unsigned i = 0; i < p->nraises; i++)
             if (!p->raises[i]->id)
                 ac_parse_error(p, p->raises[i]->span.begin,

@@ -38,6 +38,20 @@ unsigned ac_parse_cursor_offset(ac_parser *p, CXCursor c) {
     return off;
 }
 
+/* Kinds that have no children in C: asking libclang for them is a
+ * costly no-op on the most common nodes. */
+static int is_leaf(enum CXCursorKind k) {
+    return k == CXCursor_DeclRefExpr || k == CXCursor_IntegerLiteral ||
+           k == CXCursor_FloatingLiteral || k == CXCursor_CharacterLiteral ||
+           k == CXCursor_StringLiteral;
+}
+
+/* The cursor's span, or an empty one at its position. */
+static void span_of(ac_parser *p, CXCursor c, ac_span *out) {
+    if (!ac_parse_span(p, c, out))
+        out->begin = out->end = ac_parse_cursor_offset(p, c);
+}
+
 static void note_await_offset(ac_parser *p, unsigned offset) {
     ac_func *f = p->fn;
     unsigned *a = ac_parse_alloc(p, (f->nawaits + 1) * sizeof *a);
@@ -583,11 +597,13 @@ static void check_not_stringized(ac_parser *p, ac_span span) {
 /* Calls that break an async function: those that block the thread (every
  * task stops with it) are warned about; those whose effect does not
  * survive a suspension are refused. */
-static void check_plain_call(ac_parser *p, CXCursor call, ac_span span) {
+static void check_plain_call(ac_parser *p, CXCursor call) {
     CXCursor fn = clang_getCursorReferenced(call);
     if (clang_Cursor_isNull(fn))
         return;
     char *name = ac_parse_spelling(p, fn);
+    ac_span span;
+    span_of(p, call, &span);
     static const char *const blocking[] = {"sleep", "usleep", "nanosleep",
                                            "clock_nanosleep", "thrd_sleep"};
     for (unsigned i = 0; i < sizeof blocking / sizeof *blocking; i++)
@@ -687,12 +703,18 @@ static int sequenced_node(ac_parser *p, CXCursor c, ac_expr *e,
     return 1;
 }
 
-ac_expr *ac_parse_expr(ac_parser *p, CXCursor c) {
-    ac_span span;
-    if (!ac_parse_span(p, c, &span)) {
-        span.begin = span.end = ac_parse_cursor_offset(p, c);
-    }
+/* An expression's node; `want_span` 0 leaves the span of a node without
+ * an await unset: the caller drops such nodes (most of the tree), and
+ * libclang's extents are the costliest part of reading one. */
+static ac_expr *expr_node(ac_parser *p, CXCursor c, int want_span);
+
+ac_expr *ac_parse_expr(ac_parser *p, CXCursor c) { return expr_node(p, c, 1); }
+
+static ac_expr *expr_node(ac_parser *p, CXCursor c, int want_span) {
+    ac_span span = {0, 0};
     ac_mark m = ac_parse_marker(c, NULL);
+    if (m != AC_MARK_NONE)
+        span_of(p, c, &span);
     switch (m) {
     case AC_MARK_AWAIT:
         return build_await(p, c, span);
@@ -731,6 +753,7 @@ ac_expr *ac_parse_expr(ac_parser *p, CXCursor c) {
     enum CXCursorKind kind = clang_getCursorKind(c);
     if (kind == CXCursor_CallExpr &&
         !clang_Cursor_isNull(ac_parse_async_callee(c))) {
+        span_of(p, c, &span);
         char *name = ac_parse_spelling(p, c);
         ac_parse_error(p, span.begin,
                        "call to async function '%s' is not awaited", name);
@@ -742,10 +765,11 @@ ac_expr *ac_parse_expr(ac_parser *p, CXCursor c) {
         return text_node(p, span);
     }
     if (kind == CXCursor_CallExpr)
-        check_plain_call(p, c, span);
+        check_plain_call(p, c);
     if (kind == CXCursor_DeclRefExpr) {
         CXCursor ref = clang_getCursorReferenced(c);
         if (ac_parse_is_async_decl(ref)) {
+            span_of(p, c, &span);
             char *name = ac_parse_spelling(p, c);
             ac_parse_error(p, span.begin,
                            "async function '%s' cannot be used as a value; "
@@ -756,19 +780,32 @@ ac_expr *ac_parse_expr(ac_parser *p, CXCursor c) {
     ac_expr *e = text_node(p, span);
     unsigned errors_before = ac_diag_errors();
     ac_cursors kids = {0};
-    ac_cursors_children(c, &kids);
+    if (!is_leaf(kind))
+        ac_cursors_children(c, &kids);
     ac_expr *built[3] = {NULL, NULL, NULL};
+    CXCursor built_at[3];
     unsigned nbuilt = 0, late_await = 0;
     for (unsigned i = 0; i < kids.n; i++) {
         if (!clang_isExpression(clang_getCursorKind(kids.items[i])))
             continue;
-        ac_expr *k = ac_parse_expr(p, kids.items[i]);
-        if (nbuilt < 3)
+        ac_expr *k = expr_node(p, kids.items[i], 0);
+        if (nbuilt < 3) {
             built[nbuilt] = k;
+            built_at[nbuilt] = kids.items[i];
+        }
         late_await |= nbuilt > 0 && has_await(k);
         nbuilt++;
+        if (has_await(k) && !e->nkids) /* the node is kept: place it */
+            span_of(p, c, &e->span);
         add_text_kid(p, e, k);
     }
+    if (!e->nkids && want_span)
+        span_of(p, c, &e->span);
+    span = e->span;
+    if (e->nkids)
+        for (unsigned i = 0; i < nbuilt && i < 3; i++)
+            if (!has_await(built[i]))
+                span_of(p, built_at[i], &built[i]->span);
     if (e->nkids &&
         sequenced_node(p, c, e, built, nbuilt, late_await, errors_before)) {
         ac_cursors_free(&kids);

@@ -71,6 +71,7 @@ typedef struct ac_parser {
     ac_func *fn;
     ac_var_entry *vars;
     unsigned nvars, capvars;
+    unsigned caprefs;       /* room in fn->refs */
     ac_stmt *timeout_scope; /* innermost async_timeout block, or NULL */
     unsigned timeout_depth; /* async_timeout blocks around the statement */
     ac_stmt **breakables;   /* enclosing loops and switches */

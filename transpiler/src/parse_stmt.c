@@ -225,33 +225,28 @@ static ac_stmt *build_timeout(ac_parser *p, CXCursor c, ac_cursors *kids) {
     return s;
 }
 
-static ac_stmt *build_compound(ac_parser *p, CXCursor c) {
+static ac_stmt *build_compound(ac_parser *p, CXCursor c,
+                               const ac_cursors *kids) {
     ac_stmt *s = new_stmt(p, AC_S_COMPOUND, c);
     unsigned saved = p->scope_end;
     p->scope_end = s->span.end;
-    ac_cursors kids = {0};
-    ac_cursors_children(c, &kids);
-    for (unsigned i = 0; i < kids.n; i++)
-        push_stmt(p, s, ac_parse_stmt(p, kids.items[i]));
-    ac_cursors_free(&kids);
+    for (unsigned i = 0; i < kids->n; i++)
+        push_stmt(p, s, ac_parse_stmt(p, kids->items[i]));
     p->scope_end = saved;
     return s;
 }
 
-static ac_stmt *build_decl(ac_parser *p, CXCursor c) {
+static ac_stmt *build_decl(ac_parser *p, CXCursor c, const ac_cursors *kids) {
     ac_stmt *s = new_stmt(p, AC_S_DECL, c);
-    ac_cursors kids = {0};
-    ac_cursors_children(c, &kids);
-    for (unsigned i = 0; i < kids.n; i++) {
-        if (clang_getCursorKind(kids.items[i]) != CXCursor_VarDecl)
+    for (unsigned i = 0; i < kids->n; i++) {
+        if (clang_getCursorKind(kids->items[i]) != CXCursor_VarDecl)
             continue;
         ac_var **vars = ac_parse_alloc(p, (s->nvars + 1) * sizeof *vars);
         if (s->nvars)
             memcpy(vars, s->vars, s->nvars * sizeof *vars);
-        vars[s->nvars++] = ac_parse_var(p, kids.items[i], 0);
+        vars[s->nvars++] = ac_parse_var(p, kids->items[i], 0);
         s->vars = vars;
     }
-    ac_cursors_free(&kids);
     extend_to_semicolon(p, s);
     return s;
 }
@@ -319,14 +314,17 @@ static ac_stmt *build_for(ac_parser *p, CXCursor c, ac_cursors *kids) {
 ac_stmt *ac_parse_stmt(ac_parser *p, CXCursor c) {
     enum CXCursorKind kind = clang_getCursorKind(c);
     ac_cursors kids = {0};
-    ac_cursors_children(c, &kids);
+    /* An expression statement's children are the expression's, which
+     * ac_parse_expr reads itself. */
+    if (!clang_isExpression(kind))
+        ac_cursors_children(c, &kids);
     ac_stmt *s = NULL;
     switch (kind) {
     case CXCursor_CompoundStmt:
-        s = build_compound(p, c);
+        s = build_compound(p, c, &kids);
         break;
     case CXCursor_DeclStmt:
-        s = build_decl(p, c);
+        s = build_decl(p, c, &kids);
         break;
     case CXCursor_IfStmt:
         if (kids.n >= 2 &&

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <limits.h>
 
 #include "buf.h"
 #include "diag.h"
@@ -104,6 +105,41 @@ static void test_buf_and_arena(void **state) {
     ac_arena_free(&a);
 }
 
+/* ac_buf_printf spells the common conversions itself: each must read as
+ * snprintf's, and other formats (and text longer than the spare room)
+ * must still come out whole. */
+static void check_format(const char *want, const char *fmt, ...) {
+    ac_buf b = {0};
+    ac_buf_puts(&b, "<");
+    va_list ap;
+    va_start(ap, fmt);
+    ac_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    assert_int_equal(b.len, strlen(want) + 1);
+    assert_string_equal(ac_buf_str(&b) + 1, want);
+    ac_buf_free(&b);
+}
+
+static void test_buf_formats(void **state) {
+    (void)state;
+    char want[600];
+    check_format("plain", "plain");
+    snprintf(want, sizeof want, "%s %d %u %zu %c %%", "x", INT_MIN, UINT_MAX,
+             (size_t)-1, 'q');
+    check_format(want, "%s %d %u %zu %c %%", "x", INT_MIN, UINT_MAX, (size_t)-1,
+                 'q');
+    check_format("0 -1 2147483647", "%d %d %d", 0, -1, INT_MAX);
+    check_format("    7|ab |ab|-5|00ff", "%5u|%-3s|%.*s|%lld|%04x", 7u, "ab", 2,
+                 "abcdef", -5LL, 255);
+    char big[400];
+    memset(big, 'y', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    snprintf(want, sizeof want, "%s!", big);
+    check_format(want, "%s!", big);
+    snprintf(want, sizeof want, "%3s%s", "a", big);
+    check_format(want, "%3s%s", "a", big);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linecol),
@@ -111,6 +147,7 @@ int main(void) {
         cmocka_unit_test(test_caret_keeps_tabs),
         cmocka_unit_test(test_plain_message),
         cmocka_unit_test(test_buf_and_arena),
+        cmocka_unit_test(test_buf_formats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
