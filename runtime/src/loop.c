@@ -327,8 +327,11 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
             rc = -EDEADLK;
             break;
         }
-        /* 5. sleep in the OS; ready descriptors wake their tasks */
-        async__io_wait(&l->io, wait_timeout(l));
+        /* 5. sleep in the OS; ready descriptors wake their tasks (with
+         * tasks ready and no descriptor watched there is nothing to
+         * wait for or collect) */
+        if (l->ready_head == NULL || async__io_busy(&l->io))
+            async__io_wait(&l->io, wait_timeout(l));
         async__dump_poll(); /* a SIGQUIT asked where every task waits */
     }
 

@@ -20,6 +20,7 @@
  * (or GRANTED, or CLOSED by async_queue_close); -1 = done.
  */
 #include "internal.h"
+#include "wait_list.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -100,8 +101,18 @@ static void grant_room(async_queue *q) {
 
 /* A new item enters at the back (room is accounted for by the caller). */
 static void deliver(async_queue *q, void *item) {
-    slots_push_back(q, item);
+    async__sync_waiter *w;
+
     q->unfinished++;
+    if (q->count == 0 && (w = async__wait_pop(&q->getters)) != NULL) {
+        /* Straight to the first getter, as the ring would hand it. */
+        getter_of(w)->_ret = item;
+        async__waiter_set_status(w, ASYNC__SYNC_GRANTED);
+        q->handed++;
+        async__wake(async__waiter_task(w));
+        return;
+    }
+    slots_push_back(q, item);
     hand_to_getters(q);
 }
 

@@ -16,65 +16,10 @@
  * given.
  */
 #include "internal.h"
+#include "wait_list.h"
 
 #include <assert.h>
 #include <limits.h>
-
-/* ------------------------------------------------------------------ */
-/* Wait lists                                                          */
-/* ------------------------------------------------------------------ */
-
-void async__wait_push(async__wait_list *l, async__sync_waiter *w) {
-    w->task_status = (uintptr_t)async__running;
-    w->next = NULL;
-    w->prev = l->tail;
-    if (l->tail != NULL)
-        l->tail->next = w;
-    else
-        l->head = w;
-    l->tail = w;
-    async__waiter_set_status(w, ASYNC__SYNC_WAITING);
-}
-
-void async__wait_remove(async__wait_list *l, async__sync_waiter *w) {
-    if (w->prev != NULL)
-        w->prev->next = w->next;
-    else
-        l->head = w->next;
-    if (w->next != NULL)
-        w->next->prev = w->prev;
-    else
-        l->tail = w->prev;
-    w->prev = w->next = NULL;
-    async__waiter_set_status(w, ASYNC__SYNC_IDLE);
-}
-
-async__sync_waiter *async__wait_pop(async__wait_list *l) {
-    async__sync_waiter *w = l->head;
-
-    if (w != NULL)
-        async__wait_remove(l, w);
-    return w;
-}
-
-int async__wait_start(async__wait_list *l, async__sync_waiter *w, int *state) {
-    if (async__cancel_seen()) {
-        *state = -1;
-        return ASYNC__FAILED;
-    }
-    async__wait_push(l, w);
-    *state = 1;
-    return ASYNC__PENDING;
-}
-
-int async__wait_leave_cancelled(async__wait_list *l, async__sync_waiter *w) {
-    int granted = async__waiter_status(w) == ASYNC__SYNC_GRANTED;
-
-    if (async__waiter_status(w) == ASYNC__SYNC_WAITING)
-        async__wait_remove(l, w);
-    async__waiter_set_status(w, ASYNC__SYNC_IDLE);
-    return granted;
-}
 
 static void wait_list_init(async__wait_list *l) { l->head = l->tail = NULL; }
 

@@ -70,24 +70,7 @@ typedef struct async__wait_list {
     async__sync_waiter *tail;
 } async__wait_list;
 
-/* Appends `w` for the current task (status WAITING); takes the first
- * waiter off (status left to the caller; NULL when empty); takes `w` off
- * wherever it is (status IDLE). */
-void async__wait_push(async__wait_list *l, async__sync_waiter *w);
-async__sync_waiter *async__wait_pop(async__wait_list *l);
-void async__wait_remove(async__wait_list *l, async__sync_waiter *w);
-
-/* The waiting step every await on a wait list shares (sync.c, queue.c);
- * the caller has checked that it cannot complete at once.
- * async__wait_start: cancellation first -- a cancelled task fails the
- * await there (*state = -1, returns ASYNC__FAILED); else appends `w` and
- * suspends (*state = 1, returns ASYNC__PENDING).
- * async__wait_leave_cancelled: on a poll that found a cancellation
- * request, takes `w` off `l` if it is still on it (status IDLE).  Returns
- * 1 when `w` had been GRANTED already: the caller passes on what it was
- * handed (cancellation wins). */
-int async__wait_start(async__wait_list *l, async__sync_waiter *w, int *state);
-int async__wait_leave_cancelled(async__wait_list *l, async__sync_waiter *w);
+/* The operations on wait lists are asyncrt's own (runtime/src). */
 
 /* ------------------------------------------------------------------ */
 /* Objects                                                             */
