@@ -1,0 +1,67 @@
+/*
+ * fuzz_transpile.c -- libFuzzer target: every input is a C file given to
+ * the whole transpiler in process (ac_transpile), from memory.
+ *
+ * The input's size picks what is produced, so that a mutation reaches
+ * every mode and an input found keeps reproducing the same way: the C
+ * with and without #line directives, --dot, and now and then --inspect
+ * (which parses the generated C again, and is the slowest).  Any input
+ * may be rejected with diagnostics; a crash, a sanitizer report or a
+ * leak is a bug.  Diagnostics are dropped unless ASYNCC_FUZZ_DIAG is set.
+ */
+#include "transpile.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+    (void)argc;
+    (void)argv;
+    if (!getenv("ASYNCC_FUZZ_DIAG")) {
+        FILE *null = fopen("/dev/null", "w");
+        if (null)
+            ac_diag_set_stream(null);
+    }
+    return 0;
+}
+
+static ac_mode mode_of(size_t size) {
+    switch (size % 16) {
+    case 3:
+        return AC_MODE_DOT;
+    case 7:
+        return AC_MODE_INSPECT_JSON;
+    case 11:
+        return AC_MODE_INSPECT_TEXT;
+    default:
+        return AC_MODE_C;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    static const char *const args[] = {"-std=c11"};
+    ac_transpile_job job = {.path = "fuzz.c",
+                            .text = (const char *)data,
+                            .len = size,
+                            .mode = mode_of(size),
+                            .line_directives = size % 2 == 0,
+                            .nargs = 1,
+                            .args = args};
+    ac_unit u;
+    memset(&u, 0, sizeof u);
+    ac_buf out = {0};
+    int status = ac_transpile(&u, &job, &out);
+    /* A success writes something; status 2 (unreadable input) can only
+     * mean NUL bytes here, as nothing but headers is read from disk. */
+    if ((status == 0 && out.len == 0 && size > 0) ||
+        (status == 2 && !memchr(data, '\0', size)))
+        abort();
+    ac_buf_free(&out);
+    ac_unit_free(&u);
+    return 0;
+}
