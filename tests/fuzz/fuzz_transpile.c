@@ -9,7 +9,7 @@
  * may be rejected with diagnostics; a crash, a sanitizer report or a
  * leak is a bug.  Diagnostics are dropped unless ASYNCC_FUZZ_DIAG is set.
  */
-#include "transpile.h"
+#include "pipeline.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -7,8 +7,8 @@ The program awaits small async functions that return at once (or after
 async_sleep(0)) in random expression positions -- call arguments,
 conditions, initializers, operands of && || and ?:, return values -- in
 random nests of if/else, for/while/do loops, switch with fall-through and
-forward goto, with int locals live across the awaits, and prints a trace
-of values.  Compiled as it is with -DASYNCC_SYNC (await(x) is (x)) and
+forward goto, gathers of them storing into locals, with int locals live
+across the awaits, and prints a trace of values.  Compiled as it is with -DASYNCC_SYNC (await(x) is (x)) and
 transpiled by asyncc, it must print the same trace; both must compile
 with -std=c11 -Wall -Wextra -Werror.
 
@@ -89,6 +89,8 @@ class Gen:
         if depth <= 0 or self.chance(0.25):
             return self.leaf(ctx)
         k = self.r.randrange(9)
+        if ctx.get("noawait") and k <= 2:
+            k = 3
         if k == 0:
             return "await(ret(%s))" % self.arith(ctx, depth - 1)
         if k == 1:
@@ -105,14 +107,21 @@ class Gen:
         if k == 5:
             return "((%s * %s) %% %d)" % (self.arith(ctx, depth - 1),
                                           self.arith(ctx, depth - 1), MOD)
-        if k == 6:
+        if k == 6 and not ctx.get("noawait"):
             return "(%s ? %s : %s)" % (self.cond(ctx, depth - 1),
                                        self.arith(ctx, depth - 1),
                                        self.arith(ctx, depth - 1))
         if k == 7:
             return "(%s %% %d)" % (self.arith(ctx, depth - 1),
                                    self.r.randint(2, 9))
+        if ctx["arrays"]:
+            return self.element(ctx, depth - 1)
         return self.leaf(ctx)
+
+    def element(self, ctx, depth):
+        """An element of a local array, by an index in range."""
+        return "%s[(%s %% 3 + 3) %% 3]" % (self.r.choice(ctx["arrays"]),
+                                           self.arith(ctx, depth))
 
     def compare(self, ctx, depth):
         while True:
@@ -187,7 +196,7 @@ class Gen:
             kinds.append("continue")
         if ctx["labels"]:
             kinds += ["goto", "goto"]
-        kinds += ["call", "return"]
+        kinds += ["call", "return", "gather"]
         k = self.r.choice(kinds)
         getattr(self, "s_" + k)(ctx, f, ind, depth)
 
@@ -195,6 +204,8 @@ class Gen:
         if not ctx["vars"]:
             return self.s_trace(ctx, f, ind, depth)
         v = self.r.choice(ctx["vars"])
+        if ctx["arrays"] and self.chance(0.2):
+            v = self.element(ctx, 1)
         if self.chance(0.3):
             self.emit(ind, "%s += %s;" % (v, self.arith(ctx, 2)))
             self.emit(ind, "%s %%= %d;" % (v, MOD))
@@ -220,6 +231,35 @@ class Gen:
             return self.s_assign(ctx, f, ind, depth)
         v = self.r.choice(ctx["vars"])
         self.emit(ind, "%s = %s %% %d;" % (v, call, MOD))
+
+    def s_gather(self, ctx, f, ind, depth):
+        """Pure calls gathered, some storing into locals.  Operands hold
+        no await (the dialect refuses one there) and no local that a call
+        writes: the calls' operands are all evaluated before any runs,
+        where synchronous C runs each call before the next operand."""
+        written = self.r.sample(ctx["vars"], min(len(ctx["vars"]),
+                                                 self.r.randint(0, 3)))
+        bumped = written.pop() if written and self.chance(0.4) else None
+        plain = self.sub(ctx, noawait=True,
+                         vars=[v for v in ctx["vars"]
+                               if v not in written and v != bumped])
+        calls = []
+        for _ in range(self.r.randint(1, 3)):
+            k = self.r.randrange(3)
+            if k == 0:
+                call = "sum2(%s, %s)" % (self.arith(plain, 1),
+                                         self.arith(plain, 1))
+            elif k == 1:
+                call = "slow(%s)" % self.arith(plain, 1)
+            else:
+                call = "ret(%s)" % self.arith(plain, 1)
+            if written:
+                call = "%s = %s" % (written.pop(), call)
+            calls.append(call)
+        if bumped:
+            calls.insert(self.r.randrange(len(calls) + 1),
+                         "bump(&%s, %s)" % (bumped, self.arith(plain, 1)))
+        self.emit(ind, "await(async_gather(%s));" % ", ".join(calls))
 
     def s_return(self, ctx, f, ind, depth):
         if not self.chance(0.3):
@@ -344,7 +384,7 @@ class Gen:
         # The parameters are only read here, reduced: the callers' values
         # may be larger than MOD.
         ctx = {"vars": [], "ro": [], "loops": 0, "switches": 0,
-               "labels": []}
+               "labels": [], "arrays": []}
         decls = []
         for k, n in enumerate(names):
             init = ["p0 %% %d" % MOD, "p1 %% %d" % MOD][k] if k < 2 else \
@@ -358,6 +398,11 @@ class Gen:
             for d in decls:
                 self.emit(1, "int %s;" % d)
         ctx["vars"] = names
+        if self.chance(0.4):
+            self.emit(1, "int arr%d[3] = {%s, %s, %d};" % (
+                f.index, self.arith(ctx, 1), self.arith(ctx, 1),
+                self.r.randint(0, 9)))
+            ctx["arrays"] = ["arr%d" % f.index]
         body = self.r.randint(3, 6)
         label = None
         if self.chance(0.3):
@@ -367,7 +412,9 @@ class Gen:
             self.stmt(ctx, f, 1, 3)
         if label and label["used"]:
             self.emit(0, "%s:;" % label["name"])
-        self.trace(ctx, f, 1, names)
+        self.trace(ctx, f, 1, names + ["%s[%d]" % (a, i)
+                                      for a in ctx["arrays"]
+                                      for i in range(3)])
         self.emit(1, "return %s %% %d;" % (self.arith(ctx, 2), MOD))
         self.emit(0, "}")
         self.emit(0, "")

@@ -1,6 +1,6 @@
 /*
  * main.c -- the asyncc driver: options in, files out; the work is
- * ac_transpile's (transpile.c).
+ * ac_transpile's (pipeline.c).
  *
  *     input.c --libclang--> IR (parse.c) --> decisions (lower.c)
  *             --> state machines and the rewritten file (emit_*.c)
@@ -13,7 +13,7 @@
  */
 #include "deps.h"
 #include "options.h"
-#include "transpile.h"
+#include "pipeline.h"
 
 #include <errno.h>
 #include <stdio.h>

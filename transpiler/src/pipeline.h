@@ -1,10 +1,10 @@
 /*
- * transpile.h -- one input through the whole transpiler, in process:
+ * pipeline.h -- one input through the whole transpiler, in process:
  * what the asyncc command does between reading its options and writing
  * its output.  The fuzzer calls it too, so it never exits the process.
  */
-#ifndef AC_TRANSPILE_H
-#define AC_TRANSPILE_H
+#ifndef AC_PIPELINE_H
+#define AC_PIPELINE_H
 
 #include "buf.h"
 #include "options.h"

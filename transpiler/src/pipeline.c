@@ -1,7 +1,7 @@
 /*
- * transpile.c -- parse, lower, emit or inspect (see transpile.h).
+ * pipeline.c -- parse, lower, emit or inspect (see pipeline.h).
  */
-#include "transpile.h"
+#include "pipeline.h"
 
 #include "emit.h"
 #include "inspect.h"
