@@ -7,8 +7,10 @@ The program awaits small async functions that return at once (or after
 async_sleep(0)) in random expression positions -- call arguments,
 conditions, initializers, operands of && || and ?:, return values -- in
 random nests of if/else, for/while/do loops, switch with fall-through and
-forward goto, gathers of them storing into locals, with int locals live
-across the awaits, and prints a trace of values.  Compiled as it is with -DASYNCC_SYNC (await(x) is (x)) and
+forward goto, gathers of them storing into locals, async_try,
+async_wait_for and async_timeout blocks (whose deadlines never come),
+with int locals and arrays live across the awaits, and prints a trace of
+values.  Compiled as it is with -DASYNCC_SYNC (await(x) is (x)) and
 transpiled by asyncc, it must print the same trace; both must compile
 with -std=c11 -Wall -Wextra -Werror.
 
@@ -111,6 +113,11 @@ class Gen:
             return "(%s ? %s : %s)" % (self.cond(ctx, depth - 1),
                                        self.arith(ctx, depth - 1),
                                        self.arith(ctx, depth - 1))
+        if k == 7 and not ctx.get("noawait") and self.chance(0.3):
+            # The deadline is never reached: the call returns at once.
+            plain = self.sub(ctx, noawait=True)
+            return "await(async_wait_for(sum2(%s, %s), 5.0))" % (
+                self.arith(plain, depth - 1), self.arith(plain, depth - 1))
         if k == 7:
             return "(%s %% %d)" % (self.arith(ctx, depth - 1),
                                    self.r.randint(2, 9))
@@ -167,7 +174,7 @@ class Gen:
     def block(self, ctx, f, ind, depth, budget):
         """Statements of a { } block at indent `ind` (braces not written)."""
         label = None
-        if self.chance(0.3):
+        if not ctx.get("nolabels") and self.chance(0.3):
             label = {"name": self.fresh("L"), "used": False}
             ctx = dict(ctx, labels=ctx["labels"] + [label])
         for _ in range(self.r.randint(1, budget)):
@@ -196,7 +203,9 @@ class Gen:
             kinds.append("continue")
         if ctx["labels"]:
             kinds += ["goto", "goto"]
-        kinds += ["call", "return", "gather"]
+        kinds += ["call", "return", "gather", "try"]
+        if depth > 0 and not ctx.get("nolabels"):
+            kinds.append("timeout")
         k = self.r.choice(kinds)
         getattr(self, "s_" + k)(ctx, f, ind, depth)
 
@@ -260,6 +269,26 @@ class Gen:
             calls.insert(self.r.randrange(len(calls) + 1),
                          "bump(&%s, %s)" % (bumped, self.arith(plain, 1)))
         self.emit(ind, "await(async_gather(%s));" % ", ".join(calls))
+
+    def s_try(self, ctx, f, ind, depth):
+        """An await under async_try; nothing fails, so err stays 0."""
+        if not ctx["vars"]:
+            return self.s_trace(ctx, f, ind, depth)
+        call = self.impure(ctx, f) if self.chance(0.3) else None
+        call = call or "await(sum2(%s, %s))" % (self.arith(ctx, 1),
+                                                 self.arith(ctx, 1))
+        v = self.r.choice(ctx["vars"])
+        self.emit(ind, "%s = (async_try(%s, &err) + %s) %% %d;" % (
+            v, call, self.arith(ctx, 1), MOD))
+
+    def s_timeout(self, ctx, f, ind, depth):
+        """A block under a deadline it never reaches.  The dialect allows
+        no goto and no label inside one."""
+        self.emit(ind, "async_timeout(5.0, &err) {")
+        inner = self.sub(ctx, labels=[], nolabels=True)
+        self.block(inner, f, ind + 1, depth - 1, 3)
+        self.emit(ind, "}")
+        self.trace(ctx, f, ind, ["err"])
 
     def s_return(self, ctx, f, ind, depth):
         if not self.chance(0.3):
@@ -398,6 +427,7 @@ class Gen:
             for d in decls:
                 self.emit(1, "int %s;" % d)
         ctx["vars"] = names
+        self.emit(1, "int err = 0;")
         if self.chance(0.4):
             self.emit(1, "int arr%d[3] = {%s, %s, %d};" % (
                 f.index, self.arith(ctx, 1), self.arith(ctx, 1),
@@ -412,7 +442,7 @@ class Gen:
             self.stmt(ctx, f, 1, 3)
         if label and label["used"]:
             self.emit(0, "%s:;" % label["name"])
-        self.trace(ctx, f, 1, names + ["%s[%d]" % (a, i)
+        self.trace(ctx, f, 1, names + ["err"] + ["%s[%d]" % (a, i)
                                       for a in ctx["arrays"]
                                       for i in range(3)])
         self.emit(1, "return %s %% %d;" % (self.arith(ctx, 2), MOD))
