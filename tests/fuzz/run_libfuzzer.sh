@@ -4,8 +4,9 @@
 #
 # Runs asyncc_fuzz for N seconds (default 60) from a seed corpus of the
 # repository's C programs (tests/corpus/run, samples, tests/e2e/errors
-# and programs, tests/fuzz/regressions) and the inputs it found in
-# earlier runs (WORK/found, kept, so that runs build on each other).
+# and programs, tests/fuzz/regressions), some generated ones, and the
+# inputs it found in earlier runs (WORK/found, kept, so that runs build
+# on each other).
 # Flags after -- go to libFuzzer (-jobs=2, -max_len=...).  A crash, leak
 # or sanitizer report is written to WORK/ as crash-<sha1> (or leak-,
 # timeout-, oom-) and fails the run; reproduce it with
@@ -38,6 +39,17 @@ for f in "$source"/tests/corpus/run/*.c "$source"/samples/*.c \
     rel=${f#"$source"/}
     cp "$f" "$work/seeds/${rel//\//_}"
 done
+
+# A few generated programs (gen_program.py) too: deeper nests of
+# statements around awaits than the hand-written ones, to mutate.
+if command -v python3 >/dev/null; then
+    for seed in $(seq 1 40); do
+        python3 "$source/tests/fuzz/gen_program.py" "$seed" \
+            -o "$work/seeds/generated_$seed.c"
+        (($(stat -c %s "$work/seeds/generated_$seed.c") <= 12000)) ||
+            rm "$work/seeds/generated_$seed.c"
+    done
+fi
 
 # Leaks are checked (libFuzzer's default); -timeout flags an input that
 # takes over 20 s; -max_len leaves room above the largest seed.
