@@ -125,6 +125,10 @@ if [[ $valgrind == 1 ]]; then
     run+=(valgrind --error-exitcode=99 --leak-check=full
         "--errors-for-leak-kinds=definite,indirect" --track-origins=yes -q)
 fi
+# The output file exists before the program starts: the shell opens the
+# redirection in the child, and under load the steps below (awk, whose
+# failure ends the script) could look for it first.
+: >"$tmp/out"
 [[ $sigint_ignored == 1 ]] || set -m
 "${run[@]}" "$tmp/prog" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
