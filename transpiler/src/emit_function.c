@@ -103,8 +103,16 @@ static int ends_with_return(const ac_func *f) {
            f->body->kids[f->body->nkids - 1]->kind == AC_S_RETURN;
 }
 
+/* The names C and GNU C give the enclosing function's name: in the
+ * resume function they must still name the async function. */
+static const char *const func_names[] = {"__func__", "__FUNCTION__",
+                                         "__PRETTY_FUNCTION__"};
+
 static void put_resume(ac_emitter *E, ac_func *f, ac_buf *out,
                        const char *body) {
+    for (unsigned i = 0; i < 3; i++)
+        if (strstr(body, func_names[i]))
+            ac_buf_printf(out, "#define %s \"%s\"\n", func_names[i], f->name);
     ac_buf_printf(out,
                   "%sint %s__resume(void *_frame)\n{\n"
                   "    struct %s__frame *_f = _frame;\n",
@@ -127,6 +135,9 @@ static void put_resume(ac_emitter *E, ac_func *f, ac_buf *out,
                          "        _f->_state = -1;\n"
                          "    return asyncc_r;\n");
     ac_buf_puts(out, "}\n");
+    for (unsigned i = 0; i < 3; i++)
+        if (strstr(body, func_names[i]))
+            ac_buf_printf(out, "#undef %s\n", func_names[i]);
 }
 
 /* The source line of each state's await, for the runtime's task dump:

@@ -130,7 +130,9 @@ void ac_emit_output(ac_unit *u, const ac_emit_options *opt, ac_buf *out) {
                   "file. */\n",
                   u->src.path);
     put_line(out, u, 0, opt);
-    unsigned pos = 0;
+    /* A UTF-8 byte order mark is allowed only at the very start of a
+     * file, which is now the comment above: it is dropped. */
+    unsigned pos = u->src.len >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     for (unsigned i = 0; i < l.n; i++) {
         placed_edit *e = &l.items[i];
         if (e->begin < pos)

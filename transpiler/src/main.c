@@ -1,5 +1,6 @@
 /*
- * main.c -- the asyncc driver: parse, lower, emit.
+ * main.c -- the asyncc driver: options in, files out; the work is
+ * ac_transpile's (pipeline.c).
  *
  *     input.c --libclang--> IR (parse.c) --> decisions (lower.c)
  *             --> state machines and the rewritten file (emit_*.c)
@@ -11,11 +12,8 @@
  * file:line:col diagnostics), 2 on usage or I/O errors.
  */
 #include "deps.h"
-#include "emit.h"
-#include "inspect.h"
-#include "lower.h"
 #include "options.h"
-#include "parse.h"
+#include "pipeline.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -75,12 +73,6 @@ static int write_output(const char *path, ac_buf *out) {
     return write_if_changed(path, ac_buf_str(out), out->len) ? 2 : 0;
 }
 
-static ac_format report_format(ac_mode m) {
-    return m == AC_MODE_DOT            ? AC_INSPECT_DOT
-           : m == AC_MODE_INSPECT_JSON ? AC_INSPECT_JSON
-                                       : AC_INSPECT_TEXT;
-}
-
 /* Writes the depfile for a successful run: the rule names the output
  * (or -MT) and lists the input and every header the parse read.  On
  * errors main never gets here, so an old depfile stays as it was. */
@@ -131,23 +123,18 @@ int main(int argc, char **argv) {
         nargs += ndb;
         args = all;
     }
-    if (ac_parse(&u, opt.input, nargs, args) != 0 || ac_lower(&u) != 0) {
-        status = u.src.text ? 1 : 2;
-    } else {
-        ac_buf out = {0};
-        if (opt.mode == AC_MODE_C) {
-            ac_emit_options eo = {.line_directives = opt.line_directives};
-            ac_emit_output(&u, &eo, &out);
-        } else if (ac_inspect_run(&u, report_format(opt.mode), nargs, args,
-                                  &out) != 0) {
-            status = 1;
-        }
-        if (status == 0)
-            status = write_output(opt.output, &out);
-        if (status == 0 && opt.depfile_wanted)
-            status = write_depfile(&opt, &u);
-        ac_buf_free(&out);
-    }
+    ac_transpile_job job = {.path = opt.input,
+                            .mode = opt.mode,
+                            .line_directives = opt.line_directives,
+                            .nargs = nargs,
+                            .args = args};
+    ac_buf out = {0};
+    status = ac_transpile(&u, &job, &out);
+    if (status == 0)
+        status = write_output(opt.output, &out);
+    if (status == 0 && opt.depfile_wanted)
+        status = write_depfile(&opt, &u);
+    ac_buf_free(&out);
     ac_unit_free(&u);
     return status;
 }

@@ -304,11 +304,11 @@ static void free_parser(ac_parser *p) {
     free(p->breakables);
 }
 
-int ac_parse(ac_unit *u, const char *path, int nargs, const char *const *args) {
-    unsigned errors_before = ac_diag_errors();
-    if (ac_source_load(&u->src, path) != 0)
-        return -1;
-
+/* Parses the source already in u->src; `unsaved`, when not NULL, gives
+ * libclang the same text instead of the file on disk. */
+static int parse_source(ac_unit *u, const char *path,
+                        struct CXUnsavedFile *unsaved, int nargs,
+                        const char *const *args, unsigned errors_before) {
     const char **argv = ac_xmalloc((size_t)(nargs + 4) * sizeof *argv);
     int argc = 0;
     argv[argc++] = "-xc";
@@ -325,7 +325,7 @@ int ac_parse(ac_unit *u, const char *path, int nargs, const char *const *args) {
     p.join_cancel = clang_getNullCursor();
     CXIndex index = clang_createIndex(0, 0);
     enum CXErrorCode rc = clang_parseTranslationUnit2(
-        index, path, argv, argc, NULL, 0,
+        index, path, argv, argc, unsaved, unsaved ? 1 : 0,
         CXTranslationUnit_DetailedPreprocessingRecord, &p.tu);
     free(argv);
     if (rc != CXError_Success || !p.tu) {
@@ -350,4 +350,20 @@ int ac_parse(ac_unit *u, const char *path, int nargs, const char *const *args) {
     clang_disposeTranslationUnit(p.tu);
     clang_disposeIndex(index);
     return ac_diag_errors() == errors_before ? 0 : -1;
+}
+
+int ac_parse(ac_unit *u, const char *path, int nargs, const char *const *args) {
+    unsigned errors_before = ac_diag_errors();
+    if (ac_source_load(&u->src, path) != 0)
+        return -1;
+    return parse_source(u, path, NULL, nargs, args, errors_before);
+}
+
+int ac_parse_text(ac_unit *u, const char *path, const char *text, size_t len,
+                  int nargs, const char *const *args) {
+    unsigned errors_before = ac_diag_errors();
+    if (ac_source_from_bytes(&u->src, path, text, len) != 0)
+        return -1;
+    struct CXUnsavedFile file = {path, u->src.text, u->src.len};
+    return parse_source(u, path, &file, nargs, args, errors_before);
 }

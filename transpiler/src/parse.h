@@ -7,12 +7,20 @@
 
 #include "unit.h"
 
+#include <stddef.h>
+
 /* Parses `path` with the compiler flags `args` and fills `u`: the source,
  * every async function definition as IR, callees, and the edits needed
  * in plain code (async_run).  Misuse of the dialect and compiler errors
  * are reported as diagnostics.  Returns 0, or -1 when any error was
  * reported. */
 int ac_parse(ac_unit *u, const char *path, int nargs, const char *const *args);
+
+/* The same for `len` bytes of `text` taken as the contents of `path`,
+ * which need not exist (the fuzzer): nothing of the input is read from
+ * disk, headers are. */
+int ac_parse_text(ac_unit *u, const char *path, const char *text, size_t len,
+                  int nargs, const char *const *args);
 
 /* The directory holding async.h that the parse adds to the include path:
  * $ASYNCC_INCLUDE_DIR if set, else the one compiled in. */

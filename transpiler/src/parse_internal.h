@@ -110,6 +110,11 @@ int ac_parse_is_async_decl(CXCursor fn);
 int ac_parse_has_async_attr(CXCursor decl);
 int ac_parse_is_task_type(CXType t);
 char *ac_parse_spelling(ac_parser *p, CXCursor c);
+/* Does the generated resume function declare `name` itself (the frame
+ * pointer _f, asyncc_r, the labels asyncc_resume_N and asyncc_exit)?  A
+ * local, parameter or label of that name in an async function would
+ * clash with it. */
+int ac_parse_is_generated_name(const char *name);
 void ac_offsets_add(ac_offsets *o, unsigned v);
 void ac_offsets_sort(ac_offsets *o);
 int ac_offsets_has(const ac_offsets *o, unsigned v);

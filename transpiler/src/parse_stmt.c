@@ -43,6 +43,12 @@ ac_var *ac_parse_var(ac_parser *p, CXCursor c, int is_param) {
     v->name = ac_parse_spelling(p, c);
     v->is_param = is_param;
     v->offset = ac_parse_cursor_offset(p, c);
+    if (ac_parse_is_generated_name(v->name))
+        ac_parse_error(p, v->offset,
+                       "'%s': the generated code of an async function uses "
+                       "this name (_f and names starting with asyncc_); "
+                       "rename it",
+                       v->name);
     if (is_param && ac_parse_has_async_attr(c))
         ac_parse_error(p, v->offset,
                        "handler parameter '%s': only asyncrt's functions "
@@ -372,8 +378,15 @@ ac_stmt *ac_parse_stmt(ac_parser *p, CXCursor c) {
     case CXCursor_LabelStmt:
         s = new_stmt(p, kind == CXCursor_LabelStmt ? AC_S_LABEL : AC_S_CASE, c);
         s->is_default = kind == CXCursor_DefaultStmt;
-        if (kind == CXCursor_LabelStmt)
+        if (kind == CXCursor_LabelStmt) {
             s->label = ac_parse_spelling(p, c);
+            if (ac_parse_is_generated_name(s->label))
+                ac_parse_error(p, s->span.begin,
+                               "label '%s': the generated code of an async "
+                               "function uses labels starting with asyncc_; "
+                               "rename it",
+                               s->label);
+        }
         if (p->timeout_scope &&
             (kind == CXCursor_LabelStmt || !switch_inside(p, p->timeout_scope)))
             ac_parse_error(p, s->span.begin,

@@ -207,6 +207,10 @@ char *ac_parse_spelling(ac_parser *p, CXCursor c) {
     return copy;
 }
 
+int ac_parse_is_generated_name(const char *name) {
+    return strcmp(name, "_f") == 0 || strncmp(name, "asyncc_", 7) == 0;
+}
+
 void ac_offsets_add(ac_offsets *o, unsigned v) {
     if (o->n == o->cap) {
         o->cap = o->cap ? o->cap * 2 : 16;

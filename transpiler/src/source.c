@@ -38,6 +38,20 @@ static char *absolute(const char *path) {
     return copy;
 }
 
+/* Offsets are unsigned, and libclang stops reading at a NUL byte. */
+static int acceptable(const char *path, const char *text, size_t len) {
+    if (len > UINT_MAX / 2) {
+        ac_diag_plain(AC_DIAG_ERROR, "cannot read '%s'", path);
+        return 0;
+    }
+    if (memchr(text, '\0', len)) {
+        ac_diag_plain(AC_DIAG_ERROR, "'%s' contains NUL bytes: not a C file",
+                      path);
+        return 0;
+    }
+    return 1;
+}
+
 int ac_source_load(ac_source *src, const char *path) {
     memset(src, 0, sizeof *src);
     FILE *f = fopen(path, "rb");
@@ -53,14 +67,12 @@ int ac_source_load(ac_source *src, const char *path) {
         ac_buf_add(&b, chunk, n);
     int failed = ferror(f);
     fclose(f);
-    if (failed || b.len > UINT_MAX / 2) {
+    if (failed) {
         ac_diag_plain(AC_DIAG_ERROR, "cannot read '%s'", path);
         ac_buf_free(&b);
         return -1;
     }
-    if (memchr(ac_buf_str(&b), '\0', b.len)) {
-        ac_diag_plain(AC_DIAG_ERROR, "'%s' contains NUL bytes: not a C file",
-                      path);
+    if (!acceptable(path, ac_buf_str(&b), b.len)) {
         ac_buf_free(&b);
         return -1;
     }
@@ -82,6 +94,22 @@ void ac_source_from_text(ac_source *src, const char *path, const char *text) {
     src->text = copy;
     src->len = (unsigned)n;
     index_lines(src);
+}
+
+int ac_source_from_bytes(ac_source *src, const char *path, const char *text,
+                         size_t len) {
+    memset(src, 0, sizeof *src);
+    if (!acceptable(path, text, len))
+        return -1;
+    char *copy = ac_xmalloc(len + 1);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    src->path = path;
+    src->abs_path = absolute(path);
+    src->text = copy;
+    src->len = (unsigned)len;
+    index_lines(src);
+    return 0;
 }
 
 void ac_source_free(ac_source *src) {

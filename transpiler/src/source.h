@@ -10,6 +10,8 @@
 
 #include "diag.h"
 
+#include <stddef.h>
+
 typedef struct ac_source {
     const char *path;     /* as given on the command line (for messages) */
     const char *abs_path; /* absolute, for #line directives */
@@ -23,6 +25,10 @@ typedef struct ac_source {
 int ac_source_load(ac_source *src, const char *path);
 /* Builds a source from text already in memory (tests). */
 void ac_source_from_text(ac_source *src, const char *path, const char *text);
+/* Builds a source from `len` bytes of `text`, which may hold NUL bytes:
+ * such input is refused as ac_source_load refuses it.  Returns 0 or -1. */
+int ac_source_from_bytes(ac_source *src, const char *path, const char *text,
+                         size_t len);
 void ac_source_free(ac_source *src);
 
 /* 1-based line and byte column of `offset`. */

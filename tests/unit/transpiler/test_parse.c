@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "pipeline.h"
 #include "transpile.h"
 
 static void test_hoisting_follows_scopes(void **state) {
@@ -283,6 +284,67 @@ static void test_labels_gotos_and_defaults(void **state) {
     transpiled_free(&t);
 }
 
+/* ac_transpile on text in memory gives what ac_parse gives on the same
+ * text in a file, and does not read the file it names. */
+static void test_text_input_matches_file(void **state) {
+    (void)state;
+    const char *src = "#include <async.h>\n"
+                      "async int one(void) { return 1; }\n"
+                      "async int two(void) { return await(one()) + 1; }\n";
+    transpiled t;
+    transpile(&t, src, 0);
+    assert_non_null(t.output);
+    FILE *f = fopen(t.path, "w");
+    assert_non_null(f);
+    fputs("#error the file is read\n", f);
+    fclose(f);
+    ac_unit u;
+    memset(&u, 0, sizeof u);
+    ac_transpile_job job = {
+        .path = t.path, .text = src, .len = strlen(src), .mode = AC_MODE_C};
+    ac_buf out = {0};
+    diags_begin();
+    assert_int_equal(ac_transpile(&u, &job, &out), 0);
+    assert_string_equal(diags_end(), "");
+    assert_string_equal(ac_buf_str(&out), t.output);
+    ac_buf_free(&out);
+    ac_unit_free(&u);
+    transpiled_free(&t);
+}
+
+/* A NUL byte in memory is refused as in a file, before libclang (which
+ * would stop reading there) sees it. */
+static void test_text_with_nul_is_refused(void **state) {
+    (void)state;
+    static const char src[] = "int x;\0int y;\n";
+    ac_unit u;
+    memset(&u, 0, sizeof u);
+    ac_transpile_job job = {
+        .path = "nul.c", .text = src, .len = sizeof src - 1};
+    ac_buf out = {0};
+    diags_begin();
+    assert_int_equal(ac_transpile(&u, &job, &out), 2);
+    assert_non_null(strstr(diags_end(), "'nul.c' contains NUL bytes"));
+    assert_int_equal(out.len, 0);
+    ac_unit_free(&u);
+}
+
+/* An error in text in memory is reported at its line, under the name
+ * given. */
+static void test_text_errors_name_the_path(void **state) {
+    (void)state;
+    const char *src = "#include <async.h>\nint f(void) { return 1 }\n";
+    ac_unit u;
+    memset(&u, 0, sizeof u);
+    ac_transpile_job job = {.path = "mem.c", .text = src, .len = strlen(src)};
+    ac_buf out = {0};
+    diags_begin();
+    assert_int_equal(ac_transpile(&u, &job, &out), 1);
+    assert_non_null(strstr(diags_end(), "mem.c:2:23: error: expected ';'"));
+    ac_buf_free(&out);
+    ac_unit_free(&u);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hoisting_follows_scopes),
@@ -296,6 +358,9 @@ int main(void) {
         cmocka_unit_test(test_compiler_errors_are_shown),
         cmocka_unit_test(test_async_run_needs_an_int_result),
         cmocka_unit_test(test_labels_gotos_and_defaults),
+        cmocka_unit_test(test_text_input_matches_file),
+        cmocka_unit_test(test_text_with_nul_is_refused),
+        cmocka_unit_test(test_text_errors_name_the_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
