@@ -59,7 +59,11 @@ int ac_parse_span(ac_parser *p, CXCursor c, ac_span *out) {
      * an expression can only end where a macro begins if that macro is
      * its last token, so the span takes in the whole invocation. */
     const ac_expansion *x = p->nexpansions ? ac_parse_expansion_at(p, e) : NULL;
-    if (x && x->span.end > e)
+    /* But an extent that ends with '}' or ';' ended there: a macro right
+     * after it (`}async int g(void)`, `int a = 1;F(a);`) merely follows. */
+    const char *text = p->u->src.text;
+    if (x && x->span.end > e &&
+        !(e > b && (text[e - 1] == '}' || text[e - 1] == ';')))
         e = x->span.end;
     out->begin = b;
     out->end = e;
