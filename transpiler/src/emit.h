@@ -21,7 +21,9 @@ void ac_emit_prototypes(ac_unit *u, const ac_callee *c, ac_buf *out);
 /* Writes helpers (run/spawn) for async functions defined elsewhere. */
 void ac_emit_external_helpers(ac_unit *u, ac_buf *out);
 
-/* Writes the whole output file: the input with every edit applied. */
-void ac_emit_output(ac_unit *u, const ac_emit_options *opt, ac_buf *out);
+/* Writes the whole output file: the input with every edit applied.
+ * Returns 0, or -1 after reporting an internal error (two edits of one
+ * stretch of text), when the output is not to be used. */
+int ac_emit_output(ac_unit *u, const ac_emit_options *opt, ac_buf *out);
 
 #endif

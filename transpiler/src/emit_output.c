@@ -8,6 +8,7 @@
  * helper calls.  After each multi-line edit a #line directive puts the
  * following lines back on their numbers in the user's file.
  */
+#include "diag.h"
 #include "emit_internal.h"
 
 #include <stdlib.h>
@@ -121,7 +122,8 @@ static void collect_edits(ac_unit *u, const ac_emit_options *opt,
         qsort(l->items, l->n, sizeof *l->items, cmp_edit);
 }
 
-void ac_emit_output(ac_unit *u, const ac_emit_options *opt, ac_buf *out) {
+int ac_emit_output(ac_unit *u, const ac_emit_options *opt, ac_buf *out) {
+    int status = 0;
     edit_list l = {0};
     collect_edits(u, opt, &l);
     const char *t = u->src.text;
@@ -135,8 +137,17 @@ void ac_emit_output(ac_unit *u, const ac_emit_options *opt, ac_buf *out) {
     unsigned pos = u->src.len >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     for (unsigned i = 0; i < l.n; i++) {
         placed_edit *e = &l.items[i];
-        if (e->begin < pos)
-            continue; /* overlaps an earlier edit: cannot happen */
+        if (e->begin < pos) {
+            /* Two rewrites of one stretch of text: a bug of asyncc's
+             * parser.  Dropping either would leave code untranslated. */
+            unsigned line, col;
+            ac_source_linecol(&u->src, e->begin, &line, &col);
+            ac_diag_at(AC_DIAG_ERROR, u->src.path, line, col, NULL,
+                       "internal error: asyncc rewrites this text twice; "
+                       "please report it with this file");
+            status = -1;
+            continue;
+        }
         ac_buf_add(out, t + pos, e->begin - pos);
         pos = e->end;
         if (e->resync && out->len && out->data[out->len - 1] != '\n')
@@ -150,4 +161,5 @@ void ac_emit_output(ac_unit *u, const ac_emit_options *opt, ac_buf *out) {
     }
     ac_buf_add(out, t + pos, u->src.len - pos);
     free(l.items);
+    return status;
 }

@@ -15,7 +15,10 @@ int ac_inspect_run(ac_unit *u, ac_format format, int nargs,
     /* Without #line directives: the layout needs no source positions. */
     ac_emit_options eo = {.line_directives = 0};
     ac_buf code = {0};
-    ac_emit_output(u, &eo, &code);
+    if (ac_emit_output(u, &eo, &code) != 0) {
+        ac_buf_free(&code);
+        return 1;
+    }
     ac_inspect ins;
     ac_inspect_collect(&ins, u);
     int status = 0;

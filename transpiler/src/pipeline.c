@@ -22,8 +22,7 @@ int ac_transpile(ac_unit *u, const ac_transpile_job *job, ac_buf *out) {
         return u->src.text ? 1 : 2;
     if (job->mode == AC_MODE_C) {
         ac_emit_options eo = {.line_directives = job->line_directives};
-        ac_emit_output(u, &eo, out);
-        return 0;
+        return ac_emit_output(u, &eo, out) == 0 ? 0 : 1;
     }
     return ac_inspect_run(u, report_format(job->mode), job->nargs, job->args,
                           out) == 0
