@@ -6,13 +6,12 @@
  */
 #include "lower.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* A local is hoisted into the frame when an await lies in its scope: only
- * then can its value be needed after the function returned to the loop.
- * Others stay ordinary C locals of the resume function. */
-static int await_in(const ac_func *f, unsigned begin, unsigned end) {
+/* Index of the first await at or after `begin` (the offsets are sorted). */
+static unsigned first_await(const ac_func *f, unsigned begin) {
     unsigned lo = 0, hi = f->nawaits;
     while (lo < hi) {
         unsigned mid = (lo + hi) / 2;
@@ -21,7 +20,15 @@ static int await_in(const ac_func *f, unsigned begin, unsigned end) {
         else
             hi = mid;
     }
-    return lo < f->nawaits && f->await_offsets[lo] < end;
+    return lo;
+}
+
+/* A local is hoisted into the frame when an await lies in its scope: only
+ * then can its value be needed after the function returned to the loop.
+ * Others stay ordinary C locals of the resume function. */
+static int await_in(const ac_func *f, unsigned begin, unsigned end) {
+    unsigned i = first_await(f, begin);
+    return i < f->nawaits && f->await_offsets[i] < end;
 }
 
 static int expr_has_await(const ac_expr *e) {
@@ -52,13 +59,49 @@ static void collect_loops(ac_stmt *s, loop_spans *l) {
         collect_loops(s->kids[i], l);
 }
 
+/* The references of the function being lowered ordered by variable,
+ * then offset: used_in searches a variable's own references instead of
+ * all of the function's, which made liveness quadratic in the size of
+ * the function. */
+typedef struct var_ref {
+    uintptr_t var;
+    unsigned offset;
+} var_ref;
+static var_ref *refs_by_var;
+static unsigned nrefs_by_var;
+
+static int cmp_var_ref(const void *a, const void *b) {
+    const var_ref *x = a, *y = b;
+    if (x->var != y->var)
+        return x->var < y->var ? -1 : 1;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+static void index_refs(const ac_func *f) {
+    nrefs_by_var = f->nrefs;
+    refs_by_var = ac_xrealloc(refs_by_var,
+                              (f->nrefs ? f->nrefs : 1) * sizeof *refs_by_var);
+    for (unsigned i = 0; i < f->nrefs; i++) {
+        refs_by_var[i].var = (uintptr_t)f->refs[i].var;
+        refs_by_var[i].offset = f->refs[i].offset;
+    }
+    qsort(refs_by_var, nrefs_by_var, sizeof *refs_by_var, cmp_var_ref);
+}
+
 static int used_in(const ac_func *f, const ac_var *v, unsigned begin,
                    unsigned end) {
-    for (unsigned i = 0; i < f->nrefs; i++)
-        if (f->refs[i].var == v && f->refs[i].offset >= begin &&
-            f->refs[i].offset < end)
-            return 1;
-    return 0;
+    (void)f;
+    var_ref key = {(uintptr_t)v, begin};
+    unsigned lo = 0, hi = nrefs_by_var;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (cmp_var_ref(&refs_by_var[mid], &key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < nrefs_by_var && refs_by_var[lo].var == key.var &&
+           refs_by_var[lo].offset < end;
 }
 
 /* Is `v` live across the await at `at`, in its scope?  Over-approximated
@@ -102,11 +145,14 @@ static int note_liveness(ac_unit *u, const ac_func *f, ac_var *v,
     if (!await_in(f, v->scope_begin, v->scope_end))
         return 0;
     ac_live_why fallback = scope_reason(f, v);
-    v->live_at = ac_arena_alloc(&u->arena, f->nawaits * sizeof *v->live_at);
-    for (unsigned a = 0; a < f->nawaits; a++) {
+    /* Only the awaits in the scope: sized by all of the function's, the
+     * arrays took memory quadratic in the number of awaits. */
+    unsigned first = first_await(f, v->scope_begin), last = first;
+    while (last < f->nawaits && f->await_offsets[last] < v->scope_end)
+        last++;
+    v->live_at = ac_arena_alloc(&u->arena, (last - first) * sizeof *v->live_at);
+    for (unsigned a = first; a < last; a++) {
         unsigned at = f->await_offsets[a];
-        if (at < v->scope_begin || at >= v->scope_end)
-            continue;
         if (fallback != AC_LIVE_NONE || live_across(f, v, at, loops))
             v->live_at[v->nlive_at++] = at;
     }
@@ -145,27 +191,72 @@ static void mark_hoisted(ac_unit *u, ac_stmt *s, const ac_func *f,
         mark_hoisted(u, s->kids[i], f, loops);
 }
 
-static int field_taken(ac_func *f, const char *name, const ac_var *self) {
-    for (unsigned i = 0; i < f->nparams; i++)
-        if (f->params[i] != self && f->params[i]->field &&
-            strcmp(f->params[i]->field, name) == 0)
-            return 1;
-    for (unsigned i = 0; i < f->nvars; i++)
-        if (f->vars[i] != self && f->vars[i]->field &&
-            strcmp(f->vars[i]->field, name) == 0)
-            return 1;
-    return 0;
+/* The field names given so far in one frame: open addressing on the
+ * name.  `next` is, for a name used as a base, the first suffix worth
+ * trying: all below it are taken, and names are never given back.
+ * Searching the fields one by one made a function with thousands of
+ * shadowed locals (int t in many blocks) cubic. */
+typedef struct field_name {
+    const char *name; /* NULL: a free slot */
+    unsigned taken, next;
+} field_name;
+
+typedef struct field_names {
+    field_name *slots;
+    unsigned cap, n; /* cap: a power of two, or 0 */
+} field_names;
+
+static unsigned name_hash(const char *s) {
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* The entry of `name`, added (not taken) if it is new. */
+static field_name *name_entry(field_names *t, const char *name) {
+    if (2 * (t->n + 1) > t->cap) {
+        field_names bigger = {0, t->cap ? t->cap * 2 : 64, 0};
+        bigger.slots = ac_xmalloc(bigger.cap * sizeof *bigger.slots);
+        memset(bigger.slots, 0, bigger.cap * sizeof *bigger.slots);
+        for (unsigned i = 0; i < t->cap; i++)
+            if (t->slots[i].name)
+                *name_entry(&bigger, t->slots[i].name) = t->slots[i];
+        free(t->slots);
+        *t = bigger;
+    }
+    unsigned i = name_hash(name) & (t->cap - 1);
+    while (t->slots[i].name && strcmp(t->slots[i].name, name) != 0)
+        i = (i + 1) & (t->cap - 1);
+    if (!t->slots[i].name) {
+        t->slots[i].name = name;
+        t->n++;
+    }
+    return &t->slots[i];
 }
 
 /* Field names are the user's names, made unique (shadowed locals) and
  * kept out of the frame's own namespace (names starting with '_'). */
-static void name_field(ac_unit *u, ac_func *f, ac_var *v) {
+static void name_field(ac_unit *u, field_names *names, ac_var *v) {
     const char *base = v->name[0] == '_'
                            ? ac_arena_printf(&u->arena, "u%s", v->name)
                            : v->name;
-    const char *name = base;
-    for (unsigned k = 2; field_taken(f, name, v); k++)
+    field_name *e = name_entry(names, base);
+    if (!e->taken) {
+        e->taken = 1;
+        v->field = base;
+        return;
+    }
+    unsigned k = e->next > 2 ? e->next : 2;
+    const char *name;
+    for (;; k++) {
         name = ac_arena_printf(&u->arena, "%s_%u", base, k);
+        e = name_entry(names, name);
+        if (!e->taken)
+            break;
+    }
+    e->taken = 1;
+    name_entry(names, base)->next = k + 1;
     v->field = name;
 }
 
@@ -350,22 +441,27 @@ int ac_lower(ac_unit *u) {
     placement_order = 0;
     for (unsigned i = 0; i < u->nfuncs; i++) {
         ac_func *f = u->funcs[i];
+        field_names names = {0};
         for (unsigned k = 0; k < f->nparams; k++) {
             f->params[k]->hoisted = 1;
-            name_field(u, f, f->params[k]);
+            name_field(u, &names, f->params[k]);
         }
         loop_spans loops = {0};
         collect_loops(f->body, &loops);
+        index_refs(f);
         mark_hoisted(u, f->body, f, &loops);
         free(loops.items);
         for (unsigned k = 0; k < f->nvars; k++) {
             ac_var *v = f->vars[k];
             check_hoistable(u, f, v);
             if (v->hoisted)
-                name_field(u, f, v);
+                name_field(u, &names, v);
         }
+        free(names.slots);
         analyze(f->body, NULL);
     }
+    free(refs_by_var);
+    refs_by_var = NULL;
     find_cycles(u);
     for (unsigned i = 0; i < u->nfuncs; i++)
         mark_heap(u->funcs[i], u->funcs[i]->body);

@@ -44,13 +44,7 @@ static enum CXChildVisitResult find_refs(CXCursor c, CXCursor parent,
         return CXChildVisit_Continue;
     }
     ac_func *f = p->fn;
-    ac_ref *refs = f->refs;
-    if (f->nrefs == p->caprefs) { /* doubling: a body has many references */
-        p->caprefs = p->caprefs ? p->caprefs * 2 : 32;
-        refs = ac_parse_alloc(p, p->caprefs * sizeof *refs);
-        if (f->nrefs)
-            memcpy(refs, f->refs, f->nrefs * sizeof *refs);
-    }
+    ac_ref *refs = ac_parse_grow(p, f->refs, f->nrefs, sizeof *refs);
     refs[f->nrefs].offset = off;
     refs[f->nrefs].len = (unsigned)len;
     refs[f->nrefs].var = entry->var;
@@ -195,7 +189,6 @@ static void check_unseen(body_walk *w, unseen_check *u) {
 
 void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f) {
     p->fn = f;
-    p->caprefs = f->nrefs;
     p->nvars = 0;
     p->nraises = 0;
     p->nbreakables = 0;
@@ -203,9 +196,8 @@ void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f) {
      * its result, as in int (*f(int))(char)). */
     int nargs = clang_Cursor_getNumArguments(fn);
     for (int i = 0; i < nargs; i++) {
-        ac_var **params = ac_parse_alloc(p, (f->nparams + 1) * sizeof *params);
-        if (f->nparams)
-            memcpy(params, f->params, f->nparams * sizeof *params);
+        ac_var **params =
+            ac_parse_grow(p, f->params, f->nparams, sizeof *params);
         params[f->nparams] =
             ac_parse_var(p, clang_Cursor_getArgument(fn, (unsigned)i), 1);
         f->params = params;

@@ -16,10 +16,18 @@ void *ac_parse_alloc(ac_parser *p, size_t n) {
     return ac_arena_alloc(&p->u->arena, n);
 }
 
+void *ac_parse_grow(ac_parser *p, void *items, unsigned n, size_t size) {
+    if (n >= 4 ? (n & (n - 1)) != 0 : n != 0)
+        return items;
+    size_t cap = n ? (size_t)n * 2 : 4;
+    void *bigger = ac_parse_alloc(p, cap * size);
+    if (n)
+        memcpy(bigger, items, n * size);
+    return bigger;
+}
+
 static void push_kid(ac_parser *p, ac_expr *e, ac_expr *kid) {
-    ac_expr **kids = ac_parse_alloc(p, (e->nkids + 1) * sizeof *kids);
-    if (e->nkids)
-        memcpy(kids, e->kids, e->nkids * sizeof *kids);
+    ac_expr **kids = ac_parse_grow(p, e->kids, e->nkids, sizeof *kids);
     kids[e->nkids++] = kid;
     e->kids = kids;
 }
@@ -54,9 +62,7 @@ static void span_of(ac_parser *p, CXCursor c, ac_span *out) {
 
 static void note_await_offset(ac_parser *p, unsigned offset) {
     ac_func *f = p->fn;
-    unsigned *a = ac_parse_alloc(p, (f->nawaits + 1) * sizeof *a);
-    if (f->nawaits)
-        memcpy(a, f->await_offsets, f->nawaits * sizeof *a);
+    unsigned *a = ac_parse_grow(p, f->await_offsets, f->nawaits, sizeof *a);
     a[f->nawaits++] = offset;
     f->await_offsets = a;
 }
@@ -66,9 +72,7 @@ static void add_dep(ac_parser *p, ac_callee *callee) {
     for (unsigned i = 0; i < f->nawaited; i++)
         if (f->awaited[i] == callee)
             return;
-    ac_callee **d = ac_parse_alloc(p, (f->nawaited + 1) * sizeof *d);
-    if (f->nawaited)
-        memcpy(d, f->awaited, f->nawaited * sizeof *d);
+    ac_callee **d = ac_parse_grow(p, f->awaited, f->nawaited, sizeof *d);
     d[f->nawaited++] = callee;
     f->awaited = d;
 }

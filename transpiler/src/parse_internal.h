@@ -71,7 +71,6 @@ typedef struct ac_parser {
     ac_func *fn;
     ac_var_entry *vars;
     unsigned nvars, capvars;
-    unsigned caprefs;       /* room in fn->refs */
     ac_stmt *timeout_scope; /* innermost async_timeout block, or NULL */
     unsigned timeout_depth; /* async_timeout blocks around the statement */
     ac_stmt **breakables;   /* enclosing loops and switches */
@@ -151,6 +150,11 @@ ac_expr *ac_parse_expr(ac_parser *p, CXCursor c);
 ac_expr *ac_parse_call_node(ac_parser *p, CXCursor call, ac_expr_kind kind,
                             ac_span span);
 void *ac_parse_alloc(ac_parser *p, size_t n);
+/* `items`, an array of `n` elements of `size` bytes that only this
+ * function has grown, with room for one more: copied to a new arena
+ * block when full.  The capacity follows from the count (4, then each
+ * power of two), so appending stays linear in time and memory. */
+void *ac_parse_grow(ac_parser *p, void *items, unsigned n, size_t size);
 /* Where a cursor is: its name's offset, else its extent's start. */
 unsigned ac_parse_cursor_offset(ac_parser *p, CXCursor c);
 

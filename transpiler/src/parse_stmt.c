@@ -118,9 +118,7 @@ ac_var *ac_parse_var(ac_parser *p, CXCursor c, int is_param) {
         ac_cursors_free(&kids);
     }
     ac_func *f = p->fn;
-    ac_var **vars = ac_parse_alloc(p, (f->nvars + 1) * sizeof *vars);
-    if (f->nvars)
-        memcpy(vars, f->vars, f->nvars * sizeof *vars);
+    ac_var **vars = ac_parse_grow(p, f->vars, f->nvars, sizeof *vars);
     vars[f->nvars++] = v;
     f->vars = vars;
     return v;
@@ -144,9 +142,8 @@ static void extend_to_semicolon(ac_parser *p, ac_stmt *s) {
 }
 
 static void push_stmt(ac_parser *p, ac_stmt *parent, ac_stmt *kid) {
-    ac_stmt **kids = ac_parse_alloc(p, (parent->nkids + 1) * sizeof *kids);
-    if (parent->nkids)
-        memcpy(kids, parent->kids, parent->nkids * sizeof *kids);
+    ac_stmt **kids =
+        ac_parse_grow(p, parent->kids, parent->nkids, sizeof *kids);
     kids[parent->nkids++] = kid;
     parent->kids = kids;
 }
@@ -247,9 +244,7 @@ static ac_stmt *build_decl(ac_parser *p, CXCursor c, const ac_cursors *kids) {
     for (unsigned i = 0; i < kids->n; i++) {
         if (clang_getCursorKind(kids->items[i]) != CXCursor_VarDecl)
             continue;
-        ac_var **vars = ac_parse_alloc(p, (s->nvars + 1) * sizeof *vars);
-        if (s->nvars)
-            memcpy(vars, s->vars, s->nvars * sizeof *vars);
+        ac_var **vars = ac_parse_grow(p, s->vars, s->nvars, sizeof *vars);
         vars[s->nvars++] = ac_parse_var(p, kids->items[i], 0);
         s->vars = vars;
     }
