@@ -52,7 +52,10 @@ if command -v python3 >/dev/null; then
 fi
 
 # Leaks are checked (libFuzzer's default); -timeout flags an input that
-# takes over 20 s; -max_len leaves room above the largest seed.
-exec "$fuzzer" -max_total_time="$seconds" -timeout=20 -max_len=16384 \
+# takes over 20 s; -max_len leaves room above the largest seed.  A fixed
+# -seed makes the test suite's runs try the same inputs in the same
+# order, so a failure there reproduces (a later -seed in the arguments
+# wins, for exploring).
+exec "$fuzzer" -seed=1 -max_total_time="$seconds" -timeout=20 -max_len=16384 \
     -dict="$source/tests/fuzz/asyncc.dict" -print_final_stats=1 \
     -artifact_prefix="$work/" "$@" "$work/found" "$work/seeds"
