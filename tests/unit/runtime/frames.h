@@ -13,6 +13,7 @@
 #ifndef RUNTIME_TEST_FRAMES_H
 #define RUNTIME_TEST_FRAMES_H
 
+#include "internal.h"
 #include <async.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -221,6 +222,20 @@ static inline int stuck__resume(void *frame) {
 
     f->_state = 1;
     return ASYNC__PENDING;
+}
+
+static inline void heap_task_counted(async_task *t, int is_root, void *arg) {
+    (void)t;
+    *(int *)arg += !is_root;
+}
+
+/* Inside the loop: the spawned tasks not freed yet (async_run frees the
+ * rest when it returns, so this is where a handle not released shows). */
+static inline int count_heap_tasks(void) {
+    int n = 0;
+
+    async__loop_each_task(heap_task_counted, &n);
+    return n;
 }
 
 /* async__task_new for a test's hand-written frames, with the function's

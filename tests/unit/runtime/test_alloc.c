@@ -98,18 +98,8 @@ void *__wrap_aligned_alloc(size_t alignment, size_t size) {
     return p;
 }
 
-static void count_task(async_task *t, int is_root, void *arg) {
-    (void)t;
-    *(int *)arg += !is_root;
-}
-
 /* Spawned tasks not freed yet, plus frames that live apart. */
-static int live(void) {
-    int n = 0;
-
-    async__loop_each_task(count_task, &n);
-    return n + count(blocks);
-}
+static int live(void) { return count_heap_tasks() + count(blocks); }
 
 void *__wrap_realloc(void *ptr, size_t size) {
     void *p;

@@ -121,21 +121,6 @@ await1:
     return ASYNC__READY;
 }
 
-static void count_heap_task(async_task *t, int is_root, void *arg) {
-    (void)t;
-    *(int *)arg += !is_root;
-}
-
-/* Inside the loop: how many heap tasks are alive (async_run frees them
- * all when it returns, so this is where a handle the group failed to
- * release shows). */
-static int count_heap_tasks(void) {
-    int n = 0;
-
-    async__loop_each_task(count_heap_task, &n);
-    return n;
-}
-
 /*
  * async int waiter(async_group *g) {
  *     int err;
