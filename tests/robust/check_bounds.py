@@ -16,7 +16,7 @@ Two inputs, each transpiled once, its wall time and peak resident memory
              branches, a switch and seven awaits (bench/gen_transpile.py;
              about 21 lines each).
 
-The bounds are several times the measured figures (README, "Robustness
+The bounds are several times the measured figures (docs/testing.md, "Robustness
 and warnings parity"): before the fixes that made them hold, the awaits
 case took 42 s and 7.2 GiB.
 """
