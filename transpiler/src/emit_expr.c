@@ -1,26 +1,15 @@
 /*
  * emit_expr.c -- expressions that hold awaits: each await becomes a
  * suspension point emitted before the statement that uses its result,
- * child frames and temporaries get their slots in the frame's _aw union,
- * and &&, ||, ?: and comma run their operands in C's order.
+ * in the state and frame slot the lowering gave it, and &&, ||, ?: and
+ * comma run their operands in C's order.
  */
 #include "emit_internal.h"
 
 #include <stdio.h>
 #include <string.h>
 
-unsigned ac_emit_count_slots(const ac_expr *e) {
-    if (!e)
-        return 0;
-    unsigned n = e->kind == AC_E_AWAIT || e->kind == AC_E_JOIN ||
-                 e->kind == AC_E_GATHER || e->kind == AC_E_WAITFOR ||
-                 e->temp_decl != NULL;
-    for (unsigned i = 0; i < e->nkids; i++)
-        n += ac_emit_count_slots(e->kids[i]);
-    return n;
-}
-
-int ac_emit_has_slots(const ac_expr *e) { return ac_emit_count_slots(e) > 0; }
+int ac_emit_has_slots(const ac_expr *e) { return ac_lower_count_slots(e) > 0; }
 
 /* The value of an expression once its awaits have completed. */
 
@@ -91,61 +80,6 @@ void ac_emit_value(ac_emitter *E, const ac_expr *e) {
     }
 }
 
-/* Child frames of one statement's awaits: alone, a union member of the
- * child's frame type; several, one struct member holding them all (they
- * may be needed together: f(await(a()), await(b()))). */
-void ac_emit_begin_group(ac_emitter *E, unsigned nslots) {
-    E->group_size = nslots;
-    E->group_id = nslots > 1 ? ++E->ngroups : 0;
-    E->group.len = 0;
-}
-
-static const char *new_slot(ac_emitter *E, ac_expr *e, const char *type) {
-    e->id = ++E->nstates;
-    if (e->id >= E->cap_state_lines) {
-        E->cap_state_lines = E->cap_state_lines ? 2 * E->cap_state_lines : 16;
-        E->state_lines = ac_xrealloc(
-            E->state_lines, E->cap_state_lines * sizeof *E->state_lines);
-    }
-    unsigned col;
-    ac_source_linecol(&E->u->src, e->span.begin, &E->state_lines[e->id], &col);
-    if (E->group_size <= 1) {
-        ac_buf_printf(&E->aw, "        %s a%u;\n", type, e->id);
-        return ac_arena_printf(&E->u->arena, "_aw.a%u", e->id);
-    }
-    ac_buf_printf(&E->group, "            %s a%u;\n", type, e->id);
-    return ac_arena_printf(&E->u->arena, "_aw.g%u.a%u", E->group_id, e->id);
-}
-
-/* A frame temporary for the value of a sequencing node, in the current
- * statement's group like the child frames. */
-static const char *new_temp(ac_emitter *E, ac_expr *e) {
-    unsigned id = ++E->ntemps;
-    const char *decl = e->temp_decl;
-    const char *hole = strstr(decl, "%s");
-    ac_buf d = {0};
-    ac_buf_add(&d, decl, (size_t)(hole - decl));
-    ac_buf_printf(&d, "t%u", id);
-    ac_buf_puts(&d, hole + 2);
-    const char *path;
-    if (E->group_size <= 1) {
-        ac_buf_printf(&E->aw, "        %s;\n", ac_buf_str(&d));
-        path = ac_arena_printf(&E->u->arena, "_aw.t%u", id);
-    } else {
-        ac_buf_printf(&E->group, "            %s;\n", ac_buf_str(&d));
-        path = ac_arena_printf(&E->u->arena, "_aw.g%u.t%u", E->group_id, id);
-    }
-    ac_buf_free(&d);
-    return path;
-}
-
-void ac_emit_end_group(ac_emitter *E) {
-    if (E->group_size > 1 && E->group_id)
-        ac_buf_printf(&E->aw, "        struct {\n%s        } g%u;\n",
-                      ac_buf_str(&E->group), E->group_id);
-    E->group_size = 0;
-}
-
 /* Names the state an await becomes, as --inspect will. */
 static void put_state_comment(ac_emitter *E, const ac_expr *e) {
     unsigned line, col;
@@ -154,11 +88,6 @@ static void put_state_comment(ac_emitter *E, const ac_expr *e) {
     ac_emit_indent(E);
     ac_buf_printf(E->out, "/* state %u: await at %s:%u */\n", e->id,
                   base ? base + 1 : E->u->src.path, line);
-}
-
-void ac_emit_put_line(ac_emitter *E, const char *text) {
-    ac_emit_indent(E);
-    ac_buf_puts(E->out, text);
 }
 
 /* The suspension point of an await: record the state, poll the child.
@@ -187,7 +116,6 @@ static void put_check(ac_emitter *E, const char *poll, const char *on_fail,
                                poll)
              : "asyncc_r != ASYNC__READY";
     if (!E->catch_ptr && !on_fail && !E->nscopes) {
-        E->uses_exit = 1;
         ac_buf_printf(E->out, "if (%s)\n", test);
         ac_emit_put_line(E, "    goto asyncc_exit;\n");
         return;
@@ -208,7 +136,6 @@ static void put_check(ac_emitter *E, const char *poll, const char *on_fail,
         ac_emit_indent(E);
         ac_buf_printf(E->out, "goto %s;\n", ac_emit_fail_label(E));
     } else if (!E->catch_ptr) {
-        E->uses_exit = 1;
         if (on_fail) {
             ac_emit_put_line(E, "if (asyncc_r == ASYNC__FAILED)\n");
             ac_emit_indent(E);
@@ -262,19 +189,9 @@ static void put_call_args(ac_emitter *E, const ac_expr *call) {
 /* An await whose child frame is allocated (recursion, or a callee defined
  * in another file): NAME__new allocates and initialises it, NAME__finish
  * returns the result and frees it. */
-static void put_heap_await(ac_emitter *E, ac_expr *e) {
+static void put_heap_await(ac_emitter *E, const ac_expr *e) {
     const ac_callee *c = e->callee;
     ac_arena *A = &E->u->arena;
-    ac_buf type = {0};
-    ac_buf_puts(&type, "struct {\n            void *frame;\n");
-    if (!c->is_void) {
-        ac_buf_puts(&type, "            ");
-        ac_emit_decl(&type, c->ret_decl ? c->ret_decl : "int %s", "value");
-        ac_buf_puts(&type, ";\n");
-    }
-    ac_buf_puts(&type, "        }");
-    e->slot = new_slot(E, e, ac_arena_strdup(A, ac_buf_str(&type)));
-    ac_buf_free(&type);
     put_state_comment(E, e);
     if (e->macro_call) {
         put_macro_call(
@@ -420,32 +337,12 @@ static int put_gather_done(ac_emitter *E, const ac_expr *e, int dry) {
 
 /* await(async_wait_for(call, seconds)): the call runs as a child task in
  * this frame against a timer; its result is read from the child. */
-static void put_wait_for(ac_emitter *E, ac_expr *e) {
+static void put_wait_for(ac_emitter *E, const ac_expr *e) {
     ac_arena *A = &E->u->arena;
-    ac_expr *call = e->kids[0];
+    const ac_expr *call = e->kids[0];
     for (unsigned k = 0; k < call->nkids; k++)
         ac_emit_awaits(E, call->kids[k]);
     ac_emit_awaits(E, e->kids[1]);
-    ac_buf type = {0};
-    ac_buf_puts(&type, "struct {\n            async__wait_for w;\n"
-                       "            async__child t0;\n");
-    if (call->heap) {
-        ac_buf_puts(&type, "            void *c0;\n");
-        if (!e->is_void) {
-            ac_buf_puts(&type, "            ");
-            ac_emit_decl(&type,
-                         call->callee->ret_decl ? call->callee->ret_decl
-                                                : "int %s",
-                         "value");
-            ac_buf_puts(&type, ";\n");
-        }
-    } else {
-        ac_buf_printf(&type, "            struct %s__frame c0;\n",
-                      call->callee->name);
-    }
-    ac_buf_puts(&type, "        }");
-    e->slot = new_slot(E, e, ac_arena_strdup(A, ac_buf_str(&type)));
-    ac_buf_free(&type);
     put_state_comment(E, e);
     ac_emit_indent(E);
     ac_buf_printf(E->out, "async__wait_for_init(&_f->%s.w, ", e->slot);
@@ -516,15 +413,11 @@ static void put_store(ac_emitter *E, const ac_expr *node, const ac_expr *e) {
     }
 }
 
-static const char *new_temp(ac_emitter *E, ac_expr *e);
-
 /* && || ?: and comma with awaits past their first operand: the operands
  * run in C's order, each only when C would evaluate it. */
-static void put_sequenced(ac_emitter *E, ac_expr *e) {
-    ac_expr *first = e->kids[0];
+static void put_sequenced(ac_emitter *E, const ac_expr *e) {
+    const ac_expr *first = e->kids[0];
     ac_emit_awaits(E, first);
-    if (e->temp_decl)
-        e->slot = new_temp(E, e);
     switch (e->op) {
     case AC_OP_LAND:
     case AC_OP_LOR:
@@ -556,7 +449,9 @@ static void put_sequenced(ac_emitter *E, ac_expr *e) {
     }
 }
 
-void ac_emit_awaits(ac_emitter *E, ac_expr *e) {
+void ac_emit_awaits(ac_emitter *E, const ac_expr *e) {
+    if (!e)
+        return;
     if (e->kind == AC_E_TEXT && e->op != AC_OP_OTHER) {
         put_sequenced(E, e);
         return;
@@ -576,7 +471,6 @@ void ac_emit_awaits(ac_emitter *E, ac_expr *e) {
             put_heap_await(E, e);
             break;
         }
-        e->slot = new_slot(E, e, ac_arena_printf(A, "struct %s__frame", name));
         put_state_comment(E, e);
         if (e->macro_call) {
             put_macro_call(
@@ -593,7 +487,6 @@ void ac_emit_awaits(ac_emitter *E, ac_expr *e) {
         break;
     }
     case AC_E_JOIN:
-        e->slot = new_slot(E, e, "struct async_join__frame");
         put_state_comment(E, e);
         ac_emit_indent(E);
         ac_buf_printf(E->out, "async_join__init(&_f->%s, ", e->slot);
@@ -606,19 +499,6 @@ void ac_emit_awaits(ac_emitter *E, ac_expr *e) {
         for (unsigned i = 0; i < e->nkids; i++)
             for (unsigned k = 0; k < e->kids[i]->nkids; k++)
                 ac_emit_awaits(E, e->kids[i]->kids[k]);
-        ac_buf type = {0};
-        ac_buf_puts(&type, "struct {\n            async__gather g;\n");
-        for (unsigned i = 0; i < e->nkids; i++) {
-            ac_buf_printf(&type, "            async__child t%u;\n", i);
-            if (e->kids[i]->heap)
-                ac_buf_printf(&type, "            void *c%u;\n", i);
-            else
-                ac_buf_printf(&type, "            struct %s__frame c%u;\n",
-                              e->kids[i]->callee->name, i);
-        }
-        ac_buf_puts(&type, "        }");
-        e->slot = new_slot(E, e, ac_arena_strdup(A, ac_buf_str(&type)));
-        ac_buf_free(&type);
         put_state_comment(E, e);
         ac_emit_indent(E);
         ac_buf_printf(E->out, "async__gather_init(&_f->%s.g);\n", e->slot);
@@ -657,7 +537,6 @@ void ac_emit_awaits(ac_emitter *E, ac_expr *e) {
         break;
     case AC_E_TRY: {
         /* The error pointer is evaluated once, before the awaits. */
-        e->slot = new_temp(E, e);
         ac_emit_indent(E);
         ac_buf_printf(E->out, "_f->%s = ", e->slot);
         ac_emit_value(E, e->kids[0]);
@@ -678,16 +557,4 @@ void ac_emit_awaits(ac_emitter *E, ac_expr *e) {
         break;
     }
     E->at = saved_at;
-}
-
-/* All awaits of one full expression, as one group of child frames. */
-void ac_emit_root_awaits(ac_emitter *E, ac_expr *e) {
-    if (!e || !ac_emit_has_slots(e)) {
-        if (e && e->nkids)
-            ac_emit_awaits(E, e); /* spawns only */
-        return;
-    }
-    ac_emit_begin_group(E, ac_emit_count_slots(e));
-    ac_emit_awaits(E, e);
-    ac_emit_end_group(E);
 }

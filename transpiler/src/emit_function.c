@@ -27,60 +27,54 @@ static const char *linkage(const ac_func *f) {
     return f->is_static ? "static " : "";
 }
 
-void ac_emit_decl(ac_buf *out, const char *decl, const char *name) {
-    const char *hole = strstr(decl, "%s");
-    if (!hole) {
-        ac_buf_printf(out, "%s %s", decl, name);
+/* A member of the _aw union or of a group, `pad` spaces in: a slot with
+ * members is an unnamed struct of them. */
+static void put_slot(ac_buf *out, const ac_slot *s, const char *pad) {
+    ac_buf_puts(out, pad);
+    if (!s->nmembers) {
+        ac_machine_put_decl(out, s->decl, s->name);
+        ac_buf_puts(out, ";\n");
         return;
     }
-    ac_buf_add(out, decl, (size_t)(hole - decl));
-    ac_buf_puts(out, name);
-    ac_buf_puts(out, hole + 2);
-}
-
-void ac_emit_params(ac_buf *out, const ac_callee *c, int with_frame) {
-    if (with_frame)
-        ac_buf_printf(out, "struct %s__frame *_f", c->name);
-    for (unsigned i = 0; i < c->nparams; i++) {
-        if (with_frame || i)
-            ac_buf_puts(out, ", ");
-        ac_emit_decl(out, c->param_types[i] ? c->param_types[i] : "int %s",
-                     ac_emit_param_name(i));
-    }
-    if (!with_frame && c->nparams == 0)
-        ac_buf_puts(out, "void");
-}
-
-const char *ac_emit_param_name(unsigned i) {
-    static char names[64][16];
-    if (i >= 64)
-        i = 63;
-    snprintf(names[i], sizeof names[i], "a%u", i);
-    return names[i];
-}
-
-static void put_frame(ac_emitter *E, ac_func *f, ac_buf *out) {
-    ac_buf_printf(out, "struct %s__frame {\n    int _state;\n", f->name);
-    for (unsigned i = 0; i < f->nparams; i++) {
-        ac_buf_puts(out, "    ");
-        ac_emit_decl(out, f->params[i]->field_decl, f->params[i]->field);
+    ac_buf_puts(out, "struct {\n");
+    for (unsigned i = 0; i < s->nmembers; i++) {
+        ac_buf_puts(out, "            ");
+        ac_machine_put_decl(out, s->members[i].decl, s->members[i].name);
         ac_buf_puts(out, ";\n");
     }
-    for (unsigned i = 0; i < f->nvars; i++) {
-        ac_var *v = f->vars[i];
-        if (!v->hoisted || !v->field_decl)
+    ac_buf_printf(out, "        } %s;\n", s->name);
+}
+
+/* The _aw union: slots one statement's at a time, a statement's several
+ * slots as one struct (its group). */
+static void put_children(const ac_machine *m, ac_buf *out) {
+    ac_buf_puts(out, "    union {\n");
+    for (unsigned i = 0; i < m->nslots;) {
+        unsigned g = m->slots[i].group;
+        if (!g) {
+            put_slot(out, &m->slots[i++], "        ");
             continue;
+        }
+        ac_buf_puts(out, "        struct {\n");
+        for (; i < m->nslots && m->slots[i].group == g; i++)
+            put_slot(out, &m->slots[i], "            ");
+        ac_buf_printf(out, "        } g%u;\n", g);
+    }
+    ac_buf_puts(out, "    } _aw;\n");
+}
+
+static void put_frame(const ac_machine *m, ac_buf *out) {
+    ac_buf_printf(out, "struct %s__frame {\n", m->name);
+    for (unsigned i = 0; i < m->nfields; i++) {
+        const ac_field *f = &m->fields[i];
+        if (f->kind == AC_FIELD_CHILDREN) {
+            put_children(m, out);
+            continue;
+        }
         ac_buf_puts(out, "    ");
-        ac_emit_decl(out, v->field_decl, v->field);
+        ac_machine_put_decl(out, f->decl, f->name);
         ac_buf_puts(out, ";\n");
     }
-    for (unsigned i = 1; i <= f->ntimeouts; i++)
-        ac_buf_printf(out, "    async__timeout _to%u;\n    int *_to%u_err;\n",
-                      i, i);
-    if (E->aw.len)
-        ac_buf_printf(out, "    union {\n%s    } _aw;\n", ac_buf_str(&E->aw));
-    if (f->ret_decl_field)
-        ac_buf_printf(out, "    %s;\n", f->ret_decl_field);
     ac_buf_puts(out, "};\n");
 }
 
@@ -89,7 +83,7 @@ static void put_init(ac_func *f, ac_buf *out) {
                   f->name, f->name);
     for (unsigned i = 0; i < f->nparams; i++) {
         ac_buf_puts(out, ", ");
-        ac_emit_decl(out, f->params[i]->field_decl, f->params[i]->field);
+        ac_machine_put_decl(out, f->params[i]->field_decl, f->params[i]->field);
     }
     ac_buf_puts(out, ")\n{\n    _f->_state = 0;\n");
     for (unsigned i = 0; i < f->nparams; i++)
@@ -117,11 +111,11 @@ static void put_resume(ac_emitter *E, ac_func *f, ac_buf *out,
                   "%sint %s__resume(void *_frame)\n{\n"
                   "    struct %s__frame *_f = _frame;\n",
                   linkage(f), f->name, f->name);
-    if (E->nstates || E->uses_exit)
+    if (E->m->nstates || E->m->uses_exit)
         ac_buf_puts(out, "    int asyncc_r;\n");
     ac_buf_puts(out, "    switch (_f->_state) {\n"
                      "    case 0:\n        break;\n");
-    for (unsigned i = 1; i <= E->nstates; i++)
+    for (unsigned i = 1; i <= E->m->nstates; i++)
         ac_buf_printf(out, "    case %u:\n        goto asyncc_resume_%u;\n", i,
                       i);
     ac_buf_puts(out, "    default:\n        return ASYNC__READY;\n    }\n");
@@ -129,7 +123,7 @@ static void put_resume(ac_emitter *E, ac_func *f, ac_buf *out,
     if (!ends_with_return(f))
         ac_buf_puts(out, "    _f->_state = -1;\n    return ASYNC__READY;\n");
     /* Pending: back to the loop; failed: this frame is done too. */
-    if (E->uses_exit)
+    if (E->m->uses_exit)
         ac_buf_puts(out, "asyncc_exit:\n"
                          "    if (asyncc_r == ASYNC__FAILED)\n"
                          "        _f->_state = -1;\n"
@@ -143,11 +137,10 @@ static void put_resume(ac_emitter *E, ac_func *f, ac_buf *out,
 /* The source line of each state's await, for the runtime's task dump:
  * a task that runs this function as its root registers it when it
  * starts (async__where in NAME__run and NAME__spawn). */
-static void put_state_lines(const ac_emitter *E, const ac_func *f,
-                            ac_buf *out) {
-    ac_buf_printf(out, "static const unsigned %s__lines[] = {0", f->name);
-    for (unsigned i = 1; i <= E->nstates; i++)
-        ac_buf_printf(out, ", %u", E->state_lines[i]);
+static void put_state_lines(const ac_machine *m, ac_buf *out) {
+    ac_buf_printf(out, "static const unsigned %s__lines[] = {0", m->name);
+    for (unsigned i = 0; i < m->nstates; i++)
+        ac_buf_printf(out, ", %u", m->states[i].line);
     ac_buf_puts(out, "};\n");
 }
 
@@ -157,6 +150,7 @@ void ac_emit_function(ac_unit *u, ac_func *f, const ac_emit_options *opt,
     memset(&E, 0, sizeof E);
     E.u = u;
     E.fn = f;
+    E.m = f->machine;
     E.opt = opt;
     ac_buf body = {0};
     E.out = &body;
@@ -170,16 +164,13 @@ void ac_emit_function(ac_unit *u, ac_func *f, const ac_emit_options *opt,
         }
 
     ac_emit_line(&E, f->span.begin);
-    put_frame(&E, f, out);
+    put_frame(f->machine, out);
     put_init(f, out);
     put_resume(&E, f, out, ac_buf_str(&body));
     if (ac_emit_has_heap_api(f->callee))
         ac_emit_heap_api(f->callee, out);
     if (f->callee->needs_run || f->callee->needs_spawn)
-        put_state_lines(&E, f, out);
+        put_state_lines(f->machine, out);
     ac_emit_helpers(u, f->callee, out);
-    free(E.state_lines);
     ac_buf_free(&body);
-    ac_buf_free(&E.aw);
-    ac_buf_free(&E.group);
 }

@@ -10,7 +10,30 @@
  */
 #include "emit_internal.h"
 
+#include <stdio.h>
 #include <string.h>
+
+void ac_emit_params(ac_buf *out, const ac_callee *c, int with_frame) {
+    if (with_frame)
+        ac_buf_printf(out, "struct %s__frame *_f", c->name);
+    for (unsigned i = 0; i < c->nparams; i++) {
+        if (with_frame || i)
+            ac_buf_puts(out, ", ");
+        ac_machine_put_decl(out,
+                            c->param_types[i] ? c->param_types[i] : "int %s",
+                            ac_emit_param_name(i));
+    }
+    if (!with_frame && c->nparams == 0)
+        ac_buf_puts(out, "void");
+}
+
+const char *ac_emit_param_name(unsigned i) {
+    static char names[64][16];
+    if (i >= 64)
+        i = 63;
+    snprintf(names[i], sizeof names[i], "a%u", i);
+    return names[i];
+}
 
 static void put_args(ac_buf *out, const ac_callee *c) {
     for (unsigned i = 0; i < c->nparams; i++)
@@ -135,7 +158,8 @@ static void put_finish_signature(const ac_callee *c, const char *link,
     ac_buf_puts(out, link);
     ac_buf b = {0};
     ac_buf_printf(&b, "%s__finish(void *_frame)", c->name);
-    ac_emit_decl(out, c->ret_decl ? c->ret_decl : "int %s", ac_buf_str(&b));
+    ac_machine_put_decl(out, c->ret_decl ? c->ret_decl : "int %s",
+                        ac_buf_str(&b));
     ac_buf_free(&b);
 }
 
@@ -202,7 +226,7 @@ void ac_emit_heap_api(const ac_callee *c, ac_buf *out) {
         return;
     }
     ac_buf_puts(out, "    ");
-    ac_emit_decl(out, c->ret_decl ? c->ret_decl : "int %s", "result");
+    ac_machine_put_decl(out, c->ret_decl ? c->ret_decl : "int %s", "result");
     ac_buf_printf(out,
                   " = ((struct %s__frame *)_frame)->_ret;\n"
                   "    async__frame_free(_frame);\n"

@@ -44,7 +44,7 @@ static void close_block(ac_emitter *E, int opened) {
 }
 
 static void put_hoisted_init(ac_emitter *E, ac_var *v) {
-    ac_emit_root_awaits(E, v->init);
+    ac_emit_awaits(E, v->init);
     ac_emit_indent(E);
     if (v->is_array) {
         ac_buf_printf(E->out, "__builtin_memcpy(&_f->%s, &(%s)", v->field,
@@ -78,18 +78,14 @@ static void emit_decl(ac_emitter *E, ac_stmt *s) {
      * copy the declaration with each await replaced by its result. */
     ac_expr whole = {.kind = AC_E_TEXT, .span = s->span};
     ac_expr *kids[64];
-    unsigned n = 0, slots = 0;
+    unsigned n = 0;
     for (unsigned i = 0; i < s->nvars && n < 64; i++)
-        if (has_awaits_or_spawns(s->vars[i]->init)) {
+        if (has_awaits_or_spawns(s->vars[i]->init))
             kids[n++] = s->vars[i]->init;
-            slots += ac_emit_count_slots(s->vars[i]->init);
-        }
     whole.kids = kids;
     whole.nkids = n;
-    ac_emit_begin_group(E, slots);
     for (unsigned i = 0; i < n; i++)
         ac_emit_awaits(E, kids[i]);
-    ac_emit_end_group(E);
     ac_emit_indent(E);
     ac_emit_value(E, &whole);
     ac_buf_puts(E->out, "\n");
@@ -107,7 +103,7 @@ static void put_cond(ac_emitter *E, const char *head, const ac_expr *e,
 static void put_break_unless(ac_emitter *E, ac_expr *cond) {
     if (!cond)
         return;
-    ac_emit_root_awaits(E, cond);
+    ac_emit_awaits(E, cond);
     put_cond(E, "if (!(", cond, "))\n");
     ac_emit_indent(E);
     ac_buf_puts(E->out, "    break;\n");
@@ -140,7 +136,7 @@ static void emit_for(ac_emitter *E, ac_stmt *s) {
         ac_emit_stmt(E, s->body, 1);
         put_continue_label(E, s);
         if (s->inc) {
-            ac_emit_root_awaits(E, s->inc);
+            ac_emit_awaits(E, s->inc);
             put_cond(E, "", s->inc, ";\n");
         }
         E->indent--;
@@ -154,7 +150,7 @@ static void emit_for(ac_emitter *E, ac_stmt *s) {
 
 static void emit_return(ac_emitter *E, ac_stmt *s, int in_block) {
     int opened = open_block(E, in_block);
-    ac_emit_root_awaits(E, s->expr);
+    ac_emit_awaits(E, s->expr);
     if (s->expr && E->fn->ret_decl_field) {
         put_cond(E, "_f->_ret = ", s->expr, ";\n");
     } else if (s->expr && s->expr->kind == AC_E_TEXT) {
@@ -168,30 +164,10 @@ static void emit_return(ac_emitter *E, ac_stmt *s, int in_block) {
     close_block(E, opened);
 }
 
-const char *ac_emit_fail_label(ac_emitter *E) {
-    if (!E->nscopes) {
-        E->uses_exit = 1;
-        return "asyncc_exit";
-    }
-    E->scope_used[E->nscopes - 1] = 1;
-    return ac_arena_printf(&E->u->arena, "asyncc_timeout_%u",
-                           E->scopes[E->nscopes - 1]->id);
-}
-
 /* Does a jump to `target` leave an async_timeout block? */
 static int leaves_scopes(const ac_emitter *E, const ac_stmt *target) {
     return E->nscopes && (!target || target->span.begin <
                                          E->scopes[E->nscopes - 1]->span.begin);
-}
-
-void ac_emit_leave_scopes(ac_emitter *E, const ac_stmt *target) {
-    for (unsigned i = E->nscopes; i-- > 0;) {
-        if (target && target->span.begin > E->scopes[i]->span.begin)
-            break; /* the target is inside this block */
-        ac_emit_indent(E);
-        ac_buf_printf(E->out, "async__timeout_exit(&_f->_to%u, 0);\n",
-                      E->scopes[i]->id);
-    }
 }
 
 /* async_timeout(seconds, errp) body: the deadline starts before the body
@@ -210,14 +186,12 @@ static void emit_timeout(ac_emitter *E, ac_stmt *s) {
         E,
         ac_arena_printf(&E->u->arena, "async__timeout_enter(&_f->_to%u, ", id),
         s->expr, ");\n");
-    E->scopes[E->nscopes] = s;
-    E->scope_used[E->nscopes] = 0;
-    E->nscopes++;
+    E->scopes[E->nscopes++] = s;
     ac_emit_stmt(E, s->body, 1);
     E->nscopes--;
     ac_emit_indent(E);
     ac_buf_printf(E->out, "async__timeout_exit(&_f->_to%u, 0);\n", id);
-    if (E->scope_used[E->nscopes]) {
+    if (E->m->timeouts[id - 1].lands) {
         /* The deadline's failure is caught here; any other goes on. */
         ac_emit_indent(E);
         ac_buf_printf(E->out, "goto asyncc_timeout_end_%u;\n", id);
@@ -305,7 +279,7 @@ static void emit_stmt_at(ac_emitter *E, ac_stmt *s, int in_block) {
             break;
         }
         opened = open_block(E, in_block || !ac_emit_has_slots(s->expr));
-        ac_emit_root_awaits(E, s->expr);
+        ac_emit_awaits(E, s->expr);
         if (s->expr->kind == AC_E_TEXT || s->expr->kind == AC_E_SPAWN)
             put_cond(E, "", s->expr, ";\n");
         close_block(E, opened);
@@ -315,7 +289,7 @@ static void emit_stmt_at(ac_emitter *E, ac_stmt *s, int in_block) {
         break;
     case AC_S_IF:
         opened = open_block(E, in_block || !ac_emit_has_slots(s->expr));
-        ac_emit_root_awaits(E, s->expr);
+        ac_emit_awaits(E, s->expr);
         put_cond(E, "if (", s->expr, ")\n");
         put_body(E, s->body);
         if (s->els) {
@@ -363,7 +337,7 @@ static void emit_stmt_at(ac_emitter *E, ac_stmt *s, int in_block) {
         break;
     case AC_S_SWITCH:
         opened = open_block(E, in_block || !ac_emit_has_slots(s->expr));
-        ac_emit_root_awaits(E, s->expr);
+        ac_emit_awaits(E, s->expr);
         put_cond(E, "switch (", s->expr, ")\n");
         put_body(E, s->body);
         close_block(E, opened);

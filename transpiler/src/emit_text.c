@@ -1,7 +1,9 @@
 /*
- * emit_text.c -- copying the user's text into the output: indentation,
- * #line directives, comments kept between rebuilt statements, and
- * references to hoisted locals pointed at their frame fields.
+ * emit_text.c -- the emitter's lowest layer: lines of output with their
+ * indentation and #line directives, the user's text copied with comments
+ * kept between rebuilt statements and references to hoisted locals
+ * pointed at their frame fields, and where a failure jumps to from the
+ * current async_timeout block.
  */
 #include "emit_internal.h"
 
@@ -85,4 +87,26 @@ void ac_emit_text(ac_emitter *E, unsigned a, unsigned b) {
     }
     if (b > a)
         ac_buf_add(E->out, t + a, b - a);
+}
+
+void ac_emit_put_line(ac_emitter *E, const char *text) {
+    ac_emit_indent(E);
+    ac_buf_puts(E->out, text);
+}
+
+const char *ac_emit_fail_label(ac_emitter *E) {
+    if (!E->nscopes)
+        return "asyncc_exit";
+    return ac_arena_printf(&E->u->arena, "asyncc_timeout_%u",
+                           E->scopes[E->nscopes - 1]->id);
+}
+
+void ac_emit_leave_scopes(ac_emitter *E, const ac_stmt *target) {
+    for (unsigned i = E->nscopes; i-- > 0;) {
+        if (target && target->span.begin > E->scopes[i]->span.begin)
+            break; /* the target is inside this block */
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "async__timeout_exit(&_f->_to%u, 0);\n",
+                      E->scopes[i]->id);
+    }
 }

@@ -79,16 +79,16 @@ static void put_edge(ac_buf *out, const char *fn, unsigned from, int to,
     ac_buf_puts(out, "];\n");
 }
 
-static void put_function(const ac_inspect *ins, const ac_insp_func *F,
+static void put_function(const ac_inspect *ins, const ac_machine *m,
                          ac_buf *out) {
-    const char *fn = F->fn->name;
+    const char *fn = m->name;
     ac_buf_printf(out, "  subgraph \"cluster_%s\" {\n    label=", fn);
     put_quoted(out, ac_arena_printf(&ins->u->arena, "%s (%s:%u)", fn,
-                                    ins->u->src.path, F->line));
+                                    ins->u->src.path, m->line));
     ac_buf_printf(out, ";\n    \"%s.start\" [label=\"start\", shape=oval];\n",
                   fn);
-    for (unsigned i = 0; i < F->nstates; i++) {
-        const ac_insp_state *s = &F->states[i];
+    for (unsigned i = 0; i < m->nstates; i++) {
+        const ac_state *s = &m->states[i];
         /* The number and line, then the await (cut), on two lines. */
         ac_buf_printf(out, "    \"%s.%u\" [label=\"%u (line %u)\\n", fn, i + 1,
                       i + 1, s->line);
@@ -97,16 +97,9 @@ static void put_function(const ac_inspect *ins, const ac_insp_func *F,
     }
     ac_buf_printf(
         out, "    \"%s.done\" [label=\"done\", shape=doublecircle];\n", fn);
-    for (unsigned from = 0; from <= F->nstates; from++) {
-        for (unsigned to = 1; to <= F->nstates; to++) {
-            unsigned k = ac_cfg_edge(&F->cfg, from, (int)to);
-            if (k)
-                put_edge(out, fn, from, (int)to, k);
-        }
-        unsigned k = ac_cfg_edge(&F->cfg, from, -1);
-        if (k)
-            put_edge(out, fn, from, -1, k);
-    }
+    for (unsigned i = 0; i < m->ntransitions; i++)
+        put_edge(out, fn, m->transitions[i].from, m->transitions[i].to,
+                 m->transitions[i].kinds);
     ac_buf_puts(out, "  }\n");
 }
 
@@ -122,6 +115,6 @@ void ac_inspect_write_dot(const ac_inspect *ins, ac_buf *out) {
                      "shape=box, style=rounded];\n"
                      "  edge [fontname=\"Helvetica\", fontsize=9];\n");
     for (unsigned i = 0; i < ins->nfuncs; i++)
-        put_function(ins, &ins->funcs[i], out);
+        put_function(ins, ins->funcs[i].m, out);
     ac_buf_puts(out, "}\n");
 }

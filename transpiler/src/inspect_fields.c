@@ -1,14 +1,11 @@
 /*
- * inspect_fields.c -- why each field of a frame is there.  The layout
- * comes from the compiler (parse_layout.c) and names fields as the
- * emitter wrote them; this file maps each name back to what the lowering
- * and the emitter decided: a parameter, a local and the states it is
- * live across, a child frame and its state, a temporary, a deadline.
+ * inspect_fields.c -- the frame of a machine as report fields: each
+ * field, slot and member the machine lists, with the reason the machine
+ * gives for it put into words, and its size and offset from the
+ * compiler's layout of the same names.
  */
 #include "inspect.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 void ac_inspect_put_ranges(ac_buf *out, const unsigned *ids, unsigned n) {
@@ -28,6 +25,7 @@ void ac_inspect_put_ranges(ac_buf *out, const unsigned *ids, unsigned n) {
 typedef struct annot {
     ac_unit *u;
     ac_insp_func *F;
+    const ac_machine *m;
 } annot;
 
 static const char *ranges(annot *a, const char *head, const unsigned *ids,
@@ -41,391 +39,339 @@ static const char *ranges(annot *a, const char *head, const unsigned *ids,
     return s;
 }
 
-static unsigned line_of(annot *a, unsigned offset) {
-    unsigned line, col;
-    ac_source_linecol(&a->u->src, offset, &line, &col);
-    return line;
+static const char *plural(unsigned n) { return n == 1 ? "state " : "states "; }
+
+/* A field named `name`, sized from `lf` (NULL: unknown). */
+static void init_field(ac_insp_field *f, const char *name,
+                       const ac_layout_field *lf) {
+    memset(f, 0, sizeof *f);
+    f->name = name;
+    f->size = f->offset = f->align = -1;
+    if (lf) {
+        f->type = lf->type;
+        f->size = lf->size;
+        f->offset = lf->offset;
+        f->align = lf->align;
+    }
 }
 
 static void set(ac_insp_field *f, const char *reason, const char *note,
-                unsigned *states, unsigned nstates) {
+                const unsigned *states, unsigned nstates) {
     f->reason = reason;
     f->note = note;
     f->states = states;
     f->nstates = nstates;
 }
 
-/* --- locals --------------------------------------------------------- */
-
-/* The states a local is live across, from the lowering's await offsets. */
-static unsigned *live_states(annot *a, const ac_var *v, unsigned *n) {
-    unsigned *ids = ac_arena_alloc(
-        &a->u->arena, (v->nlive_at ? v->nlive_at : 1) * sizeof *ids);
-    *n = 0;
-    for (unsigned i = 0; i < v->nlive_at; i++)
-        for (unsigned k = 0; k < a->F->nstates; k++) {
-            const ac_insp_state *s = &a->F->states[k];
-            if (s->expr && s->expr->span.begin == v->live_at[i]) {
-                ids[(*n)++] = s->id;
-                break;
-            }
-        }
-    /* Offsets are in text order, ids in emission order: sort. */
-    for (unsigned i = 1; i < *n; i++)
-        for (unsigned j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
-            unsigned t = ids[j];
-            ids[j] = ids[j - 1];
-            ids[j - 1] = t;
-        }
-    return ids;
+static ac_insp_field *new_fields(annot *a, unsigned n) {
+    return ac_arena_alloc(&a->u->arena, (n ? n : 1) * sizeof(ac_insp_field));
 }
 
-static const char *scope_why(ac_live_why why) {
-    switch (why) {
-    case AC_LIVE_SCOPE_ARRAY:
-        return "an array";
-    case AC_LIVE_SCOPE_ADDRESS:
-        return "its address is taken";
-    case AC_LIVE_SCOPE_MACRO:
-        return "a macro uses it";
-    default:
-        return "the function has goto";
-    }
-}
+/* --- locals ---------------------------------------------------------- */
 
-static const char *local_reason(const ac_var *v) {
-    if (v->is_param)
+const char *ac_inspect_local_reason(const ac_local *l) {
+    switch (l->why) {
+    case AC_KEEP_PARAM:
         return "parameter";
-    if (!v->hoisted)
+    case AC_KEEP_NOT_LIVE:
         return "not_live";
-    switch (v->live_why) {
-    case AC_LIVE_USE:
+    case AC_KEEP_LIVE:
         return "live";
-    case AC_LIVE_DECLARATION:
+    case AC_KEEP_DECLARATION:
         return "declared_with";
     default:
         return "in_scope";
     }
 }
 
-static void annotate_locals(annot *a) {
-    for (unsigned i = 0; i < a->F->nlocals; i++) {
-        ac_insp_local *l = &a->F->locals[i];
-        l->reason = local_reason(l->var);
-        l->states = live_states(a, l->var, &l->nstates);
+int ac_inspect_in_frame(const ac_local *l) {
+    return l->why != AC_KEEP_NOT_LIVE;
+}
+
+static const char *scope_why(ac_keep_why why) {
+    switch (why) {
+    case AC_KEEP_ARRAY:
+        return "an array";
+    case AC_KEEP_ADDRESS:
+        return "its address is taken";
+    case AC_KEEP_MACRO:
+        return "a macro uses it";
+    default:
+        return "the function has goto";
     }
 }
 
-static int annotate_local(annot *a, ac_insp_field *f) {
-    for (unsigned i = 0; i < a->F->nlocals; i++) {
-        const ac_insp_local *l = &a->F->locals[i];
-        const ac_var *v = l->var;
-        if (!v->field || strcmp(v->field, f->name) != 0 ||
-            !(v->is_param || v->hoisted))
-            continue;
-        const char *note, *states = l->nstates > 1 ? "states " : "state ";
-        if (v->is_param)
-            note = "parameter";
-        else if (v->live_why == AC_LIVE_USE)
-            note = ranges(
-                a, ac_arena_printf(&a->u->arena, "live across %s", states),
-                l->states, l->nstates, "");
-        else if (v->live_why == AC_LIVE_DECLARATION)
-            note = ac_arena_printf(
-                &a->u->arena, "declared with '%s', which is kept",
-                v->hoisted_with ? v->hoisted_with->name : "?");
-        else
-            note = ranges(a,
-                          ac_arena_printf(&a->u->arena, "%s; %s",
-                                          scope_why(v->live_why), states),
-                          l->states, l->nstates, " in its scope");
-        set(f, l->reason, note, l->states, l->nstates);
-        return 1;
-    }
-    return 0;
+static void local_field(annot *a, ac_insp_field *f, const ac_local *l) {
+    const char *note, *states = l->nstates > 1 ? "states " : "state ";
+    if (l->why == AC_KEEP_PARAM)
+        note = "parameter";
+    else if (l->why == AC_KEEP_LIVE)
+        note =
+            ranges(a, ac_arena_printf(&a->u->arena, "live across %s", states),
+                   l->states, l->nstates, "");
+    else if (l->why == AC_KEEP_DECLARATION)
+        note =
+            ac_arena_printf(&a->u->arena, "declared with '%s', which is kept",
+                            l->with ? l->with : "?");
+    else
+        note = ranges(
+            a,
+            ac_arena_printf(&a->u->arena, "%s; %s", scope_why(l->why), states),
+            l->states, l->nstates, " in its scope");
+    set(f, ac_inspect_local_reason(l), note, l->states, l->nstates);
 }
 
-/* --- async_timeout blocks ------------------------------------------- */
+/* --- async_timeout blocks -------------------------------------------- */
 
-static const ac_stmt *find_timeout(const ac_stmt *s, unsigned id) {
-    if (!s)
-        return NULL;
-    if (s->kind == AC_S_TIMEOUT && s->id == id)
-        return s;
-    const ac_stmt *parts[] = {s->init, s->body, s->els}, *r;
-    for (unsigned i = 0; i < 3; i++)
-        if ((r = find_timeout(parts[i], id)))
-            return r;
-    for (unsigned i = 0; i < s->nkids; i++)
-        if ((r = find_timeout(s->kids[i], id)))
-            return r;
-    return NULL;
-}
-
-static int annotate_timeout(annot *a, ac_insp_field *f) {
-    unsigned id;
-    char tail[8] = "";
-    if (sscanf(f->name, "_to%u%7s", &id, tail) < 1 ||
-        (tail[0] && strcmp(tail, "_err") != 0))
-        return 0;
-    const ac_stmt *s = find_timeout(a->F->fn->body, id);
-    unsigned line = s ? line_of(a, s->span.begin) : 0;
-    unsigned *ids = ac_arena_alloc(
-        &a->u->arena, (a->F->nstates ? a->F->nstates : 1) * sizeof *ids);
-    unsigned n = 0;
-    for (unsigned k = 0; k < a->F->nstates; k++)
-        if (s && a->F->states[k].expr &&
-            a->F->states[k].expr->span.begin >= s->span.begin &&
-            a->F->states[k].expr->span.begin < s->span.end)
-            ids[n++] = a->F->states[k].id;
-    if (tail[0])
+static void timeout_field(annot *a, ac_insp_field *f, const ac_field *mf) {
+    const ac_timeout *t = &a->m->timeouts[mf->index - 1];
+    if (mf->kind == AC_FIELD_TIMEOUT_ERR)
         set(f, "timeout_err",
             ac_arena_printf(&a->u->arena,
                             "where the async_timeout block at line %u "
                             "stores its error",
-                            line),
-            ids, n);
+                            t->line),
+            t->states, t->nstates);
     else
         set(f, "timeout",
             ranges(a,
                    ac_arena_printf(&a->u->arena,
                                    "deadline of the async_timeout block at "
                                    "line %u (%s ",
-                                   line, n == 1 ? "state" : "states"),
-                   ids, n, ")"),
-            ids, n);
-    return 1;
+                                   t->line,
+                                   t->nstates == 1 ? "state" : "states"),
+                   t->states, t->nstates, ")"),
+            t->states, t->nstates);
 }
 
-/* --- the _aw union -------------------------------------------------- */
+/* --- the _aw union --------------------------------------------------- */
 
-static const ac_insp_slot *find_slot(annot *a, const char *path) {
-    for (unsigned i = 0; i < a->F->nslots; i++)
-        if (strcmp(a->F->slots[i].path, path) == 0)
-            return &a->F->slots[i];
-    return NULL;
+static const char *why_allocated(ac_heap_why why) {
+    return why == AC_HEAP_RECURSION ? "recursion: this await closes a cycle"
+                                    : "defined in another file";
 }
 
-static const char *why_allocated(const ac_callee *c) {
-    return c && c->def ? "recursion: this await closes a cycle"
-                       : "defined in another file";
+static const char *name_or_task(const char *callee) {
+    return callee ? callee : "a task";
 }
 
-/* async_wait_for of a task handle runs the runtime's join in a task:
- * NULL for that, else the called function. */
-static const char *task_or_callee(const ac_expr *call) {
-    const ac_callee *c = call ? call->callee : NULL;
-    return c && strcmp(c->name, "async__join_cancel") != 0 ? c->name : NULL;
-}
-
-static const char *callee_name(const ac_expr *call) {
-    const char *name = task_or_callee(call);
-    return name ? name : "a task";
-}
-
-/* Members of an allocated await's slot, a gather's or a wait_for's. */
-static void annotate_slot_members(annot *a, ac_insp_field *f,
-                                  const ac_expr *e) {
+static void member_field(annot *a, ac_insp_field *f, const ac_slot *s,
+                         const ac_member *k) {
     ac_arena *A = &a->u->arena;
-    for (unsigned i = 0; i < f->nkids; i++) {
-        ac_insp_field *m = &f->kids[i];
-        unsigned k = 0;
-        const ac_expr *call = NULL;
-        if ((m->name[0] == 't' || m->name[0] == 'c') &&
-            sscanf(m->name + 1, "%u", &k) == 1) {
-            if (e->kind == AC_E_GATHER && k < e->nkids)
-                call = e->kids[k];
-            else if (e->kind == AC_E_WAITFOR && e->nkids)
-                call = e->kids[0];
-        }
-        if (strcmp(m->name, "g") == 0)
-            set(m, "gather", "the gather's bookkeeping", NULL, 0);
-        else if (strcmp(m->name, "w") == 0)
-            set(m, "wait_for", "the deadline's bookkeeping", NULL, 0);
-        else if (strcmp(m->name, "frame") == 0)
-            set(m, "allocated_frame",
-                ac_arena_printf(A, "pointer to the allocated frame of %s",
-                                callee_name(e)),
-                NULL, 0);
-        else if (strcmp(m->name, "value") == 0)
-            set(m, "value",
-                ac_arena_printf(A,
-                                "the result of %s, read before its "
-                                "frame is freed",
-                                callee_name(e->kind == AC_E_WAITFOR && e->nkids
-                                                ? e->kids[0]
-                                                : e)),
-                NULL, 0);
-        else if (call && !task_or_callee(call))
-            set(m, m->name[0] == 't' ? "task" : "child_frame",
-                m->name[0] == 't' ? "the task that waits for the task"
-                                  : "frame of the task that waits for it",
-                NULL, 0);
-        else if (call && m->name[0] == 't')
-            set(m, "task",
-                ac_arena_printf(A, "the task running call %u (%s)", k,
-                                callee_name(call)),
-                NULL, 0);
-        else if (call && call->heap)
-            set(m, "allocated_frame",
-                ac_arena_printf(A,
-                                "pointer to the allocated frame of call "
-                                "%u (%s; %s)",
-                                k, callee_name(call),
-                                why_allocated(call->callee)),
-                NULL, 0);
-        else if (call)
-            set(m, "child_frame",
-                ac_arena_printf(A, "frame of call %u (%s)", k,
-                                callee_name(call)),
-                NULL, 0);
-        else
-            set(m, "other", "", NULL, 0);
-    }
-}
-
-static const char *op_name(ac_op op) {
-    switch (op) {
-    case AC_OP_LAND:
-        return "&&";
-    case AC_OP_LOR:
-        return "||";
-    case AC_OP_COND:
-        return "?:";
+    switch (k->kind) {
+    case AC_MEMBER_GATHER:
+        set(f, "gather", "the gather's bookkeeping", NULL, 0);
+        return;
+    case AC_MEMBER_WAIT_FOR:
+        set(f, "wait_for", "the deadline's bookkeeping", NULL, 0);
+        return;
+    case AC_MEMBER_VALUE:
+        set(f, "value",
+            ac_arena_printf(A,
+                            "the result of %s, read before its frame is "
+                            "freed",
+                            name_or_task(k->callee)),
+            NULL, 0);
+        return;
     default:
-        return ",";
+        break;
+    }
+    if (s->kind == AC_SLOT_HEAP) {
+        set(f, "allocated_frame",
+            ac_arena_printf(A, "pointer to the allocated frame of %s",
+                            name_or_task(k->callee)),
+            NULL, 0);
+    } else if (!k->callee) {
+        /* async_wait_for of a task: the runtime's join runs as the task. */
+        if (k->kind == AC_MEMBER_TASK)
+            set(f, "task", "the task that waits for the task", NULL, 0);
+        else
+            set(f, "child_frame", "frame of the task that waits for it", NULL,
+                0);
+    } else if (k->kind == AC_MEMBER_TASK) {
+        set(f, "task",
+            ac_arena_printf(A, "the task running call %u (%s)", k->call,
+                            k->callee),
+            NULL, 0);
+    } else if (k->kind == AC_MEMBER_POINTER) {
+        set(f, "allocated_frame",
+            ac_arena_printf(A,
+                            "pointer to the allocated frame of call %u "
+                            "(%s; %s)",
+                            k->call, k->callee, why_allocated(k->heap)),
+            NULL, 0);
+    } else {
+        set(f, "child_frame",
+            ac_arena_printf(A, "frame of call %u (%s)", k->call, k->callee),
+            NULL, 0);
     }
 }
 
-static void annotate_slot(annot *a, ac_insp_field *f, const ac_insp_slot *s) {
+/* "f, g" for a gather's calls. */
+static const char *gathered(annot *a, const ac_slot *s) {
+    ac_buf b = {0};
+    for (unsigned i = 0; i < s->nmembers; i++)
+        if (s->members[i].kind == AC_MEMBER_TASK)
+            ac_buf_printf(&b, "%s%s", b.len ? ", " : "",
+                          name_or_task(s->members[i].callee));
+    const char *text = ac_arena_strdup(&a->u->arena, ac_buf_str(&b));
+    ac_buf_free(&b);
+    return text;
+}
+
+/* The first call of a wait_for's slot. */
+static const char *waited(const ac_slot *s) {
+    for (unsigned i = 0; i < s->nmembers; i++)
+        if (s->members[i].kind == AC_MEMBER_TASK)
+            return name_or_task(s->members[i].callee);
+    return "?";
+}
+
+static void slot_field(annot *a, ac_insp_field *f, const ac_slot *s,
+                       const ac_layout_field *lf) {
     ac_arena *A = &a->u->arena;
-    const ac_expr *e = s->expr;
-    unsigned line = line_of(a, e->span.begin), id = e->id;
-    const char *states = ranges(a, s->nstates == 1 ? "state " : "states ",
-                                s->states, s->nstates, "");
-    const char *note;
-    const char *reason = "child_frame";
-    switch (e->kind) {
-    case AC_E_TRY:
+    const char *states =
+        ranges(a, plural(s->nstates), s->states, s->nstates, "");
+    const char *reason = "child_frame", *note;
+    switch (s->kind) {
+    case AC_SLOT_ERRP:
         reason = "temporary";
         note = ac_arena_printf(A,
                                "error pointer of the async_try at line %u, "
                                "held across %s",
-                               line, states);
+                               s->line, states);
         break;
-    case AC_E_TEXT:
+    case AC_SLOT_TEMP:
         reason = "temporary";
         note = ac_arena_printf(A, "value of the %s at line %u, held across %s",
-                               op_name(e->op), line, states);
+                               s->op, s->line, states);
         break;
-    case AC_E_AWAIT:
-        if (e->heap) {
-            reason = "allocated_frame";
-            note = ac_arena_printf(A, "state %u: %s, allocated (%s)", id,
-                                   callee_name(e), why_allocated(e->callee));
-        } else {
-            note = ac_arena_printf(A, "state %u: child frame of %s", id,
-                                   callee_name(e));
-        }
+    case AC_SLOT_HEAP:
+        reason = "allocated_frame";
+        note = ac_arena_printf(A, "state %u: %s, allocated (%s)", s->state,
+                               s->callee, why_allocated(s->heap));
         break;
-    case AC_E_JOIN:
-        note = ac_arena_printf(A, "state %u: joins a task", id);
+    case AC_SLOT_FRAME:
+        note = ac_arena_printf(A, "state %u: child frame of %s", s->state,
+                               s->callee);
         break;
-    case AC_E_GATHER: {
-        ac_buf b = {0};
-        for (unsigned i = 0; i < e->nkids; i++)
-            ac_buf_printf(&b, "%s%s", i ? ", " : "", callee_name(e->kids[i]));
-        note = ac_arena_printf(A, "state %u: gather of %s", id, ac_buf_str(&b));
-        ac_buf_free(&b);
+    case AC_SLOT_JOIN:
+        note = ac_arena_printf(A, "state %u: joins a task", s->state);
         break;
-    }
+    case AC_SLOT_GATHER:
+        note = ac_arena_printf(A, "state %u: gather of %s", s->state,
+                               gathered(a, s));
+        break;
     default:
-        note = ac_arena_printf(A, "state %u: async_wait_for of %s", id,
-                               e->nkids ? callee_name(e->kids[0]) : "?");
+        note = ac_arena_printf(A, "state %u: async_wait_for of %s", s->state,
+                               waited(s));
         break;
     }
     set(f, reason, note, s->states, s->nstates);
-    annotate_slot_members(a, f, e);
+    if (!s->nmembers)
+        return;
+    f->kids = new_fields(a, s->nmembers);
+    f->nkids = s->nmembers;
+    for (unsigned i = 0; i < s->nmembers; i++) {
+        const ac_member *k = &s->members[i];
+        init_field(&f->kids[i], k->name,
+                   lf ? ac_layout_find(lf->kids, lf->nkids, k->name) : NULL);
+        member_field(a, &f->kids[i], s, k);
+    }
 }
 
-static void annotate_aw(annot *a, ac_insp_field *f, const char *prefix);
-
-/* gK: the slots of one statement, which may be needed at once. */
-static void annotate_group(annot *a, ac_insp_field *f, const char *path) {
-    size_t plen = strlen(path);
-    unsigned *ids = ac_arena_alloc(
-        &a->u->arena, (a->F->nstates ? a->F->nstates : 1) * sizeof *ids);
-    unsigned n = 0, line = 0;
-    for (unsigned i = 0; i < a->F->nslots; i++) {
-        const ac_insp_slot *s = &a->F->slots[i];
-        if (strncmp(s->path, path, plen) != 0 || s->path[plen] != '.')
-            continue;
-        if (!line || line_of(a, s->expr->span.begin) < line)
-            line = line_of(a, s->expr->span.begin);
-        for (unsigned k = 0; k < s->nstates; k++) {
-            unsigned j = n;
-            while (j > 0 && ids[j - 1] > s->states[k])
-                j--;
-            if (j > 0 && ids[j - 1] == s->states[k])
-                continue;
-            memmove(ids + j + 1, ids + j, (n - j) * sizeof *ids);
-            ids[j] = s->states[k];
-            n++;
-        }
-    }
+/* g<id>: the slots of one statement, which may be needed at once. */
+static void group_field(annot *a, ac_insp_field *f, const ac_group *g,
+                        const ac_layout_field *lf) {
     set(f, "group",
         ranges(a,
                ac_arena_printf(&a->u->arena,
                                "one statement's slots, needed together "
                                "(line %u): %s ",
-                               line, n > 1 ? "states" : "state"),
-               ids, n, ""),
-        ids, n);
-    annotate_aw(a, f, path);
+                               g->line, g->nstates > 1 ? "states" : "state"),
+               g->states, g->nstates, ""),
+        g->states, g->nstates);
+    unsigned n = 0;
+    for (unsigned i = 0; i < a->m->nslots; i++)
+        n += a->m->slots[i].group == g->id;
+    f->kids = new_fields(a, n);
+    for (unsigned i = 0; i < a->m->nslots; i++) {
+        const ac_slot *s = &a->m->slots[i];
+        if (s->group != g->id)
+            continue;
+        ac_insp_field *k = &f->kids[f->nkids++];
+        const ac_layout_field *kl =
+            lf ? ac_layout_find(lf->kids, lf->nkids, s->name) : NULL;
+        init_field(k, s->name, kl);
+        slot_field(a, k, s, kl);
+    }
 }
 
-static void annotate_aw(annot *a, ac_insp_field *f, const char *prefix) {
-    for (unsigned i = 0; i < f->nkids; i++) {
-        ac_insp_field *m = &f->kids[i];
-        const char *path =
-            ac_arena_printf(&a->u->arena, "%s.%s", prefix, m->name);
-        const ac_insp_slot *s = find_slot(a, path);
-        if (s)
-            annotate_slot(a, m, s);
-        else if (m->name[0] == 'g')
-            annotate_group(a, m, path);
+static void children_field(annot *a, ac_insp_field *f,
+                           const ac_layout_field *lf) {
+    const ac_machine *m = a->m;
+    unsigned *ids =
+        ac_arena_alloc(&a->u->arena, (m->nstates + 1) * sizeof *ids);
+    for (unsigned k = 0; k < m->nstates; k++)
+        ids[k] = m->states[k].id;
+    set(f, "children",
+        "child frames and temporaries, one statement's at a time", ids,
+        m->nstates);
+    unsigned n = 0;
+    for (unsigned i = 0; i < m->nslots; i++)
+        n += !m->slots[i].group || !i ||
+             m->slots[i - 1].group != m->slots[i].group;
+    f->kids = new_fields(a, n);
+    for (unsigned i = 0; i < m->nslots; i++) {
+        const ac_slot *s = &m->slots[i];
+        if (s->group && i && m->slots[i - 1].group == s->group)
+            continue;
+        ac_insp_field *k = &f->kids[f->nkids++];
+        const char *name =
+            s->group ? ac_arena_printf(&a->u->arena, "g%u", s->group) : s->name;
+        const ac_layout_field *kl =
+            lf ? ac_layout_find(lf->kids, lf->nkids, name) : NULL;
+        init_field(k, name, kl);
+        if (s->group)
+            group_field(a, k, &m->groups[s->group - 1], kl);
         else
-            set(m, "other", "", NULL, 0);
+            slot_field(a, k, s, kl);
     }
 }
 
-/* --- the frame ------------------------------------------------------ */
+/* --- the frame ------------------------------------------------------- */
 
-static void annotate_top(annot *a, ac_insp_field *f) {
-    if (strcmp(f->name, "_state") == 0) {
-        set(f, "state", "the state to resume at (0 start, -1 done)", NULL, 0);
-    } else if (strcmp(f->name, "_ret") == 0) {
-        set(f, "result", "the result", NULL, 0);
-    } else if (strcmp(f->name, "_aw") == 0) {
-        unsigned *ids = ac_arena_alloc(
-            &a->u->arena, (a->F->nstates ? a->F->nstates : 1) * sizeof *ids);
-        unsigned n = 0;
-        for (unsigned k = 0; k < a->F->nstates; k++)
-            if (a->F->states[k].slot)
-                ids[n++] = a->F->states[k].id;
-        set(f, "children",
-            "child frames and temporaries, one statement's at a time", ids, n);
-        annotate_aw(a, f, "_aw");
-    } else if (!annotate_timeout(a, f) && !annotate_local(a, f)) {
-        set(f, "other", "", NULL, 0);
-    }
-}
-
-void ac_inspect_annotate(ac_inspect *ins) {
-    for (unsigned i = 0; i < ins->nfuncs; i++) {
-        annot a = {ins->u, &ins->funcs[i]};
-        annotate_locals(&a);
-        for (unsigned k = 0; k < ins->funcs[i].nfields; k++)
-            annotate_top(&a, &ins->funcs[i].fields[k]);
+void ac_inspect_fields(ac_unit *u, ac_insp_func *F, const ac_layout *frame) {
+    annot a = {u, F, F->m};
+    const ac_machine *m = F->m;
+    F->fields = new_fields(&a, m->nfields);
+    F->nfields = m->nfields;
+    for (unsigned i = 0; i < m->nfields; i++) {
+        const ac_field *mf = &m->fields[i];
+        ac_insp_field *f = &F->fields[i];
+        const ac_layout_field *lf =
+            frame ? ac_layout_find(frame->fields, frame->nfields, mf->name)
+                  : NULL;
+        init_field(f, mf->name, lf);
+        switch (mf->kind) {
+        case AC_FIELD_STATE:
+            set(f, "state", "the state to resume at (0 start, -1 done)", NULL,
+                0);
+            break;
+        case AC_FIELD_PARAM:
+        case AC_FIELD_LOCAL:
+            local_field(&a, f, &m->locals[mf->index]);
+            break;
+        case AC_FIELD_TIMEOUT:
+        case AC_FIELD_TIMEOUT_ERR:
+            timeout_field(&a, f, mf);
+            break;
+        case AC_FIELD_CHILDREN:
+            children_field(&a, f, lf);
+            break;
+        case AC_FIELD_RESULT:
+            set(f, "result", "the result", NULL, 0);
+            break;
+        }
     }
 }

@@ -135,22 +135,25 @@ static void ids(jw *w, const char *key, const unsigned *v, unsigned n) {
     ac_buf_puts(w->out, "]");
 }
 
-static void put_states(jw *w, const ac_insp_func *F) {
+static const char *const state_kinds[] = {"await", "join", "gather",
+                                          "wait_for"};
+
+static void put_states(jw *w, const ac_machine *m) {
     open_(w, "states", "[");
-    for (unsigned i = 0; i < F->nstates; i++) {
-        const ac_insp_state *s = &F->states[i];
+    for (unsigned i = 0; i < m->nstates; i++) {
+        const ac_state *s = &m->states[i];
         open_compact(w, NULL, "{");
         num(w, "id", i + 1);
         num(w, "line", s->line);
         num(w, "col", s->col);
         str(w, "await", s->text);
-        str(w, "kind", s->kind);
+        str(w, "kind", state_kinds[s->kind]);
         str(w, "callee", s->callee);
-        str(w, "slot", s->slot);
+        str(w, "slot", m->slots[s->slot].path);
         boolean(w, "allocated", s->allocated);
         boolean(w, "caught", s->caught);
         boolean(w, "in_timeout", s->timeout != 0);
-        boolean(w, "reachable", ac_cfg_reachable(&F->cfg, i + 1));
+        boolean(w, "reachable", ac_machine_reachable(m, i + 1));
         close_(w, "}");
     }
     close_(w, "]");
@@ -175,18 +178,11 @@ static void put_edge(jw *w, unsigned from, int to, unsigned kinds) {
     close_(w, "}");
 }
 
-static void put_transitions(jw *w, const ac_insp_func *F) {
+static void put_transitions(jw *w, const ac_machine *m) {
     open_(w, "transitions", "[");
-    for (unsigned from = 0; from <= F->nstates; from++) {
-        for (unsigned to = 1; to <= F->nstates; to++) {
-            unsigned k = ac_cfg_edge(&F->cfg, from, (int)to);
-            if (k)
-                put_edge(w, from, (int)to, k);
-        }
-        unsigned k = ac_cfg_edge(&F->cfg, from, -1);
-        if (k)
-            put_edge(w, from, -1, k);
-    }
+    for (unsigned i = 0; i < m->ntransitions; i++)
+        put_edge(w, m->transitions[i].from, m->transitions[i].to,
+                 m->transitions[i].kinds);
     close_(w, "]");
 }
 
@@ -215,7 +211,7 @@ static void put_fields(jw *w, const ac_insp_field *f, unsigned n) {
 static void put_frame(jw *w, const ac_insp_func *F) {
     open_(w, "frame", "{");
     item(w, "struct");
-    ac_buf_printf(w->out, "\"%s__frame\"", F->fn->name);
+    ac_buf_printf(w->out, "\"%s__frame\"", F->m->name);
     size(w, "size", F->size);
     size(w, "align", F->align);
     size(w, "all_locals_size", F->unshared);
@@ -230,16 +226,16 @@ static void put_frame(jw *w, const ac_insp_func *F) {
 
 static void put_locals(jw *w, const ac_insp_func *F) {
     open_(w, "locals", "[");
-    for (unsigned i = 0; i < F->nlocals; i++) {
-        const ac_insp_local *l = &F->locals[i];
+    for (unsigned i = 0; i < F->m->nlocals; i++) {
+        const ac_local *l = &F->m->locals[i];
         open_compact(w, NULL, "{");
-        str(w, "name", l->var->name);
+        str(w, "name", l->name);
         num(w, "line", l->line);
-        str(w, "type", l->type);
-        size(w, "size", l->size);
-        boolean(w, "parameter", l->var->is_param);
-        boolean(w, "in_frame", l->var->is_param || l->var->hoisted);
-        str(w, "reason", l->reason);
+        str(w, "type", F->locals[i].type);
+        size(w, "size", F->locals[i].size);
+        boolean(w, "parameter", l->why == AC_KEEP_PARAM);
+        boolean(w, "in_frame", ac_inspect_in_frame(l));
+        str(w, "reason", ac_inspect_local_reason(l));
         ids(w, "states", l->states, l->nstates);
         close_(w, "}");
     }
@@ -255,11 +251,11 @@ void ac_inspect_write_json(const ac_inspect *ins, ac_buf *out) {
     for (unsigned i = 0; i < ins->nfuncs; i++) {
         const ac_insp_func *F = &ins->funcs[i];
         open_(&w, NULL, "{");
-        str(&w, "name", F->fn->name);
-        num(&w, "line", F->line);
-        num(&w, "col", F->col);
-        put_states(&w, F);
-        put_transitions(&w, F);
+        str(&w, "name", F->m->name);
+        num(&w, "line", F->m->line);
+        num(&w, "col", F->m->col);
+        put_states(&w, F->m);
+        put_transitions(&w, F->m);
         put_frame(&w, F);
         put_locals(&w, F);
         close_(&w, "}");

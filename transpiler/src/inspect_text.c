@@ -1,7 +1,7 @@
 /*
  * inspect_text.c -- `asyncc --inspect`: the states, transitions and frame
  * of each async function as aligned plain text, for people.  The format
- * is described in the README ("Inspecting the state machines").
+ * is described in docs/inspect.md.
  */
 #include "inspect.h"
 
@@ -25,11 +25,11 @@ static void put_kinds(ac_buf *out, unsigned kinds, int to_done) {
     ac_buf_puts(out, "]");
 }
 
-static void put_states(const ac_inspect *ins, const ac_insp_func *F,
+static void put_states(const ac_inspect *ins, const ac_machine *m,
                        ac_buf *out) {
     ac_buf_puts(out, "  states\n     0  start\n");
-    for (unsigned i = 0; i < F->nstates; i++) {
-        const ac_insp_state *s = &F->states[i];
+    for (unsigned i = 0; i < m->nstates; i++) {
+        const ac_state *s = &m->states[i];
         ac_buf_printf(out, "  %4u  %s:%u:%u  %s", i + 1, ins->u->src.path,
                       s->line, s->col, s->text ? s->text : "?");
         if (s->caught)
@@ -41,30 +41,27 @@ static void put_states(const ac_inspect *ins, const ac_insp_func *F,
     ac_buf_puts(out, "    -1  done\n");
 }
 
-static void put_transitions(const ac_insp_func *F, ac_buf *out) {
+static void put_transitions(const ac_machine *m, ac_buf *out) {
     ac_buf_puts(out, "  transitions\n");
-    for (unsigned from = 0; from <= F->nstates; from++) {
+    /* In the machine's order: by state, then target, done last. */
+    unsigned t = 0;
+    for (unsigned from = 0; from <= m->nstates; from++) {
         if (from)
             ac_buf_printf(out, "    %5u ->", from);
         else
             ac_buf_puts(out, "    start ->");
         int any = 0;
-        for (unsigned to = 1; to <= F->nstates; to++) {
-            unsigned k = ac_cfg_edge(&F->cfg, from, (int)to);
-            if (!k)
-                continue;
-            ac_buf_printf(out, "%s %u", any ? "," : "", to);
-            put_kinds(out, k, 0);
-            any = 1;
-        }
-        unsigned k = ac_cfg_edge(&F->cfg, from, -1);
-        if (k) {
-            ac_buf_printf(out, "%s done", any ? "," : "");
-            put_kinds(out, k, 1);
+        for (; t < m->ntransitions && m->transitions[t].from == from; t++) {
+            const ac_transition *e = &m->transitions[t];
+            if (e->to == AC_DONE)
+                ac_buf_printf(out, "%s done", any ? "," : "");
+            else
+                ac_buf_printf(out, "%s %d", any ? "," : "", e->to);
+            put_kinds(out, e->kinds, e->to == AC_DONE);
             any = 1;
         }
         if (!any)
-            ac_buf_puts(out, ac_cfg_reachable(&F->cfg, from)
+            ac_buf_puts(out, ac_machine_reachable(m, from)
                                  ? " (nothing: it never gets further)"
                                  : " (nothing: never reached)");
         ac_buf_puts(out, "\n");
@@ -112,7 +109,7 @@ static void put_fields(const ac_insp_field *f, unsigned n, int depth,
 }
 
 static void put_frame(const ac_insp_func *F, ac_buf *out) {
-    ac_buf_printf(out, "  frame struct %s__frame: ", F->fn->name);
+    ac_buf_printf(out, "  frame struct %s__frame: ", F->m->name);
     put_number(out, F->size, 0);
     ac_buf_puts(out, " bytes, align ");
     put_number(out, F->align, 0);
@@ -127,14 +124,14 @@ static void put_frame(const ac_insp_func *F, ac_buf *out) {
 /* The locals that stay C locals of the resume function. */
 static void put_not_kept(const ac_insp_func *F, ac_buf *out) {
     int any = 0;
-    for (unsigned i = 0; i < F->nlocals; i++) {
-        const ac_insp_local *l = &F->locals[i];
-        if (l->var->is_param || l->var->hoisted)
+    for (unsigned i = 0; i < F->m->nlocals; i++) {
+        const ac_local *l = &F->m->locals[i];
+        if (ac_inspect_in_frame(l))
             continue;
         ac_buf_printf(out, "%s%s (%s, ",
-                      any ? ", " : "  not in the frame: ", l->var->name,
-                      l->type ? l->type : "?");
-        put_number(out, l->size, 0);
+                      any ? ", " : "  not in the frame: ", l->name,
+                      F->locals[i].type ? F->locals[i].type : "?");
+        put_number(out, F->locals[i].size, 0);
         ac_buf_printf(out, " bytes, line %u)", l->line);
         any = 1;
     }
@@ -157,11 +154,11 @@ static void put_saving(const ac_insp_func *F, ac_buf *out) {
     }
     /* Types that exist only inside the function (or variable length)
      * cannot be sized where the frame is. */
-    for (unsigned i = 0, n = 0; i < F->nlocals; i++) {
-        const ac_var *v = F->locals[i].var;
-        if (ac_inspect_sizable(v))
+    for (unsigned i = 0, n = 0; i < F->m->nlocals; i++) {
+        const ac_local *l = &F->m->locals[i];
+        if (l->decl)
             continue;
-        ac_buf_printf(out, "%s%s", n++ ? ", " : "; not counted: ", v->name);
+        ac_buf_printf(out, "%s%s", n++ ? ", " : "; not counted: ", l->name);
         if (n == F->uncounted)
             ac_buf_puts(out, " (no type at file scope)");
     }
@@ -173,10 +170,10 @@ void ac_inspect_write_text(const ac_inspect *ins, ac_buf *out) {
                   ins->nfuncs, ins->nfuncs == 1 ? "" : "s");
     for (unsigned i = 0; i < ins->nfuncs; i++) {
         const ac_insp_func *F = &ins->funcs[i];
-        ac_buf_printf(out, "\n%s  %s:%u:%u\n", F->fn->name, ins->u->src.path,
-                      F->line, F->col);
-        put_states(ins, F, out);
-        put_transitions(F, out);
+        ac_buf_printf(out, "\n%s  %s:%u:%u\n", F->m->name, ins->u->src.path,
+                      F->m->line, F->m->col);
+        put_states(ins, F->m, out);
+        put_transitions(F->m, out);
         put_frame(F, out);
         put_not_kept(F, out);
         put_saving(F, out);

@@ -23,6 +23,7 @@ typedef struct ac_func ac_func;
 typedef struct ac_var ac_var;
 typedef struct ac_expr ac_expr;
 typedef struct ac_stmt ac_stmt;
+typedef struct ac_machine ac_machine;
 
 /* An async function as its callers see it: enough to embed its frame and
  * call its init and resume functions (the naming convention is in
@@ -84,7 +85,8 @@ struct ac_expr {
      * and, inside async_try(call, errp), the error pointer; else NULL. */
     ac_expr *store;
     ac_expr *errp;
-    int failfast; /* GATHER: async_gather_failfast */
+    int failfast;     /* GATHER: async_gather_failfast */
+    int is_statement; /* RAISE: written as a statement of its own */
     /* Filled by the lowering: */
     int heap;         /* AWAIT/CALL: the child frame is allocated, not
                          embedded (recursion, or defined in another file) */
@@ -206,6 +208,7 @@ struct ac_func {
     ac_callee **awaited; /* async functions whose frames are embedded */
     unsigned nawaited;
     /* Filled by the lowering: */
+    ac_machine *machine; /* its state machine (machine.h) */
     unsigned emit_at;    /* offset after which its state machine is placed */
     int placed;          /* placement order, 0 until placed */
     unsigned scc;        /* strongly connected component of the await graph:

@@ -4,7 +4,10 @@
  * statements must be rebuilt rather than copied, and where in the output
  * each state machine goes.
  */
-#include "lower.h"
+#include "lower_internal.h"
+
+#include <assert.h>
+#include <stdio.h>
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -467,5 +470,22 @@ int ac_lower(ac_unit *u) {
         mark_heap(u->funcs[i], u->funcs[i]->body);
     for (unsigned i = 0; i < u->nfuncs; i++)
         place(u->funcs[i]);
-    return ac_diag_errors() == before ? 0 : -1;
+    if (ac_diag_errors() != before)
+        return -1;
+    for (unsigned i = 0; i < u->nfuncs; i++) {
+        ac_func *f = u->funcs[i];
+        f->machine = ac_lower_machine(u, f);
+        ac_lower_transitions(u, f, f->machine);
+#ifndef NDEBUG
+        ac_buf why = {0};
+        if (ac_machine_verify(f->machine, &why) != 0)
+            fprintf(stderr,
+                    "asyncc: internal error: the state machine of "
+                    "'%s' is inconsistent: %s\n",
+                    f->name, ac_buf_str(&why));
+        assert(why.len == 0);
+        ac_buf_free(&why);
+#endif
+    }
+    return 0;
 }

@@ -4,6 +4,7 @@
 #ifndef AC_LOWER_H
 #define AC_LOWER_H
 
+#include "machine.h"
 #include "unit.h"
 
 /* Decides, for every async function of `u`: which locals are hoisted into
@@ -12,8 +13,16 @@
  * frames are allocated instead of embedded (cycles of awaits, and callees
  * defined in other files); where each state machine is placed (after the
  * state machines it embeds).  Reports locals that must be hoisted but
- * cannot be (variable-length arrays, types declared in the function).  Returns
- * 0, or -1 when an error was reported. */
+ * cannot be (variable-length arrays, types declared in the function).  Then
+ * builds each function's state machine (f->machine, see machine.h): its
+ * states numbered and slots named in the IR (ac_expr.id and .slot), its
+ * frame, async_timeout blocks and transitions; debug builds check each
+ * with ac_machine_verify.  Returns 0, or -1 when an error was reported
+ * (then no machine is built). */
 int ac_lower(ac_unit *u);
+
+/* The frame slots (child frames, temporaries) the awaits of `e` take:
+ * a statement with several gets a group of them. */
+unsigned ac_lower_count_slots(const ac_expr *e);
 
 #endif

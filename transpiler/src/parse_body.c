@@ -246,7 +246,7 @@ void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f) {
         check_unseen(&walk, &check);
         free(walk.items);
         for (unsigned i = 0; i < p->nraises; i++)
-            if (!p->raises[i]->id)
+            if (!p->raises[i]->is_statement)
                 ac_parse_error(p, p->raises[i]->span.begin,
                                "async_raise() must be a statement of its "
                                "own: async_raise(code);");

@@ -1,11 +1,9 @@
 /*
- * parse_layout.c -- the frame layouts that --inspect reports, as the C
- * compiler lays them out: the generated C is parsed again by libclang
- * (from memory, with the same flags and include path as the input), and
- * the sizes and offsets are read from its record layouts.  Computing them
- * here instead would mean re-implementing the target's ABI.
+ * parse_layout.c -- struct layouts from libclang (see layout.h): the code
+ * is parsed from memory, beside the input, with the same flags and
+ * include path as the input.
  */
-#include "inspect.h"
+#include "layout.h"
 #include "parse_internal.h"
 
 #include <stdlib.h>
@@ -25,7 +23,7 @@ static int unnamed_record(CXCursor decl) {
 }
 
 static void read_fields(ac_unit *u, CXCursor record, long long base,
-                        ac_insp_field **out, unsigned *nout) {
+                        ac_layout_field **out, unsigned *nout) {
     ac_cursors kids = {0};
     ac_cursors_children(record, &kids);
     unsigned n = 0;
@@ -37,7 +35,7 @@ static void read_fields(ac_unit *u, CXCursor record, long long base,
         CXCursor c = kids.items[i];
         if (clang_getCursorKind(c) != CXCursor_FieldDecl)
             continue;
-        ac_insp_field *f = &(*out)[(*nout)++];
+        ac_layout_field *f = &(*out)[(*nout)++];
         CXType t = clang_getCursorType(c);
         f->name = spelling(u, clang_getCursorSpelling(c));
         f->size = clang_Type_getSizeOf(t);
@@ -117,50 +115,23 @@ static int report_errors(ac_unit *u, CXTranslationUnit tu) {
     return 0;
 }
 
-/* The unshared struct: its size, and the size and type of each local
- * (member l<index>). */
-static void read_unshared(ac_unit *u, ac_insp_func *F, CXCursor rec) {
-    long long size = clang_Type_getSizeOf(clang_getCursorType(rec));
-    F->unshared = size >= 0 ? size : -1;
-    ac_insp_field *fields;
-    unsigned n;
-    read_fields(u, rec, 0, &fields, &n);
-    for (unsigned i = 0; i < n; i++) {
-        char *end;
-        if (fields[i].name[0] != 'l')
-            continue;
-        unsigned long k = strtoul(fields[i].name + 1, &end, 10);
-        if (*end || k >= F->nlocals)
-            continue;
-        F->locals[k].size = fields[i].size;
-        F->locals[k].type = fields[i].type;
-    }
-}
-
-static int read_frame(ac_unit *u, ac_insp_func *F, const records *r) {
-    const char *name = ac_arena_printf(&u->arena, "%s__frame", F->fn->name);
+static void read_struct(ac_unit *u, ac_layout *l, const records *r) {
     CXCursor rec;
-    long long size = -1;
-    if (find(r, name, &rec))
-        size = clang_Type_getSizeOf(clang_getCursorType(rec));
-    if (size < 0) {
-        ac_diag_plain(AC_DIAG_ERROR,
-                      "cannot lay out struct %s: libclang "
-                      "gives no size for it",
-                      name);
-        return -1;
-    }
-    F->size = size;
-    F->align = clang_Type_getAlignOf(clang_getCursorType(rec));
-    read_fields(u, rec, 0, &F->fields, &F->nfields);
-    if (find(r, ac_inspect_unshared_name(u, F->fn), &rec))
-        read_unshared(u, F, rec);
-    return 0;
+    l->size = l->align = -1;
+    l->fields = NULL;
+    l->nfields = 0;
+    if (!find(r, l->name, &rec))
+        return;
+    CXType t = clang_getCursorType(rec);
+    l->size = clang_Type_getSizeOf(t);
+    l->align = clang_Type_getAlignOf(t);
+    if (l->size < 0)
+        l->size = -1;
+    read_fields(u, rec, 0, &l->fields, &l->nfields);
 }
 
-int ac_parse_layouts(ac_inspect *ins, const char *code, int nargs,
-                     const char *const *args) {
-    ac_unit *u = ins->u;
+int ac_layout_read(ac_unit *u, const char *code, int nargs,
+                   const char *const *args, ac_layout *structs, unsigned n) {
     /* Beside the input, so that its #include "..." files are found. */
     const char *path =
         ac_arena_printf(&u->arena, "%s.asyncc-inspect.c", u->src.abs_path);
@@ -189,8 +160,8 @@ int ac_parse_layouts(ac_inspect *ins, const char *code, int nargs,
     records r = {0};
     clang_visitChildren(clang_getTranslationUnitCursor(tu), find_records, &r);
     int status = report_errors(u, tu);
-    for (unsigned i = 0; i < ins->nfuncs && status == 0; i++)
-        status = read_frame(u, &ins->funcs[i], &r);
+    for (unsigned i = 0; i < n && status == 0; i++)
+        read_struct(u, &structs[i], &r);
     free(r.items);
     clang_disposeTranslationUnit(tu);
     clang_disposeIndex(index);

@@ -435,7 +435,7 @@ ac_stmt *ac_parse_stmt(ac_parser *p, CXCursor c) {
             s = new_stmt(p, AC_S_EXPR, c);
             s->expr = ac_parse_expr(p, c);
             if (s->expr->kind == AC_E_RAISE)
-                s->expr->id = 1; /* a statement of its own: allowed */
+                s->expr->is_statement = 1; /* allowed */
         } else {
             s = new_stmt(p, AC_S_TEXT, c);
             unsigned before = p->fn->nawaits;

@@ -73,13 +73,14 @@ static int setup(void **state) {
     ac_buf code = {0};
     ac_emit_options eo = {.line_directives = 0};
     ac_emit_output(&fx->t.u, &eo, &code);
-    ac_inspect_collect(&fx->ins, &fx->t.u);
+    ac_inspect_init(&fx->ins, &fx->t.u);
     ac_inspect_unshared_code(&fx->ins, &code);
-    int rc = ac_parse_layouts(&fx->ins, ac_buf_str(&code), 0, NULL);
+    unsigned n;
+    ac_layout *l = ac_inspect_layouts(&fx->ins, &n);
+    int rc = ac_layout_read(&fx->t.u, ac_buf_str(&code), 0, NULL, l, n);
     ac_buf_free(&code);
-    if (rc != 0)
+    if (rc != 0 || ac_inspect_use_layouts(&fx->ins, l) != 0)
         return -1;
-    ac_inspect_annotate(&fx->ins);
     *state = fx;
     return 0;
 }
@@ -94,7 +95,7 @@ static int teardown(void **state) {
 
 static ac_insp_func *func_named(fixture *fx, const char *name) {
     for (unsigned i = 0; i < fx->ins.nfuncs; i++)
-        if (strcmp(fx->ins.funcs[i].fn->name, name) == 0)
+        if (strcmp(fx->ins.funcs[i].m->name, name) == 0)
             return &fx->ins.funcs[i];
     fail_msg("no function %s", name);
     return NULL;
@@ -111,7 +112,7 @@ static const ac_insp_field *field(const ac_insp_field *fields, unsigned n,
 
 static void test_states_are_the_generated_ones(void **state) {
     fixture *fx = *state;
-    ac_insp_func *F = func_named(fx, "f");
+    const ac_machine *F = func_named(fx, "f")->m;
     assert_int_equal(F->nstates, 4);
     static const unsigned lines[] = {9, 9, 11, 12};
     static const char *const texts[] = {"await(g(n))", "await(g(n))",
@@ -131,20 +132,19 @@ static void test_states_are_the_generated_ones(void **state) {
         assert_non_null(strstr(fx->t.output, comment));
     }
     assert_int_equal(F->states[1].col, 27);
-    assert_string_equal(F->states[0].slot, "_aw.g1.a1");
-    assert_string_equal(F->states[2].slot, "_aw.a3");
+    assert_string_equal(F->slots[F->states[0].slot].path, "_aw.g1.a1");
+    assert_string_equal(F->slots[F->states[2].slot].path, "_aw.a3");
     assert_string_equal(F->states[0].callee, "g");
-    assert_string_equal(F->states[3].kind, "await");
+    assert_int_equal(F->states[3].kind, AC_STATE_AWAIT);
     /* 1 -> 2 -> (loop: 3 -> 3) -> 4 -> done */
-    assert_int_equal(ac_cfg_edge(&F->cfg, 0, 1), AC_EDGE_NEXT);
-    assert_int_equal(ac_cfg_edge(&F->cfg, 1, 2), AC_EDGE_NEXT);
-    assert_int_equal(ac_cfg_edge(&F->cfg, 2, 3), AC_EDGE_NEXT);
-    assert_int_equal(ac_cfg_edge(&F->cfg, 2, 4), AC_EDGE_NEXT);
-    assert_int_equal(ac_cfg_edge(&F->cfg, 3, 3), AC_EDGE_NEXT);
-    assert_int_equal(ac_cfg_edge(&F->cfg, 3, 4), AC_EDGE_NEXT);
-    assert_int_equal(ac_cfg_edge(&F->cfg, 4, -1),
-                     AC_EDGE_RETURN | AC_EDGE_FAIL);
-    assert_int_equal(ac_cfg_edge(&F->cfg, 1, 3), 0);
+    assert_int_equal(ac_machine_edge(F, 0, 1), AC_EDGE_NEXT);
+    assert_int_equal(ac_machine_edge(F, 1, 2), AC_EDGE_NEXT);
+    assert_int_equal(ac_machine_edge(F, 2, 3), AC_EDGE_NEXT);
+    assert_int_equal(ac_machine_edge(F, 2, 4), AC_EDGE_NEXT);
+    assert_int_equal(ac_machine_edge(F, 3, 3), AC_EDGE_NEXT);
+    assert_int_equal(ac_machine_edge(F, 3, 4), AC_EDGE_NEXT);
+    assert_int_equal(ac_machine_edge(F, 4, -1), AC_EDGE_RETURN | AC_EDGE_FAIL);
+    assert_int_equal(ac_machine_edge(F, 1, 3), 0);
 }
 
 static void check(const ac_insp_field *f, size_t offset, size_t size) {
@@ -204,11 +204,11 @@ static void test_unshared_size(void **state) {
     assert_int_equal(F->uncounted, 0);
     assert_true(F->unshared > F->size);
     /* Locals: parameters first, then in declaration order. */
-    assert_int_equal(F->nlocals, 5);
-    assert_string_equal(F->locals[3].var->name, "before");
+    assert_int_equal(F->m->nlocals, 5);
+    assert_string_equal(F->m->locals[3].name, "before");
     assert_int_equal(F->locals[3].size, (long long)sizeof(int));
     assert_string_equal(F->locals[3].type, "int");
-    assert_string_equal(F->locals[3].reason, "not_live");
+    assert_string_equal(ac_inspect_local_reason(&F->m->locals[3]), "not_live");
     assert_string_equal(F->locals[2].type, "double");
 }
 

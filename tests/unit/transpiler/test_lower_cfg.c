@@ -1,4 +1,4 @@
-/* The transitions between states (inspect_cfg.c) on hand-built IR (no
+/* The transitions between states (lower_cfg.c) on hand-built IR (no
  * libclang): sequences, branches, loops and their back edges, switch
  * fall-through, break and continue, early returns, goto, short-circuit
  * operators, async_try, async_timeout and async_raise. */
@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
-#include "inspect_cfg.h"
+#include "lower_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +33,7 @@ static void add_kid(ac_expr *e, ac_expr *kid) {
     e->kids = kids;
 }
 
-/* await number `id` (the state the emitter would give it) */
+/* await number `id` (the state the lowering would give it) */
 static ac_expr *aw(unsigned id) {
     ac_expr *e = expr(AC_E_AWAIT);
     e->id = id;
@@ -172,29 +172,61 @@ static ac_stmt *raise_(void) {
 
 /* The edges as "from>to" + kinds (n next, t timeout, r return, e end,
  * f fail), to -1 for done, in order. */
+static unsigned max_id_expr(const ac_expr *e) {
+    unsigned m = e && e->kind != AC_E_TEXT && e->kind != AC_E_TRY &&
+                         e->kind != AC_E_RAISE
+                     ? e->id
+                     : 0;
+    for (unsigned i = 0; e && i < e->nkids; i++) {
+        unsigned k = max_id_expr(e->kids[i]);
+        m = k > m ? k : m;
+    }
+    return m;
+}
+
+/* The states of a hand-built body: the largest await number in it. */
+static unsigned max_id(const ac_stmt *s) {
+    if (!s)
+        return 0;
+    unsigned m = max_id_expr(s->expr), k;
+    if ((k = max_id_expr(s->inc)) > m)
+        m = k;
+    const ac_stmt *parts[] = {s->init, s->body, s->els};
+    for (unsigned i = 0; i < 3; i++)
+        if ((k = max_id(parts[i])) > m)
+            m = k;
+    for (unsigned i = 0; i < s->nkids; i++)
+        if ((k = max_id(s->kids[i])) > m)
+            m = k;
+    return m;
+}
+
 static char *edges_of(ac_stmt *body, const ac_source *src) {
     ac_func f;
     memset(&f, 0, sizeof f);
     f.body = body;
-    ac_cfg g;
-    ac_cfg_build(&g, &f, src);
+    ac_unit u;
+    memset(&u, 0, sizeof u);
+    if (src)
+        u.src = *src;
+    ac_machine m;
+    memset(&m, 0, sizeof m);
+    m.nstates = max_id(body);
+    ac_lower_transitions(&u, &f, &m);
     static char out[2048];
     out[0] = 0;
-    for (unsigned from = 0; from <= g.nstates; from++)
-        for (int to = 1; to <= (int)g.nstates + 1; to++) {
-            int t = to == (int)g.nstates + 1 ? -1 : to;
-            unsigned k = ac_cfg_edge(&g, from, t);
-            if (!k)
-                continue;
-            char one[32];
-            snprintf(one, sizeof one, "%s%u>%d", out[0] ? " " : "", from, t);
-            strcat(out, one);
-            const char *letters = "ntref";
-            for (unsigned b = 0; b < 5; b++)
-                if (k & (1u << b))
-                    strncat(out, letters + b, 1);
-        }
-    ac_cfg_free(&g);
+    for (unsigned i = 0; i < m.ntransitions; i++) {
+        const ac_transition *t = &m.transitions[i];
+        assert_int_equal(ac_machine_edge(&m, t->from, t->to), t->kinds);
+        char one[32];
+        snprintf(one, sizeof one, "%s%u>%d", out[0] ? " " : "", t->from, t->to);
+        strcat(out, one);
+        const char *letters = "ntref";
+        for (unsigned b = 0; b < 5; b++)
+            if (t->kinds & (1u << b))
+                strncat(out, letters + b, 1);
+    }
+    ac_arena_free(&u.arena);
     return out;
 }
 
@@ -375,14 +407,19 @@ static void test_constant_conditions(void **state) {
         block(3, ex(op(AC_OP_LAND, text_at(2, 3), aw(1), NULL)),
               ex(op(AC_OP_LOR, text_at(4, 7), aw(2), NULL)), ex(aw(3)));
     assert_string_equal(edges_of(b, &src), "0>3n 3>-1ef");
-    ac_cfg g;
     ac_func f;
     memset(&f, 0, sizeof f);
     f.body = b;
-    ac_cfg_build(&g, &f, &src);
-    assert_false(ac_cfg_reachable(&g, 1));
-    assert_true(ac_cfg_reachable(&g, 3));
-    ac_cfg_free(&g);
+    ac_unit u;
+    memset(&u, 0, sizeof u);
+    u.src = src;
+    ac_machine m;
+    memset(&m, 0, sizeof m);
+    m.nstates = 3;
+    ac_lower_transitions(&u, &f, &m);
+    assert_false(ac_machine_reachable(&m, 1));
+    assert_true(ac_machine_reachable(&m, 3));
+    ac_arena_free(&u.arena);
     /* for (;;) { await 1; } -- never ends */
     assert_string_equal(
         edges_of(block(1, for_(NULL, NULL, NULL, block(1, ex(aw(1))))), &src),

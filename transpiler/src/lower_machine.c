@@ -1,0 +1,656 @@
+/*
+ * lower_machine.c -- builds each async function's state machine (see
+ * machine.h): numbers its states and names its frame slots, in the order
+ * the resume function runs them, and records what the frame holds and
+ * why.
+ *
+ * The order is the emitter's: statements as they are printed (a
+ * restructured for loop: condition, body, increment; do: body, then
+ * condition), and within a full expression the awaits in evaluation
+ * order (arguments before their call; && || ?: and comma operand by
+ * operand).  Child frames of awaits in different statements share the
+ * _aw union; the slots of one statement with several are one group, a
+ * struct member of the union, because they may be needed together.
+ */
+#include "lower_internal.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A growable array in the arena: doubling wastes at most the final
+ * size again, and the whole unit's arena is freed at once. */
+static void *grow(ac_arena *a, void *items, unsigned n, unsigned *cap,
+                  size_t size) {
+    if (n < *cap)
+        return items;
+    unsigned bigger = *cap ? *cap * 2 : 8;
+    void *p = ac_arena_alloc(a, bigger * size);
+    if (n)
+        memcpy(p, items, n * size);
+    *cap = bigger;
+    return p;
+}
+
+typedef struct numbering {
+    ac_unit *u;
+    ac_func *f;
+    ac_machine *m;
+    unsigned capstates, capslots, capgroups;
+    unsigned ntemps;
+    unsigned group_size, group_id; /* the statement being numbered */
+    int caught;                    /* inside async_try */
+    unsigned scopes[64];           /* async_timeout blocks around, */
+    unsigned nscopes;              /* innermost last */
+    const ac_stmt **timeout_stmts; /* by id - 1 */
+    struct pending_temp {
+        unsigned slot;
+        const ac_expr *e;
+    } * temps; /* every temporary, for the states it is held across */
+    unsigned captemps;
+} numbering;
+
+/* --- counting slots (as the emitter opens groups) ------------------- */
+
+unsigned ac_lower_count_slots(const ac_expr *e) {
+    if (!e)
+        return 0;
+    unsigned n = e->kind == AC_E_AWAIT || e->kind == AC_E_JOIN ||
+                 e->kind == AC_E_GATHER || e->kind == AC_E_WAITFOR ||
+                 e->temp_decl != NULL;
+    for (unsigned i = 0; i < e->nkids; i++)
+        n += ac_lower_count_slots(e->kids[i]);
+    return n;
+}
+
+/* --- states and slots ------------------------------------------------ */
+
+static const char *collapsed_text(ac_unit *u, ac_span span) {
+    ac_buf b = {0};
+    int space = 0;
+    for (unsigned i = span.begin; i < span.end && i < u->src.len; i++) {
+        char ch = u->src.text[i];
+        if (isspace((unsigned char)ch)) {
+            space = b.len > 0;
+            continue;
+        }
+        if (space)
+            ac_buf_puts(&b, " ");
+        space = 0;
+        ac_buf_add(&b, &ch, 1);
+    }
+    const char *s = ac_arena_strdup(&u->arena, ac_buf_str(&b));
+    ac_buf_free(&b);
+    return s;
+}
+
+static unsigned line_of(const ac_unit *u, unsigned offset) {
+    unsigned line, col;
+    ac_source_linecol(&u->src, offset, &line, &col);
+    return line;
+}
+
+/* A failure here, uncaught: it lands after the innermost async_timeout
+ * block, which then needs its landing, or leaves through asyncc_exit. */
+static void note_failure(numbering *N) {
+    if (N->nscopes)
+        N->m->timeouts[N->scopes[N->nscopes - 1] - 1].lands = 1;
+    else
+        N->m->uses_exit = 1;
+}
+
+static ac_slot *add_slot(numbering *N, ac_slot_kind kind, const char *name,
+                         const ac_expr *e) {
+    ac_arena *A = &N->u->arena;
+    ac_machine *m = N->m;
+    m->slots = grow(A, m->slots, m->nslots, &N->capslots, sizeof *m->slots);
+    ac_slot *s = &m->slots[m->nslots++];
+    memset(s, 0, sizeof *s);
+    s->kind = kind;
+    s->name = name;
+    if (N->group_size <= 1) {
+        s->path = ac_arena_printf(A, "_aw.%s", name);
+    } else {
+        s->group = N->group_id;
+        s->path = ac_arena_printf(A, "_aw.g%u.%s", N->group_id, name);
+    }
+    s->line = line_of(N->u, e->span.begin);
+    return s;
+}
+
+/* A new state for suspension point `e`, and the slot holding its child. */
+static ac_slot *new_state(numbering *N, ac_expr *e, ac_state_kind kind,
+                          ac_slot_kind slot_kind) {
+    ac_arena *A = &N->u->arena;
+    ac_machine *m = N->m;
+    m->states =
+        grow(A, m->states, m->nstates, &N->capstates, sizeof *m->states);
+    ac_state *st = &m->states[m->nstates++];
+    memset(st, 0, sizeof *st);
+    e->id = st->id = m->nstates;
+    st->kind = kind;
+    st->offset = e->span.begin;
+    ac_source_linecol(&N->u->src, e->span.begin, &st->line, &st->col);
+    st->text = collapsed_text(N->u, e->span);
+    st->caught = N->caught;
+    st->timeout = N->nscopes ? N->scopes[N->nscopes - 1] : 0;
+    st->slot = m->nslots;
+    ac_slot *s = add_slot(N, slot_kind, ac_arena_printf(A, "a%u", st->id), e);
+    s->state = st->id;
+    s->states = ac_arena_alloc(A, sizeof *s->states);
+    s->states[0] = st->id;
+    s->nstates = 1;
+    e->slot = s->path;
+    if (!N->caught)
+        note_failure(N);
+    return s;
+}
+
+static void add_member(numbering *N, ac_slot *s, const char *name,
+                       ac_member_kind kind, const char *decl, unsigned call,
+                       const char *callee) {
+    ac_member *k = &s->members[s->nmembers++];
+    memset(k, 0, sizeof *k);
+    k->name = ac_arena_strdup(&N->u->arena, name);
+    k->kind = kind;
+    k->decl = decl;
+    k->call = call;
+    k->callee = callee;
+}
+
+static ac_heap_why heap_why(const ac_callee *c) {
+    return c && c->def ? AC_HEAP_RECURSION : AC_HEAP_EXTERN;
+}
+
+/* async_wait_for of a task handle awaits the runtime's join in a task:
+ * it has no function of the user's. */
+static const char *call_name(const ac_expr *call) {
+    const ac_callee *c = call ? call->callee : NULL;
+    return c && strcmp(c->name, "async__join_cancel") != 0 ? c->name : NULL;
+}
+
+static const char *result_decl(const ac_callee *c) {
+    return c->ret_decl ? c->ret_decl : "int %s";
+}
+
+/* A call of a gather or wait_for: its task t<i> and frame c<i>. */
+static void add_call(numbering *N, ac_slot *s, const ac_expr *call,
+                     unsigned i) {
+    ac_arena *A = &N->u->arena;
+    const char *name = call_name(call);
+    add_member(N, s, ac_arena_printf(A, "t%u", i), AC_MEMBER_TASK,
+               "async__child %s", i, name);
+    if (call->heap) {
+        add_member(N, s, ac_arena_printf(A, "c%u", i), AC_MEMBER_POINTER,
+                   "void *%s", i, name);
+        s->members[s->nmembers - 1].heap = heap_why(call->callee);
+    } else {
+        add_member(
+            N, s, ac_arena_printf(A, "c%u", i), AC_MEMBER_FRAME,
+            ac_arena_printf(A, "struct %s__frame %%s", call->callee->name), i,
+            name);
+    }
+}
+
+static void number_await(numbering *N, ac_expr *e) {
+    ac_arena *A = &N->u->arena;
+    const ac_callee *c = e->callee;
+    ac_state *st;
+    if (!e->heap) {
+        ac_slot *s = new_state(N, e, AC_STATE_AWAIT, AC_SLOT_FRAME);
+        s->decl = ac_arena_printf(A, "struct %s__frame %%s", c->name);
+        s->callee = c->name;
+    } else {
+        ac_slot *s = new_state(N, e, AC_STATE_AWAIT, AC_SLOT_HEAP);
+        s->callee = c->name;
+        s->heap = heap_why(c);
+        s->members = ac_arena_alloc(A, 2 * sizeof *s->members);
+        add_member(N, s, "frame", AC_MEMBER_POINTER, "void *%s", 0, c->name);
+        s->members[0].heap = s->heap;
+        if (!c->is_void)
+            add_member(N, s, "value", AC_MEMBER_VALUE, result_decl(c), 0,
+                       c->name);
+    }
+    st = &N->m->states[e->id - 1];
+    st->callee = c->name;
+    st->allocated = e->heap;
+}
+
+static void number_gather(numbering *N, ac_expr *e) {
+    ac_arena *A = &N->u->arena;
+    ac_slot *s = new_state(N, e, AC_STATE_GATHER, AC_SLOT_GATHER);
+    ac_state *st = &N->m->states[e->id - 1];
+    s->members = ac_arena_alloc(A, (1 + 2 * e->nkids) * sizeof *s->members);
+    add_member(N, s, "g", AC_MEMBER_GATHER, "async__gather %s", 0, NULL);
+    ac_buf names = {0};
+    for (unsigned i = 0; i < e->nkids; i++) {
+        const ac_expr *call = e->kids[i];
+        add_call(N, s, call, i);
+        ac_buf_printf(&names, "%s%s", i ? ", " : "",
+                      call->callee ? call->callee->name : "?");
+        st->allocated |= call->heap;
+    }
+    st->callee = ac_arena_strdup(A, ac_buf_str(&names));
+    ac_buf_free(&names);
+}
+
+static void number_wait_for(numbering *N, ac_expr *e) {
+    ac_arena *A = &N->u->arena;
+    ac_expr *call = e->kids[0];
+    ac_slot *s = new_state(N, e, AC_STATE_WAIT_FOR, AC_SLOT_WAIT_FOR);
+    ac_state *st = &N->m->states[e->id - 1];
+    st->callee = call_name(call);
+    st->allocated = call->heap;
+    s->members = ac_arena_alloc(A, 4 * sizeof *s->members);
+    add_member(N, s, "w", AC_MEMBER_WAIT_FOR, "async__wait_for %s", 0, NULL);
+    add_call(N, s, call, 0);
+    if (call->heap && !e->is_void)
+        add_member(N, s, "value", AC_MEMBER_VALUE, result_decl(call->callee), 0,
+                   call_name(call));
+}
+
+/* A frame temporary for the value of a sequencing node or an async_try's
+ * error pointer, in the statement's group like the child frames. */
+static void new_temp(numbering *N, ac_expr *e) {
+    ac_arena *A = &N->u->arena;
+    unsigned id = ++N->ntemps;
+    ac_slot *s = add_slot(N, e->kind == AC_E_TRY ? AC_SLOT_ERRP : AC_SLOT_TEMP,
+                          ac_arena_printf(A, "t%u", id), e);
+    s->decl = e->temp_decl;
+    if (e->kind != AC_E_TRY)
+        s->op = e->op == AC_OP_LAND ? "&&" : e->op == AC_OP_LOR ? "||" : "?:";
+    e->slot = s->path;
+    N->temps = grow(A, N->temps, N->ntemps - 1, &N->captemps, sizeof *N->temps);
+    N->temps[N->ntemps - 1].slot = N->m->nslots - 1;
+    N->temps[N->ntemps - 1].e = e;
+}
+
+static void number_awaits(numbering *N, ac_expr *e);
+
+static void number_sequenced(numbering *N, ac_expr *e) {
+    number_awaits(N, e->kids[0]);
+    if (e->temp_decl)
+        new_temp(N, e);
+    switch (e->op) {
+    case AC_OP_LAND:
+    case AC_OP_LOR:
+    case AC_OP_COMMA:
+        number_awaits(N, e->kids[1]);
+        break;
+    case AC_OP_COND:
+        number_awaits(N, e->kids[1]);
+        number_awaits(N, e->kids[2]);
+        break;
+    case AC_OP_OTHER:
+        break;
+    }
+}
+
+static void number_awaits(numbering *N, ac_expr *e) {
+    if (e->kind == AC_E_TEXT && e->op != AC_OP_OTHER) {
+        number_sequenced(N, e);
+        return;
+    }
+    if (e->kind != AC_E_GATHER && e->kind != AC_E_CALL && e->kind != AC_E_TRY &&
+        e->kind != AC_E_WAITFOR)
+        for (unsigned i = 0; i < e->nkids; i++)
+            number_awaits(N, e->kids[i]);
+    switch (e->kind) {
+    case AC_E_AWAIT:
+        number_await(N, e);
+        break;
+    case AC_E_JOIN: {
+        ac_slot *s = new_state(N, e, AC_STATE_JOIN, AC_SLOT_JOIN);
+        s->decl = "struct async_join__frame %s";
+        break;
+    }
+    case AC_E_GATHER:
+        for (unsigned i = 0; i < e->nkids; i++)
+            for (unsigned k = 0; k < e->kids[i]->nkids; k++)
+                number_awaits(N, e->kids[i]->kids[k]);
+        number_gather(N, e);
+        break;
+    case AC_E_WAITFOR:
+        for (unsigned k = 0; k < e->kids[0]->nkids; k++)
+            number_awaits(N, e->kids[0]->kids[k]);
+        number_awaits(N, e->kids[1]);
+        number_wait_for(N, e);
+        break;
+    case AC_E_TRY: {
+        new_temp(N, e);
+        int caught = N->caught;
+        N->caught = 1;
+        number_awaits(N, e->kids[1]);
+        N->caught = caught;
+        break;
+    }
+    case AC_E_TEXT:
+    case AC_E_CALL:
+    case AC_E_SPAWN:
+    case AC_E_SPAWNER:
+    case AC_E_RAISE:
+        break;
+    }
+}
+
+static void begin_group(numbering *N, unsigned nslots) {
+    N->group_size = nslots;
+    N->group_id = 0;
+    if (nslots <= 1)
+        return;
+    ac_machine *m = N->m;
+    m->groups = grow(&N->u->arena, m->groups, m->ngroups, &N->capgroups,
+                     sizeof *m->groups);
+    ac_group *g = &m->groups[m->ngroups++];
+    memset(g, 0, sizeof *g);
+    g->id = N->group_id = m->ngroups;
+}
+
+/* All awaits of one full expression, as one group of slots. */
+static void number_root(numbering *N, ac_expr *e) {
+    if (!e)
+        return;
+    begin_group(N, ac_lower_count_slots(e));
+    number_awaits(N, e);
+    N->group_size = 0;
+}
+
+/* --- statements ------------------------------------------------------ */
+
+static int awaits_or_spawns(const ac_expr *e) {
+    return e && (e->kind != AC_E_TEXT || e->nkids > 0);
+}
+
+static void number_stmt(numbering *N, ac_stmt *s);
+
+static void number_decl(numbering *N, ac_stmt *s) {
+    if (s->nvars && s->vars[0]->hoisted) {
+        for (unsigned i = 0; i < s->nvars; i++)
+            number_root(N, s->vars[i]->init);
+        return;
+    }
+    /* A declaration kept as C: every initializer's awaits first, as one
+     * statement's. */
+    unsigned slots = 0;
+    for (unsigned i = 0; i < s->nvars; i++)
+        if (awaits_or_spawns(s->vars[i]->init))
+            slots += ac_lower_count_slots(s->vars[i]->init);
+    begin_group(N, slots);
+    for (unsigned i = 0; i < s->nvars; i++)
+        if (awaits_or_spawns(s->vars[i]->init))
+            number_awaits(N, s->vars[i]->init);
+    N->group_size = 0;
+}
+
+static void number_timeout(numbering *N, ac_stmt *s) {
+    ac_timeout *t = &N->m->timeouts[s->id - 1];
+    t->id = s->id;
+    t->line = line_of(N->u, s->span.begin);
+    t->parent = N->nscopes ? N->scopes[N->nscopes - 1] : 0;
+    N->timeout_stmts[s->id - 1] = s;
+    if (N->nscopes < 64)
+        N->scopes[N->nscopes++] = s->id;
+    number_stmt(N, s->body);
+    N->nscopes--;
+    /* The deadline's failure ends at the landing; any other goes on. */
+    if (t->lands)
+        note_failure(N);
+}
+
+static void number_stmt(numbering *N, ac_stmt *s) {
+    if (!s || !s->needs_structure)
+        return;
+    switch (s->kind) {
+    case AC_S_COMPOUND:
+        for (unsigned i = 0; i < s->nkids; i++)
+            number_stmt(N, s->kids[i]);
+        break;
+    case AC_S_EXPR:
+        if (s->expr->kind == AC_E_RAISE)
+            note_failure(N);
+        else
+            number_root(N, s->expr);
+        break;
+    case AC_S_DECL:
+        number_decl(N, s);
+        break;
+    case AC_S_IF:
+    case AC_S_SWITCH:
+        number_root(N, s->expr);
+        number_stmt(N, s->body);
+        number_stmt(N, s->els);
+        break;
+    case AC_S_WHILE:
+        number_root(N, s->expr);
+        number_stmt(N, s->body);
+        break;
+    case AC_S_DO:
+        number_stmt(N, s->body);
+        number_root(N, s->expr);
+        break;
+    case AC_S_FOR:
+        number_stmt(N, s->init);
+        number_root(N, s->expr);
+        number_stmt(N, s->body);
+        number_root(N, s->inc);
+        break;
+    case AC_S_CASE:
+    case AC_S_LABEL:
+        number_stmt(N, s->body);
+        break;
+    case AC_S_RETURN:
+        number_root(N, s->expr);
+        break;
+    case AC_S_TIMEOUT:
+        number_timeout(N, s);
+        break;
+    case AC_S_BREAK:
+    case AC_S_CONTINUE:
+    case AC_S_TEXT:
+        break;
+    }
+}
+
+/* --- what each slot, group, block and local is needed across -------- */
+
+static int cmp_unsigned(const void *a, const void *b) {
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorts `ids` and drops repeats; returns the new count. */
+static unsigned sort_unique(unsigned *ids, unsigned n) {
+    if (n > 1)
+        qsort(ids, n, sizeof *ids, cmp_unsigned);
+    unsigned k = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (!k || ids[i] != ids[k - 1])
+            ids[k++] = ids[i];
+    return k;
+}
+
+static void states_in(const ac_expr *e, unsigned *ids, unsigned *n) {
+    if (!e)
+        return;
+    for (unsigned i = 0; i < e->nkids; i++)
+        states_in(e->kids[i], ids, n);
+    if ((e->kind == AC_E_AWAIT || e->kind == AC_E_JOIN ||
+         e->kind == AC_E_GATHER || e->kind == AC_E_WAITFOR) &&
+        e->id)
+        ids[(*n)++] = e->id;
+}
+
+/* A temporary is needed across the states of its later operands (a
+ * sequencing node) or of its expression (async_try). */
+static void temp_states(ac_unit *u, ac_slot *s, const ac_expr *e) {
+    unsigned cap = ac_lower_count_slots(e) + 1;
+    unsigned *ids = ac_arena_alloc(&u->arena, cap * sizeof *ids), n = 0;
+    for (unsigned i = 1; i < e->nkids; i++)
+        states_in(e->kids[i], ids, &n);
+    s->nstates = sort_unique(ids, n);
+    s->states = ids;
+}
+
+static void group_states(ac_unit *u, ac_machine *m) {
+    for (unsigned g = 0; g < m->ngroups; g++) {
+        ac_group *G = &m->groups[g];
+        unsigned total = 0;
+        for (unsigned i = 0; i < m->nslots; i++)
+            if (m->slots[i].group == G->id)
+                total += m->slots[i].nstates;
+        G->states = ac_arena_alloc(&u->arena, (total + 1) * sizeof *G->states);
+        for (unsigned i = 0; i < m->nslots; i++) {
+            const ac_slot *s = &m->slots[i];
+            if (s->group != G->id)
+                continue;
+            if (!G->line || s->line < G->line)
+                G->line = s->line;
+            memcpy(G->states + G->nstates, s->states,
+                   s->nstates * sizeof *s->states);
+            G->nstates += s->nstates;
+        }
+        G->nstates = sort_unique(G->states, G->nstates);
+    }
+}
+
+static void timeout_states(numbering *N) {
+    ac_machine *m = N->m;
+    for (unsigned t = 0; t < m->ntimeouts; t++) {
+        const ac_stmt *s = N->timeout_stmts[t];
+        ac_timeout *T = &m->timeouts[t];
+        T->states =
+            ac_arena_alloc(&N->u->arena, (m->nstates + 1) * sizeof *T->states);
+        for (unsigned k = 0; s && k < m->nstates; k++)
+            if (m->states[k].offset >= s->span.begin &&
+                m->states[k].offset < s->span.end)
+                T->states[T->nstates++] = m->states[k].id;
+    }
+}
+
+/* --- parameters, locals and the frame -------------------------------- */
+
+static ac_keep_why keep_why(const ac_var *v) {
+    if (v->is_param)
+        return AC_KEEP_PARAM;
+    if (!v->hoisted)
+        return AC_KEEP_NOT_LIVE;
+    switch (v->live_why) {
+    case AC_LIVE_USE:
+        return AC_KEEP_LIVE;
+    case AC_LIVE_SCOPE_ARRAY:
+        return AC_KEEP_ARRAY;
+    case AC_LIVE_SCOPE_ADDRESS:
+        return AC_KEEP_ADDRESS;
+    case AC_LIVE_SCOPE_MACRO:
+        return AC_KEEP_MACRO;
+    case AC_LIVE_DECLARATION:
+        return AC_KEEP_DECLARATION;
+    default:
+        return AC_KEEP_GOTO;
+    }
+}
+
+/* The states a local is live across: the lowering recorded the awaits'
+ * offsets; each is the first state written there. */
+static void live_states(ac_unit *u, const ac_machine *m, const ac_var *v,
+                        ac_local *l) {
+    l->states = ac_arena_alloc(&u->arena, (v->nlive_at ? v->nlive_at : 1) *
+                                              sizeof *l->states);
+    for (unsigned i = 0; i < v->nlive_at; i++)
+        for (unsigned k = 0; k < m->nstates; k++)
+            if (m->states[k].offset == v->live_at[i]) {
+                l->states[l->nstates++] = m->states[k].id;
+                break;
+            }
+    l->nstates = sort_unique(l->states, l->nstates);
+}
+
+static void add_local(numbering *N, const ac_var *v) {
+    ac_machine *m = N->m;
+    ac_local *l = &m->locals[m->nlocals++];
+    memset(l, 0, sizeof *l);
+    l->name = v->name;
+    l->field = v->is_param || v->hoisted ? v->field : NULL;
+    /* A type declared in the function, or a variable-length array, has
+     * no declaration that file scope could use. */
+    l->decl =
+        v->field_decl && (v->is_param || !v->type_error) ? v->field_decl : NULL;
+    l->line = line_of(N->u, v->offset);
+    l->why = keep_why(v);
+    l->with = v->hoisted_with ? v->hoisted_with->name : NULL;
+    live_states(N->u, m, v, l);
+}
+
+static void add_field(ac_machine *m, ac_field_kind kind, const char *name,
+                      const char *decl, unsigned index) {
+    ac_field *f = &m->fields[m->nfields++];
+    f->kind = kind;
+    f->name = name;
+    f->decl = decl;
+    f->index = index;
+}
+
+static void build_frame(numbering *N) {
+    ac_arena *A = &N->u->arena;
+    ac_machine *m = N->m;
+    const ac_func *f = N->f;
+    m->fields = ac_arena_alloc(A, (4 + m->nlocals + 2 * m->ntimeouts) *
+                                      sizeof *m->fields);
+    add_field(m, AC_FIELD_STATE, "_state", "int %s", 0);
+    for (unsigned i = 0; i < m->nlocals; i++) {
+        const ac_var *v = i < f->nparams ? f->params[i] : NULL;
+        if (v)
+            add_field(m, AC_FIELD_PARAM, v->field, v->field_decl, i);
+    }
+    for (unsigned i = 0, k = f->nparams; i < f->nvars; i++) {
+        const ac_var *v = f->vars[i];
+        if (v->is_static)
+            continue;
+        if (v->hoisted && v->field_decl)
+            add_field(m, AC_FIELD_LOCAL, v->field, v->field_decl, k);
+        k++;
+    }
+    for (unsigned i = 1; i <= m->ntimeouts; i++) {
+        add_field(m, AC_FIELD_TIMEOUT, ac_arena_printf(A, "_to%u", i),
+                  "async__timeout %s", i);
+        add_field(m, AC_FIELD_TIMEOUT_ERR, ac_arena_printf(A, "_to%u_err", i),
+                  "int *%s", i);
+    }
+    if (m->nslots)
+        add_field(m, AC_FIELD_CHILDREN, "_aw", NULL, 0);
+    if (f->ret_decl_field)
+        add_field(m, AC_FIELD_RESULT, "_ret",
+                  f->callee->ret_decl ? f->callee->ret_decl : "int %s", 0);
+}
+
+ac_machine *ac_lower_machine(ac_unit *u, ac_func *f) {
+    ac_arena *A = &u->arena;
+    ac_machine *m = ac_arena_alloc(A, sizeof *m);
+    m->name = f->name;
+    ac_source_linecol(&u->src, f->name_offset, &m->line, &m->col);
+    m->ntimeouts = f->ntimeouts;
+    m->timeouts = ac_arena_alloc(A, (f->ntimeouts + 1) * sizeof *m->timeouts);
+    numbering N;
+    memset(&N, 0, sizeof N);
+    N.u = u;
+    N.f = f;
+    N.m = m;
+    N.timeout_stmts =
+        ac_arena_alloc(A, (f->ntimeouts + 1) * sizeof *N.timeout_stmts);
+    if (f->body)
+        for (unsigned i = 0; i < f->body->nkids; i++)
+            number_stmt(&N, f->body->kids[i]);
+    for (unsigned i = 0; i < N.ntemps; i++)
+        temp_states(u, &m->slots[N.temps[i].slot], N.temps[i].e);
+    group_states(u, m);
+    timeout_states(&N);
+    m->locals =
+        ac_arena_alloc(A, (f->nparams + f->nvars + 1) * sizeof *m->locals);
+    for (unsigned i = 0; i < f->nparams; i++)
+        add_local(&N, f->params[i]);
+    for (unsigned i = 0; i < f->nvars; i++)
+        if (!f->vars[i]->is_static)
+            add_local(&N, f->vars[i]);
+    build_frame(&N);
+    return m;
+}
