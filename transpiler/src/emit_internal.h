@@ -38,7 +38,7 @@ typedef struct ac_emitter {
     /* The async_timeout blocks around the statement being emitted,
      * innermost last; a failure inside one jumps to its landing label,
      * asyncc_timeout_<id> (the machine says which blocks have one). */
-    const ac_stmt *scopes[64];
+    const ac_stmt *scopes[AC_MAX_TIMEOUT_DEPTH];
     unsigned nscopes;
 } ac_emitter;
 

@@ -77,9 +77,10 @@ static void emit_decl(ac_emitter *E, ac_stmt *s) {
     /* Kept as a C declaration: run the initializers' awaits first, then
      * copy the declaration with each await replaced by its result. */
     ac_expr whole = {.kind = AC_E_TEXT, .span = s->span};
-    ac_expr *kids[64];
+    ac_expr **kids =
+        ac_arena_alloc(&E->u->arena, (s->nvars + 1) * sizeof *kids);
     unsigned n = 0;
-    for (unsigned i = 0; i < s->nvars && n < 64; i++)
+    for (unsigned i = 0; i < s->nvars; i++)
         if (has_awaits_or_spawns(s->vars[i]->init))
             kids[n++] = s->vars[i]->init;
     whole.kids = kids;

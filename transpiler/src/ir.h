@@ -136,6 +136,11 @@ struct ac_var {
     const ac_var *hoisted_with; /* AC_LIVE_DECLARATION: the hoisted one */
 };
 
+/* How deeply async_timeout blocks may nest (the parser refuses deeper):
+ * the lowering and the emitter keep the blocks around a point in a fixed
+ * stack. */
+#define AC_MAX_TIMEOUT_DEPTH 64
+
 typedef enum {
     AC_S_COMPOUND,
     AC_S_EXPR,

@@ -38,11 +38,10 @@ typedef struct numbering {
     ac_machine *m;
     unsigned capstates, capslots, capgroups;
     unsigned ntemps;
-    unsigned group_size, group_id; /* the statement being numbered */
-    int caught;                    /* inside async_try */
-    unsigned scopes[64];           /* async_timeout blocks around, */
-    unsigned nscopes;              /* innermost last */
-    const ac_stmt **timeout_stmts; /* by id - 1 */
+    unsigned group_size, group_id;         /* the statement being numbered */
+    int caught;                            /* inside async_try */
+    unsigned scopes[AC_MAX_TIMEOUT_DEPTH]; /* async_timeout blocks around, */
+    unsigned nscopes;                      /* innermost last */
     struct pending_temp {
         unsigned slot;
         const ac_expr *e;
@@ -387,9 +386,7 @@ static void number_timeout(numbering *N, ac_stmt *s) {
     t->id = s->id;
     t->line = line_of(N->u, s->span.begin);
     t->parent = N->nscopes ? N->scopes[N->nscopes - 1] : 0;
-    N->timeout_stmts[s->id - 1] = s;
-    if (N->nscopes < 64)
-        N->scopes[N->nscopes++] = s->id;
+    N->scopes[N->nscopes++] = s->id; /* at most 64 deep (lower.c) */
     number_stmt(N, s->body);
     N->nscopes--;
     /* The deadline's failure ends at the landing; any other goes on. */
@@ -513,17 +510,25 @@ static void group_states(ac_unit *u, ac_machine *m) {
     }
 }
 
+/* The states inside each async_timeout block: those whose chain of
+ * enclosing blocks, innermost first, passes through it. */
 static void timeout_states(numbering *N) {
     ac_machine *m = N->m;
-    for (unsigned t = 0; t < m->ntimeouts; t++) {
-        const ac_stmt *s = N->timeout_stmts[t];
-        ac_timeout *T = &m->timeouts[t];
-        T->states =
-            ac_arena_alloc(&N->u->arena, (m->nstates + 1) * sizeof *T->states);
-        for (unsigned k = 0; s && k < m->nstates; k++)
-            if (m->states[k].offset >= s->span.begin &&
-                m->states[k].offset < s->span.end)
-                T->states[T->nstates++] = m->states[k].id;
+    for (unsigned pass = 0; pass < 2; pass++) {
+        for (unsigned k = 0; k < m->nstates; k++)
+            for (unsigned t = m->states[k].timeout; t;
+                 t = m->timeouts[t - 1].parent) {
+                ac_timeout *T = &m->timeouts[t - 1];
+                if (pass)
+                    T->states[T->nstates] = m->states[k].id;
+                T->nstates++;
+            }
+        for (unsigned t = 0; !pass && t < m->ntimeouts; t++) {
+            ac_timeout *T = &m->timeouts[t];
+            T->states = ac_arena_alloc(&N->u->arena,
+                                       (T->nstates + 1) * sizeof *T->states);
+            T->nstates = 0;
+        }
     }
 }
 
@@ -550,22 +555,41 @@ static ac_keep_why keep_why(const ac_var *v) {
     }
 }
 
+/* The states by where they are written, for live_states. */
+typedef struct at_state {
+    unsigned offset, id;
+} at_state;
+
+static int cmp_at_state(const void *a, const void *b) {
+    const at_state *x = a, *y = b;
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
 /* The states a local is live across: the lowering recorded the awaits'
  * offsets; each is the first state written there. */
-static void live_states(ac_unit *u, const ac_machine *m, const ac_var *v,
-                        ac_local *l) {
+static void live_states(ac_unit *u, const at_state *by_offset, unsigned n,
+                        const ac_var *v, ac_local *l) {
     l->states = ac_arena_alloc(&u->arena, (v->nlive_at ? v->nlive_at : 1) *
                                               sizeof *l->states);
-    for (unsigned i = 0; i < v->nlive_at; i++)
-        for (unsigned k = 0; k < m->nstates; k++)
-            if (m->states[k].offset == v->live_at[i]) {
-                l->states[l->nstates++] = m->states[k].id;
-                break;
-            }
+    for (unsigned i = 0; i < v->nlive_at; i++) {
+        unsigned lo = 0, hi = n;
+        while (lo < hi) {
+            unsigned mid = (lo + hi) / 2;
+            if (by_offset[mid].offset < v->live_at[i])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < n && by_offset[lo].offset == v->live_at[i])
+            l->states[l->nstates++] = by_offset[lo].id;
+    }
     l->nstates = sort_unique(l->states, l->nstates);
 }
 
-static void add_local(numbering *N, const ac_var *v) {
+static void add_local(numbering *N, const at_state *by_offset,
+                      const ac_var *v) {
     ac_machine *m = N->m;
     ac_local *l = &m->locals[m->nlocals++];
     memset(l, 0, sizeof *l);
@@ -578,7 +602,7 @@ static void add_local(numbering *N, const ac_var *v) {
     l->line = line_of(N->u, v->offset);
     l->why = keep_why(v);
     l->with = v->hoisted_with ? v->hoisted_with->name : NULL;
-    live_states(N->u, m, v, l);
+    live_states(N->u, by_offset, m->nstates, v, l);
 }
 
 static void add_field(ac_machine *m, ac_field_kind kind, const char *name,
@@ -635,8 +659,6 @@ ac_machine *ac_lower_machine(ac_unit *u, ac_func *f) {
     N.u = u;
     N.f = f;
     N.m = m;
-    N.timeout_stmts =
-        ac_arena_alloc(A, (f->ntimeouts + 1) * sizeof *N.timeout_stmts);
     if (f->body)
         for (unsigned i = 0; i < f->body->nkids; i++)
             number_stmt(&N, f->body->kids[i]);
@@ -646,11 +668,16 @@ ac_machine *ac_lower_machine(ac_unit *u, ac_func *f) {
     timeout_states(&N);
     m->locals =
         ac_arena_alloc(A, (f->nparams + f->nvars + 1) * sizeof *m->locals);
+    at_state *by_offset = ac_xmalloc((m->nstates + 1) * sizeof *by_offset);
+    for (unsigned i = 0; i < m->nstates; i++)
+        by_offset[i] = (at_state){m->states[i].offset, m->states[i].id};
+    qsort(by_offset, m->nstates, sizeof *by_offset, cmp_at_state);
     for (unsigned i = 0; i < f->nparams; i++)
-        add_local(&N, f->params[i]);
+        add_local(&N, by_offset, f->params[i]);
     for (unsigned i = 0; i < f->nvars; i++)
         if (!f->vars[i]->is_static)
-            add_local(&N, f->vars[i]);
+            add_local(&N, by_offset, f->vars[i]);
+    free(by_offset);
     build_frame(&N);
     return m;
 }

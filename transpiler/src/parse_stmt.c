@@ -215,9 +215,10 @@ static ac_stmt *build_timeout(ac_parser *p, CXCursor c, ac_cursors *kids) {
         ac_parse_stmt(p, kids->items[2]); /* its awaits are accounted for */
     }
     s->id = ++p->fn->ntimeouts;
-    if (p->timeout_depth == 64)
+    if (p->timeout_depth == AC_MAX_TIMEOUT_DEPTH)
         ac_parse_error(p, s->span.begin,
-                       "async_timeout blocks nested more than 64 deep");
+                       "async_timeout blocks nested more than %d deep",
+                       AC_MAX_TIMEOUT_DEPTH);
     ac_stmt *outer = p->timeout_scope;
     p->timeout_scope = s;
     p->timeout_depth++;

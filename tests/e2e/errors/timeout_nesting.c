@@ -1,0 +1,140 @@
+/* async_timeout blocks nested 65 deep: the state machine keeps at most
+ * 64 around a point. */
+#include <async.h>
+
+async void amain(void) {
+    int err;
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    async_timeout(1.0, &err) {
+    await(async_sleep(0));
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+    }
+}
+
+int main(void) { return async_run(amain()); }
