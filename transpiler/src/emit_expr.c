@@ -6,6 +6,7 @@
  */
 #include "emit_internal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -82,6 +83,11 @@ void ac_emit_value(ac_emitter *E, const ac_expr *e) {
 
 /* Names the state an await becomes, as --inspect will. */
 static void put_state_comment(ac_emitter *E, const ac_expr *e) {
+    /* Every state was numbered and given its slot by the lowering, in
+     * the order it is printed here. */
+    assert(e->id >= 1 && e->id <= E->m->nstates && e->slot);
+    assert(E->m->states[e->id - 1].offset == e->span.begin);
+    assert(E->m->slots[E->m->states[e->id - 1].slot].path == e->slot);
     unsigned line, col;
     ac_source_linecol(&E->u->src, e->span.begin, &line, &col);
     const char *base = strrchr(E->u->src.path, '/');

@@ -5,6 +5,7 @@
  */
 #include "emit_internal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -187,6 +188,7 @@ static void emit_timeout(ac_emitter *E, ac_stmt *s) {
         E,
         ac_arena_printf(&E->u->arena, "async__timeout_enter(&_f->_to%u, ", id),
         s->expr, ");\n");
+    assert(E->nscopes < AC_MAX_TIMEOUT_DEPTH && s->id <= E->m->ntimeouts);
     E->scopes[E->nscopes++] = s;
     ac_emit_stmt(E, s->body, 1);
     E->nscopes--;
