@@ -636,8 +636,9 @@ void ac_lower_transitions(ac_unit *u, const ac_func *f, ac_machine *m) {
         out_edges *o = &w.out[i];
         if (o->n > 1)
             qsort(o->items, o->n, sizeof *o->items, cmp_to);
-        memcpy(m->transitions + m->ntransitions, o->items,
-               o->n * sizeof *o->items);
+        if (o->n) /* an unreachable state has none, and no array */
+            memcpy(m->transitions + m->ntransitions, o->items,
+                   o->n * sizeof *o->items);
         m->ntransitions += o->n;
         free(o->items);
     }
