@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#define FRAMES_HAND_WRITTEN
+
 #include "frames.h"
 #include "internal.h"
 #include "task_alloc.h"

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#define FRAMES_HAND_WRITTEN
+
 #include "frames.h"
 #include "internal.h"
 

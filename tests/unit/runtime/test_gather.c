@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#define FRAMES_HAND_WRITTEN
+
 #include "frames.h"
 
 static int setup(void **state) {

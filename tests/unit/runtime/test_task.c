@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#define FRAMES_HAND_WRITTEN
+
 #include "frames.h"
 
 static int setup(void **state) {
