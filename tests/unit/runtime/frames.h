@@ -51,6 +51,12 @@ enum { SLEEPER_END = 100 };
  * themselves (asyncc transpiles the async functions of the file it is
  * given, not those of the headers it includes). */
 #ifdef FRAMES_HAND_WRITTEN
+#ifdef __ASYNCC__
+/* For code in the dialect in those files (see stuck below). */
+async int yielder(int id, int n);
+async int sleeper(int id, double seconds);
+async int failer(int id, double seconds, int code);
+#endif
 /*
  * async int yielder(int id, int n) {
  *     for (int i = 0; i < n; i++) {
@@ -217,7 +223,13 @@ exit:
 #endif /* FRAMES_HAND_WRITTEN */
 
 /* Not something asyncc generates: a frame that suspends without
- * arranging to be woken, so whoever waits for it waits forever. */
+ * arranging to be woken, so whoever waits for it waits forever.  Code in
+ * the dialect awaits, gathers and spawns it like the runtime's own async
+ * functions: asyncc sees the declaration below and the frame type, so it
+ * embeds the frame and calls stuck__init and stuck__resume. */
+#ifdef __ASYNCC__
+async int stuck(void);
+#endif
 struct stuck__frame {
     int _state;
     int _ret;
