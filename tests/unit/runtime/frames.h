@@ -45,6 +45,18 @@ static inline void assert_events(const int *want, int n) {
  * sleep has finished. */
 enum { SLEEPER_END = 100 };
 
+/* The hand-written yielder, sleeper and failer below are for the files
+ * not yet written in the dialect, which define FRAMES_HAND_WRITTEN before
+ * including this header; the others define these async functions
+ * themselves (asyncc transpiles the async functions of the file it is
+ * given, not those of the headers it includes). */
+#ifdef FRAMES_HAND_WRITTEN
+#ifdef __ASYNCC__
+/* For code in the dialect in those files (see stuck below). */
+async int yielder(int id, int n);
+async int sleeper(int id, double seconds);
+async int failer(int id, double seconds, int code);
+#endif
 /*
  * async int yielder(int id, int n) {
  *     for (int i = 0; i < n; i++) {
@@ -208,8 +220,16 @@ exit:
     return r;
 }
 
+#endif /* FRAMES_HAND_WRITTEN */
+
 /* Not something asyncc generates: a frame that suspends without
- * arranging to be woken, so whoever waits for it waits forever. */
+ * arranging to be woken, so whoever waits for it waits forever.  Code in
+ * the dialect awaits, gathers and spawns it like the runtime's own async
+ * functions: asyncc sees the declaration below and the frame type, so it
+ * embeds the frame and calls stuck__init and stuck__resume. */
+#ifdef __ASYNCC__
+async int stuck(void);
+#endif
 struct stuck__frame {
     int _state;
     int _ret;
@@ -282,14 +302,16 @@ static inline async_task *test_task_new(size_t frame_size, async__poll_fn poll,
         return t;                                                              \
     }
 
+DEFINE_SPAWN_INT(stuck, (void), ((struct stuck__frame *)async__task_frame(t)))
+#ifdef FRAMES_HAND_WRITTEN
 DEFINE_SPAWN_INT(yielder, (int id, int n),
                  ((struct yielder__frame *)async__task_frame(t), id, n))
 DEFINE_SPAWN_INT(sleeper, (int id, double seconds),
                  ((struct sleeper__frame *)async__task_frame(t), id, seconds))
-DEFINE_SPAWN_INT(stuck, (void), ((struct stuck__frame *)async__task_frame(t)))
 DEFINE_SPAWN_INT(failer, (int id, double seconds, int code),
                  ((struct failer__frame *)async__task_frame(t), id, seconds,
                   code))
+#endif
 
 /* Runs the loop with `f` (a struct NAME__frame *) as the root, as the
  * generated NAME__run does. */

@@ -24,6 +24,8 @@
 
 #include <cmocka.h>
 
+#define FRAMES_HAND_WRITTEN
+
 #include "frames.h"
 #include "internal.h"
 #include "io.h"

@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#define FRAMES_HAND_WRITTEN
+
 #include "driver.h"
 #include "frames.h"
 #include "internal.h"

@@ -39,60 +39,36 @@ struct spec {
     double seconds;
 };
 
-/*
- * async int spawn_all(const struct spec *specs, int n) {
- *     async_task *t[8];
- *     for (int i = 0; i < n; i++)
- *         t[i] = async_spawn(...specs[i]...);
- *     for (int i = 0; i < n; i++)
- *         await(t[i]);
- *     return 0;
- * }
- */
-struct spawn_all__frame {
-    int _state;
-    const struct spec *specs;
-    int n;
-    async_task *t[8];
-    int i;
-    struct async_join__frame _a1;
-    int _ret;
-};
-
-static void spawn_all__init(struct spawn_all__frame *f,
-                            const struct spec *specs, int n) {
-    f->_state = 0;
-    f->specs = specs;
-    f->n = n;
+static async int yielder(int id, int n) {
+    for (int i = 0; i < n; i++) {
+        event(id);
+        await(async_sleep(0));
+    }
+    return n;
 }
 
-static int spawn_all__resume(void *frame) {
-    struct spawn_all__frame *f = frame;
+static async int sleeper(int id, double seconds) {
+    event(id);
+    await(async_sleep(seconds));
+    event(SLEEPER_END + id);
+    return id;
+}
 
-    switch (f->_state) {
-    case 0:
-        break;
-    case 1:
-        goto await1;
-    default:
-        return ASYNC__READY;
-    }
-    for (f->i = 0; f->i < f->n; f->i++) {
-        const struct spec *s = &f->specs[f->i];
+/* Spawns every task of `specs`, in order, then waits for each. */
+static async int spawn_all(const struct spec *specs, int n) {
+    async_task *t[8];
 
-        f->t[f->i] = s->yielder ? spawn_yielder(s->id, s->n)
-                                : spawn_sleeper(s->id, s->seconds);
+    for (int i = 0; i < n; i++) {
+        const struct spec *s = &specs[i];
+
+        if (s->yielder)
+            t[i] = async_spawn(yielder(s->id, s->n));
+        else
+            t[i] = async_spawn(sleeper(s->id, s->seconds));
     }
-    for (f->i = 0; f->i < f->n; f->i++) {
-        async_join__init(&f->_a1, f->t[f->i]);
-        f->_state = 1;
-    await1:
-        if (async_join__resume(&f->_a1) == ASYNC__PENDING)
-            return ASYNC__PENDING;
-    }
-    f->_ret = 0;
-    f->_state = -1;
-    return ASYNC__READY;
+    for (int i = 0; i < n; i++)
+        await(t[i]);
+    return 0;
 }
 
 static int setup(void **state) {
@@ -108,12 +84,10 @@ static void test_sleeps_run_concurrently(void **state) {
     static const struct spec specs[] = {
         {0, 1, 0, 0.060}, {0, 2, 0, 0.020}, {0, 3, 0, 0.040}};
     static const int want[] = {1, 2, 3, 102, 103, 101};
-    struct spawn_all__frame f;
     double start = async_time(), elapsed;
 
     (void)state;
-    spawn_all__init(&f, specs, 3);
-    assert_int_equal(RUN(spawn_all, &f), 0);
+    assert_int_equal(async_run(spawn_all(specs, 3)), 0);
     elapsed = async_time() - start;
     assert_events(want, 6);
     assert_true(elapsed >= 0.060);
@@ -122,16 +96,14 @@ static void test_sleeps_run_concurrently(void **state) {
 }
 
 static void test_sleep_never_ends_early(void **state) {
-    struct sleeper__frame f;
     double start;
 
     (void)state;
     for (int i = 0; i < 5; i++) {
         double seconds = 0.0005 * (i + 1);
 
-        sleeper__init(&f, 1, seconds);
         start = async_time();
-        assert_int_equal(RUN(sleeper, &f), 0);
+        assert_int_equal(async_run(sleeper(1, seconds)), 1);
         assert_true(async_time() - start >= seconds);
     }
 }
@@ -145,31 +117,32 @@ static void test_nonpositive_and_nan_yield_once(void **state) {
     for (int i = 0; i < 4; i++) {
         const struct spec specs[] = {{0, 1, 0, values[i]}, {1, 2, 3, 0}};
         static const int want[] = {1, 2, 101, 2, 2};
-        struct spawn_all__frame f;
 
         events_reset();
-        spawn_all__init(&f, specs, 2);
-        assert_int_equal(RUN(spawn_all, &f), 0);
+        assert_int_equal(async_run(spawn_all(specs, 2)), 0);
         assert_events(want, 5);
     }
 }
 
 /* Sleeps too long for the clock's range are clamped, not overflowed
- * (UBSan checks the conversions).  They are started before the run; the
- * root waits only for a 1 ms sleep, then they are dropped. */
-static void test_huge_sleeps(void **state) {
-    static const double huge[] = {1e300, INFINITY, DBL_MAX,
-                                  9.2e9, 9.3e9,    1.8e10};
+ * (UBSan checks the conversions).  They are spawned first; the root
+ * waits only for a 1 ms sleep, then they are dropped. */
+static const double huge[] = {1e300, INFINITY, DBL_MAX, 9.2e9, 9.3e9, 1.8e10};
+
+static async int huge_sleeps(void) {
     static const struct spec shortest[] = {{0, 7, 0, 0.001}};
+
+    for (int i = 0; i < 6; i++)
+        assert_non_null(async_spawn(sleeper(i + 1, huge[i])));
+    return await(spawn_all(shortest, 1));
+}
+
+static void test_huge_sleeps(void **state) {
     static const int want[] = {1, 2, 3, 4, 5, 6, 7, 107};
-    struct spawn_all__frame f;
     double start = async_time();
 
     (void)state;
-    for (int i = 0; i < 6; i++)
-        assert_non_null(spawn_sleeper(i + 1, huge[i]));
-    spawn_all__init(&f, shortest, 1);
-    assert_int_equal(RUN(spawn_all, &f), 0);
+    assert_int_equal(async_run(huge_sleeps()), 0);
     assert_true(async_time() - start < 1.0);
     assert_events(want, 8);
 }
@@ -177,6 +150,8 @@ static void test_huge_sleeps(void **state) {
 /*
  * A root that polls its sleep on every pass (it wakes itself each time),
  * as happens when a task is woken by something other than its timer.
+ * Hand-written: it polls the sleep's frame again while it is pending and
+ * once it has completed, which no await does, and reads its state.
  */
 struct restless__frame {
     int _state;
@@ -232,7 +207,8 @@ static void test_spurious_polls(void **state) {
 /*
  * Timers with the same deadline wake their tasks in the order they were
  * started.  Each `at` task arms a timer for one shared deadline through
- * the internal timer interface, like async_sleep does.
+ * the internal timer interface, like async_sleep does.  Hand-written:
+ * an awaitable of its own, which is what async_sleep's frame is.
  */
 static uint64_t shared_deadline;
 
@@ -265,25 +241,8 @@ static int at__resume(void *frame) {
     }
 }
 
-struct at_all__frame {
-    int _state;
-    struct async_sleep__frame _a1;
-    int _ret;
-};
-
-static int at_all__resume(void *frame) {
-    struct at_all__frame *f = frame;
-
-    switch (f->_state) {
-    case 0:
-        break;
-    case 1:
-        goto await1;
-    default:
-        return ASYNC__READY;
-    }
-    shared_deadline = async__clock_ns() + 5000000u;
-    /* Spawned (and so started) in the order 5, 4, 3, 2, 1. */
+/* Spawned (and so started) in the order 5, 4, 3, 2, 1. */
+static void spawn_ats(void) {
     for (int id = 5; id >= 1; id--) {
         async_task *t = test_task_new(sizeof(struct at__frame), at__resume,
                                       "at", 0, 0, ASYNC__RESULT_NONE);
@@ -294,27 +253,26 @@ static int at_all__resume(void *frame) {
         async__task_start(t);
         async_task_release(t);
     }
-    async_sleep__init(&f->_a1, 0.050);
-    f->_state = 1;
-await1:
-    if (async_sleep__resume(&f->_a1) == ASYNC__PENDING)
-        return ASYNC__PENDING;
-    f->_ret = 0;
-    f->_state = -1;
-    return ASYNC__READY;
+}
+
+static async int at_all(void) {
+    shared_deadline = async__clock_ns() + 5000000u;
+    spawn_ats();
+    await(async_sleep(0.050));
+    return 0;
 }
 
 static void test_equal_deadlines_fire_in_start_order(void **state) {
-    struct at_all__frame f = {0};
     static const int want[] = {5, 4, 3, 2, 1};
 
     (void)state;
-    assert_int_equal(RUN(at_all, &f), 0);
+    assert_int_equal(async_run(at_all()), 0);
     assert_events(want, 5);
 }
 
 /* Stopping an armed timer removes it: the task is not woken, and the
- * loop, left with no timer, reports the deadlock. */
+ * loop, left with no timer, reports the deadlock.  Hand-written: the
+ * root returns ASYNC__PENDING with nothing left to wake it. */
 static int stop_timer__resume(void *frame) {
     struct at__frame *f = frame;
 
@@ -349,6 +307,9 @@ static void test_stopped_timer_does_not_fire(void **state) {
  *         spin 30 ms;            -- the pass's reading grows old
  *         await(async_sleep(0.020));
  *     }
+ *
+ * Hand-written: it arms a raw timer and wakes itself, and the test reads
+ * the deadline its sleep's frame kept.
  */
 struct late__frame {
     int _state;
@@ -402,17 +363,15 @@ static void test_sleep_counts_from_its_start(void **state) {
     assert_true(f.woke - f.start >= 20000000u);
 }
 
-/* Passes with no timer armed read no clock: yielder (frames.h) yields
- * 500 times, and the run may read the clock a few times at most, where
- * one reading per pass would be 500. */
+/* Passes with no timer armed read no clock: yielder yields 500 times, and the
+ * run may read the clock a few times at most, where one reading per pass would
+ * be 500. */
 static void test_no_clock_without_timers(void **state) {
-    struct yielder__frame f;
     long before;
 
     (void)state;
-    yielder__init(&f, 1, 500);
     before = clock_reads;
-    assert_int_equal(RUN(yielder, &f), 0);
+    assert_int_equal(async_run(yielder(1, 500)), 500);
     assert_int_equal(n_events, 500);
     if (clock_reads - before > 5)
         fail_msg("%ld clock readings for 500 passes without timers",

@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#define FRAMES_HAND_WRITTEN
+
 #include "driver.h"
 #include "frames.h"
 #include "internal.h"

@@ -85,127 +85,52 @@ static void *nap(void *arg) {
     return arg;
 }
 
-/* ---- frames -------------------------------------------------------- */
+/* ---- async functions ---------------------------------------------- */
 
-/*
- * async int call(void *(*fn)(void *), intptr_t arg) {
- *     return (int)(intptr_t)await(async_to_thread(fn, (void *)arg));
- * }
- */
-struct call__frame {
-    int _state;
-    struct async_to_thread__frame _a1;
-    int _ret;
-};
-
-static int call__resume(void *frame) {
-    struct call__frame *f = frame;
-    int r;
-
-    if (f->_state < 0)
-        return ASYNC__READY;
-    f->_state = 1;
-    if ((r = async_to_thread__resume(&f->_a1)) == ASYNC__PENDING)
-        return r;
-    f->_state = -1;
-    if (r == ASYNC__READY)
-        f->_ret = (int)(intptr_t)f->_a1._ret;
-    return r;
+static async int call(void *(*fn)(void *), intptr_t arg) {
+    return (int)(intptr_t)await(async_to_thread(fn, (void *)arg));
 }
 
-static async_task *spawn_call(void *(*fn)(void *), intptr_t arg) {
-    async_task *t = test_task_new(sizeof(struct call__frame), call__resume,
-                                  "call", offsetof(struct call__frame, _ret),
-                                  sizeof(int), ASYNC__RESULT_SIGNED);
-    struct call__frame *f;
-
-    assert_non_null(t);
-    f = async__task_frame(t);
-    f->_state = 0;
-    f->_ret = 0;
-    async_to_thread__init(&f->_a1, fn, (void *)arg);
-    async__task_start(t);
-    return t;
-}
-
-/*
- * async int ticker(void) {
- *     while (!stop_ticking) {
- *         ticks++;
- *         await(async_sleep(0.002));
- *     }
- *     return ticks;
- * }
- */
 static int ticks, stop_ticking;
 
-struct ticker__frame {
-    int _state;
-    struct async_sleep__frame _a1;
-    int _ret;
-};
-
-static int ticker__resume(void *frame) {
-    struct ticker__frame *f = frame;
-    int r;
-
-    switch (f->_state) {
-    case 0:
-        break;
-    case 1:
-        goto await1;
-    default:
-        return ASYNC__READY;
-    }
+static async int ticker(void) {
     while (!stop_ticking) {
         ticks++;
-        async_sleep__init(&f->_a1, 0.002);
-        f->_state = 1;
-    await1:
-        if ((r = async_sleep__resume(&f->_a1)) != ASYNC__READY)
-            goto exit;
+        await(async_sleep(0.002));
     }
-    f->_ret = ticks;
-    f->_state = -1;
-    return ASYNC__READY;
-exit:
-    if (r == ASYNC__FAILED)
-        f->_state = -1;
-    return r;
+    return ticks;
 }
 
-static async_task *spawn_ticker(void) {
-    async_task *t =
-        test_task_new(sizeof(struct ticker__frame), ticker__resume, "ticker",
-                      offsetof(struct ticker__frame, _ret), sizeof(int),
-                      ASYNC__RESULT_SIGNED);
-
-    assert_non_null(t);
-    ((struct ticker__frame *)async__task_frame(t))->_state = 0;
-    async__task_start(t);
-    return t;
+static async int read_file(int fd, char *buf, size_t n, off_t offset) {
+    return (int)await(async_file_read(fd, buf, n, offset));
 }
+
+static async int write_file(int fd, const char *buf, size_t n, off_t offset) {
+    return (int)await(async_file_write(fd, buf, n, offset));
+}
+
+/* A task for the script to spawn: call(fn, arg), ticker(), or
+ * read_file/write_file(fd, buf, n, offset). */
+enum kind { CALL, TICKER, READ_FILE, WRITE_FILE };
+
+struct spawn {
+    enum kind kind;
+    void *(*fn)(void *);
+    intptr_t arg;
+    int fd;
+    char *rbuf;       /* read_file's */
+    const char *wbuf; /* write_file's */
+    size_t n;
+    off_t offset;
+};
 
 /*
- * The root: a script of steps over the tasks t[].
- *
- *     async int script(const struct step *s, async_task **t) {
- *         for (; s->op != END; s++)
- *             switch (s->op) {
- *             case SLEEP: await(async_sleep(s->seconds)); break;
- *             case CANCEL: async_cancel(t[s->i]); break;
- *             case JOIN: res[s->i] = async_try(await(t[s->i]),
- *                                              &err[s->i]); break;
- *             case OPEN: gate_set(1); break;
- *             case STOP: stop_ticking = 1; break;
- *             case CHECK: done[s->i] = async_task_done(t[s->i]); break;
- *             case STARTED:   -- until s->i calls have started
- *                 while (counter(&calls_started) < s->i)
- *                     await(async_sleep(0.001));
- *                 break;
- *             }
- *         return 0;
- *     }
+ * The root: spawns the tasks t[] of `sp`, in order, then runs a script
+ * of steps over them:
+ * SLEEP: await(async_sleep(seconds)); CANCEL: async_cancel(t[i]);
+ * JOIN: res[i] = async_try(await(t[i]), &err[i]); OPEN: gate_set(1);
+ * STOP: stop_ticking = 1; CHECK: done[i] = async_task_done(t[i]);
+ * STARTED: sleeps until i calls have started.
  */
 enum { END, SLEEP, CANCEL, JOIN, OPEN, STOP, CHECK, STARTED };
 
@@ -215,53 +140,43 @@ struct step {
     double seconds;
 };
 
-static int res[8], err[8], done[8];
+enum { MAX_TASKS = 8 };
 
-struct script__frame {
-    int _state;
-    const struct step *s;
-    async_task **t;
-    struct async_sleep__frame _a1;
-    struct async_join__frame _a2;
-    int _ret;
-};
+static int res[MAX_TASKS], err[MAX_TASKS], done[MAX_TASKS];
 
-static int script__resume(void *frame) {
-    struct script__frame *f = frame;
-    int r;
+static async int script(const struct step *s, const struct spawn *sp, int n) {
+    async_task *t[MAX_TASKS];
 
-    switch (f->_state) {
-    case 0:
-        break;
-    case 1:
-        goto await1;
-    case 2:
-        goto await2;
-    case 3:
-        goto await3;
-    default:
-        return ASYNC__READY;
+    assert_true(n <= MAX_TASKS);
+    for (int i = 0; i < n; i++) {
+        switch (sp[i].kind) {
+        case CALL:
+            t[i] = async_spawn(call(sp[i].fn, sp[i].arg));
+            break;
+        case TICKER:
+            t[i] = async_spawn(ticker());
+            break;
+        case READ_FILE:
+            t[i] = async_spawn(
+                read_file(sp[i].fd, sp[i].rbuf, sp[i].n, sp[i].offset));
+            break;
+        case WRITE_FILE:
+            t[i] = async_spawn(
+                write_file(sp[i].fd, sp[i].wbuf, sp[i].n, sp[i].offset));
+            break;
+        }
+        assert_non_null(t[i]);
     }
-    for (; f->s->op != END; f->s++) {
-        switch (f->s->op) {
+    for (; s->op != END; s++) {
+        switch (s->op) {
         case SLEEP:
-            async_sleep__init(&f->_a1, f->s->seconds);
-            f->_state = 1;
-        await1:
-            if ((r = async_sleep__resume(&f->_a1)) != ASYNC__READY)
-                goto exit;
+            await(async_sleep(s->seconds));
             break;
         case CANCEL:
-            async_cancel(f->t[f->s->i]);
+            async_cancel(t[s->i]);
             break;
         case JOIN:
-            async_join__init(&f->_a2, f->t[f->s->i]);
-            f->_state = 2;
-        await2:
-            if ((r = async_join__resume(&f->_a2)) == ASYNC__PENDING)
-                return r;
-            res[f->s->i] = r == ASYNC__READY ? f->_a2._ret : 0;
-            err[f->s->i] = r == ASYNC__FAILED ? async__take_error() : 0;
+            res[s->i] = async_try(await(t[s->i]), &err[s->i]);
             break;
         case OPEN:
             gate_set(1);
@@ -270,35 +185,43 @@ static int script__resume(void *frame) {
             stop_ticking = 1;
             break;
         case CHECK:
-            done[f->s->i] = async_task_done(f->t[f->s->i]);
+            done[s->i] = async_task_done(t[s->i]);
             break;
         case STARTED:
-            while (counter(&calls_started) < f->s->i) {
-                async_sleep__init(&f->_a1, 0.001);
-                f->_state = 3;
-            await3:
-                if ((r = async_sleep__resume(&f->_a1)) != ASYNC__READY)
-                    goto exit;
-            }
+            while (counter(&calls_started) < s->i)
+                await(async_sleep(0.001));
             break;
         }
     }
-    f->_ret = 0;
-    f->_state = -1;
-    return ASYNC__READY;
-exit:
-    if (r == ASYNC__FAILED)
-        f->_state = -1;
-    return r;
+    return 0;
 }
 
-static int run_script(const struct step *s, async_task **t) {
-    struct script__frame f;
+static struct spawn sp_call(void *(*fn)(void *), intptr_t arg) {
+    struct spawn sp = {CALL, fn, arg, -1, NULL, NULL, 0, 0};
 
-    f._state = 0;
-    f.s = s;
-    f.t = t;
-    return RUN(script, &f);
+    return sp;
+}
+
+static struct spawn sp_ticker(void) {
+    struct spawn sp = {TICKER, NULL, 0, -1, NULL, NULL, 0, 0};
+
+    return sp;
+}
+
+static struct spawn sp_read(int fd, char *buf, size_t n, off_t offset) {
+    struct spawn sp = {READ_FILE, NULL, 0, fd, buf, NULL, n, offset};
+
+    return sp;
+}
+
+static struct spawn sp_write(int fd, const char *buf, size_t n, off_t offset) {
+    struct spawn sp = {WRITE_FILE, NULL, 0, fd, NULL, buf, n, offset};
+
+    return sp;
+}
+
+static int run_script(const struct step *s, const struct spawn *sp, int n) {
+    return async_run(script(s, sp, n));
 }
 
 static int setup(void **state) {
@@ -322,13 +245,13 @@ static void test_cpu_calls_do_not_block_the_loop(void **state) {
     static const struct step s[] = {{JOIN, 1, 0}, {JOIN, 2, 0}, {JOIN, 3, 0},
                                     {JOIN, 4, 0}, {STOP, 0, 0}, {JOIN, 0, 0},
                                     {END, 0, 0}};
-    async_task *t[5];
+    struct spawn t[5];
 
     (void)state;
-    t[0] = spawn_ticker();
+    t[0] = sp_ticker();
     for (int i = 1; i <= 4; i++)
-        t[i] = spawn_call(spin, 10 * i);
-    assert_int_equal(run_script(s, t), 0);
+        t[i] = sp_call(spin, 10 * i);
+    assert_int_equal(run_script(s, t, 5), 0);
     for (int i = 1; i <= 4; i++) {
         assert_int_equal(err[i], 0);
         assert_int_equal(res[i], 10 * i + 1);
@@ -343,14 +266,14 @@ static void test_cancel_before_start(void **state) {
     static const struct step s[] = {
         {STARTED, 2, 0}, {CANCEL, 2, 0}, {JOIN, 2, 0},     {OPEN, 0, 0},
         {JOIN, 0, 0},    {JOIN, 1, 0},   {SLEEP, 0, 0.02}, {END, 0, 0}};
-    async_task *t[3];
+    struct spawn t[3];
 
     (void)state;
     assert_int_equal(async_thread_count(), 2);
-    t[0] = spawn_call(gated, 1);
-    t[1] = spawn_call(gated, 2);
-    t[2] = spawn_call(gated, 3);
-    assert_int_equal(run_script(s, t), 0);
+    t[0] = sp_call(gated, 1);
+    t[1] = sp_call(gated, 2);
+    t[2] = sp_call(gated, 3);
+    assert_int_equal(run_script(s, t, 3), 0);
     assert_int_equal(err[2], ASYNC_ECANCELED);
     assert_int_equal(res[0], 2);
     assert_int_equal(res[1], 3);
@@ -364,11 +287,11 @@ static void test_cancel_while_running(void **state) {
     static const struct step s[] = {
         {STARTED, 1, 0}, {CANCEL, 0, 0}, {SLEEP, 0, 0.02}, {CHECK, 0, 0},
         {OPEN, 0, 0},    {JOIN, 0, 0},   {END, 0, 0}};
-    async_task *t[1];
+    struct spawn t[1];
 
     (void)state;
-    t[0] = spawn_call(gated, 1);
-    assert_int_equal(run_script(s, t), 0);
+    t[0] = sp_call(gated, 1);
+    assert_int_equal(run_script(s, t, 1), 0);
     assert_int_equal(done[0], 0); /* still waiting for the call */
     assert_int_equal(counter(&calls_started), 1);
     assert_int_equal(err[0], ASYNC_ECANCELED);
@@ -381,61 +304,19 @@ static void test_cancel_while_running(void **state) {
 static void test_run_ends_with_calls_outstanding(void **state) {
     static const struct step s[] = {{STARTED, 2, 0}, {END, 0, 0}};
     static const struct step s2[] = {{JOIN, 0, 0}, {END, 0, 0}};
-    async_task *t[3];
+    struct spawn t[3];
 
     (void)state;
-    t[0] = spawn_call(nap, 1);
-    t[1] = spawn_call(nap, 2);
-    t[2] = spawn_call(nap, 3);
-    assert_int_equal(run_script(s, t), 0);
+    t[0] = sp_call(nap, 1);
+    t[1] = sp_call(nap, 2);
+    t[2] = sp_call(nap, 3);
+    assert_int_equal(run_script(s, t, 3), 0);
     assert_int_equal(counter(&calls_finished), 2);
     usleep(80000);
     assert_int_equal(counter(&calls_started), 2);
-    t[0] = spawn_call(nap, 7);
-    assert_int_equal(run_script(s2, t), 0);
+    t[0] = sp_call(nap, 7);
+    assert_int_equal(run_script(s2, t, 1), 0);
     assert_int_equal(res[0], 7);
-}
-
-/*
- * async int read_file(int fd, char *buf, size_t n, off_t offset) {
- *     return (int)await(async_file_read(fd, buf, n, offset));
- * }
- */
-struct read_file__frame {
-    int _state;
-    struct async_file_read__frame _a1;
-    int _ret;
-};
-
-static int read_file__resume(void *frame) {
-    struct read_file__frame *f = frame;
-    int r;
-
-    if (f->_state < 0)
-        return ASYNC__READY;
-    f->_state = 1;
-    if ((r = async_file_read__resume(&f->_a1)) == ASYNC__PENDING)
-        return r;
-    f->_state = -1;
-    if (r == ASYNC__READY)
-        f->_ret = (int)f->_a1._ret;
-    return r;
-}
-
-static async_task *spawn_read_file(int fd, char *buf, size_t n, off_t off) {
-    async_task *t =
-        test_task_new(sizeof(struct read_file__frame), read_file__resume,
-                      "read_file", offsetof(struct read_file__frame, _ret),
-                      sizeof(int), ASYNC__RESULT_SIGNED);
-    struct read_file__frame *f;
-
-    assert_non_null(t);
-    f = async__task_frame(t);
-    f->_state = 0;
-    f->_ret = 0;
-    async_file_read__init(&f->_a1, fd, buf, n, off);
-    async__task_start(t);
-    return t;
 }
 
 static void test_file_read(void **state) {
@@ -443,18 +324,18 @@ static void test_file_read(void **state) {
         {JOIN, 0, 0}, {JOIN, 1, 0}, {JOIN, 2, 0}, {JOIN, 3, 0}, {END, 0, 0}};
     char path[] = "/tmp/asyncrt-test-XXXXXX";
     char a[16] = {0}, b[16] = {0}, c[4];
-    async_task *t[4];
+    struct spawn t[4];
     int fd = mkstemp(path);
 
     (void)state;
     assert_true(fd >= 0);
     unlink(path);
     assert_int_equal(write(fd, "hello, file", 11), 11);
-    t[0] = spawn_read_file(fd, a, sizeof(a), 0);
-    t[1] = spawn_read_file(fd, b, sizeof(b), 7);
-    t[2] = spawn_read_file(-1, c, sizeof(c), 0);
-    t[3] = spawn_read_file(fd, NULL, 1, 0);
-    assert_int_equal(run_script(s, t), 0);
+    t[0] = sp_read(fd, a, sizeof(a), 0);
+    t[1] = sp_read(fd, b, sizeof(b), 7);
+    t[2] = sp_read(-1, c, sizeof(c), 0);
+    t[3] = sp_read(fd, NULL, 1, 0);
+    assert_int_equal(run_script(s, t, 4), 0);
     assert_int_equal(res[0], 11);
     assert_string_equal(a, "hello, file");
     assert_int_equal(res[1], 4);
@@ -462,49 +343,6 @@ static void test_file_read(void **state) {
     assert_int_equal(err[2], -EBADF);
     assert_int_equal(err[3], ASYNC_EINVAL);
     close(fd);
-}
-
-/*
- * async int write_file(int fd, const char *buf, size_t n, off_t offset) {
- *     return (int)await(async_file_write(fd, buf, n, offset));
- * }
- */
-struct write_file__frame {
-    int _state;
-    struct async_file_write__frame _a1;
-    int _ret;
-};
-
-static int write_file__resume(void *frame) {
-    struct write_file__frame *f = frame;
-    int r;
-
-    if (f->_state < 0)
-        return ASYNC__READY;
-    f->_state = 1;
-    if ((r = async_file_write__resume(&f->_a1)) == ASYNC__PENDING)
-        return r;
-    f->_state = -1;
-    if (r == ASYNC__READY)
-        f->_ret = (int)f->_a1._ret;
-    return r;
-}
-
-static async_task *spawn_write_file(int fd, const char *buf, size_t n,
-                                    off_t off) {
-    async_task *t =
-        test_task_new(sizeof(struct write_file__frame), write_file__resume,
-                      "write_file", offsetof(struct write_file__frame, _ret),
-                      sizeof(int), ASYNC__RESULT_SIGNED);
-    struct write_file__frame *f;
-
-    assert_non_null(t);
-    f = async__task_frame(t);
-    f->_state = 0;
-    f->_ret = 0;
-    async_file_write__init(&f->_a1, fd, buf, n, off);
-    async__task_start(t);
-    return t;
 }
 
 /* Writes at offsets land where asked, concurrently; a descriptor not
@@ -515,7 +353,7 @@ static void test_file_write(void **state) {
     static char big[1 << 20];
     char path[] = "/tmp/asyncrt-test-XXXXXX";
     char back[16] = {0};
-    async_task *t[4];
+    struct spawn t[4];
     int fd = mkstemp(path), ro;
 
     (void)state;
@@ -524,11 +362,11 @@ static void test_file_write(void **state) {
     assert_true(ro >= 0);
     unlink(path);
     memset(big, 'x', sizeof big);
-    t[0] = spawn_write_file(fd, "hello, ", 7, 0);
-    t[1] = spawn_write_file(fd, big, sizeof big, 16);
-    t[2] = spawn_write_file(ro, "no", 2, 0);
-    t[3] = spawn_write_file(fd, NULL, 1, 0);
-    assert_int_equal(run_script(s, t), 0);
+    t[0] = sp_write(fd, "hello, ", 7, 0);
+    t[1] = sp_write(fd, big, sizeof big, 16);
+    t[2] = sp_write(ro, "no", 2, 0);
+    t[3] = sp_write(fd, NULL, 1, 0);
+    assert_int_equal(run_script(s, t, 4), 0);
     assert_int_equal(res[0], 7);
     assert_int_equal(res[1], (int)sizeof big);
     assert_int_equal(err[2], -EBADF);
@@ -542,11 +380,11 @@ static void test_file_write(void **state) {
 
 static void test_null_function(void **state) {
     static const struct step s[] = {{JOIN, 0, 0}, {END, 0, 0}};
-    async_task *t[1];
+    struct spawn t[1];
 
     (void)state;
-    t[0] = spawn_call(NULL, 0);
-    assert_int_equal(run_script(s, t), 0);
+    t[0] = sp_call(NULL, 0);
+    assert_int_equal(run_script(s, t, 1), 0);
     assert_int_equal(err[0], ASYNC_EINVAL);
 }
 
