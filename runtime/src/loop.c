@@ -106,7 +106,7 @@ static int timer_arm(async__timer *timer, uint64_t deadline_ns, int kind) {
     timer->deadline_ns = deadline_ns;
     if (async__timer_heap_push(&the_loop.timers, timer) != 0)
         return -ENOMEM;
-    timer->kind = (uint8_t)kind;
+    timer->kind = (unsigned)kind;
     return 0;
 }
 
