@@ -316,10 +316,29 @@ enum {
     ASYNC__RESULT_OTHER = 3     /* anything else: async_task_result */
 };
 
-typedef struct async__waiter {
-    async_task *task;           /* the task to wake */
-    struct async__waiter *next; /* next waiter of the same event */
-} async__waiter;
+typedef struct async__waiter async__waiter;
+
+/* What the end of task `t` does for `node`, one of the nodes on t's
+ * list of waiters: called once, by the loop, with the node unlinked
+ * already.  It may wake tasks, cancel others and mark t released, but
+ * must not free t. */
+typedef void (*async__done_fn)(async__waiter *node, async_task *t);
+
+/* A node on a task's list of waiters: 16 bytes.  The node itself says
+ * what the task's end does for it (wake a joining task, tell a group or
+ * a gather...), so the runtime's core calls on_done and knows nothing of
+ * who put it there. */
+struct async__waiter {
+    async__done_fn on_done;
+    struct async__waiter *next; /* next node on the same task's list */
+};
+
+/* The node of a task that waits for another one to finish (a join):
+ * its on_done wakes `task`. */
+typedef struct async__joiner {
+    async__waiter node;
+    async_task *task; /* the joining task */
+} async__joiner;
 
 typedef struct async__gather async__gather;
 
@@ -371,23 +390,31 @@ struct async__gather {
  * The loop's timer heap keeps its own copy of the key (deadline and
  * start order), so the heap's work never touches the frame; a timer is
  * read or written only when it is started, stopped or fires.  While it
- * is armed, the task to wake takes the deadline's place: the heap has
- * the deadline, and puts it back when the timer fires. */
+ * is armed, what firing does takes the deadline's place (the heap has
+ * the deadline, and puts it back when the timer fires): the task to
+ * wake, or a function to call, as `kind` says.  kind takes one bit of
+ * the slot number, the only room left: 2^31 - 1 slots are more timers
+ * than fit in memory (each costs 40 bytes with its heap entry and
+ * slot). */
 typedef struct async__timer async__timer;
+typedef void (*async__timer_fn)(async__timer *timer);
 struct async__timer {
     union {
-        uint64_t deadline_ns; /* on the monotonic clock, when not armed;
-                                 before the timer is started, its owner
-                                 may keep a length here */
-        async_task *task;     /* while armed: the task to wake */
+        uint64_t deadline_ns;    /* on the monotonic clock, when not armed;
+                                    before the timer is started, its owner
+                                    may keep a length here */
+        async_task *task;        /* armed, ASYNC__TIMER_WAKE: task to wake */
+        async__timer_fn on_fire; /* armed, ASYNC__TIMER_CALL: what to call */
     };
-    uint32_t seq;   /* start order, set when started: breaks ties */
-    uint32_t index; /* slot in the loop's timer table while armed;
-                       ASYNC__TIMER_NONE when not (internal.h) */
+    uint32_t seq;            /* start order, set when started: breaks ties */
+    unsigned int index : 31; /* slot in the loop's timer table while armed;
+                                ASYNC__TIMER_NONE when not (internal.h) */
+    unsigned int kind : 1;   /* ASYNC__TIMER_WAKE or _CALL (internal.h),
+                                set when started */
 };
 /* An async_timeout block in progress, embedded in the frame.  Its timer
- * cancels the task instead of waking it: while armed, timer.task is the
- * block's task with its low bit set to say so. */
+ * calls back into the runtime, which cancels `task`, rather than waking
+ * it. */
 typedef struct async__timeout {
     async__timer timer;
     async_task *task;  /* the block's task (NULL outside a task) */
@@ -494,19 +521,18 @@ int async_sleep__resume(void *frame);
 
 struct async_join__frame {
     int _state;
-    async_task *task;
-    async__waiter waiter;
     int _ret;
+    async_task *task;     /* the task joined */
+    async__joiner waiter; /* on its waiters while the join waits */
 };
 void async_join__init(struct async_join__frame *f, async_task *t);
 int async_join__resume(void *frame);
 
 struct async__join_cancel__frame {
-    int _state;
-    int stopping; /* cancelled: t was cancelled too, waiting for its end */
-    async_task *task;
-    async__waiter waiter;
+    int _state; /* 2: cancelled, so t was too; waiting for its end */
     int _ret;
+    async_task *task;
+    async__joiner waiter;
 };
 void async__join_cancel__init(struct async__join_cancel__frame *f,
                               async_task *t);

@@ -9,9 +9,18 @@
  * its children and still waits until every one of them has stopped.
  *
  * Each child is an async__child: the task, and the links of the
- * gather's list of children.
+ * gather's list of children.  A child tells its gather of its end the
+ * way every task tells whoever waits for it: through a node on its list
+ * of waiters.  A child has no handle, so nothing else ever waits for it
+ * and that node is alone on its list: one node per thread, whose next
+ * stays NULL, serves every child (a node of their own would not fit in
+ * async__child, whose size generated frames depend on).
  */
 #include "internal.h"
+
+static void child_done(async__waiter *node, async_task *t);
+
+static _Thread_local async__waiter child_node = {child_done, NULL};
 
 void async__gather_init(async__gather *g) {
     g->remaining = 0;
@@ -29,6 +38,7 @@ void async__gather_add(async__gather *g, async__child *child,
                        async__poll_fn poll, void *frame, const char *name) {
     async__child_init(child, poll, frame, name);
     child->group = g;
+    child->task.waiters = &child_node;
     if (g->children == NULL)
         g->children = child;
     else
@@ -44,7 +54,13 @@ void async__gather_catch(async__child *child) {
     child->task.flags |= ASYNC__TASK_CAUGHT;
 }
 
-void async__gather_child_done(async__gather *g, async_task *t) {
+/* Child `t` has finished: records its failure unless caught, cancels
+ * the siblings of a failfast gather, and wakes the gathering task after
+ * the last one. */
+static void child_done(async__waiter *node, async_task *t) {
+    async__gather *g = ((async__child *)t)->group;
+
+    (void)node;
     if (t->error < 0 && !(t->flags & ASYNC__TASK_CAUGHT) && g->error == 0) {
         g->error = t->error;
         /* The siblings stop at their current await; their frames live in

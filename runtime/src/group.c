@@ -2,9 +2,8 @@
  * group.c -- task groups: async_group_add and async_group_wait.
  *
  * Each member occupies a slot of the caller's array.  The slot's node
- * (an async__waiter whose task is NULL) sits on the member's list of
- * waiters, and async__task_finish hands such nodes to
- * async__group_member_done instead of waking a task.  There the group
+ * sits on the member's list of waiters, and its on_done, member_done,
+ * is what the member's end does for it.  There the group
  * records the first failure (cancelling the other members), marks the
  * handle released (async__task_finish frees the task right after), frees
  * the slot and, when it was the last member running, wakes the waiting
@@ -75,6 +74,24 @@ static void member_result(async_group *g, int code, int cancelled) {
         group_fail(g, code);
 }
 
+/* Member t has finished (on_done of its slot's node).  Not freed here:
+ * async__task_finish collects it on return. */
+static void member_done(async__waiter *node, async_task *t) {
+    async_group_member *m = (async_group_member *)node; /* its first field */
+    async_group *g = m->group;
+    int cancelled = m->cancelled;
+
+    assert(m->task == t && !(t->flags & ASYNC__TASK_RELEASED));
+    t->flags |= ASYNC__TASK_RELEASED;
+    m->task = NULL;
+    m->next = g->free;
+    g->free = m;
+    g->running--;
+    member_result(g, t->error, cancelled);
+    if (g->running == 0 && g->waiter != NULL)
+        async__wake(g->waiter);
+}
+
 int async_group_add(async_group *g, async_task *t) {
     async_group_member *m;
 
@@ -106,7 +123,7 @@ int async_group_add(async_group *g, async_task *t) {
         group_fail(g, ASYNC_ENOMEM);
         return ASYNC_ENOMEM;
     }
-    m->node.task = NULL; /* marks a group's node for async__task_finish */
+    m->node.on_done = member_done;
     m->node.next = t->waiters;
     t->waiters = &m->node;
     m->task = t;
@@ -119,23 +136,6 @@ int async_group_add(async_group *g, async_task *t) {
         async_cancel(t);
     }
     return 0;
-}
-
-void async__group_member_done(async__waiter *node, async_task *t) {
-    async_group_member *m = (async_group_member *)node; /* its first field */
-    async_group *g = m->group;
-    int cancelled = m->cancelled;
-
-    assert(m->task == t && !(t->flags & ASYNC__TASK_RELEASED));
-    /* Not freed here: async__task_finish collects it on return. */
-    t->flags |= ASYNC__TASK_RELEASED;
-    m->task = NULL;
-    m->next = g->free;
-    g->free = m;
-    g->running--;
-    member_result(g, t->error, cancelled);
-    if (g->running == 0 && g->waiter != NULL)
-        async__wake(g->waiter);
 }
 
 void async_group_wait__init(struct async_group_wait__frame *f, async_group *g) {

@@ -75,20 +75,25 @@ uint64_t async__deadline_after(double seconds);
  * had no timer to check, a reading taken at the first call. */
 uint64_t async__loop_now(void);
 
-/* loop.c: timers.  start arms `timer` for the task being polled, to wake
- * it at `deadline_ns`; it returns 0, or -ENOMEM when the timer heap
- * cannot grow.  While a timer is armed its index is not
- * ASYNC__TIMER_NONE; when it fires or is stopped, its index becomes
- * ASYNC__TIMER_NONE (so owners tell "fired" by that), and the loop
- * never touches it again.  stop is O(1) and a no-op for a timer that is
- * not armed. */
-int async__timer_start(async__timer *timer, uint64_t deadline_ns);
-void async__timer_stop(async__timer *timer);
+/* async__timer.kind: what a timer does when it fires. */
+enum {
+    ASYNC__TIMER_WAKE = 0, /* wakes the task that started it */
+    ASYNC__TIMER_CALL = 1  /* calls its on_fire */
+};
 
-/* timeout.c: what a due timer does, once the heap has taken it out:
- * puts its deadline back in its deadline_ns, then wakes its task, or,
- * when the timer is an async_timeout block's, cancels it. */
-void async__timer_fire(async__timer *timer, uint64_t deadline_ns);
+/* loop.c: timers.  start arms `timer` for the task being polled, to wake
+ * it at `deadline_ns`; start_call arms it to call on_fire(timer)
+ * instead, for an owner that knows better what firing means (the
+ * deadline is back in timer->deadline_ns by then).  Both return 0, or
+ * -ENOMEM when the timer heap cannot grow.  While a timer is armed its
+ * index is not ASYNC__TIMER_NONE; when it fires or is stopped, its index
+ * becomes ASYNC__TIMER_NONE (so owners tell "fired" by that), and the
+ * loop never touches it again.  stop is O(1) and a no-op for a timer
+ * that is not armed. */
+int async__timer_start(async__timer *timer, uint64_t deadline_ns);
+int async__timer_start_call(async__timer *timer, uint64_t deadline_ns,
+                            async__timer_fn on_fire);
+void async__timer_stop(async__timer *timer);
 
 /* task.c: makes `c` an embedded task of `frame`, polled by `poll`, not
  * started yet and in no gather. */
@@ -97,33 +102,19 @@ void async__child_init(async__child *c, async__poll_fn poll, void *frame,
 
 /* task.c: called by the loop once t's root frame returned READY or
  * FAILED (t->error then holds the code, else it is 0): marks it done,
- * drops a pending cancellation request, wakes its joiners, tells its
- * gather, and frees it if its handle was released.  `t` must not be used
- * afterwards. */
+ * drops a pending cancellation request, hands each node on its waiters
+ * to the node's on_done, and frees it if its handle was released.  `t`
+ * must not be used afterwards. */
 void async__task_finish(async_task *t);
 
 /* task.c: frees the frame of heap task `t` when it lives apart; the
  * task itself goes with the allocator's memory (task_alloc.h). */
 void async__task_free_split(async_task *t);
 
-/* group.c: called by async__task_finish for each node on t's waiters
- * whose task is NULL: the node of a task group's member slot.  It may
- * wake tasks, cancel others and mark t released, but must not free t:
- * async__task_finish collects it afterwards. */
-void async__group_member_done(async__waiter *node, async_task *t);
-
-/* server.c: the task that the waiter node of each async_serve
- * connection names; never run.  async__task_finish hands the nodes that
- * name it to async__serve_conn_done instead of waking a task.  Like
- * async__group_member_done, that may wake tasks and mark t released, but
- * must not free t. */
-extern async_task async__serve_marker;
-void async__serve_conn_done(async__waiter *node, async_task *t);
-
-/* gather.c: called by async__task_finish when child `t` of gather `g`
- * has finished: records its failure unless caught, cancels the siblings
- * of a failfast gather, wakes the gathering task after the last one. */
-void async__gather_child_done(async__gather *g, async_task *t);
+/* thread_pool.c: drops the running loop's queued calls and waits for
+ * its running ones, whose frames are about to be freed; called by the
+ * loop's teardown. */
+void async__pool_abandon(void);
 
 /* loop.c: calls fn(t, is_root, arg) for the main task, then every heap
  * task of the run. */

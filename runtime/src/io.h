@@ -98,10 +98,9 @@ static inline int async__io_busy(const async__io *io) {
     return io->n_watchers > 0;
 }
 
-/* Releases the epoll instance and the watcher table, after telling the
- * worker threads to drop this loop's queued calls and waiting for its
- * running ones (their frames are about to be freed).  The struct stays
- * valid for reuse. */
+/* Releases the epoll instance and the watcher table.  Every watcher
+ * must be unwatched already, or belong to a frame about to be freed.
+ * The struct stays valid for reuse. */
 void async__io_close(async__io *io);
 
 /* Registers `w` (fd and events set, task or on_ready set) with the loop
@@ -148,9 +147,5 @@ void async__io_forget(int fd);
 
 /* loop.c: the backend state of this thread's loop. */
 async__io *async__loop_io(void);
-
-/* thread_pool.c: drops this thread's queued calls and waits for its
- * running ones; called by async__io_close. */
-void async__pool_abandon(void);
 
 #endif /* ASYNC_IO_H */

@@ -96,14 +96,32 @@ uint64_t async__loop_now(void) {
     return l->now_ns;
 }
 
-int async__timer_start(async__timer *timer, uint64_t deadline_ns) {
-    async__loop *l = &the_loop;
+_Static_assert(sizeof(async__timer) == 16, "a timer is 16 bytes");
 
+/* Arms `timer` with what it does when it fires; its kind is set by the
+ * caller, which writes the union's other member only once the heap has
+ * taken the deadline. */
+static int timer_arm(async__timer *timer, uint64_t deadline_ns, int kind) {
     assert(async__running != NULL && "a timer can only be started by a task");
     timer->deadline_ns = deadline_ns;
-    if (async__timer_heap_push(&l->timers, timer) != 0)
+    if (async__timer_heap_push(&the_loop.timers, timer) != 0)
+        return -ENOMEM;
+    timer->kind = (unsigned)kind;
+    return 0;
+}
+
+int async__timer_start(async__timer *timer, uint64_t deadline_ns) {
+    if (timer_arm(timer, deadline_ns, ASYNC__TIMER_WAKE) != 0)
         return -ENOMEM;
     timer->task = async__running; /* the heap has the deadline now */
+    return 0;
+}
+
+int async__timer_start_call(async__timer *timer, uint64_t deadline_ns,
+                            async__timer_fn on_fire) {
+    if (timer_arm(timer, deadline_ns, ASYNC__TIMER_CALL) != 0)
+        return -ENOMEM;
+    timer->on_fire = on_fire;
     return 0;
 }
 
@@ -112,9 +130,24 @@ void async__timer_stop(async__timer *timer) {
         async__timer_heap_remove(&the_loop.timers, timer);
 }
 
-/* Phase 1: every timer that is due wakes its task (or, for an
- * async_timeout block, cancels it).  The clock is read only when a
- * timer is armed. */
+/* A due timer, taken out of the heap: puts its deadline back (what its
+ * owner reads from now on), then does what its kind says. */
+static void timer_fire(async__timer *timer, uint64_t deadline_ns) {
+    if (timer->kind == ASYNC__TIMER_CALL) {
+        async__timer_fn on_fire = timer->on_fire;
+
+        timer->deadline_ns = deadline_ns;
+        on_fire(timer);
+    } else {
+        async_task *t = timer->task;
+
+        timer->deadline_ns = deadline_ns;
+        async__wake(t);
+    }
+}
+
+/* Phase 1: every timer that is due fires.  The clock is read only when
+ * a timer is armed. */
 static void run_timers(async__loop *l) {
     async__timer *timer;
     uint64_t now;
@@ -129,7 +162,7 @@ static void run_timers(async__loop *l) {
         if (deadline > now)
             break;
         timer = async__timer_heap_pop(&l->timers);
-        async__timer_fire(timer, deadline);
+        timer_fire(timer, deadline);
     }
 }
 
@@ -259,7 +292,10 @@ static void loop_reset(async__loop *l) {
     async__timer_heap_free(&l->timers);
     /* Signal waiters live in frames: forget them, restore the mask. */
     async__signal_loop_reset();
-    /* Before the frames go: worker threads may still write into them. */
+    /* Before the frames go: worker threads may still write into them.
+     * Their calls are dropped before the backend closes, since the pool
+     * unwatches its eventfd. */
+    async__pool_abandon();
     async__io_close(&l->io);
     async__task_mem_each(free_task, NULL);
     async__task_mem_reset();

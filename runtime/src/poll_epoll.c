@@ -389,7 +389,6 @@ void async__io_wait(async__io *io, uint64_t timeout_ns) {
 }
 
 void async__io_close(async__io *io) {
-    async__pool_abandon();
     if (io->open) {
         close(io->epfd);
         io->open = 0;

@@ -16,23 +16,15 @@
  * Invariants: getters wait only while count == 0; putters wait only
  * while count + handed + reserved == capacity.
  *
- * States of the awaitables as in sync.c: 0 = not started; 1 = waiting
- * (or GRANTED, or CLOSED by async_queue_close); -1 = done.
+ * The awaitables follow the skeleton of wait_list.h; async_queue_close
+ * takes waiting putters and getters off their lists as CLOSED.
  */
 #include "internal.h"
 #include "wait_list.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
-
-static void wait_list_init(async__wait_list *l) { l->head = l->tail = NULL; }
-
-static void waiter_init(async__sync_waiter *w) {
-    w->task_status = (uintptr_t)NULL | ASYNC__SYNC_IDLE;
-    w->prev = w->next = NULL;
-}
 
 static size_t used(const async_queue *q) {
     return q->count + q->handed + q->reserved;
@@ -79,24 +71,18 @@ static struct async_queue_get__frame *getter_of(async__sync_waiter *w) {
 static void hand_to_getters(async_queue *q) {
     async__sync_waiter *w;
 
-    while (q->count > 0 && (w = async__wait_pop(&q->getters)) != NULL) {
+    while (q->count > 0 && (w = async__wait_settle_first(
+                                &q->getters, ASYNC__SYNC_GRANTED)) != NULL) {
         getter_of(w)->_ret = slots_pop_front(q);
-        async__waiter_set_status(w, ASYNC__SYNC_GRANTED);
         q->handed++;
-        async__wake(async__waiter_task(w));
     }
 }
 
 /* Free room goes to waiting putters, first to first. */
 static void grant_room(async_queue *q) {
-    async__sync_waiter *w;
-
     while (used(q) < q->capacity &&
-           (w = async__wait_pop(&q->putters)) != NULL) {
-        async__waiter_set_status(w, ASYNC__SYNC_GRANTED);
+           async__wait_settle_first(&q->putters, ASYNC__SYNC_GRANTED) != NULL)
         q->reserved++;
-        async__wake(async__waiter_task(w));
-    }
 }
 
 /* A new item enters at the back (room is accounted for by the caller). */
@@ -104,30 +90,20 @@ static void deliver(async_queue *q, void *item) {
     async__sync_waiter *w;
 
     q->unfinished++;
-    if (q->count == 0 && (w = async__wait_pop(&q->getters)) != NULL) {
+    if (q->count == 0 && (w = async__wait_settle_first(
+                              &q->getters, ASYNC__SYNC_GRANTED)) != NULL) {
         /* Straight to the first getter, as the ring would hand it. */
         getter_of(w)->_ret = item;
-        async__waiter_set_status(w, ASYNC__SYNC_GRANTED);
         q->handed++;
-        async__wake(async__waiter_task(w));
         return;
     }
     slots_push_back(q, item);
     hand_to_getters(q);
 }
 
-static void wake_all(async__wait_list *l, int status) {
-    async__sync_waiter *w;
-
-    while ((w = async__wait_pop(l)) != NULL) {
-        async__waiter_set_status(w, status);
-        async__wake(async__waiter_task(w));
-    }
-}
-
-static int fail_now(int *state, int code) {
-    *state = -1;
-    return async__raise(code);
+static void wake_all(async__wait_list *l, int outcome) {
+    while (async__wait_settle_first(l, outcome) != NULL)
+        ;
 }
 
 int async_queue_init(async_queue *q, void **slots, size_t capacity) {
@@ -138,9 +114,9 @@ int async_queue_init(async_queue *q, void **slots, size_t capacity) {
     q->capacity = capacity;
     q->head = q->count = q->handed = q->reserved = q->unfinished = 0;
     q->closed = 0;
-    wait_list_init(&q->getters);
-    wait_list_init(&q->putters);
-    wait_list_init(&q->joiners);
+    async__wait_list_init(&q->getters);
+    async__wait_list_init(&q->putters);
+    async__wait_list_init(&q->joiners);
     return 0;
 }
 
@@ -198,53 +174,48 @@ void async_queue_put__init(struct async_queue_put__frame *f, async_queue *q,
     f->_state = 0;
     f->queue = q;
     f->item = item;
-    waiter_init(&f->waiter);
+    async__waiter_init(&f->waiter);
     f->_ret = 0;
+}
+
+/* A slot reserved for a cancelled putter goes to the next one. */
+static void put_pass_on(void *frame) {
+    async_queue *q = ((struct async_queue_put__frame *)frame)->queue;
+
+    q->reserved--;
+    grant_room(q);
 }
 
 int async_queue_put__resume(void *frame) {
     struct async_queue_put__frame *f = frame;
     async_queue *q = f->queue;
+    int r;
 
     switch (f->_state) {
     case 0:
         if (q == NULL)
-            return fail_now(&f->_state, ASYNC_EINVAL);
+            return async__wait_fail(&f->_state, ASYNC_EINVAL);
         if (q->closed)
-            return fail_now(&f->_state, -EPIPE);
-        if (used(q) < q->capacity && q->putters.head == NULL)
-            break;
-        assert(async__running != NULL && "async_queue_put outside a task");
-        return async__wait_start(&q->putters, &f->waiter, &f->_state);
+            return async__wait_fail(&f->_state, -EPIPE);
+        if (used(q) >= q->capacity || q->putters.head != NULL)
+            return async__wait_start(&q->putters, &f->waiter, &f->_state);
+        break;
     case 1:
-        if (async__cancel_seen()) {
-            if (async__wait_leave_cancelled(&q->putters, &f->waiter)) {
-                /* The reserved slot goes to the next putter. */
-                q->reserved--;
-                grant_room(q);
-            }
-            f->_state = -1;
-            return ASYNC__FAILED;
-        }
-        if (async__waiter_status(&f->waiter) == ASYNC__SYNC_CLOSED) {
-            async__waiter_set_status(&f->waiter, ASYNC__SYNC_IDLE);
-            return fail_now(&f->_state, -EPIPE);
-        }
-        if (async__waiter_status(&f->waiter) != ASYNC__SYNC_GRANTED)
-            return ASYNC__PENDING;
-        async__waiter_set_status(&f->waiter, ASYNC__SYNC_IDLE);
+        r = async__wait_poll(&q->putters, &f->waiter, &f->_state, put_pass_on,
+                             f);
+        if (r != ASYNC__READY)
+            return r;
         q->reserved--;
         /* Closed after the slot was reserved: insert nothing. */
         if (q->closed)
-            return fail_now(&f->_state, -EPIPE);
+            return async__wait_fail(&f->_state, -EPIPE);
         break;
     default:
         return ASYNC__READY;
     }
     deliver(q, f->item);
     f->_ret = 0;
-    f->_state = -1;
-    return ASYNC__READY;
+    return async__wait_done(&f->_state);
 }
 
 /* ------------------------------------------------------------------ */
@@ -254,47 +225,44 @@ int async_queue_put__resume(void *frame) {
 void async_queue_get__init(struct async_queue_get__frame *f, async_queue *q) {
     f->_state = 0;
     f->queue = q;
-    waiter_init(&f->waiter);
+    async__waiter_init(&f->waiter);
     f->_ret = NULL;
+}
+
+/* An item handed to a cancelled getter goes back to the front, still
+ * in its slot's room, and on to the next getter. */
+static void get_pass_on(void *frame) {
+    struct async_queue_get__frame *f = frame;
+    async_queue *q = f->queue;
+
+    q->handed--;
+    slots_push_front(q, f->_ret);
+    f->_ret = NULL;
+    hand_to_getters(q);
 }
 
 int async_queue_get__resume(void *frame) {
     struct async_queue_get__frame *f = frame;
     async_queue *q = f->queue;
     void *item;
+    int r;
 
     switch (f->_state) {
     case 0:
         if (q == NULL)
-            return fail_now(&f->_state, ASYNC_EINVAL);
+            return async__wait_fail(&f->_state, ASYNC_EINVAL);
         if (q->count > 0) {
             item = slots_pop_front(q);
             break;
         }
         if (q->closed)
-            return fail_now(&f->_state, -EPIPE);
-        assert(async__running != NULL && "async_queue_get outside a task");
+            return async__wait_fail(&f->_state, -EPIPE);
         return async__wait_start(&q->getters, &f->waiter, &f->_state);
     case 1:
-        if (async__cancel_seen()) {
-            if (async__wait_leave_cancelled(&q->getters, &f->waiter)) {
-                /* The item handed to us goes back to the front, still
-                 * in its slot's room, and on to the next getter. */
-                q->handed--;
-                slots_push_front(q, f->_ret);
-                f->_ret = NULL;
-                hand_to_getters(q);
-            }
-            f->_state = -1;
-            return ASYNC__FAILED;
-        }
-        if (async__waiter_status(&f->waiter) == ASYNC__SYNC_CLOSED) {
-            async__waiter_set_status(&f->waiter, ASYNC__SYNC_IDLE);
-            return fail_now(&f->_state, -EPIPE);
-        }
-        if (async__waiter_status(&f->waiter) != ASYNC__SYNC_GRANTED)
-            return ASYNC__PENDING;
-        async__waiter_set_status(&f->waiter, ASYNC__SYNC_IDLE);
+        r = async__wait_poll(&q->getters, &f->waiter, &f->_state, get_pass_on,
+                             f);
+        if (r != ASYNC__READY)
+            return r;
         item = f->_ret;
         q->handed--;
         break;
@@ -303,8 +271,7 @@ int async_queue_get__resume(void *frame) {
     }
     grant_room(q);
     f->_ret = item;
-    f->_state = -1;
-    return ASYNC__READY;
+    return async__wait_done(&f->_state);
 }
 
 /* ------------------------------------------------------------------ */
@@ -314,36 +281,30 @@ int async_queue_get__resume(void *frame) {
 void async_queue_join__init(struct async_queue_join__frame *f, async_queue *q) {
     f->_state = 0;
     f->queue = q;
-    waiter_init(&f->waiter);
+    async__waiter_init(&f->waiter);
     f->_ret = 0;
 }
 
 int async_queue_join__resume(void *frame) {
     struct async_queue_join__frame *f = frame;
     async_queue *q = f->queue;
+    int r;
 
     switch (f->_state) {
     case 0:
         if (q == NULL)
-            return fail_now(&f->_state, ASYNC_EINVAL);
-        if (q->unfinished == 0)
-            break;
-        assert(async__running != NULL && "async_queue_join outside a task");
-        return async__wait_start(&q->joiners, &f->waiter, &f->_state);
+            return async__wait_fail(&f->_state, ASYNC_EINVAL);
+        if (q->unfinished > 0)
+            return async__wait_start(&q->joiners, &f->waiter, &f->_state);
+        break;
     case 1:
-        if (async__cancel_seen()) {
-            (void)async__wait_leave_cancelled(&q->joiners, &f->waiter);
-            f->_state = -1;
-            return ASYNC__FAILED;
-        }
-        if (async__waiter_status(&f->waiter) != ASYNC__SYNC_GRANTED)
-            return ASYNC__PENDING;
-        async__waiter_set_status(&f->waiter, ASYNC__SYNC_IDLE);
+        r = async__wait_poll(&q->joiners, &f->waiter, &f->_state, NULL, f);
+        if (r != ASYNC__READY)
+            return r;
         break;
     default:
         return ASYNC__READY;
     }
     f->_ret = 0;
-    f->_state = -1;
-    return ASYNC__READY;
+    return async__wait_done(&f->_state);
 }

@@ -6,10 +6,9 @@
  *
  * Bookkeeping.  Each running handler has a node, one malloc, on the
  * frame's doubly linked list: the connection's descriptor, the handler's
- * task handle, and an async__waiter on that task's waiters naming
- * async__serve_marker.  async__task_finish hands such a node to
- * async__serve_conn_done, which closes the descriptor, releases the
- * handle and frees the node at once: O(1) per finished handler, and the
+ * task handle, and an async__waiter on that task's waiters whose
+ * on_done, conn_done, closes the descriptor, releases the handle and
+ * frees the node when the handler ends: O(1) per finished handler, and the
  * serving task is woken only when it waits for the last handler or for
  * a descriptor to be given back.
  *
@@ -49,10 +48,8 @@ enum { ACCEPT_BATCH = 64 };
 /* _state values besides 0 (not started) and -1 (done). */
 enum { SERVING = 1, DRAINING = 2 };
 
-async_task async__serve_marker;
-
 struct async__serve_conn {
-    async__waiter node; /* on the handler's waiters; names the marker */
+    async__waiter node; /* on the handler's waiters: conn_done */
     struct async_serve__frame *server;
     async_task *task; /* the handler; its handle is the server's */
     int fd;           /* the connection */
@@ -141,10 +138,10 @@ static void conn_unlink(struct async_serve__frame *f, async__serve_conn *c) {
     f->running--;
 }
 
-/* Handler `t` has finished: report a failure, then free what its
- * connection held.  async__task_finish has unlinked the node already,
- * and frees t on return. */
-void async__serve_conn_done(async__waiter *node, async_task *t) {
+/* Handler `t` has finished (on_done of its connection's node): report a
+ * failure, then free what its connection held.  async__task_finish has
+ * unlinked the node already, and frees t on return. */
+static void conn_done(async__waiter *node, async_task *t) {
     async__serve_conn *c = (async__serve_conn *)node; /* its first field */
     struct async_serve__frame *f = c->server;
     int code = async_task_error(t);
@@ -190,7 +187,7 @@ static void conn_start(struct async_serve__frame *f, int fd) {
     async__io_adopt(fd, f->w.events & ASYNC__IO_STREAM);
     c->task = t;
     c->fd = fd;
-    c->node.task = &async__serve_marker;
+    c->node.on_done = conn_done;
     c->server = f;
     c->node.next = t->waiters;
     t->waiters = &c->node;

@@ -1,11 +1,8 @@
 /*
- * sync.c -- events, locks, semaphores and conditions, and the wait lists
- * that queue.c shares.
+ * sync.c -- events, locks, semaphores and conditions.
  *
- * Every awaitable here has the same states: 0 = not started; 1 = its
- * waiter node is on the object's wait list (status WAITING) or has been
- * taken off it by whoever handed it what it waited for (status GRANTED);
- * -1 = done.  The condition's wait adds state 2: re-acquiring the lock.
+ * Every awaitable here follows the skeleton of wait_list.h; the
+ * condition's wait adds state 2: re-acquiring the lock.
  *
  * Handing over instead of waking to compete: a release gives the lock or
  * the permit to the first waiter directly, so FIFO order holds and no
@@ -18,32 +15,12 @@
 #include "internal.h"
 #include "wait_list.h"
 
-#include <assert.h>
 #include <limits.h>
 
-static void wait_list_init(async__wait_list *l) { l->head = l->tail = NULL; }
-
-static void waiter_init(async__sync_waiter *w) {
-    w->task_status = (uintptr_t)NULL | ASYNC__SYNC_IDLE;
-    w->prev = w->next = NULL;
-}
-
-/* Takes the first waiter off `l`, marks it GRANTED and wakes its task.
- * Returns 0 when nobody waits. */
+/* Hands what `l` waits for to its first waiter.  Returns 0 when nobody
+ * waits. */
 static int grant_first(async__wait_list *l) {
-    async__sync_waiter *w = async__wait_pop(l);
-
-    if (w == NULL)
-        return 0;
-    async__waiter_set_status(w, ASYNC__SYNC_GRANTED);
-    async__wake(async__waiter_task(w));
-    return 1;
-}
-
-/* An await that must fail with `code` at once. */
-static int fail_now(int *state, int code) {
-    *state = -1;
-    return async__raise(code);
+    return async__wait_settle_first(l, ASYNC__SYNC_GRANTED) != NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -54,7 +31,7 @@ int async_event_init(async_event *e) {
     if (e == NULL)
         return ASYNC_EINVAL;
     e->is_set = 0;
-    wait_list_init(&e->waiters);
+    async__wait_list_init(&e->waiters);
     return 0;
 }
 
@@ -83,38 +60,32 @@ int async_event_is_set(const async_event *e) {
 void async_event_wait__init(struct async_event_wait__frame *f, async_event *e) {
     f->_state = 0;
     f->event = e;
-    waiter_init(&f->waiter);
+    async__waiter_init(&f->waiter);
     f->_ret = 0;
 }
 
 int async_event_wait__resume(void *frame) {
     struct async_event_wait__frame *f = frame;
     async_event *e = f->event;
+    int r;
 
     switch (f->_state) {
     case 0:
         if (e == NULL)
-            return fail_now(&f->_state, ASYNC_EINVAL);
-        if (e->is_set)
-            break;
-        assert(async__running != NULL && "async_event_wait outside a task");
-        return async__wait_start(&e->waiters, &f->waiter, &f->_state);
+            return async__wait_fail(&f->_state, ASYNC_EINVAL);
+        if (!e->is_set)
+            return async__wait_start(&e->waiters, &f->waiter, &f->_state);
+        break;
     case 1:
-        if (async__cancel_seen()) {
-            (void)async__wait_leave_cancelled(&e->waiters, &f->waiter);
-            f->_state = -1;
-            return ASYNC__FAILED;
-        }
-        if (async__waiter_status(&f->waiter) != ASYNC__SYNC_GRANTED)
-            return ASYNC__PENDING; /* a spurious poll */
-        async__waiter_set_status(&f->waiter, ASYNC__SYNC_IDLE);
+        r = async__wait_poll(&e->waiters, &f->waiter, &f->_state, NULL, f);
+        if (r != ASYNC__READY)
+            return r;
         break;
     default:
         return ASYNC__READY;
     }
     f->_ret = 0;
-    f->_state = -1;
-    return ASYNC__READY;
+    return async__wait_done(&f->_state);
 }
 
 /* ------------------------------------------------------------------ */
@@ -127,7 +98,7 @@ int async_lock_init(async_lock *l) {
     if (l == NULL)
         return ASYNC_EINVAL;
     l->locked = 0;
-    wait_list_init(&l->waiters);
+    async__wait_list_init(&l->waiters);
     return 0;
 }
 
@@ -150,42 +121,39 @@ void async_lock_acquire__init(struct async_lock_acquire__frame *f,
                               async_lock *l) {
     f->_state = 0;
     f->lock = l;
-    waiter_init(&f->waiter);
+    async__waiter_init(&f->waiter);
     f->_ret = 0;
+}
+
+/* The lock was handed to a cancelled waiter: on to the next. */
+static void lock_pass_on(void *frame) {
+    (void)async_lock_release(((struct async_lock_acquire__frame *)frame)->lock);
 }
 
 int async_lock_acquire__resume(void *frame) {
     struct async_lock_acquire__frame *f = frame;
     async_lock *l = f->lock;
+    int r;
 
     switch (f->_state) {
     case 0:
         if (l == NULL)
-            return fail_now(&f->_state, ASYNC_EINVAL);
-        if (!l->locked) {
-            l->locked = 1;
-            break;
-        }
-        assert(async__running != NULL && "async_lock_acquire outside a task");
-        return async__wait_start(&l->waiters, &f->waiter, &f->_state);
+            return async__wait_fail(&f->_state, ASYNC_EINVAL);
+        if (l->locked)
+            return async__wait_start(&l->waiters, &f->waiter, &f->_state);
+        l->locked = 1;
+        break;
     case 1:
-        if (async__cancel_seen()) {
-            /* The lock was handed to us: pass it on, holding nothing. */
-            if (async__wait_leave_cancelled(&l->waiters, &f->waiter))
-                (void)async_lock_release(l);
-            f->_state = -1;
-            return ASYNC__FAILED;
-        }
-        if (async__waiter_status(&f->waiter) != ASYNC__SYNC_GRANTED)
-            return ASYNC__PENDING;
-        async__waiter_set_status(&f->waiter, ASYNC__SYNC_IDLE);
+        r = async__wait_poll(&l->waiters, &f->waiter, &f->_state, lock_pass_on,
+                             f);
+        if (r != ASYNC__READY)
+            return r;
         break;
     default:
         return ASYNC__READY;
     }
     f->_ret = 0;
-    f->_state = -1;
-    return ASYNC__READY;
+    return async__wait_done(&f->_state);
 }
 
 /* ------------------------------------------------------------------ */
@@ -199,7 +167,7 @@ static int semaphore_init(async_semaphore *s, int value, int bounded) {
         return ASYNC_EINVAL;
     s->value = value;
     s->bound = bounded ? value : -1;
-    wait_list_init(&s->waiters);
+    async__wait_list_init(&s->waiters);
     return 0;
 }
 
@@ -239,42 +207,39 @@ void async_semaphore_acquire__init(struct async_semaphore_acquire__frame *f,
                                    async_semaphore *s) {
     f->_state = 0;
     f->sem = s;
-    waiter_init(&f->waiter);
+    async__waiter_init(&f->waiter);
     f->_ret = 0;
+}
+
+/* A permit handed to a cancelled waiter goes back. */
+static void semaphore_pass_on(void *frame) {
+    (void)semaphore_give(((struct async_semaphore_acquire__frame *)frame)->sem);
 }
 
 int async_semaphore_acquire__resume(void *frame) {
     struct async_semaphore_acquire__frame *f = frame;
     async_semaphore *s = f->sem;
+    int r;
 
     switch (f->_state) {
     case 0:
         if (s == NULL)
-            return fail_now(&f->_state, ASYNC_EINVAL);
-        if (s->value > 0) {
-            s->value--;
-            break;
-        }
-        assert(async__running != NULL &&
-               "async_semaphore_acquire outside a task");
-        return async__wait_start(&s->waiters, &f->waiter, &f->_state);
+            return async__wait_fail(&f->_state, ASYNC_EINVAL);
+        if (s->value <= 0)
+            return async__wait_start(&s->waiters, &f->waiter, &f->_state);
+        s->value--;
+        break;
     case 1:
-        if (async__cancel_seen()) {
-            if (async__wait_leave_cancelled(&s->waiters, &f->waiter))
-                (void)semaphore_give(s);
-            f->_state = -1;
-            return ASYNC__FAILED;
-        }
-        if (async__waiter_status(&f->waiter) != ASYNC__SYNC_GRANTED)
-            return ASYNC__PENDING;
-        async__waiter_set_status(&f->waiter, ASYNC__SYNC_IDLE);
+        r = async__wait_poll(&s->waiters, &f->waiter, &f->_state,
+                             semaphore_pass_on, f);
+        if (r != ASYNC__READY)
+            return r;
         break;
     default:
         return ASYNC__READY;
     }
     f->_ret = 0;
-    f->_state = -1;
-    return ASYNC__READY;
+    return async__wait_done(&f->_state);
 }
 
 /* ------------------------------------------------------------------ */
@@ -285,7 +250,7 @@ int async_condition_init(async_condition *c, async_lock *l) {
     if (c == NULL || l == NULL)
         return ASYNC_EINVAL;
     c->lock = l;
-    wait_list_init(&c->waiters);
+    async__wait_list_init(&c->waiters);
     return 0;
 }
 
@@ -314,9 +279,15 @@ void async_condition_wait__init(struct async_condition_wait__frame *f,
                                 async_condition *c) {
     f->_state = 0;
     f->cond = c;
-    waiter_init(&f->waiter);
+    async__waiter_init(&f->waiter);
     f->err = 0;
     f->_ret = 0;
+}
+
+/* A notification meant for a cancelled waiter goes to the next one. */
+static void condition_pass_on(void *frame) {
+    (void)condition_wake(((struct async_condition_wait__frame *)frame)->cond,
+                         1);
 }
 
 int async_condition_wait__resume(void *frame) {
@@ -327,24 +298,20 @@ int async_condition_wait__resume(void *frame) {
     switch (f->_state) {
     case 0:
         if (c == NULL || !c->lock->locked)
-            return fail_now(&f->_state, ASYNC_EINVAL);
-        assert(async__running != NULL && "async_condition_wait outside a task");
+            return async__wait_fail(&f->_state, ASYNC_EINVAL);
         /* Cancelled before waiting: the lock was never let go. */
         r = async__wait_start(&c->waiters, &f->waiter, &f->_state);
         if (r == ASYNC__PENDING)
             (void)async_lock_release(c->lock);
         return r;
     case 1:
-        if (async__cancel_seen()) {
-            /* A notification meant for us goes to the next waiter. */
-            if (async__wait_leave_cancelled(&c->waiters, &f->waiter))
-                (void)condition_wake(c, 1);
+        r = async__wait_poll(&c->waiters, &f->waiter, &f->_state,
+                             condition_pass_on, f);
+        if (r == ASYNC__PENDING)
+            return r;
+        /* Cancelled: the wait fails, but only once the lock is held. */
+        if (r == ASYNC__FAILED)
             f->err = ASYNC_ECANCELED;
-        } else if (async__waiter_status(&f->waiter) != ASYNC__SYNC_GRANTED) {
-            return ASYNC__PENDING;
-        } else {
-            async__waiter_set_status(&f->waiter, ASYNC__SYNC_IDLE);
-        }
         async_lock_acquire__init(&f->acquire, c->lock);
         f->_state = 2;
         break;

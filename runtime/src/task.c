@@ -23,6 +23,10 @@
 _Static_assert(sizeof(async_task) == 32, "the task header is 32 bytes");
 _Static_assert(sizeof(async_task) % _Alignof(max_align_t) == 0,
                "a frame right after a task header is aligned for any type");
+_Static_assert(sizeof(async__waiter) == 16, "a waiter node is 16 bytes");
+_Static_assert(sizeof(struct async_join__frame) == 40 &&
+                   sizeof(struct async__join_cancel__frame) == 40,
+               "join frames, embedded in generated frames, keep their size");
 
 static void task_init(async_task *t, const async__fn *fn) {
     t->fn = fn;
@@ -125,8 +129,6 @@ void async_task_release(async_task *t) {
 
 void async__task_finish(async_task *t) {
     async__waiter *w = t->waiters;
-    async__gather *g =
-        (t->flags & ASYNC__TASK_HEAP) ? NULL : ((async__child *)t)->group;
 
     if (t->flags & ASYNC__TASK_SPLIT) {
         /* Nothing refers to a finished frame: keep the result only. */
@@ -145,16 +147,9 @@ void async__task_finish(async_task *t) {
         async__waiter *next = w->next;
 
         w->next = NULL;
-        if (w->task == &async__serve_marker)
-            async__serve_conn_done(w, t); /* an async_serve connection */
-        else if (w->task != NULL)
-            async__wake(w->task);
-        else
-            async__group_member_done(w, t); /* a task group's node */
+        w->on_done(w, t);
         w = next;
     }
-    if (g != NULL)
-        async__gather_child_done(g, t);
     task_collect(t);
 }
 
@@ -250,38 +245,49 @@ static int join_value(const async_task *t) {
     return 0;
 }
 
+/* What a joined task's end does for a join: wakes the joining task. */
+static void joiner_done(async__waiter *node, async_task *t) {
+    (void)t;
+    async__wake(((async__joiner *)node)->task); /* node is its first field */
+}
+
+static void joiner_init(async__joiner *j) {
+    j->node.on_done = joiner_done;
+    j->node.next = NULL;
+    j->task = NULL;
+}
+
 void async_join__init(struct async_join__frame *f, async_task *t) {
     f->_state = 0;
     f->task = t;
-    f->waiter.task = NULL;
-    f->waiter.next = NULL;
+    joiner_init(&f->waiter);
     f->_ret = 0;
 }
 
-/* Puts the current task's node `w` at the end of t's list of joiners,
+/* Puts the current task's node `j` at the end of t's list of waiters,
  * so that joiners wake in the order they started waiting. */
-static void waiter_append(async_task *t, async__waiter *w) {
+static void waiter_append(async_task *t, async__joiner *j) {
     async__waiter **link;
 
-    w->task = async__running;
-    w->next = NULL;
+    j->task = async__running;
+    j->node.next = NULL;
     for (link = &t->waiters; *link != NULL; link = &(*link)->next)
         ;
-    *link = w;
+    *link = &j->node;
 }
 
 /* Takes the join's waiter node off t's list, wherever it is; it is not
  * there any more once t has finished. */
-static void waiter_remove(async_task *t, async__waiter *w) {
+static void waiter_remove(async_task *t, async__joiner *j) {
     async__waiter **link;
 
     for (link = &t->waiters; *link != NULL; link = &(*link)->next) {
-        if (*link == w) {
-            *link = w->next;
+        if (*link == &j->node) {
+            *link = j->node.next;
             break;
         }
     }
-    w->next = NULL;
+    j->node.next = NULL;
 }
 
 /* States: 0 = not started; 1 = waiting on t's waiter list; -1 = done.
@@ -333,20 +339,22 @@ int async_join__resume(void *frame) {
 void async__join_cancel__init(struct async__join_cancel__frame *f,
                               async_task *t) {
     f->_state = 0;
-    f->stopping = 0;
     f->task = t;
-    f->waiter.task = NULL;
-    f->waiter.next = NULL;
+    joiner_init(&f->waiter);
     f->_ret = 0;
 }
 
+/* States of async__join_cancel besides 0 and -1. */
+enum { JOINING = 1, STOPPING = 2 };
+
 /* Like async_join, except that a cancellation is passed on to t (again
  * at every further cancellation, for a t that caught the first), and the
- * join keeps waiting until t has finished: then it fails with
- * ASYNC_ECANCELED whatever t's outcome. */
+ * join keeps waiting until t has finished (state STOPPING): then it
+ * fails with ASYNC_ECANCELED whatever t's outcome. */
 int async__join_cancel__resume(void *frame) {
     struct async__join_cancel__frame *f = frame;
     async_task *t = f->task;
+    int stopping;
 
     switch (f->_state) {
     case 0:
@@ -358,13 +366,14 @@ int async__join_cancel__resume(void *frame) {
             break;
         assert(async__running != NULL && "async_wait_for outside a task");
         waiter_append(t, &f->waiter);
-        f->_state = 1;
+        f->_state = JOINING;
         /* A cancellation already requested applies now. */
         /* fall through */
-    case 1:
+    case JOINING:
+    case STOPPING:
         if (async__cancel_seen()) {
             async__take_error(); /* not failing yet: t must stop first */
-            f->stopping = 1;
+            f->_state = STOPPING;
             async_cancel(t);
         }
         if (!(t->flags & ASYNC__TASK_DONE))
@@ -373,8 +382,9 @@ int async__join_cancel__resume(void *frame) {
     default:
         return ASYNC__READY;
     }
+    stopping = f->_state == STOPPING;
     f->_state = -1;
-    if (f->stopping)
+    if (stopping)
         return async__raise(ASYNC_ECANCELED);
     if (t->error < 0)
         return async__raise(t->error);

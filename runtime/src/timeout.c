@@ -3,10 +3,10 @@
  * stretch of the current task rather than on one call.
  *
  * The block's timer sits in the loop's timer heap like a sleep's, but
- * when it fires it cancels the task instead of waking it.  The timer
- * marks that with the low bit of its task pointer (tasks are aligned, so
- * the bit is free), which keeps async__timer, embedded in every sleep,
- * as small as it is.  Once cancelled, the task fails at the await it is
+ * when it fires it cancels the task instead of waking it: it is started
+ * with a function to call (ASYNC__TIMER_CALL), which the timer holds
+ * where a sleep's holds its task; the block keeps its task beside the
+ * timer anyway.  Once cancelled, the task fails at the await it is
  * suspended in; the generated code sends that failure to the end of the
  * block, where exit tells a deadline's cancellation from another one.
  */
@@ -24,6 +24,11 @@ static void expire(async__timeout *s) {
     }
 }
 
+/* The block's timer fired. */
+static void deadline_passed(async__timer *timer) {
+    expire((async__timeout *)((char *)timer - offsetof(async__timeout, timer)));
+}
+
 void async__timeout_enter(async__timeout *s, double seconds) {
     int armed;
 
@@ -35,10 +40,9 @@ void async__timeout_enter(async__timeout *s, double seconds) {
         return; /* not in a task: nothing to cancel */
     /* NaN is not > 0 either: no time. */
     armed = seconds > 0 &&
-            async__timer_start(&s->timer, async__deadline_after(seconds)) == 0;
-    if (armed)
-        s->timer.task = (async_task *)((uintptr_t)s->task | 1);
-    else
+            async__timer_start_call(&s->timer, async__deadline_after(seconds),
+                                    deadline_passed) == 0;
+    if (!armed)
         expire(s); /* no time, or no memory for the timer: fail safe */
 }
 
@@ -62,15 +66,4 @@ int async__timeout_land(async__timeout *s, int *errp) {
         return ASYNC__READY;
     }
     return async__raise(code);
-}
-
-void async__timer_fire(async__timer *timer, uint64_t deadline_ns) {
-    uintptr_t tagged = (uintptr_t)timer->task;
-
-    timer->deadline_ns = deadline_ns; /* what its owner reads from now on */
-    if (tagged & 1)
-        expire((async__timeout *)((char *)timer -
-                                  offsetof(async__timeout, timer)));
-    else
-        async__wake((async_task *)tagged);
 }

@@ -30,8 +30,9 @@
 #include <stdint.h>
 
 /* timer->index of a timer that is not armed: never started, fired or
- * stopped.  Armed timers have the number of their slot there. */
-#define ASYNC__TIMER_NONE UINT32_MAX
+ * stopped.  Armed timers have the number of their slot there, which is
+ * smaller: index is 31 bits wide (async.h). */
+#define ASYNC__TIMER_NONE 0x7FFFFFFFu
 
 /* Children per node: those of items[i] are items[4i + 1..4i + 4]. */
 #define ASYNC__TIMER_HEAP_ARITY 4

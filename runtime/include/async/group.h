@@ -51,7 +51,7 @@ typedef struct async_group async_group;
 /* One slot of a group: a member task and the node by which that task
  * tells the group it has finished.  Fields are private. */
 typedef struct async_group_member {
-    async__waiter node; /* on the member's waiters; node.task is NULL */
+    async__waiter node; /* on the member's waiters: tells the group */
     async_task *task;   /* the member, or NULL when the slot is free */
     async_group *group;
     struct async_group_member *next; /* the group's free slots */

@@ -43,25 +43,25 @@ enum {
 };
 
 /* A task waiting on an object, embedded in the awaiting frame: 24
- * bytes.  Tasks are aligned to 8 bytes at least, so the status
- * (ASYNC__SYNC_*) rides in the low bits of the task pointer; a task
- * blocked on an event costs its header and a 48-byte frame.  A queue's
- * getter receives its item in its frame's _ret. */
+ * bytes, so a task blocked on an event costs its header and a 48-byte
+ * frame.  On a wait list, a node needs its task (to hand over to) and
+ * both links (to leave in O(1) when cancelled).  Taken off the list, it
+ * needs none of them (its task has been woken) but the outcome, which
+ * takes the back link's place; `task` tells which is there: it is NULL
+ * off the list.  A queue's getter receives its item in its frame's
+ * _ret. */
 typedef struct async__sync_waiter {
-    uintptr_t task_status; /* the waiting task | its status */
-    struct async__sync_waiter *prev;
+    async_task *task; /* the waiting task while on a list, else NULL */
+    union {
+        struct async__sync_waiter *prev; /* on a list */
+        int outcome; /* off it: ASYNC__SYNC_IDLE, _GRANTED or _CLOSED */
+    };
     struct async__sync_waiter *next;
 } async__sync_waiter;
 
-/* The waiting task of `w`, and its status. */
-static inline async_task *async__waiter_task(const async__sync_waiter *w) {
-    return (async_task *)(w->task_status & ~(uintptr_t)3);
-}
+/* The status of `w`: ASYNC__SYNC_*. */
 static inline int async__waiter_status(const async__sync_waiter *w) {
-    return (int)(w->task_status & 3);
-}
-static inline void async__waiter_set_status(async__sync_waiter *w, int status) {
-    w->task_status = (w->task_status & ~(uintptr_t)3) | (uintptr_t)status;
+    return w->task != NULL ? ASYNC__SYNC_WAITING : w->outcome;
 }
 
 /* A FIFO of waiters: doubly linked, so a cancelled waiter leaves in O(1). */

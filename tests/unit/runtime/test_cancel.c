@@ -492,7 +492,7 @@ static void cancel_victim(async_task **t, int n) {
 
     (void)n;
     for (async__waiter *w = t[0]->waiters; w != NULL; w = w->next)
-        assert_ptr_equal(w->task, t[1 + k++]);
+        assert_ptr_equal(((async__joiner *)w)->task, t[1 + k++]);
     assert_int_equal(k, 3);
     assert_int_equal(async_cancel(t[victim]), 1);
 }
@@ -509,7 +509,7 @@ static void check_waiters(async_task **t, int n) {
     for (async__waiter *w = t[0]->waiters; w != NULL; w = w->next) {
         if (1 + k == victim)
             k++;
-        assert_ptr_equal(w->task, t[1 + k++]);
+        assert_ptr_equal(((async__joiner *)w)->task, t[1 + k++]);
     }
     assert_int_equal(k, victim == 3 ? 2 : 3);
 }
