@@ -21,6 +21,11 @@
  * (then no machine is built). */
 int ac_lower(ac_unit *u);
 
+/* The same, except that release builds leave out the transitions
+ * (ntransitions 0), which the generated C does not need: the lowering
+ * for normal output. */
+int ac_lower_for_c(ac_unit *u);
+
 /* The frame slots (child frames, temporaries) the awaits of `e` take:
  * a statement with several gets a group of them. */
 unsigned ac_lower_count_slots(const ac_expr *e);

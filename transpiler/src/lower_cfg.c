@@ -17,8 +17,9 @@
  * that the walk has passed already, so what flows into a loop head or a
  * label is kept across walks, and the whole walk repeats until no
  * transition and no such set grows: every set only grows and is bounded,
- * so this ends, usually after two or three walks.  Frontiers are sorted
- * lists, not bit sets: they hold a few states each, so a function with
+ * so this ends, usually after two or three walks.  A body without loops
+ * or labels has no such set, and one walk sees everything.  Frontiers are
+ * sorted lists, not bit sets: they hold a few states each, so a function with
  * thousands of awaits costs time and memory in proportion to its size.
  */
 #include "lower_internal.h"
@@ -69,8 +70,9 @@ typedef struct walk {
                         last: the states whose failure lands after them */
     unsigned nlandings, caplandings;
     unsigned in_try; /* inside async_try: failures are caught in place */
-    flow **pool;     /* frontiers of the current walk, freed after it */
-    unsigned npool, cappool;
+    flow **pool;     /* frontiers: npool used by the current walk, */
+    unsigned npool, nalloc, cappool; /* nalloc made so far */
+    flow scratch; /* merge's output, traded with its destination */
 } walk;
 
 static void *grow(void *items, unsigned *cap, unsigned n, size_t size) {
@@ -95,22 +97,30 @@ static void free_flow(flow *f) {
     }
 }
 
+/* A frontier for the current walk.  Walks repeat, so the frontiers of
+ * one are reused by the next with their storage: after the first walk,
+ * frontiers allocate nothing. */
 static flow *new_flow(walk *w) {
-    flow *f = alloc_flow();
-    w->pool = grow(w->pool, &w->cappool, w->npool, sizeof *w->pool);
-    w->pool[w->npool++] = f;
+    if (w->npool == w->nalloc) {
+        w->pool = grow(w->pool, &w->cappool, w->nalloc, sizeof *w->pool);
+        w->pool[w->nalloc++] = alloc_flow();
+    }
+    flow *f = w->pool[w->npool++];
+    f->n = 0;
     return f;
 }
 
 static void clear(flow *f) { f->n = 0; }
 
-static void assign(flow *dst, const flow *src) {
-    dst->items = grow(dst->items, &dst->cap, src->n ? src->n - 1 : 0,
-                      sizeof *dst->items);
-    if (src->n > dst->cap) {
-        dst->cap = src->n;
-        dst->items = ac_xrealloc(dst->items, dst->cap * sizeof *dst->items);
+static void reserve(flow *f, unsigned n) {
+    if (n > f->cap) {
+        f->cap = n > 2 * f->cap ? n : 2 * f->cap;
+        f->items = ac_xrealloc(f->items, f->cap * sizeof *f->items);
     }
+}
+
+static void assign(flow *dst, const flow *src) {
+    reserve(dst, src->n);
     if (src->n)
         memcpy(dst->items, src->items, src->n * sizeof *src->items);
     dst->n = src->n;
@@ -122,11 +132,17 @@ static flow *copy_flow(walk *w, const flow *src) {
     return f;
 }
 
-/* dst |= src; returns whether dst grew. */
-static int merge(flow *dst, const flow *src) {
+/* dst |= src; returns whether dst grew.  The union is written to the
+ * walk's scratch array, which then trades places with dst's. */
+static int merge(walk *w, flow *dst, const flow *src) {
     if (!src->n)
         return 0;
-    member *m = ac_xmalloc((dst->n + src->n) * sizeof *m);
+    if (!dst->n) {
+        assign(dst, src);
+        return 1;
+    }
+    reserve(&w->scratch, dst->n + src->n);
+    member *m = w->scratch.items;
     unsigned i = 0, j = 0, n = 0;
     int grew = 0;
     while (i < dst->n || j < src->n) {
@@ -142,15 +158,19 @@ static int merge(flow *dst, const flow *src) {
             m[n++].bits |= src->items[j++].bits;
         }
     }
-    free(dst->items);
+    flow old = *dst;
     dst->items = m;
-    dst->n = dst->cap = n;
+    dst->cap = w->scratch.cap;
+    dst->n = n;
+    w->scratch.items = old.items;
+    w->scratch.cap = old.cap;
     return grew;
 }
 
-static void add_member(flow *f, unsigned id, unsigned bits) {
-    flow one = {&(member){id, bits}, 1, 1};
-    merge(f, &one);
+static void add_member(walk *w, flow *f, unsigned id, unsigned bits) {
+    member one = {id, bits};
+    flow single = {&one, 1, 1};
+    merge(w, f, &single);
 }
 
 /* A set kept across walks (loop heads, labels). */
@@ -185,7 +205,7 @@ static flow *keyed_set(walk *w, const void *key) {
 }
 
 static void merge_kept(walk *w, const void *key, const flow *src) {
-    if (merge(keyed_set(w, key), src))
+    if (merge(w, keyed_set(w, key), src))
         w->changed = 1;
 }
 
@@ -217,7 +237,7 @@ static void end_here(walk *w, flow *cur, unsigned kind) {
  * innermost async_timeout block, or leaves the function. */
 static void propagate(walk *w, unsigned s) {
     if (w->nlandings)
-        add_member(w->landings[w->nlandings - 1], s, PLAIN);
+        add_member(w, w->landings[w->nlandings - 1], s, PLAIN);
     else
         add_edge(w, s, AC_DONE, AC_EDGE_FAIL);
 }
@@ -235,7 +255,7 @@ static void reach_state(walk *w, flow *cur, unsigned id) {
             add_edge(w, cur->items[i].id, (int)id, AC_EDGE_TIMEOUT);
     }
     clear(cur);
-    add_member(cur, id, PLAIN);
+    add_member(w, cur, id, PLAIN);
     /* Any await can fail (at least by cancellation); async_try catches
      * the failure where it happens, so control goes on in place. */
     if (!w->in_try)
@@ -299,7 +319,7 @@ static void walk_sequenced(walk *w, const ac_expr *e, flow *cur) {
         walk_expr(w, e->kids[1], cur);
     if (e->op == AC_OP_COND && e->nkids > 2)
         walk_expr(w, e->kids[2], other);
-    merge(cur, other);
+    merge(w, cur, other);
 }
 
 static void walk_expr(walk *w, const ac_expr *e, flow *cur) {
@@ -432,14 +452,14 @@ static void walk_goto(walk *w, const ac_stmt *s, flow *cur) {
 static flow *walk_loop_body(walk *w, const ac_stmt *s, flow *cur) {
     unsigned j = push_jump(w, s, NULL);
     walk_stmt(w, s->body, cur);
-    merge(cur, w->jumps[j].cont);
+    merge(w, cur, w->jumps[j].cont);
     flow *brk = w->jumps[j].brk;
     w->njumps--;
     return brk;
 }
 
 static void walk_while(walk *w, const ac_stmt *s, flow *cur) {
-    merge(cur, keyed_set(w, s));
+    merge(w, cur, keyed_set(w, s));
     walk_expr(w, s->expr, cur);
     int c = cond_value(w, s->expr);
     flow *exit = c == 1 ? new_flow(w) : copy_flow(w, cur);
@@ -448,11 +468,11 @@ static void walk_while(walk *w, const ac_stmt *s, flow *cur) {
     flow *brk = walk_loop_body(w, s, cur);
     merge_kept(w, s, cur);
     assign(cur, exit);
-    merge(cur, brk);
+    merge(w, cur, brk);
 }
 
 static void walk_do(walk *w, const ac_stmt *s, flow *cur) {
-    merge(cur, keyed_set(w, s));
+    merge(w, cur, keyed_set(w, s));
     flow *brk = walk_loop_body(w, s, cur);
     walk_expr(w, s->expr, cur);
     int c = cond_value(w, s->expr);
@@ -460,12 +480,12 @@ static void walk_do(walk *w, const ac_stmt *s, flow *cur) {
         merge_kept(w, s, cur);
     if (c == 1)
         clear(cur);
-    merge(cur, brk);
+    merge(w, cur, brk);
 }
 
 static void walk_for(walk *w, const ac_stmt *s, flow *cur) {
     walk_stmt(w, s->init, cur);
-    merge(cur, keyed_set(w, s));
+    merge(w, cur, keyed_set(w, s));
     walk_expr(w, s->expr, cur);
     int c = cond_value(w, s->expr);
     flow *exit = c == 1 ? new_flow(w) : copy_flow(w, cur);
@@ -475,7 +495,7 @@ static void walk_for(walk *w, const ac_stmt *s, flow *cur) {
     walk_expr(w, s->inc, cur);
     merge_kept(w, s, cur);
     assign(cur, exit);
-    merge(cur, brk);
+    merge(w, cur, brk);
 }
 
 static void walk_switch(walk *w, const ac_stmt *s, flow *cur) {
@@ -484,16 +504,16 @@ static void walk_switch(walk *w, const ac_stmt *s, flow *cur) {
     clear(cur); /* only case labels lead into the body */
     unsigned j = push_jump(w, s, head);
     walk_stmt(w, s->body, cur);
-    merge(cur, w->jumps[j].brk);
+    merge(w, cur, w->jumps[j].brk);
     w->njumps--;
     if (!has_default(s->body))
-        merge(cur, head); /* no case matched */
+        merge(w, cur, head); /* no case matched */
 }
 
 static void walk_case(walk *w, const ac_stmt *s, flow *cur) {
     for (unsigned i = w->njumps; i-- > 0;)
         if (w->jumps[i].head) {
-            merge(cur, w->jumps[i].head); /* jumped to, or fell through */
+            merge(w, cur, w->jumps[i].head); /* jumped to, or fell through */
             break;
         }
     walk_stmt(w, s->body, cur);
@@ -512,7 +532,7 @@ static void walk_timeout(walk *w, const ac_stmt *s, flow *cur) {
     w->nlandings--;
     for (unsigned i = 0; i < landed->n; i++) {
         propagate(w, landed->items[i].id);
-        add_member(cur, landed->items[i].id, CAUGHT);
+        add_member(w, cur, landed->items[i].id, CAUGHT);
     }
 }
 
@@ -534,7 +554,7 @@ static void walk_if(walk *w, const ac_stmt *s, flow *cur) {
         clear(cur);
     walk_stmt(w, s->body, cur);
     walk_stmt(w, s->els, other);
-    merge(cur, other);
+    merge(w, cur, other);
 }
 
 static void walk_stmt(walk *w, const ac_stmt *s, flow *cur) {
@@ -574,14 +594,14 @@ static void walk_stmt(walk *w, const ac_stmt *s, flow *cur) {
         walk_case(w, s, cur);
         break;
     case AC_S_LABEL:
-        merge(cur, keyed_set(w, s));
+        merge(w, cur, keyed_set(w, s));
         walk_stmt(w, s->body, cur);
         break;
     case AC_S_BREAK:
     case AC_S_CONTINUE: {
         jump *j = find_jump(w, s);
         if (j)
-            merge(s->kind == AC_S_BREAK ? j->brk : j->cont, cur);
+            merge(w, s->kind == AC_S_BREAK ? j->brk : j->cont, cur);
         clear(cur);
         break;
     }
@@ -619,14 +639,12 @@ void ac_lower_transitions(ac_unit *u, const ac_func *f, ac_machine *m) {
     do {
         w.changed = 0;
         flow *cur = new_flow(&w);
-        add_member(cur, 0, PLAIN);
+        add_member(&w, cur, 0, PLAIN);
         walk_stmt(&w, f->body, cur);
         end_here(&w, cur, AC_EDGE_END);
-        for (unsigned i = 0; i < w.npool; i++)
-            free_flow(w.pool[i]);
         w.npool = 0;
         w.njumps = w.nlandings = w.in_try = 0;
-    } while (w.changed);
+    } while (w.changed && w.nkeyed);
     unsigned n = 0;
     for (unsigned i = 0; i <= m->nstates; i++)
         n += w.out[i].n;
@@ -648,5 +666,8 @@ void ac_lower_transitions(ac_unit *u, const ac_func *f, ac_machine *m) {
     free(w.keyed);
     free(w.jumps);
     free(w.landings);
+    for (unsigned i = 0; i < w.nalloc; i++)
+        free_flow(w.pool[i]);
     free(w.pool);
+    free(w.scratch.items);
 }

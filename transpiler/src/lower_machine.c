@@ -65,21 +65,23 @@ unsigned ac_lower_count_slots(const ac_expr *e) {
 /* --- states and slots ------------------------------------------------ */
 
 static const char *collapsed_text(ac_unit *u, ac_span span) {
-    ac_buf b = {0};
+    unsigned end = span.end < u->src.len ? span.end : u->src.len;
+    char *s =
+        ac_arena_alloc(&u->arena, end > span.begin ? end - span.begin + 1 : 1);
+    size_t n = 0;
     int space = 0;
-    for (unsigned i = span.begin; i < span.end && i < u->src.len; i++) {
+    for (unsigned i = span.begin; i < end; i++) {
         char ch = u->src.text[i];
         if (isspace((unsigned char)ch)) {
-            space = b.len > 0;
+            space = n > 0;
             continue;
         }
         if (space)
-            ac_buf_puts(&b, " ");
+            s[n++] = ' ';
         space = 0;
-        ac_buf_add(&b, &ch, 1);
+        s[n++] = ch;
     }
-    const char *s = ac_arena_strdup(&u->arena, ac_buf_str(&b));
-    ac_buf_free(&b);
+    s[n] = 0;
     return s;
 }
 
@@ -98,21 +100,25 @@ static void note_failure(numbering *N) {
         N->m->uses_exit = 1;
 }
 
-static ac_slot *add_slot(numbering *N, ac_slot_kind kind, const char *name,
-                         const ac_expr *e) {
+/* A slot named <letter><number> ("a3", "t2"): its path, and its name as
+ * the path's last component. */
+static ac_slot *add_slot(numbering *N, ac_slot_kind kind, char letter,
+                         unsigned number, const ac_expr *e) {
     ac_arena *A = &N->u->arena;
     ac_machine *m = N->m;
     m->slots = grow(A, m->slots, m->nslots, &N->capslots, sizeof *m->slots);
     ac_slot *s = &m->slots[m->nslots++];
     memset(s, 0, sizeof *s);
     s->kind = kind;
-    s->name = name;
+    char *path;
     if (N->group_size <= 1) {
-        s->path = ac_arena_printf(A, "_aw.%s", name);
+        path = ac_arena_printf(A, "_aw.%c%u", letter, number);
     } else {
         s->group = N->group_id;
-        s->path = ac_arena_printf(A, "_aw.g%u.%s", N->group_id, name);
+        path = ac_arena_printf(A, "_aw.g%u.%c%u", N->group_id, letter, number);
     }
+    s->path = path;
+    s->name = strrchr(path, '.') + 1;
     s->line = line_of(N->u, e->span.begin);
     return s;
 }
@@ -134,7 +140,7 @@ static ac_slot *new_state(numbering *N, ac_expr *e, ac_state_kind kind,
     st->caught = N->caught;
     st->timeout = N->nscopes ? N->scopes[N->nscopes - 1] : 0;
     st->slot = m->nslots;
-    ac_slot *s = add_slot(N, slot_kind, ac_arena_printf(A, "a%u", st->id), e);
+    ac_slot *s = add_slot(N, slot_kind, 'a', st->id, e);
     s->state = st->id;
     s->states = ac_arena_alloc(A, sizeof *s->states);
     s->states[0] = st->id;
@@ -254,7 +260,7 @@ static void new_temp(numbering *N, ac_expr *e) {
     ac_arena *A = &N->u->arena;
     unsigned id = ++N->ntemps;
     ac_slot *s = add_slot(N, e->kind == AC_E_TRY ? AC_SLOT_ERRP : AC_SLOT_TEMP,
-                          ac_arena_printf(A, "t%u", id), e);
+                          't', id, e);
     s->decl = e->temp_decl;
     if (e->kind != AC_E_TRY)
         s->op = e->op == AC_OP_LAND ? "&&" : e->op == AC_OP_LOR ? "||" : "?:";
