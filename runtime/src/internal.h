@@ -111,10 +111,20 @@ void async__task_finish(async_task *t);
  * task itself goes with the allocator's memory (task_alloc.h). */
 void async__task_free_split(async_task *t);
 
-/* thread_pool.c: drops the running loop's queued calls and waits for
- * its running ones, whose frames are about to be freed; called by the
- * loop's teardown. */
-void async__pool_abandon(void);
+/* loop.c: an add-on's part of the loop's teardown.  When async_run ends,
+ * before the poller closes and the tasks' frames are freed, each hook
+ * registered during the run (or before it, in this thread) is called
+ * once, in registration order, and unregistered.  An add-on registers
+ * its hook (a static object; registering it again is a no-op) when it
+ * first has something to undo: the signal waiters and mask, the worker
+ * pool's outstanding calls.  The core thus calls the add-ons without
+ * naming them. */
+typedef struct async__loop_hook {
+    void (*fn)(void);
+    struct async__loop_hook *next;
+    int linked;
+} async__loop_hook;
+void async__loop_on_reset(async__loop_hook *h);
 
 /* loop.c: calls fn(t, is_root, arg) for the main task, then every heap
  * task of the run. */
@@ -130,15 +140,10 @@ void async__dump_arm(void);
 void async__dump_poll(void);
 void async__dump_disarm(void);
 
-/* Hooks between loop.c and signal.c.
- * async__loop_cancel_all (loop.c) cancels every unfinished heap task,
+/* loop.c, for signal.c's shutdown: cancels every unfinished heap task,
  * oldest first, then the main task, and lets the loop run the cancelled
- * tasks to their end after the main one has finished.
- * async__signal_loop_reset (signal.c) is called when async_run returns:
- * it forgets the waiters (their frames are about to be freed), disarms
- * the shutdown, closes the signalfd and restores the mask. */
+ * tasks to their end after the main one has finished. */
 void async__loop_cancel_all(void);
-void async__signal_loop_reset(void);
 
 /* loop.c: the task being polled (async__current), for the runtime's
  * own hot paths to read without a call. */

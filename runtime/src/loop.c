@@ -36,6 +36,8 @@ typedef struct async__loop {
     async_task *root;         /* the main task of the run, or NULL */
     int shutting_down;        /* async__loop_cancel_all was called */
     async__io io;             /* where the loop sleeps */
+    async__loop_hook *resets; /* add-ons' teardowns, in registration order */
+    async__loop_hook **resets_tail;
 } async__loop;
 
 /* Zero-initialised, which is a valid idle loop, so async__wake and
@@ -51,6 +53,34 @@ async_task *async__current(void) { return async__running; }
 async_task *async__loop_root(void) { return the_loop.root; }
 
 async__io *async__loop_io(void) { return &the_loop.io; }
+
+void async__loop_on_reset(async__loop_hook *h) {
+    async__loop *l = &the_loop;
+
+    if (h->linked)
+        return;
+    if (l->resets == NULL)
+        l->resets_tail = &l->resets;
+    h->linked = 1;
+    h->next = NULL;
+    *l->resets_tail = h;
+    l->resets_tail = &h->next;
+}
+
+/* The add-ons undo what they did in this run, while the poller is open
+ * and the frames they may point into still exist. */
+static void run_reset_hooks(async__loop *l) {
+    async__loop_hook *h, *next;
+
+    for (h = l->resets; h != NULL; h = next) {
+        next = h->next;
+        h->linked = 0;
+        h->next = NULL;
+        h->fn();
+    }
+    l->resets = NULL;
+    l->resets_tail = &l->resets;
+}
 
 void async__wake(async_task *t) {
     async__loop *l = &the_loop;
@@ -290,12 +320,10 @@ static void loop_reset(async__loop *l) {
     }
     l->ready_head = l->ready_tail = NULL;
     async__timer_heap_free(&l->timers);
-    /* Signal waiters live in frames: forget them, restore the mask. */
-    async__signal_loop_reset();
-    /* Before the frames go: worker threads may still write into them.
-     * Their calls are dropped before the backend closes, since the pool
-     * unwatches its eventfd. */
-    async__pool_abandon();
+    /* Before the backend closes and the frames go: signal waiters and
+     * worker threads' calls point into frames (the add-ons unwatch
+     * their descriptors, and the worker pool waits for running calls). */
+    run_reset_hooks(l);
     async__io_close(&l->io);
     async__task_mem_each(free_task, NULL);
     async__task_mem_reset();

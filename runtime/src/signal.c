@@ -222,6 +222,18 @@ static int sync_set(int dispatch) {
     return apply(&want);
 }
 
+/* The loop's teardown (async_run returning): forgets the waiters (their
+ * frames are about to be freed), disarms the shutdown, closes the
+ * signalfd and restores the mask. */
+static void loop_reset(void) {
+    S.waiters = S.last = NULL; /* in frames that are being freed */
+    S.shutdown = 0;
+    drain(0);
+    (void)sync_set(0);
+}
+
+static async__loop_hook reset_hook = {loop_reset, NULL, 0};
+
 static void on_ready(async__watcher *w) {
     (void)w;
     drain(1);
@@ -250,16 +262,10 @@ int async_shutdown_on_signals(void) {
         return 0;
     stop_signals(&S.stops);
     S.shutdown = ARMED;
+    async__loop_on_reset(&reset_hook);
     if ((rc = sync_set(1)) != 0)
         S.shutdown = 0;
     return rc;
-}
-
-void async__signal_loop_reset(void) {
-    S.waiters = S.last = NULL; /* in frames that are being freed */
-    S.shutdown = 0;
-    drain(0);
-    (void)sync_set(0);
 }
 
 void async_signal_wait__init(struct async_signal_wait__frame *f, int signo) {
@@ -298,6 +304,7 @@ int async_signal_wait__resume(void *frame) {
         }
         f->waiter.task = async__running;
         waiter_link(&f->waiter);
+        async__loop_on_reset(&reset_hook);
         if ((rc = sync_set(1)) != 0) {
             waiter_unlink(&f->waiter);
             f->_state = -1;

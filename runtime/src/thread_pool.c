@@ -17,7 +17,7 @@
  * (a worker has it), DONE (on a done list).  A cancelled await of a
  * QUEUED call unlinks it; of a RUNNING one it must wait, since the
  * worker will write into the frame.  When async_run ends with calls
- * still outstanding, async__pool_abandon drops the queued ones and
+ * still outstanding, the loop's teardown drops the queued ones and
  * waits for the running ones, before the loop frees the frames.
  */
 #include "internal.h"
@@ -181,6 +181,9 @@ static void on_done(async__watcher *watcher) {
         async__unwatch(&home.w);
 }
 
+static void pool_abandon(void);
+static _Thread_local async__loop_hook abandon_hook = {pool_abandon, NULL, 0};
+
 /* Queues `w` for a worker, from the loop thread.  Returns 0 or -errno. */
 static int pool_submit(async__work *w) {
     int rc;
@@ -195,6 +198,7 @@ static int pool_submit(async__work *w) {
         if (home.efd < 0)
             return -errno;
     }
+    async__loop_on_reset(&abandon_hook);
     if (!home.w.active) {
         home.w.fd = home.efd;
         home.w.events = ASYNC__IO_IN;
@@ -240,7 +244,10 @@ static int pool_withdraw(async__work *w) {
     return queued;
 }
 
-void async__pool_abandon(void) {
+/* The loop's teardown (async_run returning with calls outstanding):
+ * drops this thread's queued calls and waits for its running ones,
+ * whose frames are about to be freed. */
+static void pool_abandon(void) {
     async__work *w, *next;
 
     if (home.efd < 0)
