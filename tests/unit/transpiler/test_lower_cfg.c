@@ -219,12 +219,13 @@ static char *edges_of(ac_stmt *body, const ac_source *src) {
         const ac_transition *t = &m.transitions[i];
         assert_int_equal(ac_machine_edge(&m, t->from, t->to), t->kinds);
         char one[32];
-        snprintf(one, sizeof one, "%s%u>%d", out[0] ? " " : "", t->from, t->to);
-        strcat(out, one);
-        const char *letters = "ntref";
+        int n = snprintf(one, sizeof one, "%s%u>%d", out[0] ? " " : "", t->from,
+                         t->to);
         for (unsigned b = 0; b < 5; b++)
             if (t->kinds & (1u << b))
-                strncat(out, letters + b, 1);
+                one[n++] = "ntref"[b];
+        one[n] = 0;
+        strcat(out, one);
     }
     ac_arena_free(&u.arena);
     return out;
