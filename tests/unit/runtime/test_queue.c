@@ -121,6 +121,27 @@ static async_task *spawn(int id, int kind, async_queue *q, intptr_t item) {
     return track(spawn_op(id, kind, q, item));
 }
 
+/* The root (see driver.h): calls the test's step hook once per pass,
+ * then joins every task, whatever its outcome. */
+static async int driver(step_fn *step) {
+    int err;
+
+    for (int i = 0; step(i); i++) {
+        assert_true(i < 200);
+        await(async_sleep(0));
+    }
+    for (int k = 0; k < n_tasks; k++) {
+        async_try(await(tasks[k]), &err);
+        assert_true(async_task_done(tasks[k]));
+    }
+    return 0;
+}
+
+/* Runs a test's steps and joins every task (freed when the run ends). */
+static void drive(step_fn *step) {
+    assert_int_equal(async_run(driver(step)), 0);
+}
+
 static async_queue q;
 static void *slots[8];
 static int step_seen;
