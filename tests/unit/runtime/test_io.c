@@ -112,10 +112,14 @@ static async int supervise(async_task **t, int n, double cancel_after,
 /* Runs the loop until every task in t[0..n) has finished; cancels
  * t[cancel] after `after` seconds when cancel >= 0.  Returns async__run's
  * code. */
-static int run_tasks(async_task **t, int n, double after, int cancel) {
+static void supervise_reset(void) {
     watchers_left = -1;
     memset(res, 0, sizeof(res));
     memset(err, 0, sizeof(err));
+}
+
+static int run_tasks(async_task **t, int n, double after, int cancel) {
+    supervise_reset();
     return async_run(supervise(t, n, after, cancel));
 }
 
@@ -138,6 +142,10 @@ static void make_socketpair(int sv[2]) {
  *     close(fd);
  *     return n;
  * }
+ *
+ * Hand-written: most tests spawn it from plain code, before the run (so
+ * that it is in the loop with the tasks it feeds) or from a stage
+ * function, and async_spawn needs an async caller.
  */
 struct write_later__frame {
     int _state;
@@ -408,140 +416,40 @@ static void test_both_directions_one_fd(void **state) {
     free(in);
 }
 
-/*
- * async int echo_once(int listen_fd) {
- *     char buf[64];
- *     int fd = await(async_accept(listen_fd));
- *     ssize_t n = await(async_read(fd, buf, sizeof(buf)));
- *     await(async_write(fd, buf, n));
- *     close(fd);
- *     return (int)n;
- * }
- */
-struct echo_once__frame {
-    int _state;
-    int listen_fd;
+static async int echo_once(int listen_fd) {
     char buf[64];
-    int fd;
-    ssize_t n;
-    struct async_accept__frame _a1;
-    struct async_read__frame _a2;
-    struct async_write__frame _a3;
-    int _ret;
-};
+    int fd = (int)await(async_accept(listen_fd));
+    ssize_t n = await(async_read(fd, buf, sizeof(buf)));
 
-static int echo_once__resume(void *frame) {
-    struct echo_once__frame *f = frame;
-    int r;
-
-    switch (f->_state) {
-    case 0:
-        break;
-    case 1:
-        goto await1;
-    case 2:
-        goto await2;
-    case 3:
-        goto await3;
-    default:
-        return ASYNC__READY;
-    }
-    async_accept__init(&f->_a1, f->listen_fd);
-    f->_state = 1;
-await1:
-    if ((r = async_accept__resume(&f->_a1)) != ASYNC__READY)
-        goto exit;
-    f->fd = f->_a1._ret;
-    async_read__init(&f->_a2, f->fd, f->buf, sizeof(f->buf));
-    f->_state = 2;
-await2:
-    if ((r = async_read__resume(&f->_a2)) != ASYNC__READY)
-        goto exit;
-    f->n = f->_a2._ret;
-    async_write__init(&f->_a3, f->fd, f->buf, (size_t)f->n);
-    f->_state = 3;
-await3:
-    if ((r = async_write__resume(&f->_a3)) != ASYNC__READY)
-        goto exit;
-    close(f->fd);
-    f->_ret = (int)f->n;
-    f->_state = -1;
-    return ASYNC__READY;
-exit:
-    if (r == ASYNC__FAILED)
-        f->_state = -1;
-    return r;
+    await(async_write(fd, buf, (size_t)n));
+    close(fd);
+    return (int)n;
 }
 
-/*
- * async int ask(const char *host, int port, const char *msg, char *reply) {
- *     int fd = await(async_tcp_connect(host, port, 5));
- *     await(async_write(fd, msg, strlen(msg)));
- *     ssize_t n = await(async_read(fd, reply, 63));
- *     close(fd);
- *     return (int)n;
- * }
- */
-struct ask__frame {
-    int _state;
-    const char *host;
-    int port;
-    const char *msg;
-    char *reply;
-    int fd;
-    struct async_tcp_connect__frame _a1;
-    struct async_write__frame _a2;
-    struct async_read__frame _a3;
-    int _ret;
-};
+static async int ask(const char *host, int port, const char *msg, char *reply) {
+    int fd = (int)await(async_tcp_connect(host, port, 5));
+    ssize_t n;
 
-static int ask__resume(void *frame) {
-    struct ask__frame *f = frame;
-    int r;
+    await(async_write(fd, msg, strlen(msg)));
+    n = await(async_read(fd, reply, 63));
+    close(fd);
+    return (int)n;
+}
 
-    switch (f->_state) {
-    case 0:
-        break;
-    case 1:
-        goto await1;
-    case 2:
-        goto await2;
-    case 3:
-        goto await3;
-    default:
-        return ASYNC__READY;
-    }
-    async_tcp_connect__init(&f->_a1, f->host, f->port, 5);
-    f->_state = 1;
-await1:
-    if ((r = async_tcp_connect__resume(&f->_a1)) != ASYNC__READY)
-        goto exit;
-    f->fd = f->_a1._ret;
-    async_write__init(&f->_a2, f->fd, f->msg, strlen(f->msg));
-    f->_state = 2;
-await2:
-    if ((r = async_write__resume(&f->_a2)) != ASYNC__READY)
-        goto exit;
-    async_read__init(&f->_a3, f->fd, f->reply, 63);
-    f->_state = 3;
-await3:
-    if ((r = async_read__resume(&f->_a3)) != ASYNC__READY)
-        goto exit;
-    close(f->fd);
-    f->_ret = (int)f->_a3._ret;
-    f->_state = -1;
-    return ASYNC__READY;
-exit:
-    if (r == ASYNC__FAILED)
-        f->_state = -1;
-    return r;
+/* An echo server's task and a client's task that sends "ping" to it,
+ * joined by supervise. */
+static async int round_trip(int lfd, const char *host, int port, char *reply) {
+    async_task *t[2];
+
+    t[0] = async_spawn(echo_once(lfd));
+    assert_non_null(t[0]);
+    t[1] = async_spawn(ask(host, port, "ping", reply));
+    assert_non_null(t[1]);
+    return await(supervise(t, 2, 0, -1));
 }
 
 static void tcp_round_trip(const char *host) {
     char reply[64] = {0};
-    struct echo_once__frame *ef;
-    struct ask__frame *af;
-    async_task *t[2];
     int lfd, port;
 
     lfd = async_tcp_listen(host, 0, 8);
@@ -552,26 +460,8 @@ static void tcp_round_trip(const char *host) {
     assert_true(lfd >= 0);
     port = async_local_port(lfd);
     assert_true(port > 0);
-    t[0] = test_task_new(sizeof(*ef), echo_once__resume, "echo_once",
-                         offsetof(struct echo_once__frame, _ret), sizeof(int),
-                         ASYNC__RESULT_SIGNED);
-    assert_non_null(t[0]);
-    ef = async__task_frame(t[0]);
-    ef->_state = 0;
-    ef->listen_fd = lfd;
-    async__task_start(t[0]);
-    t[1] = test_task_new(sizeof(*af), ask__resume, "ask",
-                         offsetof(struct ask__frame, _ret), sizeof(int),
-                         ASYNC__RESULT_SIGNED);
-    assert_non_null(t[1]);
-    af = async__task_frame(t[1]);
-    af->_state = 0;
-    af->host = host;
-    af->port = port;
-    af->msg = "ping";
-    af->reply = reply;
-    async__task_start(t[1]);
-    assert_int_equal(run_tasks(t, 2, 0, -1), 0);
+    supervise_reset();
+    assert_int_equal(async_run(round_trip(lfd, host, port, reply)), 0);
     assert_int_equal(err[1], 0);
     assert_int_equal(res[0], 4);
     assert_int_equal(res[1], 4);
@@ -678,54 +568,24 @@ static void test_connect_cancel(void **state) {
     close(lfd);
 }
 
-/*
- * async int read_lines(async_reader *r, char (*lines)[16], int max) {
- *     int n = 0;
- *     while (n < max && await(async_read_line(r, lines[n], 16)) > 0)
- *         n++;
- *     return n;
- * }
- */
-struct read_lines__frame {
-    int _state;
-    async_reader *r;
-    char (*lines)[16];
-    int max;
-    int n;
-    struct async_read_line__frame _a1;
-    int _ret;
-};
+static async int read_lines(async_reader *r, char (*lines)[16], int max) {
+    int n = 0;
 
-static int read_lines__resume(void *frame) {
-    struct read_lines__frame *f = frame;
-    int r;
+    while (n < max && await(async_read_line(r, lines[n], 16)) > 0)
+        n++;
+    return n;
+}
 
-    switch (f->_state) {
-    case 0:
-        break;
-    case 1:
-        goto await1;
-    default:
-        return ASYNC__READY;
-    }
-    f->n = 0;
-    while (f->n < f->max) {
-        async_read_line__init(&f->_a1, f->r, f->lines[f->n], 16);
-        f->_state = 1;
-    await1:
-        if ((r = async_read_line__resume(&f->_a1)) != ASYNC__READY)
-            goto exit;
-        if (f->_a1._ret == 0)
-            break;
-        f->n++;
-    }
-    f->_ret = f->n;
-    f->_state = -1;
-    return ASYNC__READY;
-exit:
-    if (r == ASYNC__FAILED)
-        f->_state = -1;
-    return r;
+/* The reader's task and the writer's (write_later), joined by
+ * supervise. */
+static async int lines_and_writer(async_reader *r, char (*lines)[16], int max,
+                                  int wfd, const char **chunks, int n_chunks) {
+    async_task *t[2];
+
+    t[0] = async_spawn(read_lines(r, lines, max));
+    assert_non_null(t[0]);
+    t[1] = spawn_write_later(wfd, chunks, n_chunks, 0.005);
+    return await(supervise(t, 2, 0, -1));
 }
 
 /* Runs read_lines over a pipe that receives `chunks` (then end of file)
@@ -733,27 +593,16 @@ exit:
 static int read_lines_through(const char **chunks, int n_chunks, size_t cap,
                               char (*lines)[16], int max) {
     char rbuf[64];
-    struct read_lines__frame *f;
     async_reader r;
-    async_task *t[2];
     int p[2];
 
     assert_true(cap <= sizeof(rbuf));
     memset(lines, 0, sizeof(*lines) * (size_t)max);
     make_pipe(p);
     assert_int_equal(async_reader_init(&r, p[0], rbuf, cap), 0);
-    t[0] = test_task_new(sizeof(*f), read_lines__resume, "read_lines",
-                         offsetof(struct read_lines__frame, _ret), sizeof(int),
-                         ASYNC__RESULT_SIGNED);
-    assert_non_null(t[0]);
-    f = async__task_frame(t[0]);
-    f->_state = 0;
-    f->r = &r;
-    f->lines = lines;
-    f->max = max;
-    async__task_start(t[0]);
-    t[1] = spawn_write_later(p[1], chunks, n_chunks, 0.005);
-    assert_int_equal(run_tasks(t, 2, 0, -1), 0);
+    supervise_reset();
+    assert_int_equal(
+        async_run(lines_and_writer(&r, lines, max, p[1], chunks, n_chunks)), 0);
     close(p[0]);
     return res[0];
 }
