@@ -48,6 +48,11 @@ static intptr_t op_got[MAX_IDS];
  *     event((err ? FAILED : DONE) + id);
  *     return err;
  * }
+ *
+ * Hand-written: the tests read the waiter inside the frame of the await
+ * the op is suspended at (_a1.get.waiter, _a1.put.waiter) to check
+ * whether it was handed an item or a slot; a generated frame gives that
+ * await no name a test can rely on.
  */
 struct op__frame {
     int _state;

@@ -65,6 +65,11 @@ static int inside, max_inside;
  *     }
  *     return err;
  * }
+ *
+ * Hand-written: the tests read the waiter inside the frame of the await
+ * the op is suspended at (frame_of(t)->_a1...) to check its place in a
+ * wait list or whether it was handed the object; a generated frame gives
+ * that await no name a test can rely on.
  */
 struct op__frame {
     int _state;
