@@ -84,99 +84,43 @@ DEFINE_WRAP(do_connect, async_connect)
 DEFINE_WRAP(do_tcp_connect, async_tcp_connect)
 DEFINE_WRAP(do_read_exactly, async_read_exactly)
 
-/*
- * The root of most tests:
- *
- *     async int supervise(async_task **t, int n, double cancel_after,
- *                         int cancel) {
- *         if (cancel >= 0) {
- *             await(async_sleep(cancel_after));
- *             async_cancel(t[cancel]);
- *         }
- *         for (int i = 0; i < n; i++)
- *             res[i] = async_try(await(t[i]), &err[i]);
- *         watchers_left = async__io_busy(...);
- *         return 0;
- *     }
- */
 static int watchers_left;
 /* What await(t[i]) gave, and t[i]'s error: the tasks themselves are
  * freed when async_run returns. */
 static int res[8], err[8];
 
-struct supervise__frame {
-    int _state;
-    async_task **t;
-    int n;
-    double cancel_after;
-    int cancel;
-    int i;
-    struct async_sleep__frame _a1;
-    struct async_join__frame _a2;
-    int _ret;
-};
-
-static void supervise__init(struct supervise__frame *f, async_task **t, int n,
-                            double cancel_after, int cancel) {
-    f->_state = 0;
-    f->t = t;
-    f->n = n;
-    f->cancel_after = cancel_after;
-    f->cancel = cancel;
-    f->_ret = 0;
-}
-
-static int supervise__resume(void *frame) {
-    struct supervise__frame *f = frame;
-    int r;
-
-    switch (f->_state) {
-    case 0:
-        break;
-    case 1:
-        goto await1;
-    case 2:
-        goto await2;
-    default:
-        return ASYNC__READY;
+/* The root of most tests: cancels t[cancel] after cancel_after seconds
+ * when cancel >= 0, joins every task in t[0..n), then counts the
+ * watchers left. */
+static async int supervise(async_task **t, int n, double cancel_after,
+                           int cancel) {
+    if (cancel >= 0) {
+        await(async_sleep(cancel_after));
+        async_cancel(t[cancel]);
     }
-    if (f->cancel >= 0) {
-        async_sleep__init(&f->_a1, f->cancel_after);
-        f->_state = 1;
-    await1:
-        if ((r = async_sleep__resume(&f->_a1)) != ASYNC__READY)
-            goto exit;
-        async_cancel(f->t[f->cancel]);
-    }
-    for (f->i = 0; f->i < f->n; f->i++) {
-        async_join__init(&f->_a2, f->t[f->i]);
-        f->_state = 2;
-    await2:
-        if ((r = async_join__resume(&f->_a2)) == ASYNC__PENDING)
-            return r;
-        res[f->i] = r == ASYNC__READY ? f->_a2._ret : 0;
-        err[f->i] = r == ASYNC__FAILED ? async__take_error() : 0;
+    for (int i = 0; i < n; i++) {
+        int e;
+        int v = (int)async_try(await(t[i]), &e);
+
+        res[i] = e == 0 ? v : 0;
+        err[i] = e;
     }
     watchers_left = async__io_busy(async__loop_io());
-    f->_state = -1;
-    return ASYNC__READY;
-exit:
-    if (r == ASYNC__FAILED)
-        f->_state = -1;
-    return r;
+    return 0;
 }
 
 /* Runs the loop until every task in t[0..n) has finished; cancels
  * t[cancel] after `after` seconds when cancel >= 0.  Returns async__run's
  * code. */
-static int run_tasks(async_task **t, int n, double after, int cancel) {
-    struct supervise__frame f;
-
-    supervise__init(&f, t, n, after, cancel);
+static void supervise_reset(void) {
     watchers_left = -1;
     memset(res, 0, sizeof(res));
     memset(err, 0, sizeof(err));
-    return RUN(supervise, &f);
+}
+
+static int run_tasks(async_task **t, int n, double after, int cancel) {
+    supervise_reset();
+    return async_run(supervise(t, n, after, cancel));
 }
 
 static void make_pipe(int p[2]) {
@@ -198,6 +142,10 @@ static void make_socketpair(int sv[2]) {
  *     close(fd);
  *     return n;
  * }
+ *
+ * Hand-written: most tests spawn it from plain code, before the run (so
+ * that it is in the loop with the tasks it feeds) or from a stage
+ * function, and async_spawn needs an async caller.
  */
 struct write_later__frame {
     int _state;
@@ -468,140 +416,40 @@ static void test_both_directions_one_fd(void **state) {
     free(in);
 }
 
-/*
- * async int echo_once(int listen_fd) {
- *     char buf[64];
- *     int fd = await(async_accept(listen_fd));
- *     ssize_t n = await(async_read(fd, buf, sizeof(buf)));
- *     await(async_write(fd, buf, n));
- *     close(fd);
- *     return (int)n;
- * }
- */
-struct echo_once__frame {
-    int _state;
-    int listen_fd;
+static async int echo_once(int listen_fd) {
     char buf[64];
-    int fd;
-    ssize_t n;
-    struct async_accept__frame _a1;
-    struct async_read__frame _a2;
-    struct async_write__frame _a3;
-    int _ret;
-};
+    int fd = (int)await(async_accept(listen_fd));
+    ssize_t n = await(async_read(fd, buf, sizeof(buf)));
 
-static int echo_once__resume(void *frame) {
-    struct echo_once__frame *f = frame;
-    int r;
-
-    switch (f->_state) {
-    case 0:
-        break;
-    case 1:
-        goto await1;
-    case 2:
-        goto await2;
-    case 3:
-        goto await3;
-    default:
-        return ASYNC__READY;
-    }
-    async_accept__init(&f->_a1, f->listen_fd);
-    f->_state = 1;
-await1:
-    if ((r = async_accept__resume(&f->_a1)) != ASYNC__READY)
-        goto exit;
-    f->fd = f->_a1._ret;
-    async_read__init(&f->_a2, f->fd, f->buf, sizeof(f->buf));
-    f->_state = 2;
-await2:
-    if ((r = async_read__resume(&f->_a2)) != ASYNC__READY)
-        goto exit;
-    f->n = f->_a2._ret;
-    async_write__init(&f->_a3, f->fd, f->buf, (size_t)f->n);
-    f->_state = 3;
-await3:
-    if ((r = async_write__resume(&f->_a3)) != ASYNC__READY)
-        goto exit;
-    close(f->fd);
-    f->_ret = (int)f->n;
-    f->_state = -1;
-    return ASYNC__READY;
-exit:
-    if (r == ASYNC__FAILED)
-        f->_state = -1;
-    return r;
+    await(async_write(fd, buf, (size_t)n));
+    close(fd);
+    return (int)n;
 }
 
-/*
- * async int ask(const char *host, int port, const char *msg, char *reply) {
- *     int fd = await(async_tcp_connect(host, port, 5));
- *     await(async_write(fd, msg, strlen(msg)));
- *     ssize_t n = await(async_read(fd, reply, 63));
- *     close(fd);
- *     return (int)n;
- * }
- */
-struct ask__frame {
-    int _state;
-    const char *host;
-    int port;
-    const char *msg;
-    char *reply;
-    int fd;
-    struct async_tcp_connect__frame _a1;
-    struct async_write__frame _a2;
-    struct async_read__frame _a3;
-    int _ret;
-};
+static async int ask(const char *host, int port, const char *msg, char *reply) {
+    int fd = (int)await(async_tcp_connect(host, port, 5));
+    ssize_t n;
 
-static int ask__resume(void *frame) {
-    struct ask__frame *f = frame;
-    int r;
+    await(async_write(fd, msg, strlen(msg)));
+    n = await(async_read(fd, reply, 63));
+    close(fd);
+    return (int)n;
+}
 
-    switch (f->_state) {
-    case 0:
-        break;
-    case 1:
-        goto await1;
-    case 2:
-        goto await2;
-    case 3:
-        goto await3;
-    default:
-        return ASYNC__READY;
-    }
-    async_tcp_connect__init(&f->_a1, f->host, f->port, 5);
-    f->_state = 1;
-await1:
-    if ((r = async_tcp_connect__resume(&f->_a1)) != ASYNC__READY)
-        goto exit;
-    f->fd = f->_a1._ret;
-    async_write__init(&f->_a2, f->fd, f->msg, strlen(f->msg));
-    f->_state = 2;
-await2:
-    if ((r = async_write__resume(&f->_a2)) != ASYNC__READY)
-        goto exit;
-    async_read__init(&f->_a3, f->fd, f->reply, 63);
-    f->_state = 3;
-await3:
-    if ((r = async_read__resume(&f->_a3)) != ASYNC__READY)
-        goto exit;
-    close(f->fd);
-    f->_ret = (int)f->_a3._ret;
-    f->_state = -1;
-    return ASYNC__READY;
-exit:
-    if (r == ASYNC__FAILED)
-        f->_state = -1;
-    return r;
+/* An echo server's task and a client's task that sends "ping" to it,
+ * joined by supervise. */
+static async int round_trip(int lfd, const char *host, int port, char *reply) {
+    async_task *t[2];
+
+    t[0] = async_spawn(echo_once(lfd));
+    assert_non_null(t[0]);
+    t[1] = async_spawn(ask(host, port, "ping", reply));
+    assert_non_null(t[1]);
+    return await(supervise(t, 2, 0, -1));
 }
 
 static void tcp_round_trip(const char *host) {
     char reply[64] = {0};
-    struct echo_once__frame *ef;
-    struct ask__frame *af;
-    async_task *t[2];
     int lfd, port;
 
     lfd = async_tcp_listen(host, 0, 8);
@@ -612,26 +460,8 @@ static void tcp_round_trip(const char *host) {
     assert_true(lfd >= 0);
     port = async_local_port(lfd);
     assert_true(port > 0);
-    t[0] = test_task_new(sizeof(*ef), echo_once__resume, "echo_once",
-                         offsetof(struct echo_once__frame, _ret), sizeof(int),
-                         ASYNC__RESULT_SIGNED);
-    assert_non_null(t[0]);
-    ef = async__task_frame(t[0]);
-    ef->_state = 0;
-    ef->listen_fd = lfd;
-    async__task_start(t[0]);
-    t[1] = test_task_new(sizeof(*af), ask__resume, "ask",
-                         offsetof(struct ask__frame, _ret), sizeof(int),
-                         ASYNC__RESULT_SIGNED);
-    assert_non_null(t[1]);
-    af = async__task_frame(t[1]);
-    af->_state = 0;
-    af->host = host;
-    af->port = port;
-    af->msg = "ping";
-    af->reply = reply;
-    async__task_start(t[1]);
-    assert_int_equal(run_tasks(t, 2, 0, -1), 0);
+    supervise_reset();
+    assert_int_equal(async_run(round_trip(lfd, host, port, reply)), 0);
     assert_int_equal(err[1], 0);
     assert_int_equal(res[0], 4);
     assert_int_equal(res[1], 4);
@@ -738,54 +568,24 @@ static void test_connect_cancel(void **state) {
     close(lfd);
 }
 
-/*
- * async int read_lines(async_reader *r, char (*lines)[16], int max) {
- *     int n = 0;
- *     while (n < max && await(async_read_line(r, lines[n], 16)) > 0)
- *         n++;
- *     return n;
- * }
- */
-struct read_lines__frame {
-    int _state;
-    async_reader *r;
-    char (*lines)[16];
-    int max;
-    int n;
-    struct async_read_line__frame _a1;
-    int _ret;
-};
+static async int read_lines(async_reader *r, char (*lines)[16], int max) {
+    int n = 0;
 
-static int read_lines__resume(void *frame) {
-    struct read_lines__frame *f = frame;
-    int r;
+    while (n < max && await(async_read_line(r, lines[n], 16)) > 0)
+        n++;
+    return n;
+}
 
-    switch (f->_state) {
-    case 0:
-        break;
-    case 1:
-        goto await1;
-    default:
-        return ASYNC__READY;
-    }
-    f->n = 0;
-    while (f->n < f->max) {
-        async_read_line__init(&f->_a1, f->r, f->lines[f->n], 16);
-        f->_state = 1;
-    await1:
-        if ((r = async_read_line__resume(&f->_a1)) != ASYNC__READY)
-            goto exit;
-        if (f->_a1._ret == 0)
-            break;
-        f->n++;
-    }
-    f->_ret = f->n;
-    f->_state = -1;
-    return ASYNC__READY;
-exit:
-    if (r == ASYNC__FAILED)
-        f->_state = -1;
-    return r;
+/* The reader's task and the writer's (write_later), joined by
+ * supervise. */
+static async int lines_and_writer(async_reader *r, char (*lines)[16], int max,
+                                  int wfd, const char **chunks, int n_chunks) {
+    async_task *t[2];
+
+    t[0] = async_spawn(read_lines(r, lines, max));
+    assert_non_null(t[0]);
+    t[1] = spawn_write_later(wfd, chunks, n_chunks, 0.005);
+    return await(supervise(t, 2, 0, -1));
 }
 
 /* Runs read_lines over a pipe that receives `chunks` (then end of file)
@@ -793,27 +593,16 @@ exit:
 static int read_lines_through(const char **chunks, int n_chunks, size_t cap,
                               char (*lines)[16], int max) {
     char rbuf[64];
-    struct read_lines__frame *f;
     async_reader r;
-    async_task *t[2];
     int p[2];
 
     assert_true(cap <= sizeof(rbuf));
     memset(lines, 0, sizeof(*lines) * (size_t)max);
     make_pipe(p);
     assert_int_equal(async_reader_init(&r, p[0], rbuf, cap), 0);
-    t[0] = test_task_new(sizeof(*f), read_lines__resume, "read_lines",
-                         offsetof(struct read_lines__frame, _ret), sizeof(int),
-                         ASYNC__RESULT_SIGNED);
-    assert_non_null(t[0]);
-    f = async__task_frame(t[0]);
-    f->_state = 0;
-    f->r = &r;
-    f->lines = lines;
-    f->max = max;
-    async__task_start(t[0]);
-    t[1] = spawn_write_later(p[1], chunks, n_chunks, 0.005);
-    assert_int_equal(run_tasks(t, 2, 0, -1), 0);
+    supervise_reset();
+    assert_int_equal(
+        async_run(lines_and_writer(&r, lines, max, p[1], chunks, n_chunks)), 0);
     close(p[0]);
     return res[0];
 }
@@ -855,7 +644,7 @@ static void test_read_lines_over_split_writes(void **state) {
 }
 
 /*
- * Reader scripts: steps run one after the other by the root frame.  A
+ * Reader scripts: steps run one after the other by the root, script.  A
  * read step runs its read as a child task, which the root awaits plainly
  * (R_AWAIT), under async_wait_for(..., SCRIPT_T) (R_TIMEOUT), or cancels
  * with async_cancel (R_CANCEL) once the read waits.  A read step's
@@ -958,45 +747,6 @@ static async_task *spawn_read(async_reader *r, const struct step *s) {
     return t;
 }
 
-/*
- * async int script(async_reader *r, int wfd, const struct step *steps,
- *                  int n) {
- *     for (int i = 0; i < n; i++) {
- *         (write or close for S_WRITE, S_CLOSE; else:)
- *         async_task *child = async_spawn(READ(...));
- *         await(async_sleep(0));
- *         if (steps[i].data && !async_task_done(child)) {
- *             size_t before = taken(r);
- *             write(wfd, steps[i].data, ...);
- *             for (int spins = 0; spins < 1000; spins++) {
- *                 await(async_sleep(0));
- *                 if (async_task_done(child) || taken(r) != before)
- *                     break;
- *             }
- *         }
- *         if (steps[i].mode == R_CANCEL)
- *             async_cancel(child);
- *         got[i] = async_try(await(child), &got_err[i]);
- *         (record the reader's state)
- *     }
- *     return 0;
- * }
- */
-struct script__frame {
-    int _state;
-    async_reader *r;
-    int wfd;
-    const struct step *steps;
-    int n;
-    int i;
-    async_task *child;
-    size_t before; /* taken() before the step's data was written */
-    int spins;
-    struct async_sleep__frame _a1;
-    struct async_join__frame _a2;
-    int _ret;
-};
-
 static void write_all(int fd, const char *s) {
     assert_int_equal(write(fd, s, strlen(s)), (ssize_t)strlen(s));
 }
@@ -1007,85 +757,58 @@ static size_t taken(const async_reader *r) {
     return r->end - r->start + async_reader_partial(r);
 }
 
-static int script__resume(void *frame) {
-    struct script__frame *f = frame;
-    const struct step *s;
-    int r;
+/* Records the reader's state after step i. */
+static void record(int i, const async_reader *r) {
+    buffered[i] = r->end - r->start;
+    scanned[i] = r->scanned;
+    partial[i] = async_reader_partial(r);
+}
 
-    switch (f->_state) {
-    case 0:
-        break;
-    case 1:
-        goto await1;
-    case 2:
-        goto await2;
-    case 3:
-        goto await3;
-    default:
-        return ASYNC__READY;
-    }
-    for (f->i = 0; f->i < f->n; f->i++) {
-        s = &f->steps[f->i];
-        got[f->i] = -1;
-        got_err[f->i] = 0;
-        if (s->op == S_WRITE) {
-            write_all(f->wfd, s->data);
-            goto record;
-        }
-        if (s->op == S_CLOSE) {
-            close(f->wfd);
-            goto record;
+/* The root of a reader script: runs the steps one after the other. */
+static async int script(async_reader *r, int wfd, const struct step *steps,
+                        int n) {
+    for (int i = 0; i < n; i++) {
+        const struct step *s = &steps[i];
+        async_task *child;
+        int e;
+
+        got[i] = -1;
+        got_err[i] = 0;
+        if (s->op == S_WRITE || s->op == S_CLOSE) {
+            if (s->op == S_WRITE)
+                write_all(wfd, s->data);
+            else
+                close(wfd);
+            record(i, r);
+            continue;
         }
         /* One pass: the child's first poll, where it finds the pipe
          * empty and waits (or completes). */
-        f->child = spawn_read(f->r, s);
-        async_sleep__init(&f->_a1, 0);
-        f->_state = 1;
-    await1:
-        if ((r = async_sleep__resume(&f->_a1)) != ASYNC__READY)
-            goto exit;
-        s = &f->steps[f->i];
-        if (s->data != NULL && !async_task_done(f->child)) {
+        child = spawn_read(r, s);
+        await(async_sleep(0));
+        if (s->data != NULL && !async_task_done(child)) {
             /* More data while it waits: pass after pass until it has
              * taken some or completed. */
-            f->before = taken(f->r);
-            write_all(f->wfd, s->data);
-            for (f->spins = 0; f->spins < 1000; f->spins++) {
-                async_sleep__init(&f->_a1, 0);
-                f->_state = 2;
-            await2:
-                if ((r = async_sleep__resume(&f->_a1)) != ASYNC__READY)
-                    goto exit;
-                if (async_task_done(f->child) || taken(f->r) != f->before)
+            size_t before = taken(r);
+
+            write_all(wfd, s->data);
+            for (int spins = 0; spins < 1000; spins++) {
+                await(async_sleep(0));
+                if (async_task_done(child) || taken(r) != before)
                     break;
             }
         }
-        if (f->steps[f->i].mode == R_CANCEL)
-            assert_int_equal(async_cancel(f->child), 1);
-        async_join__init(&f->_a2, f->child);
-        f->_state = 3;
-    await3:
-        if ((r = async_join__resume(&f->_a2)) == ASYNC__PENDING)
-            return r;
-        got[f->i] = r == ASYNC__READY ? f->_a2._ret : 0;
-        got_err[f->i] = r == ASYNC__FAILED ? async__take_error() : 0;
-        memcpy(seen[f->i],
-               f->steps[f->i].dst != NULL ? f->steps[f->i].dst
-                                          : out[f->steps[f->i].slot],
-               OUT_SIZE);
-    record:
-        buffered[f->i] = f->r->end - f->r->start;
-        scanned[f->i] = f->r->scanned;
-        partial[f->i] = async_reader_partial(f->r);
+        if (s->mode == R_CANCEL)
+            assert_int_equal(async_cancel(child), 1);
+        got[i] = (int)async_try(await(child), &e);
+        if (e != 0)
+            got[i] = 0;
+        got_err[i] = e;
+        memcpy(seen[i], s->dst != NULL ? s->dst : out[s->slot], OUT_SIZE);
+        record(i, r);
     }
     watchers_left = async__io_busy(async__loop_io());
-    f->_ret = 0;
-    f->_state = -1;
-    return ASYNC__READY;
-exit:
-    if (r == ASYNC__FAILED)
-        f->_state = -1;
-    return r;
+    return 0;
 }
 
 /* Runs `steps` on a fresh pipe through `r`, a reader of capacity `cap`
@@ -1094,20 +817,14 @@ static char rbuf_script[64];
 
 static void run_script(const struct step *steps, int n, size_t cap,
                        async_reader *r) {
-    struct script__frame f;
     int p[2];
 
     assert_true(n <= MAX_STEPS && cap <= sizeof(rbuf_script));
     memset(out, '#', sizeof(out));
     make_pipe(p);
     assert_int_equal(async_reader_init(r, p[0], rbuf_script, cap), 0);
-    memset(&f, 0, sizeof(f));
-    f.r = r;
-    f.wfd = p[1];
-    f.steps = steps;
-    f.n = n;
     watchers_left = -1;
-    assert_int_equal(RUN(script, &f), 0);
+    assert_int_equal(async_run(script(r, p[1], steps, n)), 0);
     assert_int_equal(watchers_left, 0);
     close(p[0]);
     for (int i = 0; i < n; i++) /* else the script closed it */
@@ -1255,7 +972,6 @@ static void test_read_line_long_trickle(void **state) {
     static char chunk[CHUNK + 1], last[] = "end\n";
     static char big_rbuf[CHUNK * CHUNKS + 64], line[CHUNK * CHUNKS + 64];
     struct step steps[CHUNKS + 1];
-    struct script__frame f;
     async_reader r;
     int p[2];
 
@@ -1268,12 +984,7 @@ static void test_read_line_long_trickle(void **state) {
     make_pipe(p);
     assert_int_equal(async_reader_init(&r, p[0], big_rbuf, sizeof(big_rbuf)),
                      0);
-    memset(&f, 0, sizeof(f));
-    f.r = &r;
-    f.wfd = p[1];
-    f.steps = steps;
-    f.n = CHUNKS + 1;
-    assert_int_equal(RUN(script, &f), 0);
+    assert_int_equal(async_run(script(&r, p[1], steps, CHUNKS + 1)), 0);
     for (int i = 0; i < CHUNKS; i++) {
         assert_int_equal(got_err[i], ASYNC_ETIMEDOUT);
         assert_int_equal(buffered[i], (size_t)CHUNK * (size_t)(i + 1));
@@ -1495,70 +1206,38 @@ static void bg_spawned(async_task *t) {
     bg_tasks[n_bg_tasks++] = t;
 }
 
-struct stages__frame {
-    int _state;
-    stage_fn *const *stage;
-    int n;
-    int i, k;
-    struct async_join__frame _a1;
-    int _ret;
-};
+static async int stages(stage_fn *const *stage, int n) {
+    int e;
 
-static int stages__resume(void *frame) {
-    struct stages__frame *f = frame;
-    int r;
-
-    switch (f->_state) {
-    case 0:
-        break;
-    case 1:
-        goto await1;
-    case 2:
-        goto await2;
-    default:
-        return ASYNC__READY;
-    }
-    for (f->i = 0; f->i < f->n; f->i++) {
+    for (int i = 0; i < n; i++) {
         n_stage_tasks = 0;
-        f->stage[f->i](f->i);
-        for (f->k = 0; f->k < n_stage_tasks; f->k++) {
-            async_join__init(&f->_a1, stage_tasks[f->k]);
-            f->_state = 1;
-        await1:
-            if ((r = async_join__resume(&f->_a1)) == ASYNC__PENDING)
-                return r;
+        stage[i](i);
+        for (int k = 0; k < n_stage_tasks; k++) {
+            int v = (int)async_try(await(stage_tasks[k]), &e);
+
             assert_true(n_joined < STAGE_TASKS);
-            sres[n_joined] = r == ASYNC__READY ? f->_a1._ret : 0;
-            serr[n_joined++] = r == ASYNC__FAILED ? async__take_error() : 0;
+            sres[n_joined] = e == 0 ? v : 0;
+            serr[n_joined++] = e;
         }
     }
-    for (f->k = 0; f->k < n_bg_tasks; f->k++) {
-        async_join__init(&f->_a1, bg_tasks[f->k]);
-        f->_state = 2;
-    await2:
-        if ((r = async_join__resume(&f->_a1)) == ASYNC__PENDING)
-            return r;
-        bres[f->k] = r == ASYNC__READY ? f->_a1._ret : 0;
-        berr[f->k] = r == ASYNC__FAILED ? async__take_error() : 0;
+    for (int k = 0; k < n_bg_tasks; k++) {
+        int v = (int)async_try(await(bg_tasks[k]), &e);
+
+        bres[k] = e == 0 ? v : 0;
+        berr[k] = e;
     }
     watchers_left = async__io_busy(async__loop_io());
-    f->_state = -1;
-    return ASYNC__READY;
+    return 0;
 }
 
 static void run_stages(stage_fn *const *stage, int n) {
-    struct stages__frame f;
-
     n_stage_tasks = n_bg_tasks = n_joined = 0;
     memset(sres, 0, sizeof(sres));
     memset(serr, 0, sizeof(serr));
     memset(bres, 0, sizeof(bres));
     memset(berr, 0, sizeof(berr));
     watchers_left = -1;
-    memset(&f, 0, sizeof(f));
-    f.stage = stage;
-    f.n = n;
-    assert_int_equal(RUN(stages, &f), 0);
+    assert_int_equal(async_run(stages(stage, n)), 0);
     assert_int_equal(watchers_left, 0);
 }
 

@@ -65,6 +65,11 @@ static int inside, max_inside;
  *     }
  *     return err;
  * }
+ *
+ * Hand-written: the tests read the waiter inside the frame of the await
+ * the op is suspended at (frame_of(t)->_a1...) to check its place in a
+ * wait list or whether it was handed the object; a generated frame gives
+ * that await no name a test can rely on.
  */
 struct op__frame {
     int _state;
@@ -226,6 +231,27 @@ static async_task *spawn(int id, int kind, void *obj, int hold) {
 
 static struct op__frame *frame_of(async_task *t) {
     return async__task_frame(t);
+}
+
+/* The root (see driver.h): calls the test's step hook once per pass,
+ * then joins every task, whatever its outcome. */
+static async int driver(step_fn *step) {
+    int err;
+
+    for (int i = 0; step(i); i++) {
+        assert_true(i < 200);
+        await(async_sleep(0));
+    }
+    for (int k = 0; k < n_tasks; k++) {
+        async_try(await(tasks[k]), &err);
+        assert_true(async_task_done(tasks[k]));
+    }
+    return 0;
+}
+
+/* Runs a test's steps and joins every task (freed when the run ends). */
+static void drive(step_fn *step) {
+    assert_int_equal(async_run(driver(step)), 0);
 }
 
 static int setup(void **state) {

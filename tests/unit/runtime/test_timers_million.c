@@ -209,7 +209,9 @@ static void test_heap_million_remove_half(void **state) {
  *
  * plus the bookkeeping of the test: when it ends, it checks the clocks
  * against its deadline and appends itself to the order of wake-ups; the
- * last nap to end wakes the root.
+ * last nap to end wakes the root.  nap stays hand-written: it reads its
+ * sleep frame's timer (the deadline, whether it is still armed), and a
+ * million of them are embedded in one array as children, not spawned.
  */
 struct nap {
     async__child task;
@@ -228,9 +230,9 @@ static struct nap *naps;
 static size_t n_naps;
 static size_t *order; /* indexes of the naps that fired, in firing order */
 static size_t n_fired, n_ended;
-static size_t early;      /* naps that ended before their deadline */
-static size_t left_armed; /* cancelled naps whose timer stayed armed */
-static async_task *root_task;
+static size_t early;          /* naps that ended before their deadline */
+static size_t left_armed;     /* cancelled naps whose timer stayed armed */
+static async_event all_ended; /* set by the last nap to end */
 
 static int nap__resume(void *frame) {
     struct nap *p = frame;
@@ -258,7 +260,7 @@ static int nap__resume(void *frame) {
             left_armed++;
     }
     if (++n_ended == n_naps)
-        async__wake(root_task);
+        assert_int_equal(async_event_set(&all_ended), 0);
     return r;
 }
 
@@ -266,86 +268,44 @@ static int nap__resume(void *frame) {
  * The root starts the naps in batches of `batch`, one batch per pass of
  * the loop, so that with small batches early naps fire while later ones
  * start, as in a busy server; then it cancels a random half of them when
- * cancel_half, and waits for all:
- *
- *     async int naps_root(size_t batch, int cancel_half) {
- *         for (next = 0; next < n_naps; next += batch) {
- *             for (i = next; i < next + batch; i++)
- *                 start nap i;
- *             await(async_sleep(0));
- *         }
- *         if (cancel_half)
- *             for (i...) if (rng() % 2) async_cancel(nap i);
- *         (wait until all have ended)
- *         return 0;
- *     }
- *
+ * cancel_half, and waits for all (the last nap to end sets all_ended).
  * The naps of a batch are polled before the root in the next pass, so
  * when the root cancels, every nap has started its sleep.
  */
 static signed char *cancel_rc; /* async_cancel's result, -1: not asked */
 static size_t cancelled_armed; /* naps cancelled with their timer armed */
 
-struct naps_root__frame {
-    int _state;
-    size_t batch;
-    int cancel_half;
-    size_t next;
-    int _ret;
-};
+static async int naps_root(size_t batch, int cancel_half) {
+    for (size_t next = 0; next < n_naps;) {
+        size_t end = n_naps - next > batch ? next + batch : n_naps;
 
-static int naps_root__resume(void *frame) {
-    struct naps_root__frame *f = frame;
+        for (size_t i = next; i < end; i++) {
+            struct nap *p = &naps[i];
 
-    switch (f->_state) {
-    case 0:
-        root_task = async__current();
-        f->next = 0;
-        /* fall through */
-    case 1:
-        if (f->next < n_naps) {
-            size_t end =
-                n_naps - f->next > f->batch ? f->next + f->batch : n_naps;
-
-            for (size_t i = f->next; i < end; i++) {
-                struct nap *p = &naps[i];
-
-                async_sleep__init(&p->sleep, p->units * (NAP_UNIT_NS / 1e9));
-                async__child_init(&p->task, nap__resume, p, "nap");
-                async__wake(&p->task.task);
-            }
-            f->next = end;
-            f->_state = 1;
-            async__wake(root_task); /* sleep(0): after the batch */
-            return ASYNC__PENDING;
+            async_sleep__init(&p->sleep, p->units * (NAP_UNIT_NS / 1e9));
+            async__child_init(&p->task, nap__resume, p, "nap");
+            async__wake(&p->task.task);
         }
-        if (f->cancel_half) {
-            for (size_t i = 0; i < n_naps; i++) {
-                if (rng() % 2 != 0)
-                    continue;
-                cancelled_armed +=
-                    naps[i].sleep.timer.index != ASYNC__TIMER_NONE;
-                cancel_rc[i] = (signed char)async_cancel(&naps[i].task.task);
-            }
-        }
-        f->_state = 2;
-        /* fall through */
-    case 2:
-        if (n_ended < n_naps)
-            return ASYNC__PENDING;
-        f->_ret = 0;
-        f->_state = -1;
-        return ASYNC__READY;
-    default:
-        return ASYNC__READY;
+        next = end;
+        await(async_sleep(0)); /* after the batch */
     }
+    if (cancel_half) {
+        for (size_t i = 0; i < n_naps; i++) {
+            if (rng() % 2 != 0)
+                continue;
+            cancelled_armed += naps[i].sleep.timer.index != ASYNC__TIMER_NONE;
+            cancel_rc[i] = (signed char)async_cancel(&naps[i].task.task);
+        }
+    }
+    if (n_ended < n_naps)
+        await(async_event_wait(&all_ended));
+    return 0;
 }
 
 /* Runs n naps of random lengths, started `batch` at a time; cancels a
  * random half once all have started when cancel_half.  Then checks
  * every nap and the order of the wake-ups. */
 static void run_naps(size_t n, size_t batch, int cancel_half) {
-    struct naps_root__frame f = {0, batch, cancel_half, 0, 0};
     size_t n_cancelled = 0, n_kept = 0;
     uint64_t t0;
 
@@ -363,7 +323,8 @@ static void run_naps(size_t n, size_t batch, int cancel_half) {
         naps[i].units = (uint16_t)(1 + rng() % NAP_UNITS);
 
     t0 = async__clock_ns();
-    assert_int_equal(async__run(naps_root__resume, &f, "naps_root"), 0);
+    assert_int_equal(async_event_init(&all_ended), 0);
+    assert_int_equal(async_run(naps_root(batch, cancel_half)), 0);
     print_message("%zu sleeping tasks%s: %.3f s\n", n,
                   cancel_half ? ", half cancelled" : "", seconds_since(t0));
 
