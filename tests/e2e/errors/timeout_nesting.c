@@ -4,6 +4,8 @@
 
 async void amain(void) {
     int err;
+    /* 65 levels of indentation would not fit: written flat. */
+    // clang-format off
     async_timeout(1.0, &err) {
     async_timeout(1.0, &err) {
     async_timeout(1.0, &err) {
@@ -135,6 +137,7 @@ async void amain(void) {
     }
     }
     }
+    // clang-format on
 }
 
 int main(void) { return async_run(amain()); }
