@@ -39,14 +39,11 @@ typedef struct numbering {
     unsigned capstates, capslots, capgroups;
     unsigned ntemps;
     unsigned group_size, group_id;         /* the statement being numbered */
+    unsigned group_first_slot;             /* its first slot, */
+    unsigned group_first_state;            /* and its first state */
     int caught;                            /* inside async_try */
     unsigned scopes[AC_MAX_TIMEOUT_DEPTH]; /* async_timeout blocks around, */
     unsigned nscopes;                      /* innermost last */
-    struct pending_temp {
-        unsigned slot;
-        const ac_expr *e;
-    } * temps; /* every temporary, for the states it is held across */
-    unsigned captemps;
 } numbering;
 
 /* --- counting slots (as the emitter opens groups) ------------------- */
@@ -100,6 +97,18 @@ static void note_failure(numbering *N) {
         N->m->uses_exit = 1;
 }
 
+/* The states numbered from `first` on, ascending.  States are numbered
+ * in the order they run, so what a temporary is held across, what a
+ * group's slots serve and what an async_timeout block holds are each the
+ * states numbered while it was open. */
+static unsigned *states_since(numbering *N, unsigned first, unsigned *n) {
+    *n = N->m->nstates + 1 - first;
+    unsigned *ids = ac_arena_alloc(&N->u->arena, (*n + 1) * sizeof *ids);
+    for (unsigned i = 0; i < *n; i++)
+        ids[i] = first + i;
+    return ids;
+}
+
 /* A slot named <letter><number> ("a3", "t2"): its path, and its name as
  * the path's last component. */
 static ac_slot *add_slot(numbering *N, ac_slot_kind kind, char letter,
@@ -142,25 +151,19 @@ static ac_slot *new_state(numbering *N, ac_expr *e, ac_state_kind kind,
     st->slot = m->nslots;
     ac_slot *s = add_slot(N, slot_kind, 'a', st->id, e);
     s->state = st->id;
-    s->states = ac_arena_alloc(A, sizeof *s->states);
-    s->states[0] = st->id;
-    s->nstates = 1;
+    s->states = states_since(N, st->id, &s->nstates);
     e->slot = s->path;
     if (!N->caught)
         note_failure(N);
     return s;
 }
 
-static void add_member(numbering *N, ac_slot *s, const char *name,
-                       ac_member_kind kind, const char *decl, unsigned call,
-                       const char *callee) {
-    ac_member *k = &s->members[s->nmembers++];
-    memset(k, 0, sizeof *k);
-    k->name = ac_arena_strdup(&N->u->arena, name);
-    k->kind = kind;
-    k->decl = decl;
-    k->call = call;
-    k->callee = callee;
+/* `name` and `decl` are kept: literals, or strings in the arena. */
+static void add_member(ac_slot *s, const char *name, ac_member_kind kind,
+                       const char *decl, unsigned call, const char *callee,
+                       ac_heap_why heap) {
+    s->members[s->nmembers++] =
+        (ac_member){name, kind, decl, call, callee, heap};
 }
 
 static ac_heap_why heap_why(const ac_callee *c) {
@@ -183,18 +186,16 @@ static void add_call(numbering *N, ac_slot *s, const ac_expr *call,
                      unsigned i) {
     ac_arena *A = &N->u->arena;
     const char *name = call_name(call);
-    add_member(N, s, ac_arena_printf(A, "t%u", i), AC_MEMBER_TASK,
-               "async__child %s", i, name);
-    if (call->heap) {
-        add_member(N, s, ac_arena_printf(A, "c%u", i), AC_MEMBER_POINTER,
-                   "void *%s", i, name);
-        s->members[s->nmembers - 1].heap = heap_why(call->callee);
-    } else {
+    add_member(s, ac_arena_printf(A, "t%u", i), AC_MEMBER_TASK,
+               "async__child %s", i, name, AC_HEAP_NONE);
+    if (call->heap)
+        add_member(s, ac_arena_printf(A, "c%u", i), AC_MEMBER_POINTER,
+                   "void *%s", i, name, heap_why(call->callee));
+    else
         add_member(
-            N, s, ac_arena_printf(A, "c%u", i), AC_MEMBER_FRAME,
+            s, ac_arena_printf(A, "c%u", i), AC_MEMBER_FRAME,
             ac_arena_printf(A, "struct %s__frame %%s", call->callee->name), i,
-            name);
-    }
+            name, AC_HEAP_NONE);
 }
 
 static void number_await(numbering *N, ac_expr *e) {
@@ -210,11 +211,11 @@ static void number_await(numbering *N, ac_expr *e) {
         s->callee = c->name;
         s->heap = heap_why(c);
         s->members = ac_arena_alloc(A, 2 * sizeof *s->members);
-        add_member(N, s, "frame", AC_MEMBER_POINTER, "void *%s", 0, c->name);
-        s->members[0].heap = s->heap;
+        add_member(s, "frame", AC_MEMBER_POINTER, "void *%s", 0, c->name,
+                   s->heap);
         if (!c->is_void)
-            add_member(N, s, "value", AC_MEMBER_VALUE, result_decl(c), 0,
-                       c->name);
+            add_member(s, "value", AC_MEMBER_VALUE, result_decl(c), 0, c->name,
+                       AC_HEAP_NONE);
     }
     st = &N->m->states[e->id - 1];
     st->callee = c->name;
@@ -226,7 +227,8 @@ static void number_gather(numbering *N, ac_expr *e) {
     ac_slot *s = new_state(N, e, AC_STATE_GATHER, AC_SLOT_GATHER);
     ac_state *st = &N->m->states[e->id - 1];
     s->members = ac_arena_alloc(A, (1 + 2 * e->nkids) * sizeof *s->members);
-    add_member(N, s, "g", AC_MEMBER_GATHER, "async__gather %s", 0, NULL);
+    add_member(s, "g", AC_MEMBER_GATHER, "async__gather %s", 0, NULL,
+               AC_HEAP_NONE);
     ac_buf names = {0};
     for (unsigned i = 0; i < e->nkids; i++) {
         const ac_expr *call = e->kids[i];
@@ -247,35 +249,41 @@ static void number_wait_for(numbering *N, ac_expr *e) {
     st->callee = call_name(call);
     st->allocated = call->heap;
     s->members = ac_arena_alloc(A, 4 * sizeof *s->members);
-    add_member(N, s, "w", AC_MEMBER_WAIT_FOR, "async__wait_for %s", 0, NULL);
+    add_member(s, "w", AC_MEMBER_WAIT_FOR, "async__wait_for %s", 0, NULL,
+               AC_HEAP_NONE);
     add_call(N, s, call, 0);
     if (call->heap && !e->is_void)
-        add_member(N, s, "value", AC_MEMBER_VALUE, result_decl(call->callee), 0,
-                   call_name(call));
+        add_member(s, "value", AC_MEMBER_VALUE, result_decl(call->callee), 0,
+                   call_name(call), AC_HEAP_NONE);
 }
 
 /* A frame temporary for the value of a sequencing node or an async_try's
- * error pointer, in the statement's group like the child frames. */
-static void new_temp(numbering *N, ac_expr *e) {
-    ac_arena *A = &N->u->arena;
-    unsigned id = ++N->ntemps;
+ * error pointer, in the statement's group like the child frames.
+ * Returns its index in the slots, for hold_across. */
+static unsigned new_temp(numbering *N, ac_expr *e) {
     ac_slot *s = add_slot(N, e->kind == AC_E_TRY ? AC_SLOT_ERRP : AC_SLOT_TEMP,
-                          't', id, e);
+                          't', ++N->ntemps, e);
     s->decl = e->temp_decl;
     if (e->kind != AC_E_TRY)
         s->op = e->op == AC_OP_LAND ? "&&" : e->op == AC_OP_LOR ? "||" : "?:";
     e->slot = s->path;
-    N->temps = grow(A, N->temps, N->ntemps - 1, &N->captemps, sizeof *N->temps);
-    N->temps[N->ntemps - 1].slot = N->m->nslots - 1;
-    N->temps[N->ntemps - 1].e = e;
+    return N->m->nslots - 1;
+}
+
+/* Temporary `slot` is held across the states numbered from `first` on:
+ * its later operands' (a sequencing node) or its expression's
+ * (async_try). */
+static void hold_across(numbering *N, unsigned slot, unsigned first) {
+    ac_slot *s = &N->m->slots[slot];
+    s->states = states_since(N, first, &s->nstates);
 }
 
 static void number_awaits(numbering *N, ac_expr *e);
 
 static void number_sequenced(numbering *N, ac_expr *e) {
     number_awaits(N, e->kids[0]);
-    if (e->temp_decl)
-        new_temp(N, e);
+    unsigned temp = e->temp_decl ? new_temp(N, e) : 0,
+             first = N->m->nstates + 1;
     switch (e->op) {
     case AC_OP_LAND:
     case AC_OP_LOR:
@@ -289,6 +297,8 @@ static void number_sequenced(numbering *N, ac_expr *e) {
     case AC_OP_OTHER:
         break;
     }
+    if (e->temp_decl)
+        hold_across(N, temp, first);
 }
 
 static void number_awaits(numbering *N, ac_expr *e) {
@@ -322,11 +332,12 @@ static void number_awaits(numbering *N, ac_expr *e) {
         number_wait_for(N, e);
         break;
     case AC_E_TRY: {
-        new_temp(N, e);
+        unsigned temp = new_temp(N, e), first = N->m->nstates + 1;
         int caught = N->caught;
         N->caught = 1;
         number_awaits(N, e->kids[1]);
         N->caught = caught;
+        hold_across(N, temp, first);
         break;
     }
     case AC_E_TEXT:
@@ -349,6 +360,22 @@ static void begin_group(numbering *N, unsigned nslots) {
     ac_group *g = &m->groups[m->ngroups++];
     memset(g, 0, sizeof *g);
     g->id = N->group_id = m->ngroups;
+    N->group_first_slot = m->nslots;
+    N->group_first_state = m->nstates + 1;
+}
+
+/* The statement's slots are numbered: its group (if any) records the
+ * earliest line of its slots and the states they serve. */
+static void end_group(numbering *N) {
+    ac_machine *m = N->m;
+    if (N->group_id) {
+        ac_group *g = &m->groups[N->group_id - 1];
+        for (unsigned i = N->group_first_slot; i < m->nslots; i++)
+            if (!g->line || m->slots[i].line < g->line)
+                g->line = m->slots[i].line;
+        g->states = states_since(N, N->group_first_state, &g->nstates);
+    }
+    N->group_size = N->group_id = 0;
 }
 
 /* All awaits of one full expression, as one group of slots. */
@@ -357,7 +384,7 @@ static void number_root(numbering *N, ac_expr *e) {
         return;
     begin_group(N, ac_lower_count_slots(e));
     number_awaits(N, e);
-    N->group_size = 0;
+    end_group(N);
 }
 
 /* --- statements ------------------------------------------------------ */
@@ -384,7 +411,7 @@ static void number_decl(numbering *N, ac_stmt *s) {
     for (unsigned i = 0; i < s->nvars; i++)
         if (awaits_or_spawns(s->vars[i]->init))
             number_awaits(N, s->vars[i]->init);
-    N->group_size = 0;
+    end_group(N);
 }
 
 static void number_timeout(numbering *N, ac_stmt *s) {
@@ -392,9 +419,11 @@ static void number_timeout(numbering *N, ac_stmt *s) {
     t->id = s->id;
     t->line = line_of(N->u, s->span.begin);
     t->parent = N->nscopes ? N->scopes[N->nscopes - 1] : 0;
-    N->scopes[N->nscopes++] = s->id; /* at most 64 deep (lower.c) */
+    N->scopes[N->nscopes++] = s->id; /* the parser limits the depth */
+    unsigned first = N->m->nstates + 1;
     number_stmt(N, s->body);
     N->nscopes--;
+    t->states = states_since(N, first, &t->nstates);
     /* The deadline's failure ends at the landing; any other goes on. */
     if (t->lands)
         note_failure(N);
@@ -470,72 +499,6 @@ static unsigned sort_unique(unsigned *ids, unsigned n) {
         if (!k || ids[i] != ids[k - 1])
             ids[k++] = ids[i];
     return k;
-}
-
-static void states_in(const ac_expr *e, unsigned *ids, unsigned *n) {
-    if (!e)
-        return;
-    for (unsigned i = 0; i < e->nkids; i++)
-        states_in(e->kids[i], ids, n);
-    if ((e->kind == AC_E_AWAIT || e->kind == AC_E_JOIN ||
-         e->kind == AC_E_GATHER || e->kind == AC_E_WAITFOR) &&
-        e->id)
-        ids[(*n)++] = e->id;
-}
-
-/* A temporary is needed across the states of its later operands (a
- * sequencing node) or of its expression (async_try). */
-static void temp_states(ac_unit *u, ac_slot *s, const ac_expr *e) {
-    unsigned cap = ac_lower_count_slots(e) + 1;
-    unsigned *ids = ac_arena_alloc(&u->arena, cap * sizeof *ids), n = 0;
-    for (unsigned i = 1; i < e->nkids; i++)
-        states_in(e->kids[i], ids, &n);
-    s->nstates = sort_unique(ids, n);
-    s->states = ids;
-}
-
-static void group_states(ac_unit *u, ac_machine *m) {
-    for (unsigned g = 0; g < m->ngroups; g++) {
-        ac_group *G = &m->groups[g];
-        unsigned total = 0;
-        for (unsigned i = 0; i < m->nslots; i++)
-            if (m->slots[i].group == G->id)
-                total += m->slots[i].nstates;
-        G->states = ac_arena_alloc(&u->arena, (total + 1) * sizeof *G->states);
-        for (unsigned i = 0; i < m->nslots; i++) {
-            const ac_slot *s = &m->slots[i];
-            if (s->group != G->id)
-                continue;
-            if (!G->line || s->line < G->line)
-                G->line = s->line;
-            memcpy(G->states + G->nstates, s->states,
-                   s->nstates * sizeof *s->states);
-            G->nstates += s->nstates;
-        }
-        G->nstates = sort_unique(G->states, G->nstates);
-    }
-}
-
-/* The states inside each async_timeout block: those whose chain of
- * enclosing blocks, innermost first, passes through it. */
-static void timeout_states(numbering *N) {
-    ac_machine *m = N->m;
-    for (unsigned pass = 0; pass < 2; pass++) {
-        for (unsigned k = 0; k < m->nstates; k++)
-            for (unsigned t = m->states[k].timeout; t;
-                 t = m->timeouts[t - 1].parent) {
-                ac_timeout *T = &m->timeouts[t - 1];
-                if (pass)
-                    T->states[T->nstates] = m->states[k].id;
-                T->nstates++;
-            }
-        for (unsigned t = 0; !pass && t < m->ntimeouts; t++) {
-            ac_timeout *T = &m->timeouts[t];
-            T->states = ac_arena_alloc(&N->u->arena,
-                                       (T->nstates + 1) * sizeof *T->states);
-            T->nstates = 0;
-        }
-    }
 }
 
 /* --- parameters, locals and the frame -------------------------------- */
@@ -668,10 +631,6 @@ ac_machine *ac_lower_machine(ac_unit *u, ac_func *f) {
     if (f->body)
         for (unsigned i = 0; i < f->body->nkids; i++)
             number_stmt(&N, f->body->kids[i]);
-    for (unsigned i = 0; i < N.ntemps; i++)
-        temp_states(u, &m->slots[N.temps[i].slot], N.temps[i].e);
-    group_states(u, m);
-    timeout_states(&N);
     m->locals =
         ac_arena_alloc(A, (f->nparams + f->nvars + 1) * sizeof *m->locals);
     at_state *by_offset = ac_xmalloc((m->nstates + 1) * sizeof *by_offset);
