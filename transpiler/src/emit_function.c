@@ -104,8 +104,9 @@ static const char *const func_names[] = {"__func__", "__FUNCTION__",
 
 static void put_resume(ac_emitter *E, ac_func *f, ac_buf *out,
                        const char *body) {
+    /* A macro such as assert may name the function in its expansion. */
     for (unsigned i = 0; i < 3; i++)
-        if (strstr(body, func_names[i]))
+        if (f->expands_macros || strstr(body, func_names[i]))
             ac_buf_printf(out, "#define %s \"%s\"\n", func_names[i], f->name);
     ac_buf_printf(out,
                   "%sint %s__resume(void *_frame)\n{\n"
@@ -130,7 +131,7 @@ static void put_resume(ac_emitter *E, ac_func *f, ac_buf *out,
                          "    return asyncc_r;\n");
     ac_buf_puts(out, "}\n");
     for (unsigned i = 0; i < 3; i++)
-        if (strstr(body, func_names[i]))
+        if (f->expands_macros || strstr(body, func_names[i]))
             ac_buf_printf(out, "#undef %s\n", func_names[i]);
 }
 

@@ -40,6 +40,10 @@ typedef struct ac_emitter {
      * asyncc_timeout_<id> (the machine says which blocks have one). */
     const ac_stmt *scopes[AC_MAX_TIMEOUT_DEPTH];
     unsigned nscopes;
+    /* Hoisted locals the statement being copied names as written, under
+     * a #define (ac_emit_text_stmt). */
+    const ac_var *bare[8];
+    unsigned nbare;
 } ac_emitter;
 
 /* emit_text.c */
@@ -53,6 +57,13 @@ void ac_emit_line(ac_emitter *E, unsigned offset);
 /* Copies [a, b) of the source, pointing references to hoisted variables
  * at their frame fields. */
 void ac_emit_text(ac_emitter *E, unsigned a, unsigned b);
+/* Copies statement [a, b) of the source on lines of its own.  Frame
+ * locals in its macro arguments keep their names (so `#x` and assert's
+ * message show them): `#define x (_f->x)` before, `#undef x` after. */
+void ac_emit_text_stmt(ac_emitter *E, unsigned a, unsigned b);
+/* A hoisted variable as an lvalue: its frame field, seen through its
+ * type when that type is declared inside the function. */
+void ac_emit_var(ac_emitter *E, const ac_var *v);
 /* Where a failure goes now: the landing label of the innermost
  * async_timeout block, or asyncc_exit. */
 const char *ac_emit_fail_label(ac_emitter *E);

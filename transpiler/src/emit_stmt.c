@@ -56,20 +56,26 @@ static void put_hoisted_init(ac_emitter *E, ac_var *v) {
         if (!v->init_is_list)
             ac_buf_puts(E->out, "}");
         ac_buf_printf(E->out, ", sizeof _f->%s);\n", v->field);
-    } else if (v->init_is_list) {
-        ac_buf_printf(E->out, "_f->%s = (%s)", v->field, v->type);
-        ac_emit_value(E, v->init);
-        ac_buf_puts(E->out, ";\n");
-    } else {
-        ac_buf_printf(E->out, "_f->%s = ", v->field);
-        ac_emit_value(E, v->init);
-        ac_buf_puts(E->out, ";\n");
+        return;
     }
+    ac_emit_var(E, v);
+    if (v->init_is_list)
+        ac_buf_printf(E->out, " = (%s)", v->type);
+    else
+        ac_buf_puts(E->out, " = ");
+    ac_emit_value(E, v->init);
+    ac_buf_puts(E->out, ";\n");
 }
 
 static void emit_decl(ac_emitter *E, ac_stmt *s) {
     int hoisted = s->nvars && s->vars[0]->hoisted;
     if (hoisted) {
+        if (s->head.end > s->head.begin) {
+            /* struct T { ... } x; -- the type stays where it was. */
+            ac_emit_indent(E);
+            ac_emit_text(E, s->head.begin, s->head.end);
+            ac_buf_puts(E->out, ";\n");
+        }
         for (unsigned i = 0; i < s->nvars; i++)
             if (s->vars[i]->init)
                 put_hoisted_init(E, s->vars[i]);
@@ -246,9 +252,7 @@ void ac_emit_stmt(ac_emitter *E, ac_stmt *s, int in_block) {
 
 static void emit_stmt_at(ac_emitter *E, ac_stmt *s, int in_block) {
     if (!s->needs_structure) {
-        ac_emit_indent(E);
-        ac_emit_text(E, s->span.begin, s->span.end);
-        ac_buf_puts(E->out, "\n");
+        ac_emit_text_stmt(E, s->span.begin, s->span.end);
         return;
     }
     int opened;
@@ -381,9 +385,7 @@ static void emit_stmt_at(ac_emitter *E, ac_stmt *s, int in_block) {
         emit_return(E, s, in_block);
         break;
     case AC_S_TEXT:
-        ac_emit_indent(E);
-        ac_emit_text(E, s->span.begin, s->span.end);
-        ac_buf_puts(E->out, "\n");
+        ac_emit_text_stmt(E, s->span.begin, s->span.end);
         break;
     }
 }

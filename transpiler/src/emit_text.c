@@ -64,6 +64,62 @@ void ac_emit_line(ac_emitter *E, unsigned offset) {
     ac_buf_printf(E->out, "#line %u \"%s\"\n", line, E->u->src.abs_path);
 }
 
+static int is_bare(const ac_emitter *E, const ac_var *v) {
+    for (unsigned i = 0; i < E->nbare; i++)
+        if (E->bare[i] == v)
+            return 1;
+    return 0;
+}
+
+static unsigned first_ref(const ac_func *f, unsigned a) {
+    unsigned lo = 0, hi = f->nrefs;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        if (f->refs[mid].offset < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int unsafe_in(const ac_var *v, unsigned a, unsigned b) {
+    for (unsigned i = 0; i < v->nunsafe; i++)
+        if (a <= v->unsafe_at[i] && v->unsafe_at[i] < b)
+            return 1;
+    return 0;
+}
+
+void ac_emit_text_stmt(ac_emitter *E, unsigned a, unsigned b) {
+    const ac_func *f = E->fn;
+    E->nbare = 0;
+    for (unsigned i = first_ref(f, a); i < f->nrefs && f->refs[i].offset < b;
+         i++) {
+        const ac_var *v = f->refs[i].var;
+        if (f->refs[i].in_macro && v->hoisted && v->named_in_macros &&
+            !is_bare(E, v) && !unsafe_in(v, a, b) &&
+            E->nbare < sizeof E->bare / sizeof E->bare[0]) {
+            E->bare[E->nbare++] = v;
+            ac_buf_printf(E->out, "#define %s ", v->name);
+            ac_emit_var(E, v);
+            ac_buf_puts(E->out, "\n");
+        }
+    }
+    ac_emit_indent(E);
+    ac_emit_text(E, a, b);
+    ac_buf_puts(E->out, "\n");
+    for (unsigned i = 0; i < E->nbare; i++)
+        ac_buf_printf(E->out, "#undef %s\n", E->bare[i]->name);
+    E->nbare = 0;
+}
+
+void ac_emit_var(ac_emitter *E, const ac_var *v) {
+    if (v->local_type)
+        ac_buf_printf(E->out, "(*(%s)_f->%s)", v->local_type, v->field);
+    else
+        ac_buf_printf(E->out, "_f->%s", v->field);
+}
+
 /* Copies [a, b) of the source, pointing references to hoisted variables
  * at their frame fields. */
 void ac_emit_text(ac_emitter *E, unsigned a, unsigned b) {
@@ -79,10 +135,10 @@ void ac_emit_text(ac_emitter *E, unsigned a, unsigned b) {
     }
     for (unsigned i = lo; i < f->nrefs && f->refs[i].offset < b; i++) {
         const ac_ref *r = &f->refs[i];
-        if (!r->var->hoisted)
+        if (!r->var->hoisted || is_bare(E, r->var))
             continue;
         ac_buf_add(E->out, t + a, r->offset - a);
-        ac_buf_printf(E->out, "_f->%s", r->var->field);
+        ac_emit_var(E, r->var);
         a = r->offset + r->len;
     }
     if (b > a)

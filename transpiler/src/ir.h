@@ -118,14 +118,23 @@ struct ac_var {
                                cannot live in a frame (see type_error) */
     const char *type;       /* abstract declarator, for compound literals */
     const char *type_error; /* why the type cannot be hoisted, or NULL */
+    const char *local_type; /* the type is declared inside the function:
+                               the field is opaque bytes, seen through a
+                               cast to this pointer type; else NULL */
     unsigned offset;        /* position of the name in its declaration */
     unsigned scope_begin, scope_end; /* where the name is in scope */
     int is_param;
     int is_static; /* static or extern: never hoisted */
     int is_array;
-    int hoisted;      /* lives in the frame (set by the lowering) */
-    int addr_taken;   /* &name appears: pointers may outlive an await */
-    int macro_use;    /* used from a macro body, where refs are unseen */
+    int hoisted;            /* lives in the frame (set by the lowering) */
+    int addr_taken;         /* &name appears: pointers may outlive an await */
+    int macro_use;          /* used from a macro body, where refs are unseen */
+    int named_in_macros;    /* macro arguments may keep its name, in
+                               statements without an unsafe_at offset */
+    int macro_name_checked; /* named_in_macros was decided */
+    unsigned *unsafe_at;    /* sorted: tokens spelled like it that are not
+                               it, and macro calls whose definitions have it */
+    unsigned nunsafe;
     ac_expr *init;    /* initializer, or NULL */
     int init_is_list; /* the initializer is a braced list */
     /* Why it is hoisted (set by the lowering; --inspect reports it):
@@ -172,7 +181,9 @@ struct ac_stmt {
     unsigned nkids;
     ac_var **vars; /* DECL: the variables it declares */
     unsigned nvars;
-    ac_span head;    /* CASE/LABEL: text before the sub-statement */
+    ac_span head;    /* CASE/LABEL: text before the sub-statement;
+                        DECL: a struct, union or enum it defines (empty
+                        if none), kept when its variables are hoisted */
     ac_stmt *target; /* BREAK/CONTINUE: the loop or switch */
     int is_default;  /* CASE: a default label */
     /* LABEL: its name; TEXT: the label a goto jumps to (else NULL). */
@@ -190,6 +201,7 @@ struct ac_stmt {
 typedef struct ac_ref {
     unsigned offset, len;
     ac_var *var;
+    int in_macro; /* written in a macro call's arguments */
 } ac_ref;
 
 struct ac_func {
@@ -207,6 +219,7 @@ struct ac_func {
     ac_ref *refs; /* sorted by offset */
     unsigned nrefs;
     int has_goto;            /* liveness falls back to scopes */
+    int expands_macros;      /* a macro is called in the body */
     unsigned ntimeouts;      /* async_timeout blocks, numbered from 1 */
     unsigned *await_offsets; /* every await point, sorted */
     unsigned nawaits;

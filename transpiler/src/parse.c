@@ -209,6 +209,12 @@ static enum CXChildVisitResult first_pass(CXCursor c, CXCursor parent,
         }
         break;
     case CXCursor_MacroDefinition:
+        if (p->ndefs == p->capdefs) {
+            p->capdefs = p->capdefs ? p->capdefs * 2 : 256;
+            p->defs = ac_xrealloc(p->defs, p->capdefs * sizeof *p->defs);
+        }
+        p->defs[p->ndefs].name = NULL; /* spelled when first needed */
+        p->defs[p->ndefs++].cursor = c;
         if (clang_Cursor_isMacroFunctionLike(c))
             ac_vec_push((void ***)&p->fn_macros, &p->nfn_macros,
                         &p->capfn_macros, ac_parse_spelling(p, c));
@@ -299,6 +305,7 @@ static void free_parser(ac_parser *p) {
     free(p->callee_index);
     free(p->raises);
     free(p->fn_macros);
+    free(p->defs);
     free(p->frames);
     free(p->vars);
     free(p->breakables);

@@ -242,6 +242,7 @@ void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f) {
         body_walk walk = {p, NULL, 0, 0};
         clang_visitChildren(body, walk_body, &walk);
         finish_refs(p, f);
+        ac_parse_macro_args(p, f, body, bspan);
         unseen_check check = {p, f, 0};
         check_unseen(&walk, &check);
         free(walk.items);

@@ -19,6 +19,16 @@ static int frame_visible(ac_parser *p, const char *name) {
     return 0;
 }
 
+/* A parameter's declarator: `int a[n]` is the pointer it stands for
+ * (C11 6.7.6.3), since a variable-length array type has no spelling
+ * outside the parameter list that sizes it. */
+static char *param_declarator(ac_parser *p, CXType t) {
+    if (t.kind != CXType_VariableArray)
+        return ac_parse_declarator(p, t, "%s", 0, NULL);
+    CXType elem = clang_getArrayElementType(t);
+    return ac_parse_declarator(p, elem, "*%s", 0, NULL);
+}
+
 /* A handler parameter, `async R (*h)(P...)` in parse mode, is in compile
  * mode a pointer to a spawner: async_task *(*h)(P...). */
 static const char *spawner_declarator(ac_parser *p, CXType t) {
@@ -100,8 +110,7 @@ ac_callee *ac_parse_callee(ac_parser *p, CXCursor fn) {
         c->param_types[i] =
             !clang_Cursor_isNull(parm) && ac_parse_has_async_attr(parm)
                 ? spawner_declarator(p, clang_getArgType(ft, i))
-                : ac_parse_declarator(p, clang_getArgType(ft, i), "%s", 0,
-                                      NULL);
+                : param_declarator(p, clang_getArgType(ft, i));
     }
     c->frame_visible =
         frame_visible(p, ac_arena_printf(&u->arena, "%s__frame", name));

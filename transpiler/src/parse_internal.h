@@ -43,6 +43,12 @@ typedef struct ac_var_entry {
     unsigned macro_use_offset;
 } ac_var_entry;
 
+/* A macro definition seen anywhere in the translation unit. */
+typedef struct ac_macro_def {
+    const char *name;
+    CXCursor cursor;
+} ac_macro_def;
+
 /* A macro expansion written in the main file. */
 typedef struct ac_expansion {
     ac_span span;
@@ -64,6 +70,9 @@ typedef struct ac_parser {
     unsigned nexpansions, capexpansions;
     const char **fn_macros; /* names of function-like macros, sorted */
     unsigned nfn_macros, capfn_macros;
+    ac_macro_def *defs; /* every macro definition (parse_macro_args.c) */
+    unsigned ndefs, capdefs;
+    int defs_sorted; /* named and sorted by name */
     /* Names of struct NAME__frame definitions visible in the TU. */
     const char **frames;
     unsigned nframes, capframes;
@@ -164,5 +173,10 @@ ac_var *ac_parse_var(ac_parser *p, CXCursor c, int is_param);
 
 /* parse_check.c: plain code that uses the dialect */
 void ac_parse_check_plain(ac_parser *p, CXCursor c);
+
+/* parse_macro_args.c: marks the refs of f written in macro arguments
+ * and the locals that may keep their names there (see the file). */
+void ac_parse_macro_args(ac_parser *p, ac_func *f, CXCursor body,
+                         ac_span bspan);
 
 #endif

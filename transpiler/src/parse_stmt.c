@@ -38,6 +38,58 @@ static unsigned find_init_equals(ac_parser *p, unsigned from, unsigned end) {
     return 0;
 }
 
+/* Whether spelling type `t` needs a declaration made inside a function
+ * (a struct, union, enum or typedef declared in a block), which file
+ * scope cannot name. */
+static int is_local_decl(CXCursor d) {
+    for (CXCursor c = clang_getCursorLexicalParent(d);
+         !clang_Cursor_isNull(c) &&
+         !clang_isTranslationUnit(clang_getCursorKind(c));
+         c = clang_getCursorLexicalParent(c))
+        if (clang_getCursorKind(c) == CXCursor_FunctionDecl)
+            return 1;
+    return 0;
+}
+
+static int uses_local_type(CXType t) {
+    for (int depth = 0; depth < 64; depth++) {
+        switch (t.kind) {
+        case CXType_Pointer:
+            t = clang_getPointeeType(t);
+            continue;
+        case CXType_ConstantArray:
+        case CXType_IncompleteArray:
+            t = clang_getArrayElementType(t);
+            continue;
+        case CXType_Elaborated:
+            t = clang_Type_getNamedType(t);
+            continue;
+        case CXType_Typedef:
+        case CXType_Record:
+        case CXType_Enum: {
+            CXCursor d = clang_getTypeDeclaration(t);
+            if (is_local_decl(d))
+                return 1;
+            if (t.kind != CXType_Typedef)
+                return 0;
+            t = clang_getTypedefDeclUnderlyingType(d);
+            continue;
+        }
+        case CXType_FunctionProto: {
+            int n = clang_getNumArgTypes(t);
+            for (int i = 0; i < n; i++)
+                if (uses_local_type(clang_getArgType(t, (unsigned)i)))
+                    return 1;
+            t = clang_getResultType(t);
+            continue;
+        }
+        default:
+            return 0;
+        }
+    }
+    return 0;
+}
+
 ac_var *ac_parse_var(ac_parser *p, CXCursor c, int is_param) {
     ac_var *v = ac_parse_alloc(p, sizeof *v);
     v->name = ac_parse_spelling(p, c);
@@ -58,8 +110,9 @@ ac_var *ac_parse_var(ac_parser *p, CXCursor c, int is_param) {
     enum CX_StorageClass sc = clang_Cursor_getStorageClass(c);
     v->is_static = !is_param && (sc == CX_SC_Static || sc == CX_SC_Extern);
     CXType t = clang_getCursorType(c);
-    v->is_array =
-        t.kind == CXType_ConstantArray || t.kind == CXType_IncompleteArray;
+    v->is_array = t.kind == CXType_ConstantArray ||
+                  t.kind == CXType_IncompleteArray ||
+                  (is_param && t.kind == CXType_VariableArray);
     const char *err = NULL;
     if (is_param && v->is_array) {
         /* A parameter declared as an array is a pointer (C11 6.7.6.3). */
@@ -68,7 +121,11 @@ ac_var *ac_parse_var(ac_parser *p, CXCursor c, int is_param) {
                    elem.kind == CXType_IncompleteArray ||
                    elem.kind == CXType_VariableArray;
         v->field_decl =
-            ac_parse_declarator(p, elem, wrap ? "(*%s)" : "*%s", 1, &err);
+            ac_parse_declarator(p, elem, wrap ? "(*%s)" : "*%s", 0, &err);
+        if (elem.kind == CXType_VariableArray)
+            err = "it points to a variable-length array (a parameter such "
+                  "as int m[n][k]), whose size a frame cannot hold; pass a "
+                  "plain pointer (int *m) and index it as m[i * k + j]";
         v->type = NULL;
         v->is_array = 0;
     } else {
@@ -77,16 +134,24 @@ ac_var *ac_parse_var(ac_parser *p, CXCursor c, int is_param) {
     }
     v->type_error = err;
     /* A type declared inside the function is not visible where the frame
-     * struct is defined (file scope). */
-    CXCursor td = clang_getTypeDeclaration(clang_getCanonicalType(
-        clang_getElementType(t).kind != CXType_Invalid ? clang_getElementType(t)
-                                                       : t));
-    if (!v->type_error && !clang_Cursor_isNull(td)) {
-        CXCursor parent = clang_getCursorSemanticParent(td);
-        enum CXCursorKind pk = clang_getCursorKind(parent);
-        if (pk == CXCursor_FunctionDecl)
-            v->type_error = "its type is declared inside the function; "
-                            "declare the type at file scope";
+     * struct is defined (file scope): such a local gets opaque storage of
+     * the type's size and alignment, and its uses see it through a cast
+     * to a pointer to its type, which is in scope wherever it is. */
+    if (!v->type_error && !is_param && uses_local_type(t)) {
+        long long size = clang_Type_getSizeOf(t);
+        long long align = clang_Type_getAlignOf(t);
+        const char *perr = NULL;
+        char *ptr = ac_parse_declarator(p, t, "(*)", 1, &perr);
+        if (size <= 0 || align <= 0 || !ptr) {
+            v->type_error = perr ? perr
+                                 : "its type is declared inside the "
+                                   "function and its size is not known";
+        } else {
+            v->field_decl = ac_arena_printf(
+                &p->u->arena, "_Alignas(%lld) unsigned char %%s[%lld]", align,
+                size);
+            v->local_type = ptr;
+        }
     }
     const char *name_text = p->u->src.text + v->offset;
     if (strncmp(name_text, v->name, strlen(v->name)) != 0)
@@ -243,7 +308,12 @@ static ac_stmt *build_compound(ac_parser *p, CXCursor c,
 static ac_stmt *build_decl(ac_parser *p, CXCursor c, const ac_cursors *kids) {
     ac_stmt *s = new_stmt(p, AC_S_DECL, c);
     for (unsigned i = 0; i < kids->n; i++) {
-        if (clang_getCursorKind(kids->items[i]) != CXCursor_VarDecl)
+        enum CXCursorKind k = clang_getCursorKind(kids->items[i]);
+        if ((k == CXCursor_StructDecl || k == CXCursor_UnionDecl ||
+             k == CXCursor_EnumDecl) &&
+            clang_isCursorDefinition(kids->items[i]) && !s->head.end)
+            ac_parse_span(p, kids->items[i], &s->head);
+        if (k != CXCursor_VarDecl)
             continue;
         ac_var **vars = ac_parse_grow(p, s->vars, s->nvars, sizeof *vars);
         vars[s->nvars++] = ac_parse_var(p, kids->items[i], 0);
