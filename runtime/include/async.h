@@ -547,5 +547,6 @@ int async__join_cancel__resume(void *frame);
 #include "async/io.h"
 #include "async/signal.h"
 #include "async/sync.h"
+#include "async/wait.h"
 
 #endif /* ASYNC_H */
