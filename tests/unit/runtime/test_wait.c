@@ -428,6 +428,10 @@ static async int completed_late_reader(void) {
     order[0] = await(async_as_completed_next(&ac));
     order[1] = await(async_as_completed_next(&ac));
     assert_int_equal(async_as_completed_pending(&ac), 0);
+    /* Nothing left, and no deadline that passed. */
+    int err;
+    async_try(await(async_as_completed_next(&ac)), &err);
+    assert_int_equal(err, ASYNC_EINVAL);
     release_all(t, 2);
     return 0;
 }
@@ -508,6 +512,8 @@ static async int close_early(void) {
     assert_int_equal(async_as_completed_pending(&ac), 0);
     assert_no_waiters(t[1]);
     assert_no_waiters(t[2]);
+    /* Its deadline is no longer in the loop's timers. */
+    assert_int_equal(ac.timer.index, ASYNC__TIMER_NONE);
     async_try(await(async_as_completed_next(&ac)), &err);
     assert_int_equal(err, ASYNC_EINVAL);
     /* A deadline still armed would fire into ac after this frame. */
