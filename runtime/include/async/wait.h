@@ -136,13 +136,13 @@ void async_as_completed_close(async_as_completed *ac);
 /*
  * Waits until at least one task of `tasks[0..n-1]` has finished, or
  * all, as `mode` says (ASYNC_FIRST_COMPLETED, ASYNC_FIRST_EXCEPTION,
- * ASYNC_ALL_COMPLETED), or until `timeout` seconds have passed
- * (ASYNC_NO_TIMEOUT or any negative number: no deadline; 0 or NaN: no
- * waiting); like asyncio.wait.  Evaluates to the number of entries
- * whose task has finished when the wait returns: async_task_done tells
- * which, and the others are still pending.  A deadline that passes is
- * not a failure, and it cancels nothing.  `nodes` is caller storage for
- * n nodes.
+ * ASYNC_ALL_COMPLETED), or until `timeout` seconds have passed since
+ * the await started (ASYNC_NO_TIMEOUT or any negative number: no
+ * deadline; 0 or NaN: no waiting); like asyncio.wait.  Evaluates to
+ * the number of entries whose task has finished when the wait returns:
+ * async_task_done tells which, and the others are still pending.  A
+ * deadline that passes is not a failure, and it cancels nothing.
+ * `nodes` is caller storage for n nodes.
  *
  * ASYNC_FIRST_EXCEPTION counts a task as failed when it finished with
  * a code other than ASYNC_ECANCELED (asyncio does not count cancelled
@@ -151,8 +151,9 @@ void async_as_completed_close(async_as_completed *ac);
  * When the condition holds at the start (or the timeout is 0), the
  * await completes at once without suspending and so does not see a
  * cancellation (asyncio.wait always yields once).  Otherwise, cancelling
- * the waiting task makes the await fail with ASYNC_ECANCELED; the tasks
- * are not cancelled.
+ * the waiting task (also before the await, with a request not yet seen)
+ * makes the await fail with ASYNC_ECANCELED; the tasks are not
+ * cancelled.
  *
  * Errors: ASYNC_EINVAL when tasks or nodes is NULL, n is 0 or larger
  * than INT_MAX, an entry is NULL or mode is none of the three (nothing
@@ -167,8 +168,10 @@ async int async_wait(async_task *const *tasks, size_t n, async_wait_node *nodes,
  * finished: evaluates to its index in the array given to
  * async_as_completed_init (so tasks[i] is the task: read its result or
  * error from the handle; the entry of a failed task is returned like
- * any other, it does not fail the await).  Waits when none has finished
- * yet and none is queued; completes at once otherwise.
+ * any other, it does not fail the await).  An index rather than the
+ * handle, since it tells which entry it is when a handle appears twice,
+ * and indexes the caller's own per-task data.  Completes at once when
+ * an entry finished and has not been returned yet; waits otherwise.
  *
  * Cancellation-safe: cancelling the waiting task makes the await fail
  * with ASYNC_ECANCELED and takes no entry, so a later next returns the
@@ -190,9 +193,9 @@ async int async_as_completed_next(async_as_completed *ac);
  * (async_task_error); the await evaluates to the number of entries
  * whose task failed.  Results are read from the handles afterwards:
  * await(tasks[i]) (an int) or async_task_result(tasks[i], T) for any
- * type (double, a pointer, a struct...).  n == 0 completes at once with
- * 0, and so does an array whose tasks have all finished already,
- * without suspending (and so without seeing a cancellation).
+ * type (double, a pointer, a struct...).  With n == 0, or when every
+ * task has finished already, the await completes at once without
+ * suspending (and so without seeing a cancellation).
  *
  * Cancelling the waiting task cancels every task that has not finished
  * (again at each further cancellation) and waits until all have
