@@ -21,6 +21,10 @@ enum { CAUGHT = 200, WOKE = 300, CANCELLING = 400, OTHER = 500 };
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+/* The unit of time: wide enough that a loaded machine keeps the order
+ * of events. */
+#define U 0.05
+
 static int setup(void **state) {
     (void)state;
     events_reset();
@@ -78,7 +82,7 @@ static void release_all(async_task **t, int n) {
 /* async_wait                                                          */
 /* ------------------------------------------------------------------ */
 
-/* Tasks 1..3 sleep 30, 10 and 20 ms (task 2 fails with `code2`); the
+/* Tasks 1..3 sleep 3, 1 and 2 U (task 2 fails with `code2`); the
  * wait in `mode` with `timeout` returns; then the rest finish. */
 static int wm_done;
 static int wm_done_flags[3];
@@ -89,9 +93,9 @@ static async int wait_mode(int mode, double timeout, int code2) {
     async_wait_node nodes[3];
     double start = async_time();
 
-    t[0] = async_spawn(sleeper(1, 0.03));
-    t[1] = async_spawn(failer(2, 0.01, code2));
-    t[2] = async_spawn(sleeper(3, 0.02));
+    t[0] = async_spawn(sleeper(1, 3 * U));
+    t[1] = async_spawn(failer(2, U, code2));
+    t[2] = async_spawn(sleeper(3, 2 * U));
     wm_done = await(async_wait(t, 3, nodes, mode, timeout));
     wm_took = async_time() - start;
     event(WOKE);
@@ -151,19 +155,19 @@ static void test_wait_first_exception(void **state) {
 
 static void test_wait_timeout(void **state) {
     (void)state;
-    /* 15 ms: task 2 has finished, the others run on, uncancelled. */
-    assert_int_equal(async_run(wait_mode(ASYNC_ALL_COMPLETED, 0.015, 0)), 0);
+    /* 1.5 U: task 2 has finished, the others run on, uncancelled. */
+    assert_int_equal(async_run(wait_mode(ASYNC_ALL_COMPLETED, 1.5 * U, 0)), 0);
     assert_int_equal(wm_done, 1);
-    assert_true(wm_took >= 0.015);
+    assert_true(wm_took >= 1.5 * U);
     assert_int_equal(wm_done_flags[1], 1);
     static const int want[] = {
         1, 2, 3, SLEEPER_END + 2, WOKE, SLEEPER_END + 3, SLEEPER_END + 1};
     assert_events(want, N(want));
     /* A deadline after the condition holds changes nothing. */
     events_reset();
-    assert_int_equal(async_run(wait_mode(ASYNC_FIRST_COMPLETED, 1.0, 0)), 0);
+    assert_int_equal(async_run(wait_mode(ASYNC_FIRST_COMPLETED, 20 * U, 0)), 0);
     assert_int_equal(wm_done, 1);
-    assert_true(wm_took < 0.5);
+    assert_true(wm_took < 10 * U);
     /* Infinity is no deadline. */
     events_reset();
     assert_int_equal(async_run(wait_mode(ASYNC_ALL_COMPLETED, 1.0 / 0.0, 0)),
@@ -180,8 +184,8 @@ static async int wait_now(void) {
     async_wait_node nodes[2];
 
     t[0] = async_spawn(sleeper(1, 0));
-    t[1] = async_spawn(sleeper(2, 0.01));
-    await(async_sleep(0.005));
+    t[1] = async_spawn(sleeper(2, 2 * U));
+    await(async_sleep(U));
     /* t[0] finished; t[1] has not. */
     async_task_release(async_spawn(other()));
     ni_done[0] = await(async_wait(t, 2, nodes, ASYNC_ALL_COMPLETED, 0));
@@ -210,7 +214,7 @@ static void test_wait_without_suspending(void **state) {
 static int dup_done;
 
 static async int wait_duplicate(void) {
-    async_task *t = async_spawn(sleeper(1, 0.01));
+    async_task *t = async_spawn(sleeper(1, U));
     async_task *tasks[2] = {t, t};
     async_wait_node nodes[2];
 
@@ -235,7 +239,7 @@ static async int wait_bad(void) {
     async_wait_node nodes[2];
     int err;
 
-    t[0] = async_spawn(sleeper(1, 0.01));
+    t[0] = async_spawn(sleeper(1, U));
     t[1] = NULL;
     async_try(await(async_wait(NULL, 1, nodes, ASYNC_ALL_COMPLETED, -1)),
               &bad_err[0]);
@@ -281,10 +285,10 @@ static async int cancel_wait(void) {
     async_wait_node nodes[2];
     int err;
 
-    t[0] = async_spawn(cleaner(1, 0.02));
-    t[1] = async_spawn(cleaner(2, 0.03));
+    t[0] = async_spawn(cleaner(1, 2 * U));
+    t[1] = async_spawn(cleaner(2, 3 * U));
     async_task *w = async_spawn(waiting(t, 2, nodes));
-    await(async_sleep(0.01));
+    await(async_sleep(U));
     event(CANCELLING);
     async_cancel(w);
     async_try(await(w), &err);
@@ -311,7 +315,7 @@ static async int cancel_self_wait(void) {
     async_wait_node nodes[1];
     int err;
 
-    t[0] = async_spawn(sleeper(1, 0.01));
+    t[0] = async_spawn(sleeper(1, U));
     async_cancel(async__current());
     async_try(await(async_wait(t, 1, nodes, ASYNC_FIRST_COMPLETED, 1.0)), &err);
     assert_int_equal(err, ASYNC_ECANCELED);
@@ -334,7 +338,7 @@ static int order[8];
 static int n_order;
 static int ac_err;
 
-/* Entries 0..3 sleep 40, 10, 0 and 20 ms; entry 2 has finished when
+/* Entries 0..3 sleep 4, 1, 0 and 2 U; entry 2 has finished when
  * the iteration starts; `timeout` for the whole iteration. */
 static async int completed(double timeout) {
     async_task *t[4];
@@ -342,10 +346,10 @@ static async int completed(double timeout) {
     async_as_completed ac;
     int err = 0;
 
-    t[0] = async_spawn(sleeper(0, 0.04));
-    t[1] = async_spawn(failer(1, 0.01, -EIO));
+    t[0] = async_spawn(sleeper(0, 4 * U));
+    t[1] = async_spawn(failer(1, U, -EIO));
     t[2] = async_spawn(sleeper(2, 0));
-    t[3] = async_spawn(sleeper(3, 0.02));
+    t[3] = async_spawn(sleeper(3, 2 * U));
     await(async_sleep(0.001));
     assert_true(async_task_done(t[2]));
     assert_int_equal(async_as_completed_init(&ac, t, 4, nodes, timeout), 0);
@@ -392,8 +396,8 @@ static void test_as_completed_order(void **state) {
 
 static void test_as_completed_timeout(void **state) {
     (void)state;
-    /* 15 ms: entries 2 and 1, then the deadline; the others go on. */
-    assert_int_equal(async_run(completed(0.015)), 0);
+    /* 1.5 U: entries 2 and 1, then the deadline; the others go on. */
+    assert_int_equal(async_run(completed(1.5 * U)), 0);
     assert_int_equal(ac_err, ASYNC_ETIMEDOUT);
     assert_int_equal(n_order, 2);
     assert_int_equal(order[0], 2);
@@ -421,10 +425,10 @@ static async int completed_late_reader(void) {
     async_wait_node nodes[2];
     async_as_completed ac;
 
-    t[0] = async_spawn(sleeper(0, 0.01));
-    t[1] = async_spawn(sleeper(1, 0.005));
-    assert_int_equal(async_as_completed_init(&ac, t, 2, nodes, 0.02), 0);
-    await(async_sleep(0.04));
+    t[0] = async_spawn(sleeper(0, 2 * U));
+    t[1] = async_spawn(sleeper(1, U));
+    assert_int_equal(async_as_completed_init(&ac, t, 2, nodes, 4 * U), 0);
+    await(async_sleep(8 * U));
     order[0] = await(async_as_completed_next(&ac));
     order[1] = await(async_as_completed_next(&ac));
     assert_int_equal(async_as_completed_pending(&ac), 0);
@@ -471,8 +475,8 @@ static async int cancel_next(void) {
     async_as_completed ac;
     int err;
 
-    t[0] = async_spawn(finish_and_cancel(0.01));
-    t[1] = async_spawn(sleeper(1, 0.03));
+    t[0] = async_spawn(finish_and_cancel(U));
+    t[1] = async_spawn(sleeper(1, 3 * U));
     assert_int_equal(
         async_as_completed_init(&ac, t, 2, nodes, ASYNC_NO_TIMEOUT), 0);
     cn_next = async_spawn(next_once(&ac));
@@ -502,10 +506,10 @@ static async int close_early(void) {
     async_as_completed ac;
     int err;
 
-    t[0] = async_spawn(sleeper(0, 0.01));
-    t[1] = async_spawn(sleeper(1, 0.02));
-    t[2] = async_spawn(sleeper(2, 0.02));
-    assert_int_equal(async_as_completed_init(&ac, t, 3, nodes, 0.03), 0);
+    t[0] = async_spawn(sleeper(0, U));
+    t[1] = async_spawn(sleeper(1, 2 * U));
+    t[2] = async_spawn(sleeper(2, 2 * U));
+    assert_int_equal(async_as_completed_init(&ac, t, 3, nodes, 3 * U), 0);
     order[0] = await(async_as_completed_next(&ac));
     async_as_completed_close(&ac);
     async_as_completed_close(&ac);
@@ -517,7 +521,7 @@ static async int close_early(void) {
     async_try(await(async_as_completed_next(&ac)), &err);
     assert_int_equal(err, ASYNC_EINVAL);
     /* A deadline still armed would fire into ac after this frame. */
-    await(async_sleep(0.05));
+    await(async_sleep(5 * U));
     release_all(t, 3);
     return 0;
 }
@@ -535,10 +539,10 @@ static async int close_under_next(void) {
     async_as_completed ac;
     int err;
 
-    t[0] = async_spawn(sleeper(0, 0.02));
+    t[0] = async_spawn(sleeper(0, 2 * U));
     async_as_completed_init(&ac, t, 1, nodes, ASYNC_NO_TIMEOUT);
     async_task *w = async_spawn(next_once(&ac));
-    await(async_sleep(0.005));
+    await(async_sleep(U));
     /* A second next on the same ac while w waits. */
     async_try(await(async_as_completed_next(&ac)), &err);
     assert_int_equal(err, ASYNC_EINVAL);
@@ -684,10 +688,10 @@ static async int cancel_gather(void) {
     int err;
 
     t[0] = async_spawn(cleaner(1, 10));
-    t[1] = async_spawn(sleeper(2, 0.005));
+    t[1] = async_spawn(sleeper(2, U));
     t[2] = async_spawn(cleaner(3, 10));
     async_task *g = async_spawn(gathering(t, 3));
-    await(async_sleep(0.01));
+    await(async_sleep(2 * U));
     event(CANCELLING);
     async_cancel(g);
     async_try(await(g), &err);
@@ -779,7 +783,7 @@ static void test_teardown_with_waits_pending(void **state) {
     (void)state;
     assert_int_equal(async_run(leave_pending()), 7);
     events_reset();
-    assert_int_equal(async_run(wait_mode(ASYNC_ALL_COMPLETED, 0.015, 0)), 0);
+    assert_int_equal(async_run(wait_mode(ASYNC_ALL_COMPLETED, 1.5 * U, 0)), 0);
     assert_int_equal(wm_done, 1);
 }
 
