@@ -232,11 +232,19 @@ int async_task_done(const async_task *t);
 #define async_task_result(t, T) (*(T *)async__task_result((t), sizeof(T)))
 
 /* Gives up the handle: the task keeps running, and its memory is freed
- * as soon as it has finished.  `t` must not be used afterwards.  Tasks
- * whose handles are never released are freed when async_run() returns.
- * Until then a finished task holds its handle and its result: a frame
- * larger than 1 KiB is freed when the task finishes, a smaller one
- * stays with the handle.  NULL is accepted and ignored. */
+ * as soon as it has finished (at once when it has finished already).
+ * `t` must not be used afterwards.  Tasks whose handles are never
+ * released are freed when async_run() returns.  Until then a finished
+ * task holds one block of the runtime's task allocator, for the handle
+ * and the result: the 32-byte task header followed by its frame when
+ * the frame is 1 KiB or smaller (the result is in it), or by the result
+ * alone when the frame is larger (that frame was freed when the task
+ * finished).  Nothing else is kept for it.  A freed block goes back to
+ * the allocator, which keeps one empty 2 MiB chunk per block size for
+ * reuse and gives further empty chunks back to the system.  A group
+ * releases each member when it finishes (async/group.h); async_wait,
+ * async_as_completed and async_gather_tasks (async/wait.h) release
+ * nothing.  NULL is accepted and ignored. */
 void async_task_release(async_task *t);
 
 /* ------------------------------------------------------------------ */
@@ -547,5 +555,6 @@ int async__join_cancel__resume(void *frame);
 #include "async/io.h"
 #include "async/signal.h"
 #include "async/sync.h"
+#include "async/wait.h"
 
 #endif /* ASYNC_H */

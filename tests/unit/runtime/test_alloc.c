@@ -267,6 +267,58 @@ static void test_finished_task_frees_large_frame(void **state) {
     assert_int_equal(hb_result, 4000);
 }
 
+/* Live task blocks and frames apart at each step of release_after_waits. */
+static int rw_live[7];
+
+/*
+ * Handles of finished tasks, released after async_wait or
+ * async_gather_tasks, or by a group when each member finishes: each
+ * task's block and its frame living apart are freed at once, before
+ * async_run returns.
+ */
+static async int release_after_waits(void) {
+    async_task *t[3];
+    async_wait_node nodes[3];
+    async_group_member slots[2];
+    async_group g;
+
+    t[0] = async_spawn(sleeper(1, 0));
+    t[1] = async_spawn(big());
+    t[2] = async_spawn(yielder(2, 3));
+    rw_live[0] = live(); /* three tasks and big's frame */
+    await(async_wait(t, 3, nodes, ASYNC_ALL_COMPLETED, ASYNC_NO_TIMEOUT));
+    rw_live[1] = live(); /* big's frame is gone */
+    assert_int_equal(async_task_result(t[1], long), 4000);
+    for (int i = 0; i < 3; i++)
+        async_task_release(t[i]);
+    rw_live[2] = live();
+
+    t[0] = async_spawn(big());
+    t[1] = async_spawn(yielder(3, 2));
+    await(async_gather_tasks(t, 2, NULL));
+    rw_live[3] = live();
+    async_task_release(t[0]);
+    async_task_release(t[1]);
+    rw_live[4] = live();
+
+    async_group_init(&g, slots, 2);
+    async_group_add(&g, async_spawn(big()));
+    async_group_add(&g, async_spawn(sleeper(4, 0.001)));
+    rw_live[5] = live();
+    await(async_group_wait(&g));
+    rw_live[6] = live();
+    return 0;
+}
+
+static void test_released_after_waits(void **state) {
+    static const int want[] = {4, 3, 0, 2, 0, 3, 0};
+
+    (void)state;
+    assert_int_equal(async_run(release_after_waits()), 0);
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(rw_live[i], want[i]);
+}
+
 /* A frame too large to stay with its task: a split task, which takes
  * two allocations (never polled here, so any poll function does). */
 enum { BIG_FRAME = 4096 };
@@ -370,6 +422,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_split_spawn_out_of_memory, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_task_lifetimes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_released_after_waits, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_spawn_out_of_memory, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_spawn_too_large, setup, teardown),
