@@ -9,7 +9,7 @@ static int done_count, done_sum;
 async void worker(int id, async_queue *q) {
     for (;;) {
         intptr_t job = (intptr_t)await(async_queue_get(q));
-        await(async_sleep((double)job * 0.01));
+        await(async_sleep((double)job * 0.05));
         done_count++;
         done_sum += (int)job;
         printf("worker-%d finished job %d\n", id, (int)job);

@@ -6,7 +6,7 @@ import asyncio
 async def worker(name, q, done):
     while True:
         job = await q.get()
-        await asyncio.sleep(job * 0.01)
+        await asyncio.sleep(job * 0.05)
         done.append(job)
         print(f"{name} finished job {job}")
         q.task_done()
