@@ -74,6 +74,10 @@ void __async_wait_for_point(void);
 void __async_timeout_point(void);
 #define async_timeout(seconds, errp)                                           \
     if (((void)__async_timeout_point(), (void)(seconds), (void)(errp), 1))
+void __async_defer_point(void);
+#define async_defer if (((void)__async_defer_point(), 1))
+void __async_failing_point(void);
+#define async_failing() ((void)__async_failing_point(), 0)
 #define async_raise(code) ((void)__async_raise_point(), (void)(code))
 #define async_try(expr, errp) ((void)__async_try_point(), (void)(errp), (expr))
 
@@ -113,6 +117,21 @@ async int async__join_cancel(async_task *t);
 #define async_timeout(seconds, errp) if ((void)(seconds), (*(errp) = 0) == 0)
 static inline void async_sleep(double seconds) { (void)seconds; }
 static inline int async__sync_gathered(void) { return 0; }
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__cplusplus)
+/* async_defer { body }: a GNU C nested function that a cleanup variable
+ * calls when its block is left, by any path, in reverse order of the
+ * defers.  Clang has no nested functions: there, async_defer does not
+ * exist in this mode. */
+#define async_defer ASYNC__SYNC_DEFER(__COUNTER__)
+#define ASYNC__SYNC_DEFER(n) ASYNC__SYNC_DEFER_(n)
+#define ASYNC__SYNC_DEFER_(n)                                                  \
+    auto void async__sync_defer_##n(int *);                                    \
+    int async__sync_defer_var_##n                                              \
+        __attribute__((cleanup(async__sync_defer_##n))) = 0;                   \
+    void async__sync_defer_##n(int *async__sync_unused                         \
+                               __attribute__((unused)))
+#define async_failing() 0
+#endif
 
 #else /* neither __ASYNCC__ nor ASYNCC_SYNC */
 /*
@@ -131,6 +150,8 @@ static inline int async__sync_gathered(void) { return 0; }
 #define async_try(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
 #define async_wait_for(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
 #define async_timeout(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
+#define async_defer asyncc_error_this_file_must_be_transpiled_by_asyncc
+#define async_failing(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
 #endif /* __ASYNCC__ */
 
 /*

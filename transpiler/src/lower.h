@@ -30,4 +30,16 @@ int ac_lower_for_c(ac_unit *u);
  * a statement with several gets a group of them. */
 unsigned ac_lower_count_slots(const ac_expr *e);
 
+/* Does jump statement `jump` (a return, break, continue or goto, from
+ * inside `scope`) leave `scope`, an async_timeout block or the scope of
+ * an async_defer? */
+int ac_lower_leaves(const ac_stmt *scope, const ac_stmt *jump);
+
+/* The code by which `jump` leaves async_defer `defer` (its exits[] index
+ * + 1; the jumps to one destination share one), or 0 if it has none. */
+unsigned ac_lower_exit_code(const ac_stmt *defer, const ac_stmt *jump);
+
+/* Is `s` a goto (a statement copied as text that names a label)? */
+int ac_lower_is_goto(const ac_stmt *s);
+
 #endif
