@@ -168,9 +168,11 @@ static void put_jump(ac_emitter *E, const ac_stmt *s) {
         }
         unsigned code = ac_lower_exit_code(scope, s);
         assert(code != 0);
-        ac_buf_printf(E->out, "%s = %u;\n", ac_emit_defer_to(E, scope->id),
-                      code);
-        ac_emit_indent(E);
+        if (E->m->defers[scope->id - 1].tracked) {
+            ac_buf_printf(E->out, "%s = %u;\n",
+                          ac_emit_defer_to(E, scope->id), code);
+            ac_emit_indent(E);
+        }
         ac_buf_printf(E->out, "goto asyncc_defer_%u;\n", scope->id);
         return;
     }
@@ -223,19 +225,24 @@ static int leaves_scopes(const ac_emitter *E, const ac_stmt *s) {
  *     to = async__take_error();
  * asyncc_defer_<id>:;
  *     { body }
- *     if (to == 1) { the first exit again, from here }  ...
  *     if (to < 0) { raise it again, to the next handler }
+ *     if (to == 1) { the first exit again, from here }  ...
  * The epilogue sits at the end of the same block, inside the same loops
  * and switch as the jumps it repeats, so their break and continue keep
- * their targets; if-chains, not a switch, so that they do. */
+ * their targets; if-chains, not a switch, so that they do.  When the rest
+ * ends with a jump out, `to` is never 0: that jump comes last without a
+ * test, so that the compiler sees no path falling off (a case falling
+ * through, a function without a return).  Without exits, failure or
+ * async_failing(), there is no `to` at all. */
 static void emit_defer(ac_emitter *E, ac_stmt *s, ac_stmt **rest,
                        unsigned nrest) {
     unsigned id = s->id, saved_at = E->at;
     const ac_defer *d = &E->m->defers[id - 1];
     const char *to = ac_emit_defer_to(E, id);
+    const ac_stmt *final = ac_lower_final_jump(s, rest, nrest);
     E->at = s->span.begin;
     E->has_at = 1;
-    if (!d->in_frame) {
+    if (d->tracked && !d->in_frame) {
         ac_emit_indent(E);
         ac_buf_printf(E->out, "int asyncc_d%u;\n", id);
     }
@@ -247,8 +254,10 @@ static void emit_defer(ac_emitter *E, ac_stmt *s, ac_stmt **rest,
     E->indent--;
     E->at = s->span.begin;
     ac_emit_put_line(E, "}\n");
-    ac_emit_indent(E);
-    ac_buf_printf(E->out, "%s = 0;\n", to);
+    if (d->tracked && !final) {
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "%s = 0;\n", to);
+    }
     if (d->lands) {
         ac_emit_indent(E);
         ac_buf_printf(E->out, "goto asyncc_defer_%u;\n", id);
@@ -260,14 +269,6 @@ static void emit_defer(ac_emitter *E, ac_stmt *s, ac_stmt **rest,
         ac_buf_printf(E->out, "asyncc_defer_%u:;\n", id);
     ac_emit_stmt(E, s->body, 1);
     E->at = s->span.begin;
-    for (unsigned i = 0; i < s->nexits; i++) {
-        ac_emit_indent(E);
-        ac_buf_printf(E->out, "if (%s == %u) {\n", to, i + 1);
-        E->indent++;
-        put_jump(E, s->exits[i]);
-        E->indent--;
-        ac_emit_put_line(E, "}\n");
-    }
     if (d->lands) {
         /* The failure goes on to the next handler. */
         ac_emit_indent(E);
@@ -285,6 +286,19 @@ static void emit_defer(ac_emitter *E, ac_stmt *s, ac_stmt **rest,
         E->indent--;
         ac_emit_put_line(E, "}\n");
     }
+    unsigned last = final ? ac_lower_exit_code(s, final) : 0;
+    for (unsigned i = 0; i < s->nexits; i++) {
+        if (i + 1 == last)
+            continue;
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "if (%s == %u) {\n", to, i + 1);
+        E->indent++;
+        put_jump(E, s->exits[i]);
+        E->indent--;
+        ac_emit_put_line(E, "}\n");
+    }
+    if (last)
+        put_jump(E, s->exits[last - 1]);
     E->at = saved_at;
 }
 

@@ -182,6 +182,7 @@ struct ac_stmt {
                         LABEL statement a goto jumps to */
     int is_default;  /* CASE: a default label */
     unsigned scope_end; /* DEFER: where its scope ends */
+    int reads_failing;  /* DEFER: its body uses async_failing() */
     /* LABEL: its name; TEXT: the label a goto jumps to (else NULL). */
     const char *label;
     /* Filled by the lowering: */

@@ -321,6 +321,16 @@ unsigned ac_lower_exit_code(const ac_stmt *defer, const ac_stmt *jump) {
     return 0;
 }
 
+const ac_stmt *ac_lower_final_jump(const ac_stmt *defer, ac_stmt *const *rest,
+                                   unsigned nrest) {
+    if (!nrest)
+        return NULL;
+    const ac_stmt *s = rest[nrest - 1];
+    int jump = s->kind == AC_S_RETURN || s->kind == AC_S_BREAK ||
+               s->kind == AC_S_CONTINUE || ac_lower_is_goto(s);
+    return jump && ac_lower_leaves(defer, s) ? s : NULL;
+}
+
 /* `scope` is the innermost async_timeout block or async_defer scope
  * around s, or NULL: a jump that leaves it must end the deadline, or run
  * the defer's body, first (and leaving an outer one, it leaves this

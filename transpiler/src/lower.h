@@ -39,6 +39,13 @@ int ac_lower_leaves(const ac_stmt *scope, const ac_stmt *jump);
  * + 1; the jumps to one destination share one), or 0 if it has none. */
 unsigned ac_lower_exit_code(const ac_stmt *defer, const ac_stmt *jump);
 
+/* The last of `rest`, the statements after async_defer `defer` in its
+ * block, when it is a jump out of the defer's scope: then control never
+ * falls off the rest's end, and the defer's body always ends with a jump
+ * or a failure.  NULL otherwise. */
+const ac_stmt *ac_lower_final_jump(const ac_stmt *defer, ac_stmt *const *rest,
+                                   unsigned nrest);
+
 /* Is `s` a goto (a statement copied as text that names a label)? */
 int ac_lower_is_goto(const ac_stmt *s);
 

@@ -592,11 +592,16 @@ static void walk_defer(walk *w, const ac_stmt *s, ac_stmt *const *rest,
     for (unsigned i = 0; i < landed->n; i++)
         add_member(w, cur, landed->items[i].id, DEFERRED);
     walk_stmt(w, s->body, cur);
-    for (unsigned i = 0; i < s->nexits; i++)
-        walk_jump(w, s->exits[i], copy_flow(w, cur));
     if (w->m->defers[s->id - 1].lands)
         for (unsigned i = 0; i < cur->n; i++)
             propagate(w, cur->items[i].id);
+    const ac_stmt *final = ac_lower_final_jump(s, rest, nrest);
+    for (unsigned i = 0; i < s->nexits; i++)
+        if (s->exits[i] != final &&
+            (!final || ac_lower_exit_code(s, final) != i + 1))
+            walk_jump(w, s->exits[i], copy_flow(w, cur));
+    if (final) /* the last jump, taken without a test */
+        walk_jump(w, s->exits[ac_lower_exit_code(s, final) - 1], cur);
 }
 
 static void walk_list(walk *w, ac_stmt *const *kids, unsigned n, flow *cur) {

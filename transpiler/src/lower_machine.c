@@ -462,9 +462,12 @@ static void number_defer(numbering *N, ac_stmt *s, ac_stmt **rest,
     number_stmt(N, s->body);
     if (N->m->nstates >= first)
         d->states = states_since(N, first, &d->nstates);
-    d->in_frame = d->nstates > 0;
     if (d->lands)
         note_failure(N);
+    /* A final jump of the rest is taken without a test of the int. */
+    unsigned tested = s->nexits - (ac_lower_final_jump(s, rest, nrest) != 0);
+    d->tracked = d->lands || tested || s->reads_failing;
+    d->in_frame = d->tracked && d->nstates > 0;
     ac_arena *A = &N->u->arena;
     d->nexits = s->nexits;
     d->exits = ac_arena_alloc(A, (s->nexits + 1) * sizeof *d->exits);

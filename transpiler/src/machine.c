@@ -169,7 +169,7 @@ static int verify_defers(const ac_machine *m, ac_buf *why) {
         const ac_defer *d = &m->defers[i];
         if (d->id != i + 1)
             return fail(why, "async_defer %u has id %u", i + 1, d->id);
-        if (d->in_frame != (d->nstates > 0))
+        if (d->in_frame != (d->tracked && d->nstates > 0))
             return fail(why,
                         "async_defer %u keeps its target %s the frame but "
                         "its body has %u states",

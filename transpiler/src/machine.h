@@ -168,7 +168,11 @@ typedef struct ac_timeout {
 typedef struct ac_defer {
     unsigned id;        /* 1..ndefers */
     unsigned line;      /* where the statement is written */
-    int in_frame;       /* the body awaits: "to" is the field _d<id> */
+    int tracked;        /* it has a "to" int: it lands, its body reads
+                           async_failing(), or it has an exit other than
+                           the rest's final jump, which needs no test */
+    int in_frame;       /* tracked and the body awaits: "to" is the field
+                           _d<id> */
     int lands;          /* a failure inside its scope runs the body, so it
                            has a landing label */
     const char **exits; /* the jumps leaving its scope, as "return",

@@ -766,6 +766,7 @@ static ac_expr *expr_node(ac_parser *p, CXCursor c, int want_span) {
         ac_expr *e = text_node(p, span);
         e->kind = AC_E_FAILING;
         e->id = p->defer_body->id;
+        p->defer_body->reads_failing = 1;
         return e;
     }
     case AC_MARK_NONE:
