@@ -128,8 +128,7 @@ static inline int async__sync_gathered(void) { return 0; }
     auto void async__sync_defer_##n(int *);                                    \
     int async__sync_defer_var_##n                                              \
         __attribute__((cleanup(async__sync_defer_##n))) = 0;                   \
-    void async__sync_defer_##n(int *async__sync_unused                         \
-                               __attribute__((unused)))
+    void async__sync_defer_##n(int *async__sync_unused __attribute__((unused)))
 #define async_failing() 0
 #endif
 

@@ -165,7 +165,8 @@ void ac_emit_function(ac_unit *u, ac_func *f, const ac_emit_options *opt,
     E.scopes = ac_arena_alloc(&u->arena, (f->ntimeouts + f->ndefers + 1) *
                                              sizeof *E.scopes);
     if (f->body)
-        ac_emit_list(&E, f->body->kids, f->body->nkids, f->body->span.begin + 1);
+        ac_emit_list(&E, f->body->kids, f->body->nkids,
+                     f->body->span.begin + 1);
 
     ac_emit_line(&E, f->span.begin);
     put_frame(f->machine, out);

@@ -169,8 +169,8 @@ static void put_jump(ac_emitter *E, const ac_stmt *s) {
         unsigned code = ac_lower_exit_code(scope, s);
         assert(code != 0);
         if (E->m->defers[scope->id - 1].tracked) {
-            ac_buf_printf(E->out, "%s = %u;\n",
-                          ac_emit_defer_to(E, scope->id), code);
+            ac_buf_printf(E->out, "%s = %u;\n", ac_emit_defer_to(E, scope->id),
+                          code);
             ac_emit_indent(E);
         }
         ac_buf_printf(E->out, "goto asyncc_defer_%u;\n", scope->id);
@@ -188,8 +188,7 @@ static void put_jump(ac_emitter *E, const ac_stmt *s) {
         break;
     case AC_S_CONTINUE:
         if (s->target && s->target->restructured)
-            ac_buf_printf(E->out, "goto asyncc_continue_%u;\n",
-                          s->target->id);
+            ac_buf_printf(E->out, "goto asyncc_continue_%u;\n", s->target->id);
         else
             ac_buf_puts(E->out, "continue;\n");
         break;

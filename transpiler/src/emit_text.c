@@ -105,8 +105,7 @@ const char *ac_emit_fail_label(ac_emitter *E) {
 }
 
 const char *ac_emit_defer_to(ac_emitter *E, unsigned id) {
-    return ac_arena_printf(&E->u->arena,
-                           E->m->defers[id - 1].in_frame ? "_f->_d%u"
-                                                         : "asyncc_d%u",
-                           id);
+    return ac_arena_printf(
+        &E->u->arena, E->m->defers[id - 1].in_frame ? "_f->_d%u" : "asyncc_d%u",
+        id);
 }

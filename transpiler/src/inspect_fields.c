@@ -153,8 +153,7 @@ static void defer_field(annot *a, ac_insp_field *f, const ac_field *mf) {
                ac_arena_printf(&a->u->arena,
                                "where the async_defer at line %u goes after "
                                "its body, held across %s ",
-                               d->line,
-                               d->nstates == 1 ? "state" : "states"),
+                               d->line, d->nstates == 1 ? "state" : "states"),
                d->states, d->nstates, ""),
         d->states, d->nstates);
 }

@@ -43,8 +43,7 @@ static void put_states(const ac_inspect *ins, const ac_machine *m,
             for (unsigned k = 0; k < m->defers[d].nstates; k++)
                 if (m->defers[d].states[k] == i + 1 &&
                     (!in_defer ||
-                     m->defers[d].nstates <
-                         m->defers[in_defer - 1].nstates))
+                     m->defers[d].nstates < m->defers[in_defer - 1].nstates))
                     in_defer = d + 1;
         if (in_defer)
             ac_buf_printf(out, " [async_defer at line %u]",

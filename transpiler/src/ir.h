@@ -177,10 +177,10 @@ struct ac_stmt {
     unsigned nkids;
     ac_var **vars; /* DECL: the variables it declares */
     unsigned nvars;
-    ac_span head;    /* CASE/LABEL: text before the sub-statement */
-    ac_stmt *target; /* BREAK/CONTINUE: the loop or switch; TEXT: the
-                        LABEL statement a goto jumps to */
-    int is_default;  /* CASE: a default label */
+    ac_span head;       /* CASE/LABEL: text before the sub-statement */
+    ac_stmt *target;    /* BREAK/CONTINUE: the loop or switch; TEXT: the
+                           LABEL statement a goto jumps to */
+    int is_default;     /* CASE: a default label */
     unsigned scope_end; /* DEFER: where its scope ends */
     int reads_failing;  /* DEFER: its body uses async_failing() */
     /* LABEL: its name; TEXT: the label a goto jumps to (else NULL). */
@@ -219,10 +219,10 @@ struct ac_func {
     ac_stmt *body;
     ac_ref *refs; /* sorted by offset */
     unsigned nrefs;
-    int has_goto;            /* liveness falls back to scopes */
-    unsigned ntimeouts;      /* async_timeout blocks, numbered from 1 */
-    ac_stmt **defers;        /* async_defer statements: defers[i]->id ==
-                                i + 1 */
+    int has_goto;       /* liveness falls back to scopes */
+    unsigned ntimeouts; /* async_timeout blocks, numbered from 1 */
+    ac_stmt **defers;   /* async_defer statements: defers[i]->id ==
+                           i + 1 */
     unsigned ndefers;
     unsigned *await_offsets; /* every await point, sorted */
     unsigned nawaits;

@@ -351,8 +351,8 @@ static void analyze(ac_stmt *s, const ac_stmt *scope) {
     analyze(s->body, scope);
     analyze(s->els, scope);
     int has = expr_has_await(s->expr) || expr_has_await(s->inc);
-    int structure = has || s->kind == AC_S_RETURN ||
-                    s->kind == AC_S_TIMEOUT || s->kind == AC_S_DEFER ||
+    int structure = has || s->kind == AC_S_RETURN || s->kind == AC_S_TIMEOUT ||
+                    s->kind == AC_S_DEFER ||
                     ((s->kind == AC_S_BREAK || s->kind == AC_S_CONTINUE ||
                       ac_lower_is_goto(s)) &&
                      scope && ac_lower_leaves(scope, s));

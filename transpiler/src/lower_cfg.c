@@ -77,11 +77,11 @@ typedef struct walk {
     flow **landings; /* async_timeout blocks around the point, innermost
                         last: the states whose failure lands after them */
     unsigned nlandings, caplandings;
-    unsigned in_try; /* inside async_try: failures are caught in place */
+    unsigned in_try;    /* inside async_try: failures are caught in place */
     open_defer *defers; /* async_defer scopes around the point, innermost
                            last */
     unsigned ndefers, capdefers;
-    flow **pool;     /* frontiers: npool used by the current walk, */
+    flow **pool; /* frontiers: npool used by the current walk, */
     unsigned npool, nalloc, cappool; /* nalloc made so far */
     flow scratch; /* merge's output, traded with its destination */
 } walk;

@@ -38,10 +38,10 @@ typedef struct numbering {
     ac_machine *m;
     unsigned capstates, capslots, capgroups;
     unsigned ntemps;
-    unsigned group_size, group_id;         /* the statement being numbered */
-    unsigned group_first_slot;             /* its first slot, */
-    unsigned group_first_state;            /* and its first state */
-    int caught; /* inside async_try */
+    unsigned group_size, group_id; /* the statement being numbered */
+    unsigned group_first_slot;     /* its first slot, */
+    unsigned group_first_state;    /* and its first state */
+    int caught;                    /* inside async_try */
     /* async_timeout blocks and async_defer scopes around, innermost
      * last */
     const ac_stmt **scopes;
@@ -670,8 +670,9 @@ static void build_frame(numbering *N) {
     ac_arena *A = &N->u->arena;
     ac_machine *m = N->m;
     const ac_func *f = N->f;
-    m->fields = ac_arena_alloc(
-        A, (4 + m->nlocals + 2 * m->ntimeouts + m->ndefers) * sizeof *m->fields);
+    m->fields =
+        ac_arena_alloc(A, (4 + m->nlocals + 2 * m->ntimeouts + m->ndefers) *
+                              sizeof *m->fields);
     add_field(m, AC_FIELD_STATE, "_state", "int %s", 0);
     for (unsigned i = 0; i < m->nlocals; i++) {
         const ac_var *v = i < f->nparams ? f->params[i] : NULL;
@@ -718,8 +719,8 @@ ac_machine *ac_lower_machine(ac_unit *u, ac_func *f) {
     N.u = u;
     N.f = f;
     N.m = m;
-    N.scopes = ac_arena_alloc(A, (f->ntimeouts + f->ndefers + 1) *
-                                     sizeof *N.scopes);
+    N.scopes =
+        ac_arena_alloc(A, (f->ntimeouts + f->ndefers + 1) * sizeof *N.scopes);
     if (f->body)
         number_list(&N, f->body->kids, f->body->nkids);
     m->locals =

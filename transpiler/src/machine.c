@@ -254,8 +254,8 @@ int ac_machine_verify(const ac_machine *m, ac_buf *why) {
         return fail(why, "the machine has no name");
     if (verify_states(m, why) || verify_slots(m, why) ||
         verify_groups(m, why) || verify_timeouts(m, why) ||
-        verify_defers(m, why) ||
-        verify_fields(m, why) || verify_transitions(m, why))
+        verify_defers(m, why) || verify_fields(m, why) ||
+        verify_transitions(m, why))
         return -1;
     return 0;
 }

@@ -84,9 +84,9 @@ typedef struct ac_parser {
         const ac_stmt *defer;
         const ac_stmt *sw;
         int body;
-    } *defer_open;
+    } * defer_open;
     unsigned ndefer_open, capdefer_open;
-    ac_stmt **breakables;   /* enclosing loops and switches */
+    ac_stmt **breakables; /* enclosing loops and switches */
     unsigned nbreakables, capbreakables;
     unsigned scope_end; /* end of the innermost enclosing block */
     unsigned top_begin; /* start of the top-level declaration being read */

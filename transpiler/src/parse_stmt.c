@@ -240,8 +240,8 @@ static const ac_stmt *innermost_switch(ac_parser *p) {
 static void open_defer(ac_parser *p, const ac_stmt *d, int body) {
     if (p->ndefer_open == p->capdefer_open) {
         p->capdefer_open = p->capdefer_open ? p->capdefer_open * 2 : 8;
-        p->defer_open = ac_xrealloc(
-            p->defer_open, p->capdefer_open * sizeof *p->defer_open);
+        p->defer_open = ac_xrealloc(p->defer_open,
+                                    p->capdefer_open * sizeof *p->defer_open);
     }
     p->defer_open[p->ndefer_open++] =
         (struct ac_defer_open){d, innermost_switch(p), body};
@@ -489,8 +489,7 @@ ac_stmt *ac_parse_stmt(ac_parser *p, CXCursor c) {
                      c);
         s->target = jump_target(p, kind == CXCursor_ContinueStmt);
         if (p->defer_body &&
-            (!s->target ||
-             s->target->span.begin < p->defer_body->span.begin))
+            (!s->target || s->target->span.begin < p->defer_body->span.begin))
             ac_parse_error(p, s->span.begin,
                            "%s out of an async_defer body is not supported: "
                            "the body runs to its end once started",
