@@ -217,6 +217,40 @@ static inline int async__sync_gathered(void) { return 0; }
  * negative or NaN seconds: expired at once.  The deadline and err's
  * address are evaluated once, when the block starts.
  *
+ * async_defer { body } -- a statement of a block in an async function,
+ * like Go's defer or Python's try/finally around the rest of the block:
+ * `body` runs when control leaves the part of the enclosing block after
+ * the statement, by any path -- its end, return, break, continue, a goto
+ * to a label outside it, or a failure leaving it (a failed await,
+ * async_raise, a cancellation: ASYNC_ECANCELED).  Several defers run in
+ * reverse order: { A; async_defer {D1} B; async_defer {D2} C; } is
+ * A; try { B; try { C } finally { D2 } } finally { D1 }.  A defer not
+ * reached does not run.  `return expr;` evaluates expr before the
+ * defers run.  The body may await.  Inside it, async_failing() is the
+ * failure code leaving the block (negative; ASYNC_ECANCELED for a
+ * cancellation), or 0 when it is left another way (errdefer-style
+ * rollback: if (async_failing()) ...).  While a failure is in flight the
+ * body runs with the task's error cleared, so its awaits work as usual;
+ * at its end the failure goes on to the next enclosing defer, the
+ * landing of an enclosing async_timeout block, or out of the function.
+ * A failure raised by the body itself (an uncaught failed await, an
+ * async_raise) replaces the one in flight, as an exception raised in a
+ * Python finally does: the rest of that body is skipped and enclosing
+ * defers still run.  A defer costs nothing on the normal path beyond its
+ * body: no allocation, no runtime call.  Refused, with a message: an
+ * async_defer that is not directly a statement of a block (the body of
+ * an unbraced if, a labelled statement), an else after it, return,
+ * break, continue and goto out of its body, a goto from outside into
+ * its scope or body, and a case or default label of an enclosing switch
+ * after it in the same switch body (or in its body): each would jump
+ * past the defer statement.  A goto backwards to a label before the
+ * defer leaves its scope, so the body runs.  async_failing() outside a
+ * defer body is refused.  Python's `async with lock:` is
+ *     await(async_lock_acquire(&l)); async_defer { async_lock_release(&l); }
+ * and the same with async_semaphore_acquire/async_semaphore_release.  In
+ * ASYNCC_SYNC mode async_defer is a GNU C nested function run by a
+ * cleanup variable (gcc only) and async_failing() is 0.
+ *
  * async_spawn(call) -- like asyncio.create_task(): starts `call` as a new
  * task and returns its handle at once; the task first runs when the
  * caller next suspends.  Only inside async functions.  Returns NULL when
