@@ -74,6 +74,10 @@ void __async_wait_for_point(void);
 void __async_timeout_point(void);
 #define async_timeout(seconds, errp)                                           \
     if (((void)__async_timeout_point(), (void)(seconds), (void)(errp), 1))
+void __async_defer_point(void);
+#define async_defer if (((void)__async_defer_point(), 1))
+void __async_failing_point(void);
+#define async_failing() ((void)__async_failing_point(), 0)
 #define async_raise(code) ((void)__async_raise_point(), (void)(code))
 #define async_try(expr, errp) ((void)__async_try_point(), (void)(errp), (expr))
 
@@ -113,6 +117,20 @@ async int async__join_cancel(async_task *t);
 #define async_timeout(seconds, errp) if ((void)(seconds), (*(errp) = 0) == 0)
 static inline void async_sleep(double seconds) { (void)seconds; }
 static inline int async__sync_gathered(void) { return 0; }
+#if defined(__GNUC__) && !defined(__clang__) && !defined(__cplusplus)
+/* async_defer { body }: a GNU C nested function that a cleanup variable
+ * calls when its block is left, by any path, in reverse order of the
+ * defers.  Clang has no nested functions: there, async_defer does not
+ * exist in this mode. */
+#define async_defer ASYNC__SYNC_DEFER(__COUNTER__)
+#define ASYNC__SYNC_DEFER(n) ASYNC__SYNC_DEFER_(n)
+#define ASYNC__SYNC_DEFER_(n)                                                  \
+    auto void async__sync_defer_##n(int *);                                    \
+    int async__sync_defer_var_##n                                              \
+        __attribute__((cleanup(async__sync_defer_##n))) = 0;                   \
+    void async__sync_defer_##n(int *async__sync_unused __attribute__((unused)))
+#define async_failing() 0
+#endif
 
 #else /* neither __ASYNCC__ nor ASYNCC_SYNC */
 /*
@@ -131,6 +149,8 @@ static inline int async__sync_gathered(void) { return 0; }
 #define async_try(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
 #define async_wait_for(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
 #define async_timeout(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
+#define async_defer asyncc_error_this_file_must_be_transpiled_by_asyncc
+#define async_failing(...) asyncc_error_this_file_must_be_transpiled_by_asyncc
 #endif /* __ASYNCC__ */
 
 /*
@@ -196,6 +216,40 @@ static inline int async__sync_gathered(void) { return 0; }
  * inside it are refused.  Blocks nest; each has its own deadline.  0,
  * negative or NaN seconds: expired at once.  The deadline and err's
  * address are evaluated once, when the block starts.
+ *
+ * async_defer { body } -- a statement of a block in an async function,
+ * like Go's defer or Python's try/finally around the rest of the block:
+ * `body` runs when control leaves the part of the enclosing block after
+ * the statement, by any path -- its end, return, break, continue, a goto
+ * to a label outside it, or a failure leaving it (a failed await,
+ * async_raise, a cancellation: ASYNC_ECANCELED).  Several defers run in
+ * reverse order: { A; async_defer {D1} B; async_defer {D2} C; } is
+ * A; try { B; try { C } finally { D2 } } finally { D1 }.  A defer not
+ * reached does not run.  `return expr;` evaluates expr before the
+ * defers run.  The body may await.  Inside it, async_failing() is the
+ * failure code leaving the block (negative; ASYNC_ECANCELED for a
+ * cancellation), or 0 when it is left another way (errdefer-style
+ * rollback: if (async_failing()) ...).  While a failure is in flight the
+ * body runs with the task's error cleared, so its awaits work as usual;
+ * at its end the failure goes on to the next enclosing defer, the
+ * landing of an enclosing async_timeout block, or out of the function.
+ * A failure raised by the body itself (an uncaught failed await, an
+ * async_raise) replaces the one in flight, as an exception raised in a
+ * Python finally does: the rest of that body is skipped and enclosing
+ * defers still run.  A defer costs nothing on the normal path beyond its
+ * body: no allocation, no runtime call.  Refused, with a message: an
+ * async_defer that is not directly a statement of a block (the body of
+ * an unbraced if, a labelled statement), an else after it, return,
+ * break, continue and goto out of its body, a goto from outside into
+ * its scope or body, and a case or default label of an enclosing switch
+ * after it in the same switch body (or in its body): each would jump
+ * past the defer statement.  A goto backwards to a label before the
+ * defer leaves its scope, so the body runs.  async_failing() outside a
+ * defer body is refused.  Python's `async with lock:` is
+ *     await(async_lock_acquire(&l)); async_defer { async_lock_release(&l); }
+ * and the same with async_semaphore_acquire/async_semaphore_release.  In
+ * ASYNCC_SYNC mode async_defer is a GNU C nested function run by a
+ * cleanup variable (gcc only) and async_failing() is 0.
  *
  * async_spawn(call) -- like asyncio.create_task(): starts `call` as a new
  * task and returns its handle at once; the task first runs when the

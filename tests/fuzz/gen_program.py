@@ -9,6 +9,8 @@ conditions, initializers, operands of && || and ?:, return values -- in
 random nests of if/else, for/while/do loops, switch with fall-through and
 forward goto, gathers of them storing into locals, async_try,
 async_wait_for and async_timeout blocks (whose deadlines never come),
+async_defer (bodies that await, nest and trace, scopes left by their end,
+break, continue, return and goto),
 with int locals and arrays live across the awaits, and prints a trace of
 values.  Compiled as it is with -DASYNCC_SYNC (await(x) is (x)) and
 transpiled by asyncc, it must print the same trace; both must compile
@@ -24,6 +26,9 @@ What keeps it valid and deterministic:
   - every loop is bounded by a counter that no statement assigns;
   - goto only jumps forward, out to a label at the end of an enclosing
     block, past no declaration in scope at the label;
+  - an async_defer opens a block of its own, so no goto or case label
+    jumps into its scope; its body has no jump out of it (gcc's
+    synchronous mode runs it as a nested function);
   - every local, parameter and label is used (-Wunused-*), a boolean
     expression is never compared with an integer constant, comparisons
     never have the same characters on both sides (-Wtautological-compare).
@@ -206,6 +211,8 @@ class Gen:
         kinds += ["call", "return", "gather", "try"]
         if depth > 0 and not ctx.get("nolabels"):
             kinds.append("timeout")
+        if depth > 0:
+            kinds.append("defer")
         k = self.r.choice(kinds)
         getattr(self, "s_" + k)(ctx, f, ind, depth)
 
@@ -290,8 +297,21 @@ class Gen:
         self.emit(ind, "}")
         self.trace(ctx, f, ind, ["err"])
 
+    def s_defer(self, ctx, f, ind, depth):
+        """A block that starts with an async_defer: the rest of the block
+        (which may leave it by any jump) runs, then the body."""
+        self.emit(ind, "{")
+        self.emit(ind + 1, "async_defer {")
+        body = self.sub(ctx, loops=0, switches=0, labels=[], noreturn=True)
+        self.block(body, f, ind + 2, depth - 1, 2)
+        if self.chance(0.3):
+            self.trace(ctx, f, ind + 2, ["async_failing()"])
+        self.emit(ind + 1, "}")
+        self.block(ctx, f, ind + 1, depth - 1, 3)
+        self.emit(ind, "}")
+
     def s_return(self, ctx, f, ind, depth):
-        if not self.chance(0.3):
+        if ctx.get("noreturn") or not self.chance(0.3):
             return self.s_assign(ctx, f, ind, depth)
         self.emit(ind, "if %s" % self.cond(ctx, 2))
         self.emit(ind + 1, "return %s %% %d;" % (self.arith(ctx, 2), MOD))

@@ -75,6 +75,11 @@ void ac_emit_value(ac_emitter *E, const ac_expr *e) {
     case AC_E_SPAWNER:
         ac_buf_printf(E->out, "%s__spawn", e->callee->name);
         break;
+    case AC_E_FAILING: {
+        const char *to = ac_emit_defer_to(E, e->id);
+        ac_buf_printf(E->out, "(%s < 0 ? %s : 0)", to, to);
+        break;
+    }
     case AC_E_RAISE:
     case AC_E_CALL:
         break;
@@ -560,6 +565,7 @@ void ac_emit_awaits(ac_emitter *E, const ac_expr *e) {
     case AC_E_SPAWN:
     case AC_E_SPAWNER:
     case AC_E_RAISE:
+    case AC_E_FAILING:
         break;
     }
     E->at = saved_at;

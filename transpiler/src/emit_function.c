@@ -92,9 +92,16 @@ static void put_init(ac_func *f, ac_buf *out) {
     ac_buf_puts(out, "}\n");
 }
 
+/* Does the body end with a return, so that control cannot fall off its
+ * end?  Not when an async_defer's epilogue follows the return. */
 static int ends_with_return(const ac_func *f) {
-    return f->body && f->body->nkids &&
-           f->body->kids[f->body->nkids - 1]->kind == AC_S_RETURN;
+    if (!f->body || !f->body->nkids ||
+        f->body->kids[f->body->nkids - 1]->kind != AC_S_RETURN)
+        return 0;
+    for (unsigned i = 0; i < f->body->nkids; i++)
+        if (f->body->kids[i]->kind == AC_S_DEFER)
+            return 0;
+    return 1;
 }
 
 /* The names C and GNU C give the enclosing function's name: in the
@@ -156,13 +163,11 @@ void ac_emit_function(ac_unit *u, ac_func *f, const ac_emit_options *opt,
     ac_buf body = {0};
     E.out = &body;
     E.indent = 1;
+    E.scopes = ac_arena_alloc(&u->arena, (f->ntimeouts + f->ndefers + 1) *
+                                             sizeof *E.scopes);
     if (f->body)
-        for (unsigned i = 0; i < f->body->nkids; i++) {
-            ac_stmt *prev = i ? f->body->kids[i - 1] : NULL;
-            E.lead_begin = prev ? prev->span.end : f->body->span.begin + 1;
-            E.lead_end = f->body->kids[i]->span.begin;
-            ac_emit_stmt(&E, f->body->kids[i], 1);
-        }
+        ac_emit_list(&E, f->body->kids, f->body->nkids,
+                     f->body->span.begin + 1);
 
     ac_emit_line(&E, f->span.begin);
     put_frame(f->machine, out);

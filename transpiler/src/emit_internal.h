@@ -35,10 +35,11 @@ typedef struct ac_emitter {
     int has_at;
     const char *catch_ptr; /* inside async_try: the frame path of the
                               error pointer; failed awaits store there */
-    /* The async_timeout blocks around the statement being emitted,
-     * innermost last; a failure inside one jumps to its landing label,
-     * asyncc_timeout_<id> (the machine says which blocks have one). */
-    const ac_stmt *scopes[AC_MAX_TIMEOUT_DEPTH];
+    /* The async_timeout blocks and async_defer scopes around the
+     * statement being emitted, innermost last; a failure inside one jumps
+     * to its landing label, asyncc_timeout_<id> or asyncc_defer_fail_<id>
+     * (the machine says which have one). */
+    const ac_stmt **scopes;
     unsigned nscopes;
     /* Hoisted locals the statement being copied names as written, under
      * a #define (ac_emit_text_stmt). */
@@ -65,11 +66,11 @@ void ac_emit_text_stmt(ac_emitter *E, unsigned a, unsigned b);
  * type when that type is declared inside the function. */
 void ac_emit_var(ac_emitter *E, const ac_var *v);
 /* Where a failure goes now: the landing label of the innermost
- * async_timeout block, or asyncc_exit. */
+ * async_timeout block or async_defer scope, or asyncc_exit. */
 const char *ac_emit_fail_label(ac_emitter *E);
-/* Ends the deadlines of the async_timeout blocks that a jump to `target`
- * (a loop, a switch, or NULL for a return) leaves, innermost first. */
-void ac_emit_leave_scopes(ac_emitter *E, const ac_stmt *target);
+/* The int that says where async_defer `id` goes after its body: a frame
+ * field when the body awaits, else a local of the resume function. */
+const char *ac_emit_defer_to(ac_emitter *E, unsigned id);
 
 /* emit_helpers.c */
 /* Parameter list of helpers: "T0 a0, T1 a1" (or "void"), optionally
@@ -95,5 +96,8 @@ int ac_emit_has_slots(const ac_expr *e);
 /* Emits statement `s`; `in_block` says whether it may expand to several
  * statements in place (inside braces). */
 void ac_emit_stmt(ac_emitter *E, ac_stmt *s, int in_block);
+/* Emits the statements of a block; `lead` is where the comments before
+ * the first one start. */
+void ac_emit_list(ac_emitter *E, ac_stmt **kids, unsigned n, unsigned lead);
 
 #endif

@@ -156,6 +156,54 @@ static void emit_for(ac_emitter *E, ac_stmt *s) {
     ac_buf_puts(E->out, "}\n");
 }
 
+/* Jump statement `s` (return, break, continue, goto) from here: it ends
+ * the deadlines of the async_timeout blocks it leaves, innermost first,
+ * until it leaves an async_defer's scope: then it stores its code in the
+ * defer's int and goes to the defer's body, whose end emits the same
+ * jump again from there. */
+static void put_jump(ac_emitter *E, const ac_stmt *s) {
+    for (unsigned i = E->nscopes; i-- > 0;) {
+        const ac_stmt *scope = E->scopes[i];
+        if (!ac_lower_leaves(scope, s))
+            break;
+        ac_emit_indent(E);
+        if (scope->kind == AC_S_TIMEOUT) {
+            ac_buf_printf(E->out, "async__timeout_exit(&_f->_to%u, 0);\n",
+                          scope->id);
+            continue;
+        }
+        unsigned code = ac_lower_exit_code(scope, s);
+        assert(code != 0);
+        if (E->m->defers[scope->id - 1].tracked) {
+            ac_buf_printf(E->out, "%s = %u;\n", ac_emit_defer_to(E, scope->id),
+                          code);
+            ac_emit_indent(E);
+        }
+        ac_buf_printf(E->out, "goto asyncc_defer_%u;\n", scope->id);
+        return;
+    }
+    ac_emit_indent(E);
+    switch (s->kind) {
+    case AC_S_RETURN:
+        ac_buf_puts(E->out, "_f->_state = -1;\n");
+        ac_emit_indent(E);
+        ac_buf_puts(E->out, "return ASYNC__READY;\n");
+        break;
+    case AC_S_BREAK:
+        ac_buf_puts(E->out, "break;\n");
+        break;
+    case AC_S_CONTINUE:
+        if (s->target && s->target->restructured)
+            ac_buf_printf(E->out, "goto asyncc_continue_%u;\n", s->target->id);
+        else
+            ac_buf_puts(E->out, "continue;\n");
+        break;
+    default:
+        ac_buf_printf(E->out, "goto %s;\n", s->label);
+        break;
+    }
+}
+
 static void emit_return(ac_emitter *E, ac_stmt *s, int in_block) {
     int opened = open_block(E, in_block);
     ac_emit_awaits(E, s->expr);
@@ -164,18 +212,112 @@ static void emit_return(ac_emitter *E, ac_stmt *s, int in_block) {
     } else if (s->expr && s->expr->kind == AC_E_TEXT) {
         put_cond(E, "(void)(", s->expr, ");\n");
     }
-    ac_emit_leave_scopes(E, NULL);
-    ac_emit_indent(E);
-    ac_buf_puts(E->out, "_f->_state = -1;\n");
-    ac_emit_indent(E);
-    ac_buf_puts(E->out, "return ASYNC__READY;\n");
+    put_jump(E, s);
     close_block(E, opened);
 }
 
-/* Does a jump to `target` leave an async_timeout block? */
-static int leaves_scopes(const ac_emitter *E, const ac_stmt *target) {
-    return E->nscopes && (!target || target->span.begin <
-                                         E->scopes[E->nscopes - 1]->span.begin);
+/* Does jump `s` leave an async_timeout block or async_defer scope? */
+static int leaves_scopes(const ac_emitter *E, const ac_stmt *s) {
+    return E->nscopes && ac_lower_leaves(E->scopes[E->nscopes - 1], s);
+}
+
+/* async_defer { body } with `rest`, the statements after it in its block:
+ *     int asyncc_d<id>;          (unless the body awaits: then _f->_d<id>)
+ *     { rest }                   (a jump out stores its code, goes to _<id>)
+ *     to = 0;
+ *     goto asyncc_defer_<id>;    (when a failure in the rest lands here:)
+ * asyncc_defer_fail_<id>:
+ *     to = async__take_error();
+ * asyncc_defer_<id>:;
+ *     { body }
+ *     if (to < 0) { raise it again, to the next handler }
+ *     if (to == 1) { the first exit again, from here }  ...
+ * The epilogue sits at the end of the same block, inside the same loops
+ * and switch as the jumps it repeats, so their break and continue keep
+ * their targets; if-chains, not a switch, so that they do.  When the rest
+ * ends with a jump out, `to` is never 0: that jump comes last without a
+ * test, so that the compiler sees no path falling off (a case falling
+ * through, a function without a return).  Without exits, failure or
+ * async_failing(), there is no `to` at all. */
+static void emit_defer(ac_emitter *E, ac_stmt *s, ac_stmt **rest,
+                       unsigned nrest) {
+    unsigned id = s->id, saved_at = E->at;
+    const ac_defer *d = &E->m->defers[id - 1];
+    const char *to = ac_emit_defer_to(E, id);
+    const ac_stmt *final = ac_lower_final_jump(s, rest, nrest);
+    E->at = s->span.begin;
+    E->has_at = 1;
+    if (d->tracked && !d->in_frame) {
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "int asyncc_d%u;\n", id);
+    }
+    ac_emit_put_line(E, "{\n");
+    E->indent++;
+    E->scopes[E->nscopes++] = s;
+    ac_emit_list(E, rest, nrest, s->span.end);
+    E->nscopes--;
+    E->indent--;
+    E->at = s->span.begin;
+    ac_emit_put_line(E, "}\n");
+    if (d->tracked && !final) {
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "%s = 0;\n", to);
+    }
+    if (d->lands) {
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "goto asyncc_defer_%u;\n", id);
+        ac_buf_printf(E->out, "asyncc_defer_fail_%u:\n", id);
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "%s = async__take_error();\n", to);
+    }
+    if (d->lands || s->nexits)
+        ac_buf_printf(E->out, "asyncc_defer_%u:;\n", id);
+    ac_emit_stmt(E, s->body, 1);
+    E->at = s->span.begin;
+    if (d->lands) {
+        /* The failure goes on to the next handler. */
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "if (%s < 0) {\n", to);
+        E->indent++;
+        const char *outer = ac_emit_fail_label(E);
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "%s(%s);\n",
+                      strcmp(outer, "asyncc_exit") == 0
+                          ? "asyncc_r = async__raise"
+                          : "(void)async__raise",
+                      to);
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "goto %s;\n", outer);
+        E->indent--;
+        ac_emit_put_line(E, "}\n");
+    }
+    unsigned last = final ? ac_lower_exit_code(s, final) : 0;
+    for (unsigned i = 0; i < s->nexits; i++) {
+        if (i + 1 == last)
+            continue;
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "if (%s == %u) {\n", to, i + 1);
+        E->indent++;
+        put_jump(E, s->exits[i]);
+        E->indent--;
+        ac_emit_put_line(E, "}\n");
+    }
+    if (last)
+        put_jump(E, s->exits[last - 1]);
+    E->at = saved_at;
+}
+
+void ac_emit_list(ac_emitter *E, ac_stmt **kids, unsigned n, unsigned lead) {
+    for (unsigned i = 0; i < n; i++) {
+        E->lead_begin = i ? kids[i - 1]->span.end : lead;
+        E->lead_end = kids[i]->span.begin;
+        if (kids[i]->kind == AC_S_DEFER) {
+            E->lead_begin = E->lead_end = 0;
+            emit_defer(E, kids[i], kids + i + 1, n - i - 1);
+            return;
+        }
+        ac_emit_stmt(E, kids[i], 1);
+    }
 }
 
 /* async_timeout(seconds, errp) body: the deadline starts before the body
@@ -194,7 +336,7 @@ static void emit_timeout(ac_emitter *E, ac_stmt *s) {
         E,
         ac_arena_printf(&E->u->arena, "async__timeout_enter(&_f->_to%u, ", id),
         s->expr, ");\n");
-    assert(E->nscopes < AC_MAX_TIMEOUT_DEPTH && s->id <= E->m->ntimeouts);
+    assert(s->id <= E->m->ntimeouts);
     E->scopes[E->nscopes++] = s;
     ac_emit_stmt(E, s->body, 1);
     E->nscopes--;
@@ -262,11 +404,7 @@ static void emit_stmt_at(ac_emitter *E, ac_stmt *s, int in_block) {
             ac_emit_indent(E);
         ac_buf_puts(E->out, "{\n");
         E->indent++;
-        for (unsigned i = 0; i < s->nkids; i++) {
-            E->lead_begin = i ? s->kids[i - 1]->span.end : s->span.begin + 1;
-            E->lead_end = s->kids[i]->span.begin;
-            ac_emit_stmt(E, s->kids[i], 1);
-        }
+        ac_emit_list(E, s->kids, s->nkids, s->span.begin + 1);
         E->lead_begin = E->lead_end = 0;
         E->indent--;
         ac_emit_indent(E);
@@ -362,29 +500,27 @@ static void emit_stmt_at(ac_emitter *E, ac_stmt *s, int in_block) {
         break;
     }
     case AC_S_BREAK:
-        opened = leaves_scopes(E, s->target) ? open_block(E, in_block) : 0;
-        ac_emit_leave_scopes(E, s->target);
-        ac_emit_indent(E);
-        ac_buf_puts(E->out, "break;\n");
+    case AC_S_CONTINUE:
+        opened = leaves_scopes(E, s) ? open_block(E, in_block) : 0;
+        put_jump(E, s);
         close_block(E, opened);
         break;
     case AC_S_TIMEOUT:
         emit_timeout(E, s);
         break;
-    case AC_S_CONTINUE:
-        opened = leaves_scopes(E, s->target) ? open_block(E, in_block) : 0;
-        ac_emit_leave_scopes(E, s->target);
-        ac_emit_indent(E);
-        if (s->target && s->target->restructured)
-            ac_buf_printf(E->out, "goto asyncc_continue_%u;\n", s->target->id);
-        else
-            ac_buf_puts(E->out, "continue;\n");
-        close_block(E, opened);
+    case AC_S_DEFER: /* not in a block: refused by the parser */
+        emit_defer(E, s, NULL, 0);
         break;
     case AC_S_RETURN:
         emit_return(E, s, in_block);
         break;
     case AC_S_TEXT:
+        if (ac_lower_is_goto(s) && leaves_scopes(E, s)) {
+            opened = open_block(E, in_block);
+            put_jump(E, s);
+            close_block(E, opened);
+            break;
+        }
         ac_emit_text_stmt(E, s->span.begin, s->span.end);
         break;
     }

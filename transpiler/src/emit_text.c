@@ -153,16 +153,15 @@ void ac_emit_put_line(ac_emitter *E, const char *text) {
 const char *ac_emit_fail_label(ac_emitter *E) {
     if (!E->nscopes)
         return "asyncc_exit";
-    return ac_arena_printf(&E->u->arena, "asyncc_timeout_%u",
-                           E->scopes[E->nscopes - 1]->id);
+    const ac_stmt *s = E->scopes[E->nscopes - 1];
+    return ac_arena_printf(&E->u->arena,
+                           s->kind == AC_S_DEFER ? "asyncc_defer_fail_%u"
+                                                 : "asyncc_timeout_%u",
+                           s->id);
 }
 
-void ac_emit_leave_scopes(ac_emitter *E, const ac_stmt *target) {
-    for (unsigned i = E->nscopes; i-- > 0;) {
-        if (target && target->span.begin > E->scopes[i]->span.begin)
-            break; /* the target is inside this block */
-        ac_emit_indent(E);
-        ac_buf_printf(E->out, "async__timeout_exit(&_f->_to%u, 0);\n",
-                      E->scopes[i]->id);
-    }
+const char *ac_emit_defer_to(ac_emitter *E, unsigned id) {
+    return ac_arena_printf(
+        &E->u->arena, E->m->defers[id - 1].in_frame ? "_f->_d%u" : "asyncc_d%u",
+        id);
 }

@@ -50,8 +50,8 @@ static void put_node(ac_buf *out, const char *fn, int id) {
         ac_buf_printf(out, "\"%s.%d\"", fn, id);
 }
 
-static const char *const kind_names[] = {"next", "timeout", "return", "end",
-                                         "fail"};
+static const char *const kind_names[] = {"next", "timeout", "return",
+                                         "end",  "fail",    "defer"};
 
 static void put_edge(ac_buf *out, const char *fn, unsigned from, int to,
                      unsigned kinds) {
@@ -65,7 +65,7 @@ static void put_edge(ac_buf *out, const char *fn, unsigned from, int to,
     }
     ac_buf_puts(out, " [label=\"");
     int first = 1;
-    for (unsigned k = 0; k < 5; k++)
+    for (unsigned k = 0; k < 6; k++)
         if (kinds & (1u << k)) {
             ac_buf_printf(out, "%s%s", first ? "" : ", ", kind_names[k]);
             first = 0;
@@ -74,7 +74,7 @@ static void put_edge(ac_buf *out, const char *fn, unsigned from, int to,
     if (kinds == AC_EDGE_FAIL)
         ac_buf_puts(out, ", style=dashed, color=\"#b03030\", "
                          "fontcolor=\"#b03030\"");
-    else if (kinds == AC_EDGE_TIMEOUT)
+    else if (kinds == AC_EDGE_TIMEOUT || kinds == AC_EDGE_DEFER)
         ac_buf_puts(out, ", style=dashed");
     ac_buf_puts(out, "];\n");
 }

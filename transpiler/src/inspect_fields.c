@@ -144,6 +144,20 @@ static void timeout_field(annot *a, ac_insp_field *f, const ac_field *mf) {
             t->states, t->nstates);
 }
 
+/* --- async_defer statements ------------------------------------------ */
+
+static void defer_field(annot *a, ac_insp_field *f, const ac_field *mf) {
+    const ac_defer *d = &a->m->defers[mf->index - 1];
+    set(f, "defer",
+        ranges(a,
+               ac_arena_printf(&a->u->arena,
+                               "where the async_defer at line %u goes after "
+                               "its body, held across %s ",
+                               d->line, d->nstates == 1 ? "state" : "states"),
+               d->states, d->nstates, ""),
+        d->states, d->nstates);
+}
+
 /* --- the _aw union --------------------------------------------------- */
 
 static const char *why_allocated(ac_heap_why why) {
@@ -365,6 +379,9 @@ void ac_inspect_fields(ac_unit *u, ac_insp_func *F, const ac_layout *frame) {
         case AC_FIELD_TIMEOUT:
         case AC_FIELD_TIMEOUT_ERR:
             timeout_field(&a, f, mf);
+            break;
+        case AC_FIELD_DEFER:
+            defer_field(&a, f, mf);
             break;
         case AC_FIELD_CHILDREN:
             children_field(&a, f, lf);

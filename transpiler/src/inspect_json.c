@@ -13,7 +13,9 @@
  *              "fields": [{"name", "type", "size", "offset", "align",
  *                          "reason", "note", "states", "fields"?}]},
  *    "locals": [{"name", "line", "type", "size", "parameter", "in_frame",
- *                "reason", "states"}]}]}
+ *                "reason", "states"}],
+ *    "defers": [{"id", "line", "in_frame", "lands", "exits": [...],
+ *                "states"}]}]}          (only in functions with defers)
  */
 #include "inspect.h"
 
@@ -159,8 +161,8 @@ static void put_states(jw *w, const ac_machine *m) {
     close_(w, "]");
 }
 
-static const char *const kind_names[] = {"next", "timeout", "return", "end",
-                                         "fail"};
+static const char *const kind_names[] = {"next", "timeout", "return",
+                                         "end",  "fail",    "defer"};
 
 static void put_edge(jw *w, unsigned from, int to, unsigned kinds) {
     open_compact(w, NULL, "{");
@@ -169,7 +171,7 @@ static void put_edge(jw *w, unsigned from, int to, unsigned kinds) {
     item(w, "kinds");
     ac_buf_puts(w->out, "[");
     int first = 1;
-    for (unsigned k = 0; k < 5; k++)
+    for (unsigned k = 0; k < 6; k++)
         if (kinds & (1u << k)) {
             ac_buf_printf(w->out, "%s\"%s\"", first ? "" : ", ", kind_names[k]);
             first = 0;
@@ -242,6 +244,32 @@ static void put_locals(jw *w, const ac_insp_func *F) {
     close_(w, "]");
 }
 
+/* A function's async_defer statements: where each goes after its body
+ * ("exits", by code from 1), whether a failure can run it ("lands"),
+ * and the states of its body. */
+static void put_defers(jw *w, const ac_machine *m) {
+    open_(w, "defers", "[");
+    for (unsigned i = 0; i < m->ndefers; i++) {
+        const ac_defer *d = &m->defers[i];
+        open_compact(w, NULL, "{");
+        num(w, "id", d->id);
+        num(w, "line", d->line);
+        boolean(w, "in_frame", d->in_frame);
+        boolean(w, "lands", d->lands);
+        item(w, "exits");
+        ac_buf_puts(w->out, "[");
+        for (unsigned k = 0; k < d->nexits; k++) {
+            if (k)
+                ac_buf_puts(w->out, ", ");
+            put_string(w->out, d->exits[k]);
+        }
+        ac_buf_puts(w->out, "]");
+        ids(w, "states", d->states, d->nstates);
+        close_(w, "}");
+    }
+    close_(w, "]");
+}
+
 void ac_inspect_write_json(const ac_inspect *ins, ac_buf *out) {
     jw w = {out, 0, 1, 0};
     open_(&w, NULL, "{");
@@ -258,6 +286,8 @@ void ac_inspect_write_json(const ac_inspect *ins, ac_buf *out) {
         put_transitions(&w, F->m);
         put_frame(&w, F);
         put_locals(&w, F);
+        if (F->m->ndefers)
+            put_defers(&w, F->m);
         close_(&w, "}");
     }
     close_(&w, "]");

@@ -67,7 +67,8 @@ void ac_inspect_unshared_code(ac_inspect *ins, ac_buf *code) {
         }
         for (unsigned k = 0; k < m->nfields; k++)
             if (m->fields[k].kind == AC_FIELD_TIMEOUT ||
-                m->fields[k].kind == AC_FIELD_TIMEOUT_ERR)
+                m->fields[k].kind == AC_FIELD_TIMEOUT_ERR ||
+                m->fields[k].kind == AC_FIELD_DEFER)
                 put_typeof(code, m, m->fields[k].name, m->fields[k].name);
         /* The _aw union's members, all at once: a slot, or a group. */
         for (unsigned k = 0; k < m->nslots; k++) {

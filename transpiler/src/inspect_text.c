@@ -7,8 +7,8 @@
 
 #include <string.h>
 
-static const char *const kind_names[] = {"next", "timeout", "return", "end",
-                                         "fail"};
+static const char *const kind_names[] = {"next", "timeout", "return",
+                                         "end",  "fail",    "defer"};
 
 /* "[return, fail]" for the kinds of an edge (none for plain "next"
  * between states). */
@@ -17,7 +17,7 @@ static void put_kinds(ac_buf *out, unsigned kinds, int to_done) {
         return;
     ac_buf_puts(out, " [");
     int first = 1;
-    for (unsigned k = 0; k < 5; k++)
+    for (unsigned k = 0; k < 6; k++)
         if (kinds & (1u << k)) {
             ac_buf_printf(out, "%s%s", first ? "" : ", ", kind_names[k]);
             first = 0;
@@ -36,6 +36,18 @@ static void put_states(const ac_inspect *ins, const ac_machine *m,
             ac_buf_puts(out, " [async_try]");
         if (s->timeout)
             ac_buf_puts(out, " [async_timeout]");
+        /* The innermost async_defer body it is in (numbered in order,
+         * an inner body's states after the outer body's first ones). */
+        unsigned in_defer = 0;
+        for (unsigned d = 0; d < m->ndefers; d++)
+            for (unsigned k = 0; k < m->defers[d].nstates; k++)
+                if (m->defers[d].states[k] == i + 1 &&
+                    (!in_defer ||
+                     m->defers[d].nstates < m->defers[in_defer - 1].nstates))
+                    in_defer = d + 1;
+        if (in_defer)
+            ac_buf_printf(out, " [async_defer at line %u]",
+                          m->defers[in_defer - 1].line);
         ac_buf_puts(out, "\n");
     }
     ac_buf_puts(out, "    -1  done\n");

@@ -53,7 +53,9 @@ typedef enum {
     AC_E_RAISE,   /* async_raise(code): `kids[0]` = the code */
     AC_E_TRY,     /* async_try(expr, errp): `kids` = errp, expr */
     AC_E_WAITFOR, /* await(async_wait_for(call, s)): `kids` = CALL, s */
-    AC_E_SPAWNER  /* an async function passed as a handler: `callee` */
+    AC_E_SPAWNER, /* an async function passed as a handler: `callee` */
+    AC_E_FAILING  /* async_failing() in an async_defer body: `id` = the
+                     defer's number */
 } ac_expr_kind;
 
 /* The operator of a text node, where evaluation order depends on it. */
@@ -166,6 +168,9 @@ typedef enum {
     AC_S_RETURN,
     AC_S_TIMEOUT, /* async_timeout(seconds, errp) body: `expr` = seconds,
                      `inc` = errp, `id` = its number in the function */
+    AC_S_DEFER,   /* async_defer body: `id` = its number in the function;
+                     its scope is the rest of the enclosing block,
+                     [span.end, scope_end) */
     AC_S_TEXT     /* any other statement (goto, asm, ;): copied as text */
 } ac_stmt_kind;
 
@@ -181,11 +186,15 @@ struct ac_stmt {
     unsigned nkids;
     ac_var **vars; /* DECL: the variables it declares */
     unsigned nvars;
-    ac_span head;    /* CASE/LABEL: text before the sub-statement;
-                        DECL: a struct, union or enum it defines (empty
-                        if none), kept when its variables are hoisted */
-    ac_stmt *target; /* BREAK/CONTINUE: the loop or switch */
-    int is_default;  /* CASE: a default label */
+    ac_span head;       /* CASE/LABEL: text before the sub-statement;
+                           DECL: a struct, union or enum it defines
+                           (empty if none), kept when its variables are
+                           hoisted */
+    ac_stmt *target;    /* BREAK/CONTINUE: the loop or switch; TEXT: the
+                           LABEL statement a goto jumps to */
+    int is_default;     /* CASE: a default label */
+    unsigned scope_end; /* DEFER: where its scope ends */
+    int reads_failing;  /* DEFER: its body uses async_failing() */
     /* LABEL: its name; TEXT: the label a goto jumps to (else NULL). */
     const char *label;
     /* Filled by the lowering: */
@@ -194,6 +203,11 @@ struct ac_stmt {
     int continue_label;  /* a continue jumps to that label */
     int needs_structure; /* cannot be copied as plain text */
     unsigned id;         /* loop number for generated labels */
+    /* DEFER: the jumps that leave its scope, one per destination (a
+     * return, a break or continue of one loop, a goto to one label); the
+     * code of exits[i] is i + 1. */
+    ac_stmt **exits;
+    unsigned nexits, capexits;
 };
 
 /* A reference to a local or parameter inside an async function's body,
@@ -218,9 +232,12 @@ struct ac_func {
     ac_stmt *body;
     ac_ref *refs; /* sorted by offset */
     unsigned nrefs;
-    int has_goto;            /* liveness falls back to scopes */
-    int expands_macros;      /* a macro is called in the body */
-    unsigned ntimeouts;      /* async_timeout blocks, numbered from 1 */
+    int has_goto;       /* liveness falls back to scopes */
+    int expands_macros; /* a macro is called in the body */
+    unsigned ntimeouts; /* async_timeout blocks, numbered from 1 */
+    ac_stmt **defers;   /* async_defer statements: defers[i]->id ==
+                           i + 1 */
+    unsigned ndefers;
     unsigned *await_offsets; /* every await point, sorted */
     unsigned nawaits;
     ac_callee **awaited; /* async functions whose frames are embedded */

@@ -114,6 +114,14 @@ static int live_across(const ac_func *f, const ac_var *v, unsigned at,
                        const loop_spans *loops) {
     if (used_in(f, v, at, v->scope_end))
         return 1;
+    /* An async_defer's body runs after the rest of its block, though it
+     * is written before it. */
+    for (unsigned k = 0; k < f->ndefers; k++) {
+        const ac_stmt *d = f->defers[k];
+        if (d->body && at >= d->span.end && at < d->scope_end &&
+            used_in(f, v, d->body->span.begin, d->body->span.end))
+            return 1;
+    }
     for (unsigned k = 0; k < loops->n; k++) {
         ac_span l = loops->items[k];
         /* Loops inside the scope (a for's own variable included), not
@@ -277,8 +285,56 @@ static void check_hoistable(ac_unit *u, ac_func *f, ac_var *v) {
  * its loop was restructured) and bottom up for the rest. */
 static unsigned loop_ids;
 
-/* `scope` is the innermost async_timeout block around s, or NULL: a
- * break or continue that leaves it must end its deadline first. */
+int ac_lower_is_goto(const ac_stmt *s) {
+    return s->kind == AC_S_TEXT && s->label;
+}
+
+int ac_lower_leaves(const ac_stmt *scope, const ac_stmt *jump) {
+    const ac_stmt *t = jump->target;
+    switch (jump->kind) {
+    case AC_S_RETURN:
+        return 1;
+    case AC_S_BREAK:
+    case AC_S_CONTINUE:
+        /* A loop or switch that starts before the scope encloses it. */
+        return t && t->span.begin < scope->span.begin;
+    default:
+        if (!ac_lower_is_goto(jump) || !t)
+            return 0;
+        if (scope->kind == AC_S_DEFER)
+            return t->span.begin < scope->span.end ||
+                   t->span.begin >= scope->scope_end;
+        return t->span.begin < scope->span.begin ||
+               t->span.begin >= scope->span.end;
+    }
+}
+
+unsigned ac_lower_exit_code(const ac_stmt *defer, const ac_stmt *jump) {
+    for (unsigned i = 0; i < defer->nexits; i++) {
+        const ac_stmt *e = defer->exits[i];
+        if (ac_lower_is_goto(e) != ac_lower_is_goto(jump) ||
+            (!ac_lower_is_goto(jump) && e->kind != jump->kind))
+            continue;
+        if (jump->kind == AC_S_RETURN || e->target == jump->target)
+            return i + 1;
+    }
+    return 0;
+}
+
+const ac_stmt *ac_lower_final_jump(const ac_stmt *defer, ac_stmt *const *rest,
+                                   unsigned nrest) {
+    if (!nrest)
+        return NULL;
+    const ac_stmt *s = rest[nrest - 1];
+    int jump = s->kind == AC_S_RETURN || s->kind == AC_S_BREAK ||
+               s->kind == AC_S_CONTINUE || ac_lower_is_goto(s);
+    return jump && ac_lower_leaves(defer, s) ? s : NULL;
+}
+
+/* `scope` is the innermost async_timeout block or async_defer scope
+ * around s, or NULL: a jump that leaves it must end the deadline, or run
+ * the defer's body, first (and leaving an outer one, it leaves this
+ * one). */
 static void analyze(ac_stmt *s, const ac_stmt *scope) {
     if (!s)
         return;
@@ -291,13 +347,15 @@ static void analyze(ac_stmt *s, const ac_stmt *scope) {
     if (s->restructured)
         s->id = ++loop_ids;
     analyze(s->init, scope);
+    /* A defer's body is outside its own scope. */
     analyze(s->body, scope);
     analyze(s->els, scope);
     int has = expr_has_await(s->expr) || expr_has_await(s->inc);
-    int structure =
-        has || s->kind == AC_S_RETURN || s->kind == AC_S_TIMEOUT ||
-        ((s->kind == AC_S_BREAK || s->kind == AC_S_CONTINUE) && scope &&
-         s->target && s->target->span.begin < scope->span.begin);
+    int structure = has || s->kind == AC_S_RETURN || s->kind == AC_S_TIMEOUT ||
+                    s->kind == AC_S_DEFER ||
+                    ((s->kind == AC_S_BREAK || s->kind == AC_S_CONTINUE ||
+                      ac_lower_is_goto(s)) &&
+                     scope && ac_lower_leaves(scope, s));
     if (s->kind == AC_S_DECL)
         for (unsigned i = 0; i < s->nvars; i++) {
             has |= expr_has_await(s->vars[i]->init);
@@ -313,10 +371,13 @@ static void analyze(ac_stmt *s, const ac_stmt *scope) {
             has |= parts[i]->has_await;
             structure |= parts[i]->needs_structure;
         }
+    const ac_stmt *inner = scope;
     for (unsigned i = 0; i < s->nkids; i++) {
-        analyze(s->kids[i], scope);
+        analyze(s->kids[i], inner);
         has |= s->kids[i]->has_await;
         structure |= s->kids[i]->needs_structure;
+        if (s->kids[i]->kind == AC_S_DEFER)
+            inner = s->kids[i]; /* the rest of the block is its scope */
     }
     s->has_await = has;
     s->needs_structure = structure || has;

@@ -30,4 +30,23 @@ int ac_lower_for_c(ac_unit *u);
  * a statement with several gets a group of them. */
 unsigned ac_lower_count_slots(const ac_expr *e);
 
+/* Does jump statement `jump` (a return, break, continue or goto, from
+ * inside `scope`) leave `scope`, an async_timeout block or the scope of
+ * an async_defer? */
+int ac_lower_leaves(const ac_stmt *scope, const ac_stmt *jump);
+
+/* The code by which `jump` leaves async_defer `defer` (its exits[] index
+ * + 1; the jumps to one destination share one), or 0 if it has none. */
+unsigned ac_lower_exit_code(const ac_stmt *defer, const ac_stmt *jump);
+
+/* The last of `rest`, the statements after async_defer `defer` in its
+ * block, when it is a jump out of the defer's scope: then control never
+ * falls off the rest's end, and the defer's body always ends with a jump
+ * or a failure.  NULL otherwise. */
+const ac_stmt *ac_lower_final_jump(const ac_stmt *defer, ac_stmt *const *rest,
+                                   unsigned nrest);
+
+/* Is `s` a goto (a statement copied as text that names a label)? */
+int ac_lower_is_goto(const ac_stmt *s);
+
 #endif

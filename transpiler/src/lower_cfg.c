@@ -28,7 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { PLAIN = 1, CAUGHT = 2 };
+/* How control got here from a state: DEFERRED, the state failed inside
+ * an async_defer's scope and the defer's body runs. */
+enum { PLAIN = 1, CAUGHT = 2, DEFERRED = 4 };
 
 typedef struct member {
     unsigned id; /* a state, 0 for the start */
@@ -51,6 +53,11 @@ typedef struct jump {
     flow *head; /* switch: the frontier at its case labels, else NULL */
 } jump;
 
+typedef struct open_defer {
+    const ac_stmt *defer;
+    flow *entry; /* what reaches its body by a jump out of its scope */
+} open_defer;
+
 typedef struct out_edges {
     ac_transition *items;
     unsigned n, cap;
@@ -58,6 +65,7 @@ typedef struct out_edges {
 
 typedef struct walk {
     const ac_func *f;
+    const ac_machine *m;
     const ac_source *src;
     unsigned nstates;
     out_edges *out; /* by `from` */
@@ -69,8 +77,11 @@ typedef struct walk {
     flow **landings; /* async_timeout blocks around the point, innermost
                         last: the states whose failure lands after them */
     unsigned nlandings, caplandings;
-    unsigned in_try; /* inside async_try: failures are caught in place */
-    flow **pool;     /* frontiers: npool used by the current walk, */
+    unsigned in_try;    /* inside async_try: failures are caught in place */
+    open_defer *defers; /* async_defer scopes around the point, innermost
+                           last */
+    unsigned ndefers, capdefers;
+    flow **pool; /* frontiers: npool used by the current walk, */
     unsigned npool, nalloc, cappool; /* nalloc made so far */
     flow scratch; /* merge's output, traded with its destination */
 } walk;
@@ -253,6 +264,8 @@ static void reach_state(walk *w, flow *cur, unsigned id) {
             add_edge(w, cur->items[i].id, (int)id, AC_EDGE_NEXT);
         if (cur->items[i].bits & CAUGHT)
             add_edge(w, cur->items[i].id, (int)id, AC_EDGE_TIMEOUT);
+        if (cur->items[i].bits & DEFERRED)
+            add_edge(w, cur->items[i].id, (int)id, AC_EDGE_DEFER);
     }
     clear(cur);
     add_member(w, cur, id, PLAIN);
@@ -536,6 +549,71 @@ static void walk_timeout(walk *w, const ac_stmt *s, flow *cur) {
     }
 }
 
+/* A jump (return, break, continue, goto) from `cur`: to the body of the
+ * innermost async_defer whose scope it leaves, else to its target. */
+static void walk_jump(walk *w, const ac_stmt *s, flow *cur) {
+    if (w->ndefers && ac_lower_leaves(w->defers[w->ndefers - 1].defer, s)) {
+        merge(w, w->defers[w->ndefers - 1].entry, cur);
+        clear(cur);
+        return;
+    }
+    if (s->kind == AC_S_RETURN) {
+        end_here(w, cur, AC_EDGE_RETURN);
+    } else if (s->kind == AC_S_BREAK || s->kind == AC_S_CONTINUE) {
+        jump *j = find_jump(w, s);
+        if (j)
+            merge(w, s->kind == AC_S_BREAK ? j->brk : j->cont, cur);
+        clear(cur);
+    } else {
+        walk_goto(w, s, cur);
+    }
+}
+
+static void walk_list(walk *w, ac_stmt *const *kids, unsigned n, flow *cur);
+
+/* async_defer: the rest of its block, then its body, reached by falling
+ * off the rest, by each jump out of it and by each failure in it; then
+ * the body's end goes where each of those would have gone (the emitted
+ * dispatch tests an int the walk does not follow, so every way is
+ * taken), and on after the defer. */
+static void walk_defer(walk *w, const ac_stmt *s, ac_stmt *const *rest,
+                       unsigned nrest, flow *cur) {
+    w->landings =
+        grow(w->landings, &w->caplandings, w->nlandings, sizeof *w->landings);
+    flow *landed = new_flow(w);
+    w->landings[w->nlandings++] = landed;
+    w->defers = grow(w->defers, &w->capdefers, w->ndefers, sizeof *w->defers);
+    flow *entry = new_flow(w);
+    w->defers[w->ndefers++] = (open_defer){s, entry};
+    walk_list(w, rest, nrest, cur);
+    w->ndefers--;
+    w->nlandings--;
+    merge(w, cur, entry);
+    for (unsigned i = 0; i < landed->n; i++)
+        add_member(w, cur, landed->items[i].id, DEFERRED);
+    walk_stmt(w, s->body, cur);
+    if (w->m->defers[s->id - 1].lands)
+        for (unsigned i = 0; i < cur->n; i++)
+            propagate(w, cur->items[i].id);
+    const ac_stmt *final = ac_lower_final_jump(s, rest, nrest);
+    for (unsigned i = 0; i < s->nexits; i++)
+        if (s->exits[i] != final &&
+            (!final || ac_lower_exit_code(s, final) != i + 1))
+            walk_jump(w, s->exits[i], copy_flow(w, cur));
+    if (final) /* the last jump, taken without a test */
+        walk_jump(w, s->exits[ac_lower_exit_code(s, final) - 1], cur);
+}
+
+static void walk_list(walk *w, ac_stmt *const *kids, unsigned n, flow *cur) {
+    for (unsigned i = 0; i < n; i++) {
+        if (kids[i]->kind == AC_S_DEFER) {
+            walk_defer(w, kids[i], kids + i + 1, n - i - 1, cur);
+            return;
+        }
+        walk_stmt(w, kids[i], cur);
+    }
+}
+
 static void walk_raise(walk *w, const ac_stmt *s, flow *cur) {
     for (unsigned i = 0; i < s->expr->nkids; i++)
         walk_expr(w, s->expr->kids[i], cur);
@@ -562,8 +640,10 @@ static void walk_stmt(walk *w, const ac_stmt *s, flow *cur) {
         return;
     switch (s->kind) {
     case AC_S_COMPOUND:
-        for (unsigned i = 0; i < s->nkids; i++)
-            walk_stmt(w, s->kids[i], cur);
+        walk_list(w, s->kids, s->nkids, cur);
+        break;
+    case AC_S_DEFER: /* not in a block: refused by the parser */
+        walk_defer(w, s, NULL, 0, cur);
         break;
     case AC_S_EXPR:
         if (s->expr && s->expr->kind == AC_E_RAISE)
@@ -598,22 +678,20 @@ static void walk_stmt(walk *w, const ac_stmt *s, flow *cur) {
         walk_stmt(w, s->body, cur);
         break;
     case AC_S_BREAK:
-    case AC_S_CONTINUE: {
-        jump *j = find_jump(w, s);
-        if (j)
-            merge(w, s->kind == AC_S_BREAK ? j->brk : j->cont, cur);
-        clear(cur);
+    case AC_S_CONTINUE:
+        walk_jump(w, s, cur);
         break;
-    }
     case AC_S_RETURN:
         walk_expr(w, s->expr, cur);
-        end_here(w, cur, AC_EDGE_RETURN);
+        walk_jump(w, s, cur);
         break;
     case AC_S_TIMEOUT:
         walk_timeout(w, s, cur);
         break;
     case AC_S_TEXT:
-        if (is_goto(w, s))
+        if (ac_lower_is_goto(s))
+            walk_jump(w, s, cur);
+        else if (is_goto(w, s))
             walk_goto(w, s, cur);
         break;
     }
@@ -632,6 +710,7 @@ void ac_lower_transitions(ac_unit *u, const ac_func *f, ac_machine *m) {
     walk w;
     memset(&w, 0, sizeof w);
     w.f = f;
+    w.m = m;
     w.src = &u->src;
     w.nstates = m->nstates;
     w.out = ac_xmalloc((m->nstates + 1) * sizeof *w.out);
@@ -643,7 +722,7 @@ void ac_lower_transitions(ac_unit *u, const ac_func *f, ac_machine *m) {
         walk_stmt(&w, f->body, cur);
         end_here(&w, cur, AC_EDGE_END);
         w.npool = 0;
-        w.njumps = w.nlandings = w.in_try = 0;
+        w.njumps = w.nlandings = w.in_try = w.ndefers = 0;
     } while (w.changed && w.nkeyed);
     unsigned n = 0;
     for (unsigned i = 0; i <= m->nstates; i++)
@@ -666,6 +745,7 @@ void ac_lower_transitions(ac_unit *u, const ac_func *f, ac_machine *m) {
     free(w.keyed);
     free(w.jumps);
     free(w.landings);
+    free(w.defers);
     for (unsigned i = 0; i < w.nalloc; i++)
         free_flow(w.pool[i]);
     free(w.pool);

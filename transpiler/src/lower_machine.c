@@ -38,12 +38,14 @@ typedef struct numbering {
     ac_machine *m;
     unsigned capstates, capslots, capgroups;
     unsigned ntemps;
-    unsigned group_size, group_id;         /* the statement being numbered */
-    unsigned group_first_slot;             /* its first slot, */
-    unsigned group_first_state;            /* and its first state */
-    int caught;                            /* inside async_try */
-    unsigned scopes[AC_MAX_TIMEOUT_DEPTH]; /* async_timeout blocks around, */
-    unsigned nscopes;                      /* innermost last */
+    unsigned group_size, group_id; /* the statement being numbered */
+    unsigned group_first_slot;     /* its first slot, */
+    unsigned group_first_state;    /* and its first state */
+    int caught;                    /* inside async_try */
+    /* async_timeout blocks and async_defer scopes around, innermost
+     * last */
+    const ac_stmt **scopes;
+    unsigned nscopes;
 } numbering;
 
 /* --- counting slots (as the emitter opens groups) ------------------- */
@@ -89,12 +91,25 @@ static unsigned line_of(const ac_unit *u, unsigned offset) {
 }
 
 /* A failure here, uncaught: it lands after the innermost async_timeout
- * block, which then needs its landing, or leaves through asyncc_exit. */
+ * block or in the innermost async_defer, which then needs its landing,
+ * or leaves through asyncc_exit. */
 static void note_failure(numbering *N) {
-    if (N->nscopes)
-        N->m->timeouts[N->scopes[N->nscopes - 1] - 1].lands = 1;
-    else
+    if (!N->nscopes) {
         N->m->uses_exit = 1;
+        return;
+    }
+    const ac_stmt *s = N->scopes[N->nscopes - 1];
+    if (s->kind == AC_S_DEFER)
+        N->m->defers[s->id - 1].lands = 1;
+    else
+        N->m->timeouts[s->id - 1].lands = 1;
+}
+
+static unsigned innermost_timeout(const numbering *N) {
+    for (unsigned i = N->nscopes; i-- > 0;)
+        if (N->scopes[i]->kind == AC_S_TIMEOUT)
+            return N->scopes[i]->id;
+    return 0;
 }
 
 /* The states numbered from `first` on, ascending.  States are numbered
@@ -147,7 +162,7 @@ static ac_slot *new_state(numbering *N, ac_expr *e, ac_state_kind kind,
     ac_source_linecol(&N->u->src, e->span.begin, &st->line, &st->col);
     st->text = collapsed_text(N->u, e->span);
     st->caught = N->caught;
-    st->timeout = N->nscopes ? N->scopes[N->nscopes - 1] : 0;
+    st->timeout = innermost_timeout(N);
     st->slot = m->nslots;
     ac_slot *s = add_slot(N, slot_kind, 'a', st->id, e);
     s->state = st->id;
@@ -345,6 +360,7 @@ static void number_awaits(numbering *N, ac_expr *e) {
     case AC_E_SPAWN:
     case AC_E_SPAWNER:
     case AC_E_RAISE:
+    case AC_E_FAILING:
         break;
     }
 }
@@ -418,8 +434,8 @@ static void number_timeout(numbering *N, ac_stmt *s) {
     ac_timeout *t = &N->m->timeouts[s->id - 1];
     t->id = s->id;
     t->line = line_of(N->u, s->span.begin);
-    t->parent = N->nscopes ? N->scopes[N->nscopes - 1] : 0;
-    N->scopes[N->nscopes++] = s->id; /* the parser limits the depth */
+    t->parent = innermost_timeout(N);
+    N->scopes[N->nscopes++] = s;
     unsigned first = N->m->nstates + 1;
     number_stmt(N, s->body);
     N->nscopes--;
@@ -429,13 +445,78 @@ static void number_timeout(numbering *N, ac_stmt *s) {
         note_failure(N);
 }
 
+static void number_list(numbering *N, ac_stmt **kids, unsigned n);
+
+/* async_defer: the rest of its block runs first, then its body, as the
+ * emitter prints them.  A failure in the rest lands in the defer, which
+ * raises it again after the body. */
+static void number_defer(numbering *N, ac_stmt *s, ac_stmt **rest,
+                         unsigned nrest) {
+    ac_defer *d = &N->m->defers[s->id - 1];
+    d->id = s->id;
+    d->line = line_of(N->u, s->span.begin);
+    N->scopes[N->nscopes++] = s;
+    number_list(N, rest, nrest);
+    N->nscopes--;
+    unsigned first = N->m->nstates + 1;
+    number_stmt(N, s->body);
+    if (N->m->nstates >= first)
+        d->states = states_since(N, first, &d->nstates);
+    if (d->lands)
+        note_failure(N);
+    /* A final jump of the rest is taken without a test of the int. */
+    unsigned tested = s->nexits - (ac_lower_final_jump(s, rest, nrest) != 0);
+    d->tracked = d->lands || tested || s->reads_failing;
+    d->in_frame = d->tracked && d->nstates > 0;
+    ac_arena *A = &N->u->arena;
+    d->nexits = s->nexits;
+    d->exits = ac_arena_alloc(A, (s->nexits + 1) * sizeof *d->exits);
+    for (unsigned i = 0; i < s->nexits; i++) {
+        const ac_stmt *j = s->exits[i];
+        unsigned line = line_of(N->u, j->span.begin);
+        d->exits[i] = j->kind == AC_S_RETURN ? "return"
+                      : j->kind == AC_S_BREAK
+                          ? ac_arena_printf(A, "break (line %u)", line)
+                      : j->kind == AC_S_CONTINUE
+                          ? ac_arena_printf(A, "continue (line %u)", line)
+                          : ac_arena_printf(A, "goto %s", j->label);
+    }
+}
+
+static void number_list(numbering *N, ac_stmt **kids, unsigned n) {
+    for (unsigned i = 0; i < n; i++) {
+        if (kids[i]->kind == AC_S_DEFER) {
+            number_defer(N, kids[i], kids + i + 1, n - i - 1);
+            return;
+        }
+        number_stmt(N, kids[i]);
+    }
+}
+
+/* A jump from here runs the body of each async_defer whose scope it
+ * leaves: each needs a code for it. */
+static void note_exit(numbering *N, ac_stmt *jump) {
+    for (unsigned i = N->nscopes; i-- > 0;) {
+        ac_stmt *s = (ac_stmt *)N->scopes[i];
+        if (!ac_lower_leaves(s, jump))
+            break;
+        if (s->kind != AC_S_DEFER || ac_lower_exit_code(s, jump))
+            continue;
+        s->exits = grow(&N->u->arena, s->exits, s->nexits, &s->capexits,
+                        sizeof *s->exits);
+        s->exits[s->nexits++] = jump;
+    }
+}
+
 static void number_stmt(numbering *N, ac_stmt *s) {
     if (!s || !s->needs_structure)
         return;
     switch (s->kind) {
     case AC_S_COMPOUND:
-        for (unsigned i = 0; i < s->nkids; i++)
-            number_stmt(N, s->kids[i]);
+        number_list(N, s->kids, s->nkids);
+        break;
+    case AC_S_DEFER: /* not in a block: refused by the parser */
+        number_defer(N, s, NULL, 0);
         break;
     case AC_S_EXPR:
         if (s->expr->kind == AC_E_RAISE)
@@ -472,6 +553,7 @@ static void number_stmt(numbering *N, ac_stmt *s) {
         break;
     case AC_S_RETURN:
         number_root(N, s->expr);
+        note_exit(N, s);
         break;
     case AC_S_TIMEOUT:
         number_timeout(N, s);
@@ -479,6 +561,7 @@ static void number_stmt(numbering *N, ac_stmt *s) {
     case AC_S_BREAK:
     case AC_S_CONTINUE:
     case AC_S_TEXT:
+        note_exit(N, s);
         break;
     }
 }
@@ -587,8 +670,9 @@ static void build_frame(numbering *N) {
     ac_arena *A = &N->u->arena;
     ac_machine *m = N->m;
     const ac_func *f = N->f;
-    m->fields = ac_arena_alloc(A, (4 + m->nlocals + 2 * m->ntimeouts) *
-                                      sizeof *m->fields);
+    m->fields =
+        ac_arena_alloc(A, (4 + m->nlocals + 2 * m->ntimeouts + m->ndefers) *
+                              sizeof *m->fields);
     add_field(m, AC_FIELD_STATE, "_state", "int %s", 0);
     for (unsigned i = 0; i < m->nlocals; i++) {
         const ac_var *v = i < f->nparams ? f->params[i] : NULL;
@@ -609,6 +693,10 @@ static void build_frame(numbering *N) {
         add_field(m, AC_FIELD_TIMEOUT_ERR, ac_arena_printf(A, "_to%u_err", i),
                   "int *%s", i);
     }
+    for (unsigned i = 1; i <= m->ndefers; i++)
+        if (m->defers[i - 1].in_frame)
+            add_field(m, AC_FIELD_DEFER, ac_arena_printf(A, "_d%u", i),
+                      "int %s", i);
     if (m->nslots)
         add_field(m, AC_FIELD_CHILDREN, "_aw", NULL, 0);
     if (f->ret_decl_field)
@@ -623,14 +711,18 @@ ac_machine *ac_lower_machine(ac_unit *u, ac_func *f) {
     ac_source_linecol(&u->src, f->name_offset, &m->line, &m->col);
     m->ntimeouts = f->ntimeouts;
     m->timeouts = ac_arena_alloc(A, (f->ntimeouts + 1) * sizeof *m->timeouts);
+    m->ndefers = f->ndefers;
+    m->defers = ac_arena_alloc(A, (f->ndefers + 1) * sizeof *m->defers);
+    memset(m->defers, 0, (f->ndefers + 1) * sizeof *m->defers);
     numbering N;
     memset(&N, 0, sizeof N);
     N.u = u;
     N.f = f;
     N.m = m;
+    N.scopes =
+        ac_arena_alloc(A, (f->ntimeouts + f->ndefers + 1) * sizeof *N.scopes);
     if (f->body)
-        for (unsigned i = 0; i < f->body->nkids; i++)
-            number_stmt(&N, f->body->kids[i]);
+        number_list(&N, f->body->kids, f->body->nkids);
     m->locals =
         ac_arena_alloc(A, (f->nparams + f->nvars + 1) * sizeof *m->locals);
     at_state *by_offset = ac_xmalloc((m->nstates + 1) * sizeof *by_offset);

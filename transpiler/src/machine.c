@@ -164,6 +164,32 @@ static int verify_timeouts(const ac_machine *m, ac_buf *why) {
     return 0;
 }
 
+static int verify_defers(const ac_machine *m, ac_buf *why) {
+    for (unsigned i = 0; i < m->ndefers; i++) {
+        const ac_defer *d = &m->defers[i];
+        if (d->id != i + 1)
+            return fail(why, "async_defer %u has id %u", i + 1, d->id);
+        if (d->in_frame != (d->tracked && d->nstates > 0))
+            return fail(why,
+                        "async_defer %u keeps its target %s the frame but "
+                        "its body has %u states",
+                        d->id, d->in_frame ? "in" : "out of", d->nstates);
+        if (!states_ok(m, d->states, d->nstates))
+            return fail(why,
+                        "async_defer %u lists states out of order or "
+                        "unknown",
+                        d->id);
+        int field = 0;
+        for (unsigned k = 0; k < m->nfields; k++)
+            field |= m->fields[k].kind == AC_FIELD_DEFER &&
+                     m->fields[k].index == d->id;
+        if (field != d->in_frame)
+            return fail(why, "async_defer %u %s a frame field", d->id,
+                        field ? "has" : "lacks");
+    }
+    return 0;
+}
+
 static int verify_fields(const ac_machine *m, ac_buf *why) {
     if (!m->nfields || m->fields[0].kind != AC_FIELD_STATE)
         return fail(why, "the frame does not start with _state");
@@ -183,6 +209,9 @@ static int verify_fields(const ac_machine *m, ac_buf *why) {
         if ((f->kind == AC_FIELD_TIMEOUT || f->kind == AC_FIELD_TIMEOUT_ERR) &&
             (f->index == 0 || f->index > m->ntimeouts))
             return fail(why, "field %s names no async_timeout block", f->name);
+        if (f->kind == AC_FIELD_DEFER &&
+            (f->index == 0 || f->index > m->ndefers))
+            return fail(why, "field %s names no async_defer", f->name);
         for (unsigned k = 0; k < i; k++)
             if (strcmp(m->fields[k].name, f->name) == 0)
                 return fail(why, "two fields are named %s", f->name);
@@ -225,7 +254,8 @@ int ac_machine_verify(const ac_machine *m, ac_buf *why) {
         return fail(why, "the machine has no name");
     if (verify_states(m, why) || verify_slots(m, why) ||
         verify_groups(m, why) || verify_timeouts(m, why) ||
-        verify_fields(m, why) || verify_transitions(m, why))
+        verify_defers(m, why) || verify_fields(m, why) ||
+        verify_transitions(m, why))
         return -1;
     return 0;
 }

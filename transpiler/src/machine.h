@@ -15,6 +15,7 @@
  *         int n;                            AC_FIELD_PARAM, AC_FIELD_LOCAL
  *         async__timeout _to1;              AC_FIELD_TIMEOUT
  *         int *_to1_err;                    AC_FIELD_TIMEOUT_ERR
+ *         int _d1;                          AC_FIELD_DEFER
  *         union {                           AC_FIELD_CHILDREN: the slots,
  *             struct f__frame a1;             one statement's at a time;
  *             struct { ... } g1;              a group: one statement's
@@ -158,6 +159,31 @@ typedef struct ac_timeout {
     unsigned nstates;
 } ac_timeout;
 
+/* --- async_defer statements ------------------------------------------ */
+
+/* What an async_defer's body does after it runs depends on how its
+ * scope was left: its "to" int holds 0 (fell off the end), exit i + 1
+ * (exits[i]) or a failure code (negative).  It is the frame field
+ * _d<id> when the body awaits, else a C local asyncc_d<id>. */
+typedef struct ac_defer {
+    unsigned id;        /* 1..ndefers */
+    unsigned line;      /* where the statement is written */
+    int tracked;        /* it has a "to" int: it lands, its body reads
+                           async_failing(), or it has an exit other than
+                           the rest's final jump, which needs no test */
+    int in_frame;       /* tracked and the body awaits: "to" is the field
+                           _d<id> */
+    int lands;          /* a failure inside its scope runs the body, so it
+                           has a landing label */
+    const char **exits; /* the jumps leaving its scope, as "return",
+                           "break (line 12)", "continue (line 9)",
+                           "goto done" */
+    unsigned nexits;
+    unsigned *states; /* the states of its body, ascending: "to" is held
+                         across them */
+    unsigned nstates;
+} ac_defer;
+
 /* --- the frame ------------------------------------------------------- */
 
 typedef enum {
@@ -166,6 +192,8 @@ typedef enum {
     AC_FIELD_LOCAL,       /* a kept local (`index` in locals) */
     AC_FIELD_TIMEOUT,     /* _to<index>: a block's deadline */
     AC_FIELD_TIMEOUT_ERR, /* _to<index>_err: where it stores its error */
+    AC_FIELD_DEFER,       /* _d<index>: where an async_defer goes after its
+                             body that awaits */
     AC_FIELD_CHILDREN,    /* _aw: the slots */
     AC_FIELD_RESULT       /* _ret */
 } ac_field_kind;
@@ -189,9 +217,11 @@ enum {
                             which caught it; flow goes on after the block */
     AC_EDGE_RETURN = 4,  /* a return statement ends the function */
     AC_EDGE_END = 8,     /* control falls off the end of the body */
-    AC_EDGE_FAIL = 16    /* a failure propagates out and ends the function:
+    AC_EDGE_FAIL = 16,   /* a failure propagates out and ends the function:
                             a failed await (cancellation included: every
                             await can be cancelled) or async_raise */
+    AC_EDGE_DEFER = 32   /* the state failed inside an async_defer's scope:
+                            the defer's body runs */
 };
 
 #define AC_DONE (-1) /* the `to` of a transition that ends the function */
@@ -218,6 +248,8 @@ typedef struct ac_machine {
     unsigned nlocals;
     ac_timeout *timeouts; /* timeouts[i].id == i + 1 */
     unsigned ntimeouts;
+    ac_defer *defers; /* defers[i].id == i + 1 */
+    unsigned ndefers;
     ac_field *fields; /* the frame struct's members, in order */
     unsigned nfields;
     /* Sorted by `from`, then `to` with AC_DONE last. */

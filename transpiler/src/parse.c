@@ -107,6 +107,10 @@ static ac_mark mark_of_macro(const char *name) {
         return AC_MARK_GATHER_FAILFAST;
     if (strcmp(name, "async_timeout") == 0)
         return AC_MARK_TIMEOUT;
+    if (strcmp(name, "async_defer") == 0)
+        return AC_MARK_DEFER;
+    if (strcmp(name, "async_failing") == 0)
+        return AC_MARK_FAILING;
     if (strcmp(name, "async_spawn") == 0)
         return AC_MARK_SPAWN;
     if (strcmp(name, "async_run") == 0)
@@ -309,6 +313,7 @@ static void free_parser(ac_parser *p) {
     free(p->frames);
     free(p->vars);
     free(p->breakables);
+    free(p->defer_open);
 }
 
 /* Parses the source already in u->src; `unsaved`, when not NULL, gives

@@ -192,6 +192,9 @@ void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f) {
     p->nvars = 0;
     p->nraises = 0;
     p->nbreakables = 0;
+    p->ndefer_open = 0;
+    p->defer_body = NULL;
+    p->block_kid = 0;
     /* The function's own parameters (not those of a function type in
      * its result, as in int (*f(int))(char)). */
     int nargs = clang_Cursor_getNumArguments(fn);
@@ -239,6 +242,7 @@ void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f) {
     if (!clang_Cursor_isNull(body) && ac_parse_span(p, body, &bspan)) {
         p->scope_end = bspan.end;
         f->body = ac_parse_stmt(p, body);
+        ac_parse_check_defer_gotos(p, f);
         body_walk walk = {p, NULL, 0, 0};
         clang_visitChildren(body, walk_body, &walk);
         finish_refs(p, f);

@@ -130,11 +130,15 @@ static enum CXChildVisitResult check_visit(CXCursor c, CXCursor parent,
     case AC_MARK_TRY:
     case AC_MARK_WAIT_FOR:
     case AC_MARK_TIMEOUT:
+    case AC_MARK_DEFER:
+    case AC_MARK_FAILING:
         ac_parse_error(p, span_begin(p, c),
                        "%s can only be used inside an async function",
                        m == AC_MARK_RAISE     ? "async_raise()"
                        : m == AC_MARK_TRY     ? "async_try()"
                        : m == AC_MARK_TIMEOUT ? "async_timeout()"
+                       : m == AC_MARK_DEFER   ? "async_defer"
+                       : m == AC_MARK_FAILING ? "async_failing()"
                                               : "async_wait_for()");
         break;
     case AC_MARK_COUNT:

@@ -750,6 +750,25 @@ static ac_expr *expr_node(ac_parser *p, CXCursor c, int want_span) {
                        "async_timeout(seconds, &err) is a statement: write "
                        "async_timeout(seconds, &err) { ... }");
         return text_node(p, span);
+    case AC_MARK_DEFER:
+        ac_parse_error(p, span.begin,
+                       "async_defer is a statement: write "
+                       "async_defer { ... }");
+        return text_node(p, span);
+    case AC_MARK_FAILING: {
+        ac_parse_check_written(p, m, &span, "async_failing");
+        if (!p->defer_body) {
+            ac_parse_error(p, span.begin,
+                           "async_failing() can only be used inside an "
+                           "async_defer body");
+            return text_node(p, span);
+        }
+        ac_expr *e = text_node(p, span);
+        e->kind = AC_E_FAILING;
+        e->id = p->defer_body->id;
+        p->defer_body->reads_failing = 1;
+        return e;
+    }
     case AC_MARK_NONE:
     case AC_MARK_COUNT:
         break;

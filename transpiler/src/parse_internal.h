@@ -21,6 +21,8 @@ typedef enum {
     AC_MARK_WAIT_FOR,
     AC_MARK_GATHER_FAILFAST,
     AC_MARK_TIMEOUT,
+    AC_MARK_DEFER,
+    AC_MARK_FAILING,
     AC_MARK_COUNT
 } ac_mark;
 
@@ -82,7 +84,18 @@ typedef struct ac_parser {
     unsigned nvars, capvars;
     ac_stmt *timeout_scope; /* innermost async_timeout block, or NULL */
     unsigned timeout_depth; /* async_timeout blocks around the statement */
-    ac_stmt **breakables;   /* enclosing loops and switches */
+    ac_stmt *defer_body;    /* the async_defer whose body is being read */
+    int block_kid;          /* the statement being read is a block's */
+    /* The async_defer scopes and bodies open around the statement, with
+     * the innermost switch when each opened: a case label of that switch
+     * inside would let the switch jump past the defer statement. */
+    struct ac_defer_open {
+        const ac_stmt *defer;
+        const ac_stmt *sw;
+        int body;
+    } * defer_open;
+    unsigned ndefer_open, capdefer_open;
+    ac_stmt **breakables; /* enclosing loops and switches */
     unsigned nbreakables, capbreakables;
     unsigned scope_end; /* end of the innermost enclosing block */
     unsigned top_begin; /* start of the top-level declaration being read */
@@ -170,6 +183,10 @@ unsigned ac_parse_cursor_offset(ac_parser *p, CXCursor c);
 /* parse_stmt.c */
 ac_stmt *ac_parse_stmt(ac_parser *p, CXCursor c);
 ac_var *ac_parse_var(ac_parser *p, CXCursor c, int is_param);
+
+/* Refuses gotos that enter an async_defer's scope or body, or leave a
+ * body; points each goto of `f` at its label (ac_stmt.target). */
+void ac_parse_check_defer_gotos(ac_parser *p, ac_func *f);
 
 /* parse_check.c: plain code that uses the dialect */
 void ac_parse_check_plain(ac_parser *p, CXCursor c);

@@ -294,13 +294,73 @@ static ac_stmt *build_timeout(ac_parser *p, CXCursor c, ac_cursors *kids) {
     return s;
 }
 
+/* The innermost switch, or NULL. */
+static const ac_stmt *innermost_switch(ac_parser *p) {
+    for (unsigned i = p->nbreakables; i-- > 0;)
+        if (p->breakables[i]->kind == AC_S_SWITCH)
+            return p->breakables[i];
+    return NULL;
+}
+
+static void open_defer(ac_parser *p, const ac_stmt *d, int body) {
+    if (p->ndefer_open == p->capdefer_open) {
+        p->capdefer_open = p->capdefer_open ? p->capdefer_open * 2 : 8;
+        p->defer_open = ac_xrealloc(p->defer_open,
+                                    p->capdefer_open * sizeof *p->defer_open);
+    }
+    p->defer_open[p->ndefer_open++] =
+        (struct ac_defer_open){d, innermost_switch(p), body};
+}
+
+/* async_defer { body } expands to
+ *     if (((void)__async_defer_point(), 1))
+ *         body
+ * defer -> 'async_defer' statement */
+static ac_stmt *build_defer(ac_parser *p, CXCursor c, ac_cursors *kids,
+                            int block_kid) {
+    ac_stmt *s = new_stmt(p, AC_S_DEFER, c);
+    ac_span mspan = s->span;
+    ac_parse_check_written(p, AC_MARK_DEFER, &mspan, "async_defer");
+    if (kids->n >= 3) {
+        ac_parse_error(p, s->span.begin,
+                       "async_defer { ... } takes no else; put braces "
+                       "around an enclosing if's branches");
+        ac_parse_stmt(p, kids->items[2]); /* its awaits are accounted for */
+    }
+    if (!block_kid)
+        ac_parse_error(p, s->span.begin,
+                       "async_defer must be a statement of a block: its "
+                       "body runs when the rest of the block is left; put "
+                       "braces around it");
+    ac_func *f = p->fn;
+    ac_stmt **defers = ac_parse_grow(p, f->defers, f->ndefers, sizeof *defers);
+    defers[f->ndefers++] = s;
+    f->defers = defers;
+    s->id = f->ndefers;
+    s->scope_end = p->scope_end;
+    ac_stmt *outer = p->defer_body;
+    p->defer_body = s;
+    open_defer(p, s, 1);
+    s->body = ac_parse_stmt(p, kids->items[1]);
+    p->ndefer_open--;
+    p->defer_body = outer;
+    grow_to(s, s->body);
+    return s;
+}
+
 static ac_stmt *build_compound(ac_parser *p, CXCursor c,
                                const ac_cursors *kids) {
     ac_stmt *s = new_stmt(p, AC_S_COMPOUND, c);
-    unsigned saved = p->scope_end;
+    unsigned saved = p->scope_end, open = p->ndefer_open;
     p->scope_end = s->span.end;
-    for (unsigned i = 0; i < kids->n; i++)
-        push_stmt(p, s, ac_parse_stmt(p, kids->items[i]));
+    for (unsigned i = 0; i < kids->n; i++) {
+        p->block_kid = 1;
+        ac_stmt *kid = ac_parse_stmt(p, kids->items[i]);
+        push_stmt(p, s, kid);
+        if (kid->kind == AC_S_DEFER)
+            open_defer(p, kid, 0); /* the rest of the block is its scope */
+    }
+    p->ndefer_open = open;
     p->scope_end = saved;
     return s;
 }
@@ -385,6 +445,8 @@ static ac_stmt *build_for(ac_parser *p, CXCursor c, ac_cursors *kids) {
 
 ac_stmt *ac_parse_stmt(ac_parser *p, CXCursor c) {
     enum CXCursorKind kind = clang_getCursorKind(c);
+    int block_kid = p->block_kid;
+    p->block_kid = 0;
     ac_cursors kids = {0};
     /* An expression statement's children are the expression's, which
      * ac_parse_expr reads itself. */
@@ -403,6 +465,11 @@ ac_stmt *ac_parse_stmt(ac_parser *p, CXCursor c) {
             ac_parse_marker(kids.items[0], NULL) == AC_MARK_TIMEOUT) {
 
             s = build_timeout(p, c, &kids);
+            break;
+        }
+        if (kids.n >= 2 &&
+            ac_parse_marker(kids.items[0], NULL) == AC_MARK_DEFER) {
+            s = build_defer(p, c, &kids, block_kid);
             break;
         }
         s = new_stmt(p, AC_S_IF, c);
@@ -460,6 +527,24 @@ ac_stmt *ac_parse_stmt(ac_parser *p, CXCursor c) {
                            "jump enter the block without starting its "
                            "deadline; move it out of the block",
                            kind == CXCursor_LabelStmt ? "label" : "case label");
+        if (kind != CXCursor_LabelStmt) {
+            const ac_stmt *sw = innermost_switch(p);
+            for (unsigned i = 0; i < p->ndefer_open; i++)
+                if (sw && p->defer_open[i].sw == sw) {
+                    ac_parse_error(
+                        p, s->span.begin,
+                        p->defer_open[i].body
+                            ? "a case label inside an async_defer body would "
+                              "let its switch jump into the body; move the "
+                              "switch into the body"
+                            : "a case label after an async_defer in the same "
+                              "switch would let the switch jump past the "
+                              "defer statement; put the defer and the "
+                              "statements it guards in braces inside one "
+                              "case");
+                    break;
+                }
+        }
         if (kids.n >= 1) {
             CXCursor sub = kids.items[kids.n - 1];
             s->body = ac_parse_stmt(p, sub);
@@ -473,10 +558,21 @@ ac_stmt *ac_parse_stmt(ac_parser *p, CXCursor c) {
         s = new_stmt(p, kind == CXCursor_BreakStmt ? AC_S_BREAK : AC_S_CONTINUE,
                      c);
         s->target = jump_target(p, kind == CXCursor_ContinueStmt);
+        if (p->defer_body &&
+            (!s->target || s->target->span.begin < p->defer_body->span.begin))
+            ac_parse_error(p, s->span.begin,
+                           "%s out of an async_defer body is not supported: "
+                           "the body runs to its end once started",
+                           kind == CXCursor_BreakStmt ? "break" : "continue");
         extend_to_semicolon(p, s);
         break;
     case CXCursor_ReturnStmt:
         s = new_stmt(p, AC_S_RETURN, c);
+        if (p->defer_body)
+            ac_parse_error(p, s->span.begin,
+                           "return inside an async_defer body is not "
+                           "supported: the body runs to its end once "
+                           "started; set a variable instead");
         if (kids.n >= 1)
             s->expr = ac_parse_expr(p, kids.items[0]);
         extend_to_semicolon(p, s);
@@ -522,4 +618,69 @@ ac_stmt *ac_parse_stmt(ac_parser *p, CXCursor c) {
     }
     ac_cursors_free(&kids);
     return s;
+}
+
+/* --- gotos and async_defer ------------------------------------------ */
+
+typedef struct jumps {
+    ac_stmt **gotos, **labels;
+    unsigned ngotos, nlabels, capgotos, caplabels;
+} jumps;
+
+static void collect_jumps(ac_stmt *s, jumps *j) {
+    if (!s)
+        return;
+    if (s->kind == AC_S_TEXT && s->label)
+        ac_vec_push((void ***)&j->gotos, &j->ngotos, &j->capgotos, s);
+    if (s->kind == AC_S_LABEL && s->label)
+        ac_vec_push((void ***)&j->labels, &j->nlabels, &j->caplabels, s);
+    collect_jumps(s->init, j);
+    collect_jumps(s->body, j);
+    collect_jumps(s->els, j);
+    for (unsigned i = 0; i < s->nkids; i++)
+        collect_jumps(s->kids[i], j);
+}
+
+static int within(unsigned at, unsigned begin, unsigned end) {
+    return at >= begin && at < end;
+}
+
+void ac_parse_check_defer_gotos(ac_parser *p, ac_func *f) {
+    jumps j = {0};
+    collect_jumps(f->body, &j);
+    for (unsigned g = 0; g < j.ngotos; g++) {
+        ac_stmt *s = j.gotos[g];
+        for (unsigned l = 0; l < j.nlabels && !s->target; l++)
+            if (strcmp(j.labels[l]->label, s->label) == 0)
+                s->target = j.labels[l];
+        if (!s->target)
+            continue;
+        unsigned from = s->span.begin, to = s->target->span.begin;
+        for (unsigned i = 0; i < f->ndefers; i++) {
+            const ac_stmt *d = f->defers[i];
+            unsigned bb = d->body ? d->body->span.begin : d->span.end;
+            const char *why = NULL;
+            if (within(to, d->span.end, d->scope_end) &&
+                !within(from, d->span.end, d->scope_end))
+                why = "goto '%s' jumps into the scope of the async_defer at "
+                      "line %u, past the defer statement; move the label "
+                      "before the async_defer, or the goto after it";
+            else if (within(from, bb, d->span.end) !=
+                     within(to, bb, d->span.end))
+                why = within(from, bb, d->span.end)
+                          ? "goto '%s' leaves the body of the async_defer "
+                            "at line %u: the body runs to its end once "
+                            "started"
+                          : "goto '%s' jumps into the body of the "
+                            "async_defer at line %u";
+            if (why) {
+                unsigned line, col;
+                ac_source_linecol(&p->u->src, d->span.begin, &line, &col);
+                ac_parse_error(p, from, why, s->label, line);
+                break;
+            }
+        }
+    }
+    free(j.gotos);
+    free(j.labels);
 }

@@ -108,6 +108,10 @@ static ac_mark marker_of_call(CXCursor call) {
         m = AC_MARK_GATHER_FAILFAST;
     else if (strcmp(name, "__async_timeout_point") == 0)
         m = AC_MARK_TIMEOUT;
+    else if (strcmp(name, "__async_defer_point") == 0)
+        m = AC_MARK_DEFER;
+    else if (strcmp(name, "__async_failing_point") == 0)
+        m = AC_MARK_FAILING;
     else if (strcmp(name, "__async_spawn_point") == 0)
         m = AC_MARK_SPAWN;
     else if (strcmp(name, "__async_run_point") == 0)

@@ -1,7 +1,7 @@
 /* The transitions between states (lower_cfg.c) on hand-built IR (no
  * libclang): sequences, branches, loops and their back edges, switch
  * fall-through, break and continue, early returns, goto, short-circuit
- * operators, async_try, async_timeout and async_raise. */
+ * operators, async_try, async_timeout, async_raise and async_defer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -171,7 +171,7 @@ static ac_stmt *raise_(void) {
 /* --- checking ------------------------------------------------------- */
 
 /* The edges as "from>to" + kinds (n next, t timeout, r return, e end,
- * f fail), to -1 for done, in order. */
+ * f fail, d defer), to -1 for done, in order. */
 static unsigned max_id_expr(const ac_expr *e) {
     unsigned m = e && e->kind != AC_E_TEXT && e->kind != AC_E_TRY &&
                          e->kind != AC_E_RAISE
@@ -201,6 +201,30 @@ static unsigned max_id(const ac_stmt *s) {
     return m;
 }
 
+/* The async_defer statements of the body being walked (their number
+ * and whether a failure lands in each), for the machine. */
+static ac_defer defers[4];
+static unsigned ndefers;
+
+/* async_defer { body } as statement number `id`, at offset 10 (a loop
+ * starting before it encloses it), leaving its scope by `exit` (or
+ * NULL); a failure in its scope lands in it when `lands`. */
+static ac_stmt *defer_(unsigned id, ac_stmt *body, ac_stmt *exit, int lands) {
+    ac_stmt *s = stmt(AC_S_DEFER);
+    s->id = id;
+    s->body = body;
+    s->span.begin = 10;
+    s->span.end = 11;
+    s->scope_end = 100;
+    if (exit) {
+        s->exits = ac_arena_alloc(&arena, sizeof *s->exits);
+        s->exits[s->nexits++] = exit;
+    }
+    defers[id - 1] = (ac_defer){.id = id, .lands = lands};
+    ndefers = id > ndefers ? id : ndefers;
+    return s;
+}
+
 static char *edges_of(ac_stmt *body, const ac_source *src) {
     ac_func f;
     memset(&f, 0, sizeof f);
@@ -212,6 +236,8 @@ static char *edges_of(ac_stmt *body, const ac_source *src) {
     ac_machine m;
     memset(&m, 0, sizeof m);
     m.nstates = max_id(body);
+    m.defers = defers;
+    m.ndefers = ndefers;
     ac_lower_transitions(&u, &f, &m);
     static char out[2048];
     out[0] = 0;
@@ -221,9 +247,9 @@ static char *edges_of(ac_stmt *body, const ac_source *src) {
         char one[32];
         int n = snprintf(one, sizeof one, "%s%u>%d", out[0] ? " " : "", t->from,
                          t->to);
-        for (unsigned b = 0; b < 5; b++)
+        for (unsigned b = 0; b < 6; b++)
             if (t->kinds & (1u << b))
-                one[n++] = "ntref"[b];
+                one[n++] = "ntrefd"[b];
         one[n] = 0;
         strcat(out, one);
     }
@@ -234,6 +260,7 @@ static char *edges_of(ac_stmt *body, const ac_source *src) {
 static int setup(void **state) {
     (void)state;
     memset(&arena, 0, sizeof arena);
+    ndefers = 0;
     return 0;
 }
 
@@ -478,6 +505,37 @@ static void test_gather_and_wait_for_are_one_state(void **state) {
                         "0>1n 1>2n 1>-1f 2>3n 2>-1f 3>-1ef");
 }
 
+static void test_defer_runs_after_the_rest(void **state) {
+    (void)state;
+    /* { async_defer { await 2; } await 1; } -- the rest, then the body,
+     * reached by the end of the rest or by 1's failure; the failure goes
+     * on after the body */
+    ac_stmt *b = block(2, defer_(1, ex(aw(2)), NULL, 1), ex(aw(1)));
+    assert_string_equal(edges_of(b, NULL), "0>1n 1>2nd 2>-1ef");
+}
+
+static void test_defer_repeats_the_jumps_out(void **state) {
+    (void)state;
+    /* { async_defer { await 3; } await 1; if (c) return; await 2; } --
+     * the return reaches the body too, whose end returns, fails (the
+     * dispatch tests an int the walk does not follow) or falls off */
+    ac_stmt *r = ret(NULL);
+    ac_stmt *b = block(4, defer_(1, ex(aw(3)), r, 1), ex(aw(1)),
+                       if_(cond(), r, NULL), ex(aw(2)));
+    assert_string_equal(edges_of(b, NULL), "0>1n 1>2n 1>3nd 2>3nd 3>-1ref");
+    /* for (...) { async_defer { } if (c) break; await 1; } await 2; --
+     * the break, repeated after the body, leaves the loop; 1's failure
+     * runs the body, then goes on out (and, as the int is not followed,
+     * so may the start's break) */
+    ac_stmt *loop_ = loop(AC_S_WHILE, cond(), NULL);
+    ac_stmt *brk = jump(AC_S_BREAK, loop_);
+    loop_->body = block(3, defer_(2, block(0), brk, 1), if_(cond(), brk, NULL),
+                        ex(aw(1)));
+    ac_stmt *w = block(2, loop_, ex(aw(2)));
+    assert_string_equal(edges_of(w, NULL),
+                        "0>1n 0>2n 0>-1f 1>1nd 1>2nd 1>-1f 2>-1ef");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sequence_and_fall_off, setup,
@@ -507,6 +565,10 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_raise, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gather_and_wait_for_are_one_state,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_defer_runs_after_the_rest, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_defer_repeats_the_jumps_out, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
