@@ -440,6 +440,16 @@ static ac_expr *build_await(ac_parser *p, CXCursor c, ac_span span) {
         return g;
     }
     if (ac_parse_is_task_type(clang_getCursorType(operand))) {
+        if (!clang_Cursor_isNull(ac_parse_async_callee(inner))) {
+            /* await(t) of a handle has this spelling, and its value is
+             * the task's int result, not a handle. */
+            ac_parse_error(p, ispan.begin,
+                           "an async function whose result is an "
+                           "async_task * cannot be awaited: await(x) of a "
+                           "task handle joins the task; return the handle "
+                           "through a pointer parameter instead");
+            return text_node(p, span);
+        }
         ac_expr *e = ac_parse_alloc(p, sizeof *e);
         e->kind = AC_E_JOIN;
         e->span = span;
