@@ -35,6 +35,7 @@ typedef struct async__loop {
     int running;              /* inside async__run */
     async_task *root;         /* the main task of the run, or NULL */
     int shutting_down;        /* async__loop_cancel_all was called */
+    int last_pass;            /* the root finished: one more pass first */
     int winding_down;         /* the root finished: the others were cancelled */
     async__io io;             /* where the loop sleeps */
     async__loop_hook *resets; /* add-ons' teardowns, in registration order */
@@ -373,6 +374,7 @@ static void loop_reset(async__loop *l) {
     l->now_read = 0;
     l->shutting_down = 0;
     l->winding_down = 0;
+    l->last_pass = 0;
     l->running = 0;
 }
 
@@ -420,7 +422,17 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
         run_timers(l); /* 1. due timers wake their tasks */
         run_ready(l);  /* 2. poll what was ready when the pass began */
         /* 3. the run's result is in, once the other tasks, cancelled,
-         * have finished too (or can never finish) */
+         * have finished too (or can never finish).  As asyncio.run stops
+         * its loop only after the pass that follows the main task's end,
+         * what was ready then (tasks spawned by its last step included)
+         * runs one more pass before the others are cancelled. */
+        if ((root->flags & ASYNC__TASK_DONE) && !l->winding_down &&
+            !l->last_pass && l->ready_head != NULL) {
+            l->last_pass = 1;
+            if (async__io_busy(&l->io))
+                async__io_wait(&l->io, 0);
+            continue;
+        }
         if ((root->flags & ASYNC__TASK_DONE) && !winding_down(l))
             break;
         /* 4. nothing ready, armed or watched: nothing can ever happen */

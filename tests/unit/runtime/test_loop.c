@@ -178,20 +178,21 @@ static async int leave_behind(void) {
     return 0;
 }
 
-/* When the root completes, the pending tasks are cancelled, as
+/* When the root completes, what was ready runs one more pass (the
+ * yielder's second 2), then the pending tasks are cancelled, as
  * asyncio.run does: neither the 10 s sleep nor the busy yielder keeps
  * async_run from returning (their sleeps fail, so no SLEEPER_END + 1
- * and no second 2), and the next run starts with an empty queue and no
+ * and no third 2), and the next run starts with an empty queue and no
  * timers. */
 static void test_pending_tasks_cancelled(void **state) {
-    static const int want[] = {1, 2, 3, 103};
+    static const int want[] = {1, 2, 2, 3, 103};
     double start = async_time();
 
     (void)state;
     assert_int_equal(async_run(leave_behind()), 0);
     assert_true(async_time() - start < 1.0);
     assert_int_equal(async_run(sleeper(3, 0.001)), 3);
-    assert_events(want, 4);
+    assert_events(want, 5);
 }
 
 enum { CAUGHT = 200, CLEANED = 300, HELPER = 400, NEVER = 500 };
@@ -218,29 +219,33 @@ static async int cleans_up(int id, double cleanup) {
     return id;
 }
 
-static async void never(void) { event(NEVER); }
+static async void never(int id) { event(NEVER + id); }
 
 static async int leave_cleaners(void) {
     async_spawn(cleans_up(1, 0.02));
     async_spawn(cleans_up(2, 0));
     await(async_sleep(0));
-    async_spawn(never()); /* not started when the main call returns */
+    async_cancel(async_spawn(never(1))); /* cancelled before it started */
+    async_spawn(never(2));               /* ready when the main call returns */
     return 42;
 }
 
-/* The cancelled tasks' cleanup runs to its end, awaits (a 20 ms sleep)
- * and tasks it spawns included; a task that had not started never runs;
- * the result is the main call's. */
+/* The task spawned by the main call's last step takes its step in the
+ * pass after (as in asyncio.run); then the cancelled tasks' cleanup runs
+ * to its end, awaits (a 20 ms sleep) and tasks it spawns included; the
+ * task cancelled before it started never runs; the result is the main
+ * call's. */
 static void test_pending_cleanup_runs(void **state) {
-    static const int want[] = {
-        1,           2,           CAUGHT + 1,  CAUGHT + 2,  HELPER + 20,
-        HELPER + 21, CLEANED + 2, HELPER + 10, HELPER + 11, CLEANED + 1};
+    static const int want[] = {1,           2,           NEVER + 2,
+                               CAUGHT + 1,  CAUGHT + 2,  HELPER + 20,
+                               HELPER + 21, CLEANED + 2, HELPER + 10,
+                               HELPER + 11, CLEANED + 1};
     double start = async_time();
 
     (void)state;
     assert_int_equal(async_run(leave_cleaners()), 42);
     assert_true(async_time() - start >= 0.02);
-    assert_events(want, 10);
+    assert_events(want, 11);
 }
 
 static async_event never_set;

@@ -29,13 +29,13 @@ static int setup(void **state) {
 
 static int handled;
 
-/* Sleeps 20 ms, then answers one byte; counts itself and says if it
+/* Sleeps 200 ms, then answers one byte; counts itself and says if it
  * was cancelled. */
 static async void slow_handler(int fd, void *arg) {
     int err;
 
     (void)arg;
-    async_try(await(async_sleep(0.02)), &err);
+    async_try(await(async_sleep(0.2)), &err);
     if (err) {
         event(-1);
         async_raise(err);
@@ -81,10 +81,10 @@ static async int close_and_wait(int lfd, int cancel_serve) {
     assert_int_equal(r, 0);
     assert_int_equal(async_server_is_closed(&srv), 1);
     event(CLOSED + async_server_running(&srv));
-    assert_true(async_time() - start < 0.015);
+    assert_true(async_time() - start < 0.1);
     await(async_server_wait_closed(&srv));
     event(WAITED + async_server_running(&srv));
-    assert_true(async_time() - start >= 0.015);
+    assert_true(async_time() - start >= 0.1);
     for (int i = 0; i < 3; i++) {
         event(CLIENT + await(c[i]));
         async_task_release(c[i]);
