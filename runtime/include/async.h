@@ -138,6 +138,9 @@ static inline int async__sync_gathered(void) { return 0; }
  * (a call to an async function returning an integer type or void)
  * completes and evaluates to its result as int, 0 for void.  Called from
  * plain (non-async) code, typically main().  When the call completes,
+ * the tasks that were ready then take one more step (as asyncio.run's
+ * loop ends only after the pass that follows the main task's end: a
+ * task spawned by the call's last step takes its first step); then
  * every other task still pending is cancelled once (async_cancel: one
  * that has not started never runs) and the loop runs on until all of
  * them have finished -- their cancellation handling runs, and tasks
