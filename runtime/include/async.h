@@ -568,8 +568,8 @@ int async__join_cancel__resume(void *frame);
 
 /* The rest of the runtime's API, by subject. */
 #include "async/group.h"
-#include "async/sync.h" /* before io.h: servers use its wait lists */
 #include "async/io.h"
 #include "async/signal.h"
+#include "async/sync.h"
 
 #endif /* ASYNC_H */

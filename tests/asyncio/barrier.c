@@ -35,11 +35,12 @@ async void cycles(void) {
     async_task *t[3];
 
     async_barrier_init(&b, 3);
-    for (int i = 0; i < 3; i++)
-        t[i] = async_spawn(party(&b, "p", i, 0.05 * i, 2));
-    await(async_sleep(0.075));
+    for (int i = 0; i < 2; i++)
+        t[i] = async_spawn(party(&b, "p", i, -1, 2));
+    await(async_sleep(0));
     printf("waiting: %d of %d\n", async_barrier_n_waiting(&b),
            async_barrier_parties(&b));
+    t[2] = async_spawn(party(&b, "p", 2, -1, 2));
     for (int i = 0; i < 3; i++) {
         await(t[i]);
         async_task_release(t[i]);
@@ -55,8 +56,8 @@ async void abort_and_reset(void) {
 
     async_barrier_init(&b, 3);
     for (int i = 0; i < 2; i++)
-        t[i] = async_spawn(party(&b, "a", i, 0, 1));
-    await(async_sleep(0.01));
+        t[i] = async_spawn(party(&b, "a", i, -1, 1));
+    await(async_sleep(0));
     async_barrier_abort(&b);
     printf("aborted: broken %s, waiting %d\n", yes_no(async_barrier_broken(&b)),
            async_barrier_n_waiting(&b));
@@ -80,8 +81,8 @@ async void abort_and_reset(void) {
 
     async_barrier_init(&b, 3);
     for (int i = 0; i < 2; i++)
-        t[i] = async_spawn(party(&b, "s", i, 0, 1));
-    await(async_sleep(0.01));
+        t[i] = async_spawn(party(&b, "s", i, -1, 1));
+    await(async_sleep(0));
     late = async_spawn(party(&b, "l", 0, -1, 1));
     async_barrier_reset(&b);
     printf("reset: waiting %d, broken %s\n", async_barrier_n_waiting(&b),
@@ -106,9 +107,9 @@ async void cancelled(void) {
     int err;
 
     async_barrier_init(&b, 3);
-    c[0] = async_spawn(party(&b, "c", 0, 0, 1));
-    c[1] = async_spawn(party(&b, "c", 1, 0, 1));
-    await(async_sleep(0.01));
+    c[0] = async_spawn(party(&b, "c", 0, -1, 1));
+    c[1] = async_spawn(party(&b, "c", 1, -1, 1));
+    await(async_sleep(0));
     async_cancel(c[0]);
     async_try(await(c[0]), &err);
     async_task_release(c[0]);
@@ -123,8 +124,8 @@ async void cancelled(void) {
         async_task_release(c[i]);
 
     async_barrier_init(&b, 2);
-    d0 = async_spawn(party(&b, "d", 0, 0, 1));
-    await(async_sleep(0.01));
+    d0 = async_spawn(party(&b, "d", 0, -1, 1));
+    await(async_sleep(0));
     printf("main leaves with index %d\n", await(async_barrier_wait(&b)));
     async_cancel(d0);
     async_try(await(d0), &err);

@@ -24,10 +24,10 @@ async def party(b, name, delay, rounds):
 
 async def cycles():
     b = asyncio.Barrier(3)
-    tasks = [asyncio.create_task(party(b, f"p{i}", 0.05 * i, 2))
-             for i in range(3)]
-    await asyncio.sleep(0.075)
+    tasks = [asyncio.create_task(party(b, f"p{i}", -1, 2)) for i in range(2)]
+    await asyncio.sleep(0)
     print(f"waiting: {b.n_waiting} of {b.parties}")
+    tasks.append(asyncio.create_task(party(b, "p2", -1, 2)))
     for t in tasks:
         await t
     print(f"waiting: {b.n_waiting}, broken: {b.broken}")
@@ -35,8 +35,8 @@ async def cycles():
 
 async def abort_and_reset():
     b = asyncio.Barrier(3)
-    tasks = [asyncio.create_task(party(b, f"a{i}", 0, 1)) for i in range(2)]
-    await asyncio.sleep(0.01)
+    tasks = [asyncio.create_task(party(b, f"a{i}", -1, 1)) for i in range(2)]
+    await asyncio.sleep(0)
     await b.abort()
     print(f"aborted: broken {b.broken}, waiting {b.n_waiting}")
     for t in tasks:
@@ -55,8 +55,8 @@ async def abort_and_reset():
     # Reset while two wait: both fail; one arriving meanwhile waits for
     # them to leave, then arrives first.
     b = asyncio.Barrier(3)
-    tasks = [asyncio.create_task(party(b, f"s{i}", 0, 1)) for i in range(2)]
-    await asyncio.sleep(0.01)
+    tasks = [asyncio.create_task(party(b, f"s{i}", -1, 1)) for i in range(2)]
+    await asyncio.sleep(0)
     late = asyncio.create_task(party(b, "l0", -1, 1))
     await b.reset()
     print(f"reset: waiting {b.n_waiting}, broken {b.broken}")
@@ -72,9 +72,9 @@ async def abort_and_reset():
 
 async def cancelled():
     b = asyncio.Barrier(3)
-    c0 = asyncio.create_task(party(b, "c0", 0, 1))
-    c1 = asyncio.create_task(party(b, "c1", 0, 1))
-    await asyncio.sleep(0.01)
+    c0 = asyncio.create_task(party(b, "c0", -1, 1))
+    c1 = asyncio.create_task(party(b, "c1", -1, 1))
+    await asyncio.sleep(0)
     c0.cancel()
     try:
         await c0
@@ -86,8 +86,8 @@ async def cancelled():
     print(f"results {await c1} {await c2} {await c3}")
     # Cancelled after the release, before it ran.
     b = asyncio.Barrier(2)
-    d0 = asyncio.create_task(party(b, "d0", 0, 1))
-    await asyncio.sleep(0.01)
+    d0 = asyncio.create_task(party(b, "d0", -1, 1))
+    await asyncio.sleep(0)
     print(f"main leaves with index {await b.wait()}")
     d0.cancel()
     try:

@@ -21,8 +21,8 @@ async void worker(const char *name, double cleanup) {
 async void never(void) { printf("never runs\n"); }
 
 async int amain(void) {
-    async_task_release(async_spawn(worker("w1", 0.02)));
-    async_task_release(async_spawn(worker("w2", 0.01)));
+    async_task_release(async_spawn(worker("w1", 0.2)));
+    async_task_release(async_spawn(worker("w2", 0.05)));
     await(async_sleep(0));
     async_task *t = async_spawn(never());
     async_cancel(t);

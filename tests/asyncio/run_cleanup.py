@@ -20,8 +20,8 @@ async def never():
 
 
 async def main():
-    asyncio.create_task(worker("w1", 0.02))
-    asyncio.create_task(worker("w2", 0.01))
+    asyncio.create_task(worker("w1", 0.2))
+    asyncio.create_task(worker("w2", 0.05))
     await asyncio.sleep(0)
     t = asyncio.create_task(never())
     t.cancel()

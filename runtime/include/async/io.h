@@ -29,6 +29,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "sync.h" /* servers keep a wait list */
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -54,11 +54,13 @@ static async int party(int id, double delay, int rounds) {
 static async int three_parties(void) {
     async_task *t[3];
 
-    for (int i = 0; i < 3; i++)
-        t[i] = async_spawn(party(i + 1, 0.001 * i, 2));
-    await(async_sleep(0.0015));
+    /* They arrive in their first steps: no timing involved. */
+    for (int i = 0; i < 2; i++)
+        t[i] = async_spawn(party(i + 1, -1, 2));
+    await(async_sleep(0));
     /* Two arrived, the third has not. */
     assert_int_equal(async_barrier_n_waiting(&b), 2);
+    t[2] = async_spawn(party(3, -1, 2));
     for (int i = 0; i < 3; i++)
         await(t[i]);
     assert_int_equal(async_barrier_n_waiting(&b), 0);
@@ -99,9 +101,9 @@ static async int abort_waiters(void) {
     async_task *t[2];
     int err;
 
-    t[0] = async_spawn(party(1, 0, 1));
-    t[1] = async_spawn(party(2, 0, 1));
-    await(async_sleep(0.001));
+    t[0] = async_spawn(party(1, -1, 1));
+    t[1] = async_spawn(party(2, -1, 1));
+    await(async_sleep(0));
     assert_int_equal(async_barrier_n_waiting(&b), 2);
     assert_int_equal(async_barrier_abort(&b), 0);
     assert_int_equal(async_barrier_broken(&b), 1);
@@ -136,9 +138,9 @@ static void test_abort(void **state) {
 static async int reset_waiters(void) {
     async_task *t[3];
 
-    t[0] = async_spawn(party(1, 0, 1));
-    t[1] = async_spawn(party(2, 0, 1));
-    await(async_sleep(0.001));
+    t[0] = async_spawn(party(1, -1, 1));
+    t[1] = async_spawn(party(2, -1, 1));
+    await(async_sleep(0));
     /* Takes its first step before the two run again: arrives while they
      * leave, waits for them, then comes in first. */
     t[2] = async_spawn(party(3, -1, 1));
@@ -149,7 +151,7 @@ static async int reset_waiters(void) {
     await(t[1]);
     assert_int_equal(codes[1], -EPIPE);
     assert_int_equal(codes[2], -EPIPE);
-    await(async_sleep(0.001));
+    await(async_sleep(0));
     assert_int_equal(async_barrier_n_waiting(&b), 1);
     t[0] = async_spawn(party(4, 0, 1));
     return await(async_barrier_wait(&b)) + 10 * await(t[2]) + 100 * await(t[0]);
@@ -171,9 +173,9 @@ static async int cancel_filling(void) {
     async_task *a, *c, *d, *e;
     int err;
 
-    a = async_spawn(party(1, 0, 1));
-    c = async_spawn(party(2, 0, 1));
-    await(async_sleep(0.001));
+    a = async_spawn(party(1, -1, 1));
+    c = async_spawn(party(2, -1, 1));
+    await(async_sleep(0));
     async_cancel(a);
     async_try(await(a), &err);
     assert_int_equal(err, ASYNC_ECANCELED);
@@ -208,8 +210,8 @@ static async int releaser(void) {
 static async int cancel_released(void) {
     int err;
 
-    first = async_spawn(party(1, 0, 1));
-    await(async_sleep(0.001));
+    first = async_spawn(party(1, -1, 1));
+    await(async_sleep(0));
     int r = await(releaser());
     async_try(await(first), &err);
     assert_int_equal(err, ASYNC_ECANCELED);

@@ -310,14 +310,14 @@ static void test_failure_before_wait(void **state) {
     (void)state;
 
     /* The failure cancels the other member and interrupts the owner's
-     * 50 ms sleep beside, at once; the wait then fails with the member's
-     * code, not with the owner's ASYNC_ECANCELED. */
+     * 500 ms sleep beside, at once; the wait then fails with the
+     * member's code, not with the owner's ASYNC_ECANCELED. */
     async_group_init(&g, slots, 2);
-    assert_int_equal(code(async_run(run_beside(&g, m, N(m), 3, 0.05))), -EIO);
+    assert_int_equal(code(async_run(run_beside(&g, m, N(m), 3, 0.5))), -EIO);
     static const int want[] = {1,          2,           3,     SLEEPER_END + 1,
                                CAUGHT + 2, INTERRUPTED, WAITED};
     assert_events(want, 7);
-    assert_true(async_time() - start < 0.045);
+    assert_true(async_time() - start < 0.4);
     assert_int_equal(async_group_size(&g), 0);
     assert_int_equal(heap_left, 0);
     /* Nothing left to wait for: the wait fails at once with the code. */
@@ -497,7 +497,7 @@ static async int owner_twice(async_group *g) {
     assert_int_equal(async_group_add(g, async_spawn(failer(1, 0.01, -EIO))), 0);
     async_try(await(async_sleep(10)), &err); /* the group's, at 10 ms */
     note_interrupted(err);
-    async_try(await(async_sleep(10)), &err); /* the outsider's, at 30 ms */
+    async_try(await(async_sleep(10)), &err); /* the outsider's, at 300 ms */
     assert_int_equal(err, ASYNC_ECANCELED);
     event(CANCELLING + 1);
     async_try(await(async_group_wait(g)), &err);
@@ -508,7 +508,7 @@ static async int owner_twice(async_group *g) {
 static async int cancel_owner_later(async_group *g) {
     async_task *t = async_spawn(owner_twice(g));
 
-    await(async_sleep(0.03));
+    await(async_sleep(0.3));
     event(CANCELLING);
     async_cancel(t);
     return await(t);
@@ -525,7 +525,7 @@ static void test_owner_cancelled_from_outside(void **state) {
     static const int want[] = {1,          SLEEPER_END + 1, INTERRUPTED,
                                CANCELLING, CANCELLING + 1,  WAITED};
     assert_events(want, 6);
-    assert_true(async_time() - start < 1.0);
+    assert_true(async_time() - start < 5.0);
 }
 
 int main(void) {
