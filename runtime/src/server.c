@@ -68,9 +68,7 @@ struct async__serve_conn {
     async__serve_conn *prev, *next;
 };
 
-int async_server_init(async_server *srv, int listen_fd) {
-    if (srv == NULL || listen_fd < 0)
-        return ASYNC_EINVAL;
+static void server_reset(async_server *srv, int listen_fd) {
     srv->listen_fd = listen_fd;
     srv->closed = 0;
     srv->conns = NULL;
@@ -81,6 +79,12 @@ int async_server_init(async_server *srv, int listen_fd) {
     srv->dropped = 0;
     srv->failed = 0;
     srv->structured = 0;
+}
+
+int async_server_init(async_server *srv, int listen_fd) {
+    if (srv == NULL || listen_fd < 0)
+        return ASYNC_EINVAL;
+    server_reset(srv, listen_fd);
     return 0;
 }
 
@@ -137,8 +141,8 @@ static void core_init(async__serve_core *core, async_server *srv,
 void async_serve__init(struct async_serve__frame *f, int listen_fd,
                        async_conn_spawner spawn, void *arg) {
     f->_state = 0;
-    (void)async_server_init(&f->own, listen_fd < 0 ? 0 : listen_fd);
-    f->own.listen_fd = listen_fd;
+    /* Not checked here: a bad descriptor fails the first poll. */
+    server_reset(&f->own, listen_fd);
     f->own.structured = 1;
     core_init(&f->core, &f->own, spawn, arg);
     f->_ret = 0;
