@@ -2,7 +2,8 @@
  * timeouts.c -- deadlines.  async_wait_for: a call that finishes in time
  * gives its result; one that does not is cancelled (its cleanup runs)
  * and the await fails with ASYNC_ETIMEDOUT; a zero timeout gives no time
- * at all; a spawned task can be waited for the same way.  async_timeout:
+ * at all (the call, cancelled before it started, never runs); a spawned
+ * task can be waited for the same way.  async_timeout:
  * one deadline over several awaits, like asyncio.timeout.
  *
  *     try:

@@ -157,12 +157,29 @@ static inline int async__sync_gathered(void) { return 0; }
  * async_run(call) -- like asyncio.run(): runs the event loop until `call`
  * (a call to an async function returning an integer type or void)
  * completes and evaluates to its result as int, 0 for void.  Called from
- * plain (non-async) code, typically main().  Tasks still pending when the
- * call completes are destroyed (debug builds report each on stderr).
- * Errors: when the loop is already running in this thread, or when no
- * task can make progress any more (every task waits for something that
- * nothing will do), it prints a diagnostic on stderr, sets errno to
- * EBUSY or EDEADLK and evaluates to -1.
+ * plain (non-async) code, typically main().  When the call completes,
+ * the tasks that were ready then take one more step (as asyncio.run's
+ * loop ends only after the pass that follows the main task's end: a
+ * task spawned by the call's last step takes its first step); then
+ * every other task still pending is cancelled once (async_cancel: one
+ * that has not started never runs) and the loop runs on until all of
+ * them have finished -- their cancellation handling runs, and tasks
+ * they spawn meanwhile run and are waited for too -- then frees them;
+ * the result is still the call's.  After async_shutdown_on_signals
+ * cancelled them already, they are not cancelled again.  A task that
+ * catches its cancellation and keeps waiting on timers or descriptors
+ * keeps async_run running (as in asyncio); one that waits for something
+ * nothing will do any more (no task ready, no timer armed, no
+ * descriptor watched) is destroyed without resuming, and async_run
+ * prints on stderr "asyncrt: task 'NAME' did not finish after its
+ * cancellation at the end of async_run, and nothing can wake it:
+ * destroyed" for each, then returns the call's result.
+ * Errors: when the loop is already running in this thread, or when the
+ * call itself can make no progress any more (every task waits for
+ * something that nothing will do), it prints a diagnostic on stderr,
+ * sets errno to EBUSY or EDEADLK and evaluates to -1; after a deadlock
+ * the pending tasks are destroyed without running (debug builds report
+ * each on stderr).
  *
  * async_gather(call, call, ...) -- like asyncio.gather(): starts every
  * call as a concurrent child task in argument order; awaiting it
@@ -254,7 +271,8 @@ static inline int async__sync_gathered(void) { return 0; }
  * async_spawn(call) -- like asyncio.create_task(): starts `call` as a new
  * task and returns its handle at once; the task first runs when the
  * caller next suspends.  Only inside async functions.  Returns NULL when
- * memory for the task cannot be allocated.
+ * memory for the task cannot be allocated.  A task cancelled before it
+ * first runs never runs at all (see async_cancel).
  */
 
 /* Seconds on the loop's monotonic clock (like loop.time()); only
@@ -338,10 +356,16 @@ enum {
 const char *async_strerror(int code);
 
 /* Requests the cancellation of task `t`: the await it is suspended in
- * fails with ASYNC_ECANCELED when the task next runs (at once if it has
- * not started: its first await fails).  Cancellation takes effect only at
- * awaits that suspend.  Returns 1 when requested (again: still 1), 0 when
- * `t` has finished already, ASYNC_EINVAL when `t` is NULL. */
+ * fails with ASYNC_ECANCELED when the task next runs.  Cancellation takes
+ * effect only at awaits that suspend.  A task that has not started yet
+ * (spawned, added to a group, a gather child...: its first step has not
+ * run) never runs its body, as asyncio never starts a task cancelled
+ * before its first step: where it would have taken that step, it
+ * finishes with ASYNC_ECANCELED (async_task_error, and awaiting it fails
+ * with it); until then async_task_done(t) is 0.  The price is one test
+ * of a flag bit each time the loop polls a task.  Returns 1 when
+ * requested (again: still 1), 0 when `t` has finished already,
+ * ASYNC_EINVAL when `t` is NULL. */
 int async_cancel(async_task *t);
 
 /* The code a finished task failed with, or 0 when it succeeded or has

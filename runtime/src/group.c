@@ -27,7 +27,9 @@ int async_group_init(async_group *g, async_group_member *slots,
     g->failing = 0;
     g->cancelling = 0;
     g->closed = 0;
+    g->owner_cancel = 0;
     g->waiter = NULL;
+    g->owner = NULL;
     return 0;
 }
 
@@ -47,14 +49,31 @@ static void cancel_members(async_group *g) {
     }
 }
 
+/* The first failure also interrupts the owner between its first add
+ * and its wait, as asyncio.TaskGroup cancels the body of its `async
+ * with`, so that the failure surfaces at once.  A cancellation already
+ * requested is someone else's: the group leaves it alone, and it stays
+ * ASYNC_ECANCELED at the wait. */
+static void cancel_owner(async_group *g) {
+    async_task *o = g->owner;
+
+    if (o == NULL || g->waiter == o || (o->flags & ASYNC__TASK_DONE))
+        return;
+    if (!(o->flags & ASYNC__TASK_CANCEL)) {
+        g->owner_cancel = 1;
+        async_cancel(o);
+    }
+}
+
 /* A member failed with `code` (or could not be added): the first code
- * is kept, and the first failure cancels the others. */
+ * is kept, and the first failure cancels the others and the owner. */
 static void group_fail(async_group *g, int code) {
     if (g->error == 0)
         g->error = code;
     if (!g->failing) {
         g->failing = 1;
         cancel_members(g);
+        cancel_owner(g);
     }
 }
 
@@ -99,6 +118,8 @@ int async_group_add(async_group *g, async_task *t) {
         discard(t);
         return ASYNC_EINVAL;
     }
+    if (g->owner == NULL)
+        g->owner = async__running;
     if (t == NULL) {
         /* What async_spawn returns when out of memory. */
         group_fail(g, ASYNC_ENOMEM);
@@ -166,6 +187,12 @@ int async_group_wait__resume(void *frame) {
         if (g == NULL || g->closed || g->waiter != NULL) {
             f->_state = -1;
             return async__raise(ASYNC_EINVAL);
+        }
+        if (g->owner_cancel && g->owner == async__running) {
+            /* The failure is the wait's to report now: withdraw the
+             * group's request if no await has seen it yet. */
+            async__running->flags &= ~ASYNC__TASK_CANCEL;
+            g->owner_cancel = 0;
         }
         if (g->running == 0)
             break;

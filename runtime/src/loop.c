@@ -35,6 +35,8 @@ typedef struct async__loop {
     int running;              /* inside async__run */
     async_task *root;         /* the main task of the run, or NULL */
     int shutting_down;        /* async__loop_cancel_all was called */
+    int last_pass;            /* the root finished: one more pass first */
+    int winding_down;         /* the root finished: the others were cancelled */
     async__io io;             /* where the loop sleeps */
     async__loop_hook *resets; /* add-ons' teardowns, in registration order */
     async__loop_hook **resets_tail;
@@ -200,15 +202,27 @@ static void run_timers(async__loop *l) {
  * with the code left in t->error.  A task that succeeded has error 0,
  * and one that failed a negative code: a frame that fails without
  * storing one (not something asyncc generates) fails with ASYNC_EINVAL.
- * A failed task produced no result: its result bytes read as zero. */
+ * A failed task produced no result: its result bytes read as zero.
+ *
+ * A task cancelled before its first step (its root frame still in state
+ * 0) is finished cancelled without running any of its body, as asyncio
+ * never starts a task cancelled before its first step.  That costs one
+ * flag test per poll; the frame is read only when the flag is set. */
 static void poll_task(async__loop *l, async_task *t) {
+    void *frame = async__task_frame_of(t);
     int rc;
 
-    async__running = t;
-    rc = t->fn->poll(async__task_frame_of(t));
-    async__running = NULL;
-    if (rc != ASYNC__READY && rc != ASYNC__FAILED)
-        return;
+    if ((t->flags & ASYNC__TASK_CANCEL) && *(const int *)frame == 0) {
+        t->flags &= ~ASYNC__TASK_CANCEL;
+        t->error = ASYNC_ECANCELED;
+        rc = ASYNC__FAILED;
+    } else {
+        async__running = t;
+        rc = t->fn->poll(frame);
+        async__running = NULL;
+        if (rc != ASYNC__READY && rc != ASYNC__FAILED)
+            return;
+    }
     if (rc == ASYNC__READY) {
         t->error = 0;
     } else {
@@ -282,25 +296,53 @@ static void count_pending(async_task *t, void *arg) {
         ++*(size_t *)arg;
 }
 
-/* After a shutdown, the main task finished: nonzero while a cancelled
- * heap task has not, and something can still make it progress. */
-static int shutdown_draining(const async__loop *l) {
+static size_t pending_tasks(void) {
     size_t pending = 0;
 
-    if (!l->shutting_down)
-        return 0;
-    if (l->ready_head == NULL && l->timers.len == 0 && !async__io_busy(&l->io))
-        return 0;
     async__task_mem_each(count_pending, &pending);
-    return pending > 0;
+    return pending;
+}
+
+/* Nothing ready, armed or watched: nothing can ever happen. */
+static int loop_stuck(const async__loop *l) {
+    return l->ready_head == NULL && l->timers.len == 0 &&
+           !async__io_busy(&l->io);
+}
+
+static void cancel_pending(async_task *t, void *arg) {
+    (void)arg;
+    if (!(t->flags & ASYNC__TASK_DONE))
+        (void)async_cancel(t);
+}
+
+/* The main task has finished: as asyncio.run does, every other task
+ * still pending is cancelled once (unless a shutdown cancelled them
+ * already), and the run goes on until all have finished.  Nonzero while
+ * one has not, and something can still make it progress. */
+static int winding_down(async__loop *l) {
+    if (!l->winding_down) {
+        l->winding_down = 1;
+        if (!l->shutting_down)
+            async__task_mem_each(cancel_pending, NULL);
+    }
+    return !loop_stuck(l) && pending_tasks() > 0;
 }
 
 /* The end of a run: a spawned task's frame that lives apart is freed
  * with it (the others go with the allocator's chunks). */
 static void free_task(async_task *t, void *arg) {
-    (void)arg;
+    const async__loop *l = arg;
+
+    /* After the wind-down, a task still pending ignored its cancellation
+     * and waits for what nothing will do: always worth a line. */
+    if (!(t->flags & ASYNC__TASK_DONE) && l->winding_down)
+        fprintf(stderr,
+                "asyncrt: task '%s' did not finish after its cancellation "
+                "at the end of async_run, and nothing can wake it: "
+                "destroyed\n",
+                async__task_name(t));
 #ifndef NDEBUG
-    if (!(t->flags & ASYNC__TASK_DONE))
+    else if (!(t->flags & ASYNC__TASK_DONE))
         fprintf(stderr, "asyncrt: task '%s' was destroyed but it is pending\n",
                 async__task_name(t));
 #endif
@@ -325,12 +367,14 @@ static void loop_reset(async__loop *l) {
      * their descriptors, and the worker pool waits for running calls). */
     run_reset_hooks(l);
     async__io_close(&l->io);
-    async__task_mem_each(free_task, NULL);
+    async__task_mem_each(free_task, l);
     async__task_mem_reset();
     async__running = NULL;
     l->root = NULL;
     l->now_read = 0;
     l->shutting_down = 0;
+    l->winding_down = 0;
+    l->last_pass = 0;
     l->running = 0;
 }
 
@@ -377,13 +421,22 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
     for (;;) {
         run_timers(l); /* 1. due timers wake their tasks */
         run_ready(l);  /* 2. poll what was ready when the pass began */
-        /* 3. the run's result is in (after a shutdown, once the other
-         * cancelled tasks have finished too) */
-        if ((root->flags & ASYNC__TASK_DONE) && !shutdown_draining(l))
+        /* 3. the run's result is in, once the other tasks, cancelled,
+         * have finished too (or can never finish).  As asyncio.run stops
+         * its loop only after the pass that follows the main task's end,
+         * what was ready then (tasks spawned by its last step included)
+         * runs one more pass before the others are cancelled. */
+        if ((root->flags & ASYNC__TASK_DONE) && !l->winding_down &&
+            !l->last_pass && l->ready_head != NULL) {
+            l->last_pass = 1;
+            if (async__io_busy(&l->io))
+                async__io_wait(&l->io, 0);
+            continue;
+        }
+        if ((root->flags & ASYNC__TASK_DONE) && !winding_down(l))
             break;
         /* 4. nothing ready, armed or watched: nothing can ever happen */
-        if (l->ready_head == NULL && l->timers.len == 0 &&
-            !async__io_busy(&l->io)) {
+        if (!(root->flags & ASYNC__TASK_DONE) && loop_stuck(l)) {
             fprintf(stderr,
                     "asyncrt: deadlock: task '%s' waits but no task, timer "
                     "or I/O can wake it\n",

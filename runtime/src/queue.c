@@ -1,6 +1,7 @@
 /*
- * queue.c -- async_queue: a bounded FIFO of `void *` items in storage
- * the caller provides, with task_done/join and close (asyncio.Queue).
+ * queue.c -- async_queue: a FIFO of `void *` items, bounded in storage
+ * the caller provides or unbounded in storage that grows from the heap,
+ * with task_done/join and close (asyncio.Queue).
  *
  * Items are handed over, not competed for: an item put while getters
  * wait goes straight to the first of them, and room freed while putters
@@ -16,6 +17,11 @@
  * Invariants: getters wait only while count == 0; putters wait only
  * while count + handed + reserved == capacity.
  *
+ * An unbounded queue has no putters and no limit: its ring grows before
+ * an item enters, to count + handed + 1 slots, so that every item handed
+ * to a getter keeps a slot to come back to (a cancelled getter's item
+ * goes back to the front, and that must not need memory).
+ *
  * The awaitables follow the skeleton of wait_list.h; async_queue_close
  * takes waiting putters and getters off their lists as CLOSED.
  */
@@ -25,9 +31,40 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 static size_t used(const async_queue *q) {
     return q->count + q->handed + q->reserved;
+}
+
+/* Room for a new item: a bounded queue's limit, or an unbounded queue's
+ * ring grown to hold it.  0, -EAGAIN (full) or ASYNC_ENOMEM. */
+static int make_room(async_queue *q) {
+    size_t need = q->count + q->handed + 1, cap;
+    void **slots;
+
+    if (!q->unbounded)
+        return used(q) < q->capacity ? 0 : -EAGAIN;
+    if (need <= q->capacity)
+        return 0;
+    if (q->capacity > PTRDIFF_MAX / sizeof(void *) / 2)
+        return ASYNC_ENOMEM;
+    cap = q->capacity > 0 ? 2 * q->capacity : 8;
+    slots = malloc(cap * sizeof(void *));
+    if (slots == NULL)
+        return ASYNC_ENOMEM;
+    /* Unwrapped: the items in order from index 0. */
+    for (size_t i = 0, j = q->head; i < q->count; i++) {
+        slots[i] = q->slots[j];
+        if (++j == q->capacity)
+            j = 0;
+    }
+    free(q->slots);
+    q->slots = slots;
+    q->capacity = cap;
+    q->head = 0;
+    return 0;
 }
 
 /* Indexes wrap by a compare, not `%`: a division costs more than the
@@ -78,7 +115,8 @@ static void hand_to_getters(async_queue *q) {
     }
 }
 
-/* Free room goes to waiting putters, first to first. */
+/* Free room goes to waiting putters, first to first (an unbounded
+ * queue has none). */
 static void grant_room(async_queue *q) {
     while (used(q) < q->capacity &&
            async__wait_settle_first(&q->putters, ASYNC__SYNC_GRANTED) != NULL)
@@ -114,19 +152,51 @@ int async_queue_init(async_queue *q, void **slots, size_t capacity) {
     q->capacity = capacity;
     q->head = q->count = q->handed = q->reserved = q->unfinished = 0;
     q->closed = 0;
+    q->unbounded = 0;
     async__wait_list_init(&q->getters);
     async__wait_list_init(&q->putters);
     async__wait_list_init(&q->joiners);
     return 0;
 }
 
+int async_queue_init_unbounded(async_queue *q) {
+    if (q == NULL)
+        return ASYNC_EINVAL;
+    q->slots = NULL; /* allocated by the first put that needs it */
+    q->capacity = 0;
+    q->head = q->count = q->handed = q->reserved = q->unfinished = 0;
+    q->closed = 0;
+    q->unbounded = 1;
+    async__wait_list_init(&q->getters);
+    async__wait_list_init(&q->putters);
+    async__wait_list_init(&q->joiners);
+    return 0;
+}
+
+int async_queue_free(async_queue *q) {
+    if (q == NULL)
+        return ASYNC_EINVAL;
+    if (q->getters.head != NULL || q->putters.head != NULL ||
+        q->joiners.head != NULL || q->handed > 0 || q->reserved > 0)
+        return -EBUSY;
+    if (q->unbounded) {
+        free(q->slots);
+        q->slots = NULL;
+        q->capacity = 0;
+    }
+    q->head = q->count = q->unfinished = 0;
+    return 0;
+}
+
 int async_queue_put_nowait(async_queue *q, void *item) {
+    int rc;
+
     if (q == NULL)
         return ASYNC_EINVAL;
     if (q->closed)
         return -EPIPE;
-    if (used(q) >= q->capacity)
-        return -EAGAIN;
+    if ((rc = make_room(q)) != 0)
+        return rc;
     deliver(q, item);
     return 0;
 }
@@ -197,6 +267,11 @@ int async_queue_put__resume(void *frame) {
             return async__wait_fail(&f->_state, ASYNC_EINVAL);
         if (q->closed)
             return async__wait_fail(&f->_state, -EPIPE);
+        if (q->unbounded) {
+            if ((r = make_room(q)) != 0)
+                return async__wait_fail(&f->_state, r);
+            break;
+        }
         if (used(q) >= q->capacity || q->putters.head != NULL)
             return async__wait_start(&q->putters, &f->waiter, &f->_state);
         break;

@@ -26,12 +26,24 @@
  * with epoll then lasts from the first wait to the close, and a
  * handler's waits cost no system call.
  *
- * Stopping.  A cancellation, or an accept error that is not transient,
- * makes the server stop accepting, cancel every handler and wait until
- * all have finished (their frames hold watchers on the descriptors, so
- * a descriptor is closed only once its handler has finished); only then
- * does the await fail.
+ * Stopping.  For async_serve, a cancellation, or an accept error that
+ * is not transient, makes the server stop accepting, cancel every
+ * handler and wait until all have finished (their frames hold watchers
+ * on the descriptors, so a descriptor is closed only once its handler
+ * has finished); only then does the await fail.
+ *
+ * Server objects.  The handlers and their count belong to an
+ * async_server: the caller's for async_server_serve, one inside the
+ * frame for async_serve (which outlives its handlers).  The accepting
+ * await keeps its part (watcher, pause timer, spawner) in a core that
+ * the server points to while it serves, so that async_server_close can
+ * stop watching the socket at once and a finishing handler can wake the
+ * accepting task.  async_server_serve ends without its handlers, which
+ * report to the server object, where async_server_wait_closed waits for
+ * the last of them.
  */
+#include "wait_list.h"
+
 #include "internal.h"
 #include "io.h"
 
@@ -50,39 +62,103 @@ enum { SERVING = 1, DRAINING = 2 };
 
 struct async__serve_conn {
     async__waiter node; /* on the handler's waiters: conn_done */
-    struct async_serve__frame *server;
+    async_server *server;
     async_task *task; /* the handler; its handle is the server's */
     int fd;           /* the connection */
     async__serve_conn *prev, *next;
 };
 
+static void server_reset(async_server *srv, int listen_fd) {
+    srv->listen_fd = listen_fd;
+    srv->closed = 0;
+    srv->conns = NULL;
+    srv->running = 0;
+    srv->core = NULL;
+    async__wait_list_init(&srv->closers);
+    srv->accepted = 0;
+    srv->dropped = 0;
+    srv->failed = 0;
+    srv->structured = 0;
+}
+
+int async_server_init(async_server *srv, int listen_fd) {
+    if (srv == NULL || listen_fd < 0)
+        return ASYNC_EINVAL;
+    server_reset(srv, listen_fd);
+    return 0;
+}
+
+size_t async_server_running(const async_server *srv) {
+    return srv != NULL ? srv->running : 0;
+}
+
+int async_server_is_closed(const async_server *srv) {
+    return srv != NULL ? srv->closed : ASYNC_EINVAL;
+}
+
+static void wake_closers(async_server *srv) {
+    while (async__wait_settle_first(&srv->closers, ASYNC__SYNC_GRANTED) != NULL)
+        ;
+}
+
+int async_server_close(async_server *srv) {
+    async__serve_core *core;
+
+    if (srv == NULL)
+        return ASYNC_EINVAL;
+    if (srv->closed)
+        return 0;
+    srv->closed = 1;
+    if ((core = srv->core) != NULL) {
+        /* Now, so that the caller may close the socket right after. */
+        async__unwatch(&core->w);
+        async__timer_stop(&core->pause);
+        async__wake(core->self);
+    }
+    if (srv->running == 0)
+        wake_closers(srv);
+    return 0;
+}
+
+static void core_init(async__serve_core *core, async_server *srv,
+                      async_conn_spawner spawn, void *arg) {
+    core->srv = srv;
+    core->spawn = spawn;
+    core->arg = arg;
+    core->self = NULL;
+    core->w.fd = srv != NULL ? srv->listen_fd : -1;
+    core->w.events = ASYNC__IO_IN | ASYNC__IO_EDGE;
+    core->w.ready = 0;
+    core->w.active = 0;
+    core->w.task = NULL;
+    core->w.on_ready = NULL;
+    core->pause.deadline_ns = 0;
+    core->pause.index = ASYNC__TIMER_NONE;
+    core->error = 0;
+    core->draining = 0;
+}
+
 void async_serve__init(struct async_serve__frame *f, int listen_fd,
                        async_conn_spawner spawn, void *arg) {
     f->_state = 0;
-    f->listen_fd = listen_fd;
-    f->spawn = spawn;
-    f->arg = arg;
-    f->self = NULL;
-    f->w.fd = listen_fd;
-    f->w.events = ASYNC__IO_IN | ASYNC__IO_EDGE;
-    f->w.ready = 0;
-    f->w.active = 0;
-    f->w.task = NULL;
-    f->w.on_ready = NULL;
-    f->pause.deadline_ns = 0;
-    f->pause.index = ASYNC__TIMER_NONE;
-    f->conns = NULL;
-    f->running = 0;
-    f->accepted = 0;
-    f->dropped = 0;
-    f->failed = 0;
-    f->error = 0;
+    /* Not checked here: a bad descriptor fails the first poll. */
+    server_reset(&f->own, listen_fd);
+    f->own.structured = 1;
+    core_init(&f->core, &f->own, spawn, arg);
+    f->_ret = 0;
+}
+
+void async_server_serve__init(struct async_server_serve__frame *f,
+                              async_server *srv, async_conn_spawner spawn,
+                              void *arg) {
+    f->_state = 0;
+    core_init(&f->core, srv, spawn, arg);
     f->_ret = 0;
 }
 
 /* 0 when `fd` is a listening socket (made non-blocking, so that an
  * accept that finds the connection gone does not block the loop), else
- * the code async_serve fails with.  Sets *stream when its connections
+ * the code the serve fails with.  Sets *stream when its connections
  * are byte streams (SOCK_STREAM, not SOCK_SEQPACKET), whose short reads
  * show that nothing more is buffered. */
 static int check_listening(int fd, int *stream) {
@@ -128,14 +204,14 @@ static int exhausted(int err) {
     return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
 }
 
-static void conn_unlink(struct async_serve__frame *f, async__serve_conn *c) {
+static void conn_unlink(async_server *srv, async__serve_conn *c) {
     if (c->prev != NULL)
         c->prev->next = c->next;
     else
-        f->conns = c->next;
+        srv->conns = c->next;
     if (c->next != NULL)
         c->next->prev = c->prev;
-    f->running--;
+    srv->running--;
 }
 
 /* Handler `t` has finished (on_done of its connection's node): report a
@@ -143,178 +219,257 @@ static void conn_unlink(struct async_serve__frame *f, async__serve_conn *c) {
  * unlinked the node already, and frees t on return. */
 static void conn_done(async__waiter *node, async_task *t) {
     async__serve_conn *c = (async__serve_conn *)node; /* its first field */
-    struct async_serve__frame *f = c->server;
+    async_server *srv = c->server;
+    async__serve_core *core = srv->core;
     int code = async_task_error(t);
 
     assert(c->task == t);
 
     if (code < 0 && code != ASYNC_ECANCELED) {
-        f->failed++;
+        srv->failed++;
         fprintf(stderr,
-                "asyncrt: async_serve: handler '%s' on connection fd %d "
+                "asyncrt: %s: handler '%s' on connection fd %d "
                 "failed: %s (%d)\n",
+                srv->structured ? "async_serve" : "async_server_serve",
                 async__task_name(t), c->fd, async_strerror(code), code);
     }
     t->flags |= ASYNC__TASK_RELEASED;
     async__io_forget(c->fd);
     close(c->fd);
-    conn_unlink(f, c);
+    conn_unlink(srv, c);
     free(c);
-    if (f->pause.index != ASYNC__TIMER_NONE) {
+    if (core != NULL && core->pause.index != ASYNC__TIMER_NONE) {
         /* A descriptor is back: accept again now. */
-        async__timer_stop(&f->pause);
-        async__wake(f->self);
-    } else if (f->_state == DRAINING && f->running == 0) {
-        async__wake(f->self);
+        async__timer_stop(&core->pause);
+        async__wake(core->self);
+    } else if (core != NULL && core->draining && srv->running == 0) {
+        async__wake(core->self);
     }
+    if (srv->closed && srv->running == 0)
+        wake_closers(srv);
 }
 
 /* Hands the accepted `fd` to a new handler task.  The task first runs
  * when the serving task suspends, so the node is in place before it can
  * finish. */
-static void conn_start(struct async_serve__frame *f, int fd) {
+static void conn_start(async__serve_core *core, int fd) {
+    async_server *srv = core->srv;
     async__serve_conn *c = malloc(sizeof(*c));
     async_task *t = NULL;
 
-    f->accepted++;
-    if (c == NULL || (t = f->spawn(fd, f->arg)) == NULL) {
+    srv->accepted++;
+    if (c == NULL || (t = core->spawn(fd, core->arg)) == NULL) {
         /* No memory for this connection: refuse it, serve the next. */
         free(c);
         close(fd);
-        f->dropped++;
+        srv->dropped++;
         return;
     }
-    async__io_adopt(fd, f->w.events & ASYNC__IO_STREAM);
+    async__io_adopt(fd, core->w.events & ASYNC__IO_STREAM);
     c->task = t;
     c->fd = fd;
     c->node.on_done = conn_done;
-    c->server = f;
+    c->server = srv;
     c->node.next = t->waiters;
     t->waiters = &c->node;
     c->prev = NULL;
-    c->next = f->conns;
-    if (f->conns != NULL)
-        f->conns->prev = c;
-    f->conns = c;
-    f->running++;
+    c->next = srv->conns;
+    if (srv->conns != NULL)
+        srv->conns->prev = c;
+    srv->conns = c;
+    srv->running++;
 }
 
-static void cancel_handlers(struct async_serve__frame *f) {
-    for (async__serve_conn *c = f->conns; c != NULL; c = c->next)
+static void cancel_handlers(async_server *srv) {
+    for (async__serve_conn *c = srv->conns; c != NULL; c = c->next)
         (void)async_cancel(c->task);
 }
 
 /* Stops accepting for PAUSE_SECONDS, without watching the socket. */
-static void pause_accepting(struct async_serve__frame *f) {
-    async__unwatch(&f->w);
-    if (async__timer_start(&f->pause, async__deadline_after(PAUSE_SECONDS)) !=
-        0)
+static void pause_accepting(async__serve_core *core) {
+    async__unwatch(&core->w);
+    if (async__timer_start(&core->pause,
+                           async__deadline_after(PAUSE_SECONDS)) != 0)
         async__wake(async__running); /* no timer: retry on the next pass */
 }
 
-/* Waits for the handlers to finish, then fails with f->error. */
-static int drain(struct async_serve__frame *f) {
+/* The serve has ended: the server is no longer served. */
+static int serve_end(int *state, async__serve_core *core, int code) {
+    async__unwatch(&core->w);
+    async__timer_stop(&core->pause);
+    if (core->srv->core == core)
+        core->srv->core = NULL;
+    *state = -1;
+    return code < 0 ? async__raise(code) : ASYNC__READY;
+}
+
+/* async_serve: waits for the handlers to finish, then fails with
+ * core->error. */
+static int drain(int *state, async__serve_core *core) {
     if (async__cancel_seen()) {
         /* Reach the handlers that caught an earlier cancellation. */
         (void)async__take_error();
-        f->error = ASYNC_ECANCELED;
-        cancel_handlers(f);
+        core->error = ASYNC_ECANCELED;
+        cancel_handlers(core->srv);
     }
-    if (f->running > 0)
+    if (core->srv->running > 0)
         return ASYNC__PENDING;
-    f->_state = -1;
-    return async__raise(f->error);
+    return serve_end(state, core, core->error);
 }
 
-/* Stops serving: no more accepting; the handlers are cancelled and the
- * await fails with `code` once they have finished. */
-static int stop(struct async_serve__frame *f, int code) {
-    async__unwatch(&f->w);
-    async__timer_stop(&f->pause);
-    f->error = code;
-    f->_state = DRAINING;
-    cancel_handlers(f);
-    return drain(f);
+/* Stops serving with `code`.  async_serve: no more accepting; the
+ * handlers are cancelled and the await fails once they have finished.
+ * async_server_serve: the server is closed, the handlers run on, and
+ * the await fails at once. */
+static int stop(int *state, async__serve_core *core, int code) {
+    async__unwatch(&core->w);
+    async__timer_stop(&core->pause);
+    if (!core->srv->structured) {
+        (void)async_server_close(core->srv);
+        return serve_end(state, core, code);
+    }
+    core->error = code;
+    core->draining = 1;
+    *state = DRAINING;
+    cancel_handlers(core->srv);
+    return drain(state, core);
 }
 
 /* Accepts the pending connections, then waits for more. */
-static int accept_some(struct async_serve__frame *f) {
+static int accept_some(int *state, async__serve_core *core) {
     int fd, err, rc;
 
     for (int i = 0; i < ACCEPT_BATCH; i++) {
-        fd = accept4(f->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        fd = accept4(core->w.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
-            conn_start(f, fd);
+            conn_start(core, fd);
             continue;
         }
         err = errno;
         if (accept_skip(err))
             continue;
         if (exhausted(err)) {
-            pause_accepting(f);
+            pause_accepting(core);
             return ASYNC__PENDING;
         }
         if (err != EAGAIN && err != EWOULDBLOCK)
-            return stop(f, -err);
+            return stop(state, core, -err);
         /* Nothing pending: wait for the socket. */
-        if (f->w.active) {
-            async__io_drained(f->listen_fd, ASYNC__IO_IN);
-            f->w.ready = 0;
+        if (core->w.active) {
+            async__io_drained(core->w.fd, ASYNC__IO_IN);
+            core->w.ready = 0;
             return ASYNC__PENDING;
         }
-        f->w.task = async__running;
-        if ((rc = async__watch(&f->w)) != 0) {
+        core->w.task = async__running;
+        if ((rc = async__watch(&core->w)) != 0) {
             if (exhausted(-rc)) { /* no epoll instance or table */
-                pause_accepting(f);
+                pause_accepting(core);
                 return ASYNC__PENDING;
             }
-            return stop(f, rc);
+            return stop(state, core, rc);
         }
-        f->w.ready = 0;
+        core->w.ready = 0;
         return ASYNC__PENDING;
     }
     /* More may be pending: accept them after the handlers have run (the
      * watcher, if registered, counts as ready for the next poll). */
-    f->w.ready = 1;
+    core->w.ready = 1;
     async__wake(async__running);
     return ASYNC__PENDING;
 }
 
-/* A poll while serving (woken by the socket, the pause timer or a
- * handler that gave back a descriptor) accepts unless the socket is
- * watched and has not been reported ready, or accepting is paused. */
-int async_serve__resume(void *frame) {
-    struct async_serve__frame *f = frame;
+/* Both serves.  A poll while serving (woken by the socket, the pause
+ * timer, a handler that gave back a descriptor, or a close) accepts
+ * unless the server was closed, the socket is watched and has not been
+ * reported ready, or accepting is paused. */
+static int serve_resume(int *state, async__serve_core *core) {
+    async_server *srv = core->srv;
     int rc, stream = 0;
 
-    switch (f->_state) {
+    switch (*state) {
     case 0:
-        rc = f->spawn == NULL ? ASYNC_EINVAL
-                              : check_listening(f->listen_fd, &stream);
+        if (srv == NULL || core->spawn == NULL ||
+            (!srv->structured && srv->closed))
+            rc = ASYNC_EINVAL;
+        else if (srv->core != NULL)
+            rc = -EBUSY;
+        else
+            rc = check_listening(core->w.fd, &stream);
         if (rc != 0) {
-            f->_state = -1;
+            *state = -1;
             return async__raise(rc);
         }
         if (stream)
-            f->w.events |= ASYNC__IO_STREAM;
+            core->w.events |= ASYNC__IO_STREAM;
         assert(async__running != NULL && "async_serve outside a task");
-        f->self = async__running;
-        f->_state = SERVING;
+        core->self = async__running;
+        srv->core = core;
+        *state = SERVING;
         break;
     case SERVING:
         break;
     case DRAINING:
-        return drain(f);
+        return drain(state, core);
     default:
         return ASYNC__READY;
     }
     if (async__cancel_seen()) {
         (void)async__take_error(); /* raised once the handlers are done */
-        return stop(f, ASYNC_ECANCELED);
+        return stop(state, core, ASYNC_ECANCELED);
     }
-    if (f->pause.index != ASYNC__TIMER_NONE)
+    if (srv->closed)
+        return serve_end(state, core, 0);
+    if (core->pause.index != ASYNC__TIMER_NONE)
         return ASYNC__PENDING;
-    if (f->w.active && !f->w.ready)
+    if (core->w.active && !core->w.ready)
         return ASYNC__PENDING;
-    return accept_some(f);
+    return accept_some(state, core);
+}
+
+int async_serve__resume(void *frame) {
+    struct async_serve__frame *f = frame;
+
+    return serve_resume(&f->_state, &f->core);
+}
+
+int async_server_serve__resume(void *frame) {
+    struct async_server_serve__frame *f = frame;
+
+    return serve_resume(&f->_state, &f->core);
+}
+
+/* ------------------------------------------------------------------ */
+/* wait_closed                                                         */
+/* ------------------------------------------------------------------ */
+
+void async_server_wait_closed__init(struct async_server_wait_closed__frame *f,
+                                    async_server *srv) {
+    f->_state = 0;
+    f->srv = srv;
+    async__waiter_init(&f->waiter);
+    f->_ret = 0;
+}
+
+int async_server_wait_closed__resume(void *frame) {
+    struct async_server_wait_closed__frame *f = frame;
+    async_server *srv = f->srv;
+    int r;
+
+    switch (f->_state) {
+    case 0:
+        if (srv == NULL)
+            return async__wait_fail(&f->_state, ASYNC_EINVAL);
+        if (!srv->closed || srv->running > 0)
+            return async__wait_start(&srv->closers, &f->waiter, &f->_state);
+        break;
+    case 1:
+        r = async__wait_poll(&srv->closers, &f->waiter, &f->_state, NULL, f);
+        if (r != ASYNC__READY)
+            return r;
+        break;
+    default:
+        return ASYNC__READY;
+    }
+    f->_ret = 0;
+    return async__wait_done(&f->_state);
 }

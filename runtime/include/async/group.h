@@ -4,8 +4,9 @@
  *
  * asyncio.TaskGroup for asyncrt: spawned tasks are added to a group, and
  * awaiting async_group_wait completes once every one of them has
- * finished.  The first member to fail cancels the others, and the wait
- * then fails with its code.
+ * finished.  The first member to fail cancels the others and interrupts
+ * the owner's awaits before the wait, and the wait then fails with its
+ * code.
  *
  *     async_group_member slots[8];
  *     async_group g;
@@ -25,6 +26,32 @@
  * Members' results are not kept (handles are released): tasks report
  * their results through their arguments (a pointer to fill, say).
  *
+ * The owner.  The task that made the group's first async_group_add (the
+ * one running when it was called) is the group's owner: the body of
+ * asyncio's `async with TaskGroup()`.  When a member fails (with any code
+ * but the ASYNC_ECANCELED of a cancellation by the group itself), or a
+ * task cannot be added (see async_group_add), the group, besides
+ * cancelling the other members, requests the cancellation of the owner,
+ * once, unless the owner is in async_group_wait already (or has a
+ * cancellation request pending: that one is someone else's and stays
+ * theirs).  So the owner's await in progress, or its next one that
+ * suspends, fails with ASYNC_ECANCELED, and the failure surfaces at once
+ * instead of after the owner's other work.  When the owner then enters
+ * async_group_wait, a request of the group's that no await has seen yet
+ * is withdrawn (a request made by anyone else while it is pending merges
+ * with it and goes too), and the wait fails with the member's code, not
+ * ASYNC_ECANCELED.  A cancellation from outside the group (async_cancel
+ * of the owner, a deadline) that an await sees stays ASYNC_ECANCELED as
+ * usual, and one that reaches the owner in the wait makes the wait fail
+ * with ASYNC_ECANCELED.  A group whose first add came from plain code
+ * (outside any task) has no owner.
+ *
+ *     async_group_init(&g, slots, 8);
+ *     async_group_add(&g, async_spawn(fetch("a")));
+ *     async_try(await(async_sleep(5)), &err);  -- ASYNC_ECANCELED if a
+ *                                                member failed meanwhile
+ *     async_try(await(async_group_wait(&g)), &err);  -- the member's code
+ *
  * Rules:
  * - async_group_add takes over the handle in every case: the group
  *   releases it as soon as the task has finished (or at once, with the
@@ -32,9 +59,12 @@
  *   Do not use the handle after adding it.
  * - A group whose members have not all finished must stay in place and
  *   alive: every path of the owner from the first add must reach the
- *   wait (catch failures of the awaits in between with async_try).  After
- *   an async_run() that returned while members were pending, the group
- *   is unusable (initialise it again).
+ *   wait, also the paths on which an await in between fails (with the
+ *   group's cancellation, say): catch those failures with async_try, or
+ *   put the wait in a statement that runs on every exit of the function.
+ *   The owner must not finish before the group's wait has completed.
+ *   After an async_run() that returned while members were pending, the
+ *   group is unusable (initialise it again).
  * - A group is waited for once.  Once the wait has completed the group
  *   is closed: adding to it fails with ASYNC_EINVAL.
  * - Like everything in asyncrt, groups belong to the loop's thread.
@@ -69,7 +99,10 @@ struct async_group {
     uint8_t failing;           /* members were cancelled after a failure */
     uint8_t cancelling;        /* the waiting task was cancelled */
     uint8_t closed;            /* the wait has completed */
+    uint8_t owner_cancel;      /* the group requested the owner's
+                                  cancellation, which may be unseen */
     async_task *waiter;        /* the task in async_group_wait, or NULL */
+    async_task *owner;         /* the task that made the first add */
 };
 
 /* Initialises `g` with `capacity` member slots in `slots` (caller
@@ -112,7 +145,9 @@ size_t async_group_size(const async_group *g);
  * waiting task cancels every member, and once all have finished the wait
  * fails with ASYNC_ECANCELED.  A group without unfinished members
  * completes at once (with the first failure's code, if any) and does not
- * see a cancellation.  Errors: ASYNC_EINVAL (NULL g, the group is being
+ * see a cancellation.  When the owner enters the wait, the group's
+ * unseen cancellation request of the owner is withdrawn (see "The owner"
+ * above).  Errors: ASYNC_EINVAL (NULL g, the group is being
  * waited for by another task, or its wait has completed), the first
  * member's failure, ASYNC_ENOMEM (see async_group_add), ASYNC_ECANCELED.
  */

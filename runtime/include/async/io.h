@@ -29,6 +29,8 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "sync.h" /* servers keep a wait list */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -255,11 +257,92 @@ int async_local_port(int fd);
  * handle, or NULL when out of memory. */
 typedef async_task *(*async_conn_spawner)(int fd, void *arg);
 
+/* A server object (see async_server_init below).  Fields are private. */
+typedef struct async_server async_server;
+
 #ifdef __ASYNCC__
 /* `handler` is declared `async`: a handler parameter, whose argument is
  * the name of an async function defined in the same file. */
 async int async_serve(int listen_fd, async void (*handler)(int fd, void *arg),
                       void *arg);
+#endif /* __ASYNCC__ */
+
+/*
+ * A server object, like asyncio's Server: serving that can be stopped
+ * with async_server_close and waited for with async_server_wait_closed
+ * (asyncio's server.close() and `await server.wait_closed()`), while
+ * the handlers it started run on.
+ *
+ *     async_server srv;
+ *     async_server_init(&srv, lfd);
+ *     async_task *s = async_spawn(serve(&srv));  -- awaits
+ *                                   async_server_serve(&srv, handle, ctx)
+ *     ...
+ *     async_server_close(&srv);              -- no more connections
+ *     await(async_server_wait_closed(&srv)); -- every handler has ended
+ *     close(lfd);
+ *
+ * async_server_serve accepts and runs handlers exactly as async_serve
+ * does (the same handler, ownership of the connections, transient
+ * accept errors, pauses, the same stderr line for a handler that fails,
+ * with "async_server_serve" for "async_serve"), with these differences:
+ * - The handlers belong to the server object, not to the await: the
+ *   await ends without waiting for them, and they are never cancelled
+ *   by the server (cancel the tasks of the run, or let async_run's end
+ *   cancel them).  The object must stay in place and alive while
+ *   handlers run: until async_server_wait_closed has completed, or
+ *   async_server_running is 0.
+ * - async_server_close makes the await complete with 0 (when the serving
+ *   task next runs; handlers keep running).
+ * - Cancelling the awaiting task closes the server (as asyncio's
+ *   serve_forever does) and the await fails with ASYNC_ECANCELED at
+ *   once; the handlers keep running.
+ * - An accept(2) error that is not transient, or the loop failing to
+ *   watch the socket, closes the server and fails the await with that
+ *   -errno; the handlers keep running.
+ * - Errors at once: ASYNC_EINVAL (NULL server or handler, or the server
+ *   is closed already), -EBUSY (another task is serving it), and those
+ *   of async_serve for the listening socket.
+ * The listening descriptor stays the caller's: async_server_close stops
+ * watching it at once and never closes it; close it after the close
+ * (not while the serve has not ended unless close was called).  A
+ * server is served by one await at a time; it may be served again after
+ * an await failed for another reason than the close, never after the
+ * close.
+ */
+
+/* Initialises `srv` for listening socket `listen_fd`: open, nothing
+ * running.  Returns 0, or ASYNC_EINVAL for NULL or a negative fd. */
+int async_server_init(async_server *srv, int listen_fd);
+
+/* Stops `srv` accepting: the serving await, if any, stops watching the
+ * listening socket now and completes with 0 when its task next runs;
+ * later serves fail with ASYNC_EINVAL.  Running handlers are not
+ * cancelled.  When none is running, the tasks in
+ * async_server_wait_closed are woken.  Closing again does nothing.
+ * Returns 0, or ASYNC_EINVAL for NULL. */
+int async_server_close(async_server *srv);
+
+/* The number of handlers of `srv` running (started, not finished); 0
+ * for NULL. */
+size_t async_server_running(const async_server *srv);
+
+/* 1 once async_server_close was called, 0 before, ASYNC_EINVAL for
+ * NULL. */
+int async_server_is_closed(const async_server *srv);
+
+#ifdef __ASYNCC__
+/* Serves connections on the server's socket until async_server_close;
+ * evaluates to 0 then.  See above for the rest. */
+async int async_server_serve(async_server *srv,
+                             async void (*handler)(int fd, void *arg),
+                             void *arg);
+
+/* Waits until `srv` is closed and every handler it started has finished
+ * (asyncio 3.12's Server.wait_closed); evaluates to 0, at once when that
+ * is so already.  Errors: ASYNC_EINVAL (NULL), ASYNC_ECANCELED (the wait
+ * ends; the server is not affected). */
+async int async_server_wait_closed(async_server *srv);
 #endif /* __ASYNCC__ */
 
 /* The number of worker threads async_to_thread uses: ASYNCRT_THREADS
@@ -384,28 +467,66 @@ void async_tcp_connect__init(struct async_tcp_connect__frame *f,
                              double timeout_seconds);
 int async_tcp_connect__resume(void *frame);
 
-/* One running handler of async_serve.  Private to asyncrt. */
+/* One running handler of a server.  Private to asyncrt. */
 typedef struct async__serve_conn async__serve_conn;
+typedef struct async__serve_core async__serve_core;
 
-struct async_serve__frame {
-    int _state;
+/* A server's handlers and state (async_server); async_serve keeps one
+ * of its own in its frame.  Fields are private. */
+struct async_server {
     int listen_fd;
-    async_conn_spawner spawn;
-    void *arg;
-    async_task *self;         /* the serving task */
-    async__watcher w;         /* listen_fd, while waiting for connections */
-    async__timer pause;       /* accepting paused: out of descriptors */
+    int closed;               /* async_server_close was called */
     async__serve_conn *conns; /* the running handlers */
     size_t running;           /* how many */
+    async__serve_core *core;  /* the serve in progress, or NULL */
+    async__wait_list closers; /* tasks in async_server_wait_closed */
     uint64_t accepted;        /* connections accepted */
     uint64_t dropped;         /* of those, closed for lack of memory */
     uint64_t failed;          /* handlers that failed (not cancelled) */
-    int error;                /* the code to fail with once drained */
+    int structured;           /* async_serve's own: ends with its handlers */
+};
+
+/* What a serving await keeps while it accepts. */
+struct async__serve_core {
+    async_server *srv;
+    async_conn_spawner spawn;
+    void *arg;
+    async_task *self;   /* the serving task */
+    async__watcher w;   /* listen_fd, while waiting for connections */
+    async__timer pause; /* accepting paused: out of descriptors */
+    int error;          /* the code to fail with once drained */
+    int draining;       /* async_serve stopping: waiting for handlers */
+};
+
+struct async_serve__frame {
+    int _state;
+    async__serve_core core;
+    async_server own; /* async_serve's server */
     int _ret;
 };
 void async_serve__init(struct async_serve__frame *f, int listen_fd,
                        async_conn_spawner spawn, void *arg);
 int async_serve__resume(void *frame);
+
+struct async_server_serve__frame {
+    int _state;
+    async__serve_core core;
+    int _ret;
+};
+void async_server_serve__init(struct async_server_serve__frame *f,
+                              async_server *srv, async_conn_spawner spawn,
+                              void *arg);
+int async_server_serve__resume(void *frame);
+
+struct async_server_wait_closed__frame {
+    int _state;
+    async_server *srv;
+    async__sync_waiter waiter;
+    int _ret;
+};
+void async_server_wait_closed__init(struct async_server_wait_closed__frame *f,
+                                    async_server *srv);
+int async_server_wait_closed__resume(void *frame);
 
 struct async_read_line__frame {
     int _state;

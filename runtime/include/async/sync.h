@@ -2,9 +2,10 @@
  * async/sync.h -- synchronisation primitives and queues for tasks
  * (included by async.h; do not include directly).
  *
- * Events, locks, semaphores, conditions and bounded queues, after
+ * Events, locks, semaphores, conditions, barriers and queues, after
  * asyncio's.  Every object is a caller-owned struct initialised in place
- * (`async_lock l; async_lock_init(&l);`); nothing here allocates.  The
+ * (`async_lock l; async_lock_init(&l);`); nothing here allocates but an
+ * unbounded queue's storage (async_queue_init_unbounded).  The
  * node by which a task waits on an object lives in the frame of the
  * awaiting call, so an object must not be moved while tasks wait on it,
  * and it is unusable after an async_run() that returned while tasks still
@@ -104,21 +105,33 @@ typedef struct async_condition {
     async__wait_list waiters;
 } async_condition;
 
-/* asyncio.Queue: a bounded FIFO of `void *` items in storage the caller
- * provides.  Fields are private. */
+/* asyncio.Queue: a FIFO of `void *` items, bounded in storage the
+ * caller provides (async_queue_init) or unbounded in storage allocated
+ * from the heap (async_queue_init_unbounded).  Fields are private. */
 typedef struct async_queue {
-    void **slots;             /* the caller's array of `capacity` items */
-    size_t capacity;          /* > 0 */
+    void **slots;             /* the caller's array of `capacity` items, or
+                                 the unbounded queue's ring */
+    size_t capacity;          /* > 0; unbounded: the ring's size, or 0 */
     size_t head;              /* index of the first item */
     size_t count;             /* items in slots */
     size_t handed;            /* items handed to getters not yet resumed */
     size_t reserved;          /* slots granted to putters not yet resumed */
     size_t unfinished;        /* items put and not yet marked done */
     int closed;               /* async_queue_close was called */
+    int unbounded;            /* puts never wait; the ring grows */
     async__wait_list getters; /* waiting for an item */
     async__wait_list putters; /* waiting for room */
     async__wait_list joiners; /* waiting for unfinished == 0 */
 } async_queue;
+
+/* asyncio.Barrier: `parties` tasks wait until all have arrived.  Fields
+ * are private. */
+typedef struct async_barrier {
+    int parties;
+    int count; /* tasks inside a wait: arrived and not yet left */
+    int state; /* filling, draining, resetting or broken (barrier.c) */
+    async__wait_list waiters;
+} async_barrier;
 
 /* ------------------------------------------------------------------ */
 /* The awaitables, as the dialect sees them                            */
@@ -153,10 +166,45 @@ async int async_semaphore_acquire(async_semaphore *s);
  * notification on to the next waiter. */
 async int async_condition_wait(async_condition *c);
 
+/* asyncio's Condition.wait_for: with c's lock held, calls pred(arg);
+ * while it returns 0, waits as async_condition_wait does (the lock
+ * released meanwhile, re-acquired before pred is called again) and
+ * calls it again after each wake-up.  Evaluates to pred's last (nonzero)
+ * value, with the lock held; completes at once, without suspending,
+ * when pred is nonzero at the start.  pred runs in the awaiting task,
+ * with the lock held, and must not await.  Errors: ASYNC_EINVAL (c or
+ * pred NULL, or the lock not locked; nothing is called then),
+ * ASYNC_ECANCELED: a cancelled wait fails only once the lock is held
+ * again, as async_condition_wait does, without calling pred again. */
+async int async_condition_wait_for(async_condition *c, int (*pred)(void *arg),
+                                   void *arg);
+
+/* asyncio's Barrier.wait: the calling task arrives at barrier `b` and
+ * waits until `parties` tasks have arrived; evaluates to its arrival
+ * index, 0 for the first to arrive to parties - 1 for the last, which
+ * releases the others and returns at once without suspending.  The
+ * index is the number of tasks inside a wait when it arrived, as in
+ * asyncio: a task that left by cancellation makes room, so the next to
+ * arrive takes an index again that a task still waiting has.  Released
+ * tasks leave one by one as they run; the barrier fills again (a new
+ * cycle) once the last has left; tasks that arrive before that wait
+ * first, then arrive in their order.  Errors: ASYNC_EINVAL (NULL); -EPIPE
+ * (asyncio's BrokenBarrierError): the barrier is broken
+ * (async_barrier_abort) when the task arrives or before it has run
+ * after its release, or was reset (async_barrier_reset) while the task
+ * was inside; ASYNC_ECANCELED: a task cancelled while it waits to be
+ * released leaves (the count of waiting tasks goes down), and one
+ * cancelled after its release but before it ran fails all the same,
+ * while the others go on (as asyncio does). */
+async int async_barrier_wait(async_barrier *b);
+
 /* Puts `item` at the back of queue `q`, waiting in FIFO order while it
- * is full; evaluates to 0.  Errors: ASYNC_EINVAL (NULL queue), -EPIPE
- * (the queue is closed, or was closed while the put waited),
- * ASYNC_ECANCELED.  A put that fails inserts nothing. */
+ * is full; evaluates to 0.  A put into an unbounded queue never waits
+ * (so it never suspends and never sees a cancellation).  Errors:
+ * ASYNC_EINVAL (NULL queue), -EPIPE (the queue is closed, or was closed
+ * while the put waited), ASYNC_ENOMEM (unbounded queue: its storage
+ * could not grow), ASYNC_ECANCELED.  A put that fails inserts
+ * nothing. */
 async int async_queue_put(async_queue *q, void *item);
 
 /* Takes the item at the front of queue `q`, waiting in FIFO order while
@@ -222,13 +270,52 @@ int async_condition_notify(async_condition *c, int n);
 /* async_condition_notify for every waiting task. */
 int async_condition_notify_all(async_condition *c);
 
+/* Initialises `b` for `parties` tasks, filling.  Returns 0, or
+ * ASYNC_EINVAL for NULL or parties < 1. */
+int async_barrier_init(async_barrier *b, int parties);
+/* asyncio's Barrier.reset (not awaited: it never waits): when tasks are
+ * inside a wait, they fail with -EPIPE as they run, and the barrier
+ * fills again once they have left (tasks arriving meanwhile wait for
+ * that); when none is, it is filling at once, broken or not.  Returns
+ * 0, or ASYNC_EINVAL for NULL. */
+int async_barrier_reset(async_barrier *b);
+/* asyncio's Barrier.abort (not awaited): the barrier is broken; the
+ * waiting tasks, and every later async_barrier_wait until a reset, fail
+ * with -EPIPE.  Returns 0, or ASYNC_EINVAL for NULL. */
+int async_barrier_abort(async_barrier *b);
+/* The number of parties; ASYNC_EINVAL for NULL. */
+int async_barrier_parties(const async_barrier *b);
+/* asyncio's n_waiting: the tasks waiting to be released while the
+ * barrier is filling, else 0; ASYNC_EINVAL for NULL. */
+int async_barrier_n_waiting(const async_barrier *b);
+/* 1 when broken, 0 when not, ASYNC_EINVAL for NULL. */
+int async_barrier_broken(const async_barrier *b);
+
 /* Initialises `q` as an empty, open queue of at most `capacity` items
  * stored in `slots` (an array of `capacity` pointers that the caller
  * keeps alive).  Returns 0, or ASYNC_EINVAL for NULL, a capacity of 0 or
  * one over PTRDIFF_MAX. */
 int async_queue_init(async_queue *q, void **slots, size_t capacity);
+/* Initialises `q` as an empty, open, unbounded queue (asyncio.Queue()
+ * with no maxsize): puts never wait, and its storage comes from malloc,
+ * allocated by the first put and doubled (8, 16, 32... pointers) by a
+ * put that finds it full; it never shrinks.  Everything else (get,
+ * task_done, join, close, size, the nowait forms) behaves as for a
+ * bounded queue.  Init allocates nothing; call async_queue_free when the
+ * queue is no longer used, closed or not (closing frees nothing).
+ * Returns 0, or ASYNC_EINVAL for NULL. */
+int async_queue_init_unbounded(async_queue *q);
+/* Ends the use of `q`: frees the storage of an unbounded queue (a
+ * bounded queue's slots are the caller's and are left alone); the items
+ * still in it are dropped.  The queue must be initialised again before
+ * any other use.  Returns 0; -EBUSY, freeing nothing, while a task waits
+ * on the queue (a get, put or join in progress, or a getter handed an
+ * item that has not run yet); ASYNC_EINVAL for NULL. */
+int async_queue_free(async_queue *q);
 /* Puts `item` without waiting.  Returns 0, -EAGAIN when the queue is
- * full, -EPIPE when it is closed, ASYNC_EINVAL for NULL. */
+ * full (never for an unbounded queue), -EPIPE when it is closed,
+ * ASYNC_ENOMEM when an unbounded queue's storage cannot grow,
+ * ASYNC_EINVAL for NULL. */
 int async_queue_put_nowait(async_queue *q, void *item);
 /* Takes the front item into *item without waiting.  Returns 0, -EAGAIN
  * when the queue is empty and open, -EPIPE when it is empty and closed,
@@ -292,6 +379,30 @@ struct async_condition_wait__frame {
 void async_condition_wait__init(struct async_condition_wait__frame *f,
                                 async_condition *c);
 int async_condition_wait__resume(void *frame);
+
+struct async_condition_wait_for__frame {
+    int _state;
+    async_condition *cond;
+    int (*pred)(void *arg);
+    void *arg;
+    struct async_condition_wait__frame wait;
+    int _ret;
+};
+void async_condition_wait_for__init(struct async_condition_wait_for__frame *f,
+                                    async_condition *c, int (*pred)(void *arg),
+                                    void *arg);
+int async_condition_wait_for__resume(void *frame);
+
+struct async_barrier_wait__frame {
+    int _state;
+    async_barrier *barrier;
+    async__sync_waiter waiter;
+    int index; /* the arrival index once counted, else -1 */
+    int _ret;
+};
+void async_barrier_wait__init(struct async_barrier_wait__frame *f,
+                              async_barrier *b);
+int async_barrier_wait__resume(void *frame);
 
 struct async_queue_put__frame {
     int _state;

@@ -55,7 +55,7 @@ async int amain(void) {
            total);
     printf("add after wait: %s\n",
            async_strerror(async_group_add(&g, async_spawn(worker("x", 0, 0)))));
-    await(async_sleep(0)); /* x runs, cancelled at its first await */
+    await(async_sleep(0)); /* x, cancelled before it started, never runs */
     return 0;
 }
 

@@ -415,6 +415,49 @@ static void test_heap_push_reports_enomem(void **state) {
     async__timer_heap_free(&h);
 }
 
+static async int unbounded_put(async_queue *q, intptr_t item) {
+    int err;
+
+    fail_mallocs = 1;
+    async_try(await(async_queue_put(q, (void *)item)), &err);
+    return err;
+}
+
+/* An unbounded queue allocates nothing until the first put, grows by
+ * doubling, fails a put with ASYNC_ENOMEM (inserting nothing) when it
+ * cannot grow, and async_queue_free gives its storage back. */
+static void test_unbounded_queue_out_of_memory(void **state) {
+    async_queue q;
+    int before = count(blocks);
+    void *item;
+
+    (void)state;
+    assert_int_equal(async_queue_init_unbounded(&q), 0);
+    assert_int_equal(count(blocks), before);
+    fail_mallocs = 1;
+    assert_int_equal(async_queue_put_nowait(&q, (void *)1), ASYNC_ENOMEM);
+    assert_int_equal(async_queue_size(&q), 0);
+    for (intptr_t i = 1; i <= 8; i++)
+        assert_int_equal(async_queue_put_nowait(&q, (void *)i), 0);
+    assert_int_equal(count(blocks), before + 1);
+    fail_mallocs = 1;
+    assert_int_equal(async_queue_put_nowait(&q, (void *)9), ASYNC_ENOMEM);
+    assert_int_equal(async_run(unbounded_put(&q, 9)), ASYNC_ENOMEM);
+    assert_int_equal(async_queue_size(&q), 8);
+    assert_int_equal(async_queue_get_nowait(&q, &item), 0);
+    assert_ptr_equal(item, (void *)1);
+    /* Wrapped round the ring of 8, then grown to 16 in order. */
+    for (intptr_t i = 9; i <= 10; i++)
+        assert_int_equal(async_queue_put_nowait(&q, (void *)i), 0);
+    assert_int_equal(count(blocks), before + 1);
+    for (intptr_t i = 2; i <= 10; i++) {
+        assert_int_equal(async_queue_get_nowait(&q, &item), 0);
+        assert_ptr_equal(item, (void *)i);
+    }
+    assert_int_equal(async_queue_free(&q), 0);
+    assert_int_equal(count(blocks), before);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_finished_task_frees_large_frame,
@@ -428,6 +471,8 @@ int main(void) {
                                         teardown),
         cmocka_unit_test_setup_teardown(test_spawn_too_large, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sleep_when_timer_heap_cannot_grow,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unbounded_queue_out_of_memory,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_heap_push_reports_enomem, setup,
                                         teardown),

@@ -2,8 +2,11 @@
  * test_group.c -- task groups: the wait completes when every member has
  * finished; the first failure cancels the others and is the wait's code;
  * cancelling the waiting task cancels every member; members added during
- * the wait or already finished; bad input; handles released (the loop's
- * list of heap tasks is checked, and valgrind and ASan see the rest).
+ * the wait or already finished; the owner's awaits before the wait
+ * interrupted by a failure (the request withdrawn at the wait, an
+ * outsider's cancellation kept apart); bad input; handles released
+ * (the loop's list of heap tasks is checked, and valgrind and ASan see
+ * the rest).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -22,7 +25,13 @@
  * count_heap_tasks. */
 static int heap_left = -1;
 
-enum { CAUGHT = 200, WAITED = 300, CANCELLING = 400, ADDED = 500 };
+enum {
+    CAUGHT = 200,
+    WAITED = 300,
+    CANCELLING = 400,
+    ADDED = 500,
+    INTERRUPTED = 600
+};
 
 static int setup(void **state) {
     (void)state;
@@ -165,17 +174,36 @@ static async int add_members(async_group *g, const struct member *m, int n) {
     return 0;
 }
 
+/* The owner's awaits before the wait: a failure there (the group's
+ * cancellation of the owner) is caught, noted as INTERRUPTED, and the
+ * owner goes on to the wait, as every owner must. */
+static void note_interrupted(int err) {
+    if (err != 0) {
+        assert_int_equal(err, ASYNC_ECANCELED);
+        event(INTERRUPTED);
+    }
+}
+
 /* The members, then waiter(g). */
 static async int wait_members(async_group *g, const struct member *m, int n) {
-    await(add_members(g, m, n));
+    int err;
+
+    async_try(await(add_members(g, m, n)), &err);
+    note_interrupted(err);
     return await(waiter(g));
 }
 
-/* The members, then failer(id, seconds, 0), which waits for nothing. */
+/* The members, then failer(id, seconds, 0), which waits for nothing,
+ * then waiter(g). */
 static async int run_beside(async_group *g, const struct member *m, int n,
                             int id, double seconds) {
-    await(add_members(g, m, n));
-    return await(failer(id, seconds, 0));
+    int err;
+
+    async_try(await(add_members(g, m, n)), &err);
+    note_interrupted(err);
+    async_try(await(failer(id, seconds, 0)), &err);
+    note_interrupted(err);
+    return await(waiter(g));
 }
 
 /* The members, then a spawned waiter(g), which the caller cancels. */
@@ -241,7 +269,7 @@ static void test_one_fails(void **state) {
 
 static void test_first_code_wins(void **state) {
     /* raiser 2 fails first; raiser 3, cancelled before it ever ran,
-     * fails with its own code all the same: not the group's code. */
+     * never runs; the owner's yield in add_members is interrupted. */
     static const struct member m[] = {
         {CLEANER, 1, 10, 0, 0, 0},
         {RAISER, 2, 0, -EIO, 0, 0},
@@ -259,7 +287,7 @@ static void test_first_code_wins(void **state) {
 
     async_group_init(&g, slots, 3);
     assert_int_equal(code(async_run(wait_members(&g, m, N(m)))), -EIO);
-    static const int want[] = {1, 2, 3, CAUGHT + 1, WAITED};
+    static const int want[] = {1, 2, INTERRUPTED, CAUGHT + 1, WAITED};
     assert_events(want, 5);
 
     events_reset();
@@ -275,29 +303,30 @@ static void test_failure_before_wait(void **state) {
         {FAILER, 1, 0.01, -EIO, 0, 0},
         {CLEANER, 2, 10, 0, 0, 0},
     };
-    static const struct member m2[] = {{CLEANER, 4, 10, 0, 0, 0}};
     static const struct member m3[] = {{FAILER, 1, 0, -EPIPE, 0, 0}};
     async_group_member slots[2];
     async_group g;
+    double start = async_time();
     (void)state;
 
-    /* The failure cancels the other member at once, with no wait yet. */
+    /* The failure cancels the other member and interrupts the owner's
+     * 500 ms sleep beside, at once; the wait then fails with the
+     * member's code, not with the owner's ASYNC_ECANCELED. */
     async_group_init(&g, slots, 2);
-    assert_int_equal(async_run(run_beside(&g, m, N(m), 3, 0.05)), 3);
-    static const int want[] = {
-        1, 2, 3, SLEEPER_END + 1, CAUGHT + 2, SLEEPER_END + 3};
-    assert_events(want, 6);
+    assert_int_equal(code(async_run(run_beside(&g, m, N(m), 3, 0.5))), -EIO);
+    static const int want[] = {1,          2,           3,     SLEEPER_END + 1,
+                               CAUGHT + 2, INTERRUPTED, WAITED};
+    assert_events(want, 7);
+    assert_true(async_time() - start < 0.4);
     assert_int_equal(async_group_size(&g), 0);
-    /* A task added to a failed group is cancelled at once. */
-    events_reset();
-    assert_int_equal(code(async_run(wait_members(&g, m2, N(m2)))), -EIO);
-    static const int want2[] = {4, CAUGHT + 4, WAITED};
-    assert_events(want2, 3);
+    assert_int_equal(heap_left, 0);
     /* Nothing left to wait for: the wait fails at once with the code. */
     events_reset();
     async_group_init(&g, slots, 2);
-    assert_int_equal(async_run(run_beside(&g, m3, N(m3), 3, 0.01)), 3);
-    assert_int_equal(code(async_run(waiter(&g))), -EPIPE);
+    assert_int_equal(code(async_run(run_beside(&g, m3, N(m3), 3, 0.01))),
+                     -EPIPE);
+    static const int want3[] = {1, 3, SLEEPER_END + 1, INTERRUPTED, WAITED};
+    assert_events(want3, 5);
     assert_int_equal(heap_left, 0);
 }
 
@@ -393,10 +422,13 @@ static void test_bad_input(void **state) {
 
     async_group_init(&g, slots, 1);
     assert_int_equal(code(async_run(wait_members(&g, m, N(m)))), ASYNC_ENOMEM);
-    /* Each ran, cancelled before its first await. */
-    static const int want[] = {1, 2, CAUGHT + 2, 3, WAITED};
-    assert_events(want, 5);
-    assert_int_equal(heap_left, 0);
+    /* None ran: each was cancelled before its first step.  The group's
+     * failure interrupted the owner's yield. */
+    static const int want[] = {INTERRUPTED, WAITED};
+    assert_events(want, 2);
+    /* Sleeper 3, queued behind the owner (whose cancellation queued it
+     * again at once), had not taken its cancelled first step yet. */
+    assert_int_equal(heap_left, 1);
 
     /* Closed once waited for: adding fails, waiting again fails. */
     events_reset();
@@ -405,12 +437,14 @@ static void test_bad_input(void **state) {
     assert_int_equal(code(async_run(wait_members(&g, m2, N(m2)))),
                      ASYNC_EINVAL);
     assert_int_equal(code(async_run(waiter(NULL))), ASYNC_EINVAL);
-    /* Sleeper 4, cancelled and released, ran before the second wait. */
-    static const int want2[] = {WAITED, 4, WAITED, WAITED};
-    assert_events(want2, 4);
+    /* Sleeper 4, cancelled and released before it ran, never runs. */
+    static const int want2[] = {WAITED, WAITED, WAITED};
+    assert_events(want2, 3);
 }
 
-/* Two tasks waiting for one group: the second wait fails at once. */
+/* Two tasks waiting for one group: the second wait fails at once.  That
+ * ends the run, which cancels the first waiter: its wait cancels the
+ * sleeper and fails (the second WAITED). */
 static void test_second_waiter(void **state) {
     static const struct member m[] = {
         {SLEEPER, 1, 0.01, 0, 0, 0},
@@ -422,8 +456,76 @@ static void test_second_waiter(void **state) {
 
     async_group_init(&g, slots, 1);
     assert_int_equal(code(async_run(wait_members(&g, m, N(m)))), ASYNC_EINVAL);
-    static const int want[] = {1, WAITED};
-    assert_events(want, 2);
+    static const int want[] = {1, WAITED, WAITED};
+    assert_events(want, 3);
+}
+
+/* The group fails while its owner runs (a NULL task added): the owner's
+ * cancellation, requested then, is withdrawn when it goes straight to
+ * the wait, which fails with ASYNC_ENOMEM, not ASYNC_ECANCELED; the
+ * owner's later awaits are not cancelled either. */
+static async int owner_enomem(async_group *g) {
+    int err, err2;
+
+    assert_int_equal(async_group_add(g, async_spawn(cleaner(1, 10))), 0);
+    assert_int_equal(async_group_add(g, NULL), ASYNC_EINVAL);
+    async_try(await(async_group_wait(g)), &err);
+    event(WAITED);
+    async_try(await(async_sleep(0.001)), &err2);
+    assert_int_equal(err2, 0);
+    return err;
+}
+
+static void test_owner_request_withdrawn(void **state) {
+    async_group_member slots[2];
+    async_group g;
+    (void)state;
+
+    async_group_init(&g, slots, 2);
+    assert_int_equal(async_run(owner_enomem(&g)), ASYNC_ENOMEM);
+    /* The cleaner was cancelled before it ever ran. */
+    static const int want[] = {WAITED};
+    assert_events(want, 1);
+}
+
+/* The group requests the owner's cancellation once: a second
+ * cancellation, from outside, is the outsider's, and fails the owner's
+ * next await as usual; the wait still fails with the member's code. */
+static async int owner_twice(async_group *g) {
+    int err;
+
+    assert_int_equal(async_group_add(g, async_spawn(failer(1, 0.01, -EIO))), 0);
+    async_try(await(async_sleep(10)), &err); /* the group's, at 10 ms */
+    note_interrupted(err);
+    async_try(await(async_sleep(10)), &err); /* the outsider's, at 300 ms */
+    assert_int_equal(err, ASYNC_ECANCELED);
+    event(CANCELLING + 1);
+    async_try(await(async_group_wait(g)), &err);
+    event(WAITED);
+    return err;
+}
+
+static async int cancel_owner_later(async_group *g) {
+    async_task *t = async_spawn(owner_twice(g));
+
+    await(async_sleep(0.3));
+    event(CANCELLING);
+    async_cancel(t);
+    return await(t);
+}
+
+static void test_owner_cancelled_from_outside(void **state) {
+    async_group_member slots[2];
+    async_group g;
+    double start = async_time();
+    (void)state;
+
+    async_group_init(&g, slots, 2);
+    assert_int_equal(async_run(cancel_owner_later(&g)), -EIO);
+    static const int want[] = {1,          SLEEPER_END + 1, INTERRUPTED,
+                               CANCELLING, CANCELLING + 1,  WAITED};
+    assert_events(want, 6);
+    assert_true(async_time() - start < 5.0);
 }
 
 int main(void) {
@@ -437,6 +539,8 @@ int main(void) {
         cmocka_unit_test_setup(test_add_finished, setup),
         cmocka_unit_test_setup(test_bad_input, setup),
         cmocka_unit_test_setup(test_second_waiter, setup),
+        cmocka_unit_test_setup(test_owner_request_withdrawn, setup),
+        cmocka_unit_test_setup(test_owner_cancelled_from_outside, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

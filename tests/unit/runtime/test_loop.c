@@ -1,6 +1,7 @@
 /*
  * test_loop.c -- the scheduler: ready-queue order, passes, deadlock and
- * re-entrancy errors, cleanup of pending tasks, repeated runs.
+ * re-entrancy errors, pending tasks cancelled when the main call returns
+ * (their cleanup runs; one stuck for ever is destroyed), repeated runs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -8,6 +9,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -174,18 +178,129 @@ static async int leave_behind(void) {
     return 0;
 }
 
-/* When the root completes, pending tasks are destroyed at once: neither
- * the 10 s timer nor the busy yielder keeps async_run from returning, and
- * the next run starts with an empty queue and no timers. */
-static void test_pending_tasks_destroyed(void **state) {
-    static const int want[] = {1, 2, 3, 103};
+/* When the root completes, what was ready runs one more pass (the
+ * yielder's second 2), then the pending tasks are cancelled, as
+ * asyncio.run does: neither the 10 s sleep nor the busy yielder keeps
+ * async_run from returning (their sleeps fail, so no SLEEPER_END + 1
+ * and no third 2), and the next run starts with an empty queue and no
+ * timers. */
+static void test_pending_tasks_cancelled(void **state) {
+    static const int want[] = {1, 2, 2, 3, 103};
     double start = async_time();
 
     (void)state;
     assert_int_equal(async_run(leave_behind()), 0);
     assert_true(async_time() - start < 1.0);
     assert_int_equal(async_run(sleeper(3, 0.001)), 3);
-    assert_events(want, 4);
+    assert_events(want, 5);
+}
+
+enum { CAUGHT = 200, CLEANED = 300, HELPER = 400, NEVER = 500 };
+
+static async void helper(int id) {
+    event(HELPER + id);
+    await(async_sleep(0.001));
+    event(HELPER + id + 1);
+}
+
+/* Catches the cancellation of its sleep, then cleans up for `cleanup`
+ * seconds, with a helper task it spawns and joins, before it fails. */
+static async int cleans_up(int id, double cleanup) {
+    int err;
+
+    event(id);
+    async_try(await(async_sleep(10)), &err);
+    event(CAUGHT + id);
+    await(async_sleep(cleanup));
+    await(async_spawn(helper(id * 10)));
+    event(CLEANED + id);
+    if (err)
+        async_raise(err);
+    return id;
+}
+
+static async void never(int id) { event(NEVER + id); }
+
+static async int leave_cleaners(void) {
+    async_spawn(cleans_up(1, 0.02));
+    async_spawn(cleans_up(2, 0));
+    await(async_sleep(0));
+    async_cancel(async_spawn(never(1))); /* cancelled before it started */
+    async_spawn(never(2));               /* ready when the main call returns */
+    return 42;
+}
+
+/* The task spawned by the main call's last step takes its step in the
+ * pass after (as in asyncio.run); then the cancelled tasks' cleanup runs
+ * to its end, awaits (a 20 ms sleep) and tasks it spawns included; the
+ * task cancelled before it started never runs; the result is the main
+ * call's. */
+static void test_pending_cleanup_runs(void **state) {
+    static const int want[] = {1,           2,           NEVER + 2,
+                               CAUGHT + 1,  CAUGHT + 2,  HELPER + 20,
+                               HELPER + 21, CLEANED + 2, HELPER + 10,
+                               HELPER + 11, CLEANED + 1};
+    double start = async_time();
+
+    (void)state;
+    assert_int_equal(async_run(leave_cleaners()), 42);
+    assert_true(async_time() - start >= 0.02);
+    assert_events(want, 11);
+}
+
+static async_event never_set;
+
+/* Catches its cancellation, then waits for an event nobody sets. */
+static async int stubborn(int id) {
+    int err;
+
+    event(id);
+    async_try(await(async_sleep(10)), &err);
+    event(CAUGHT + id);
+    await(async_event_wait(&never_set));
+    event(CLEANED + id);
+    return id;
+}
+
+static async int leave_stubborn(void) {
+    async_spawn(stubborn(1));
+    async_spawn(cleans_up(2, 0.01));
+    await(async_sleep(0));
+    return 7;
+}
+
+/* A cancelled task that can never finish does not hang the run: once
+ * nothing can wake it, it is destroyed with a line on stderr, after the
+ * others' cleanup, and the result is still the main call's. */
+static void test_stuck_after_cancel(void **state) {
+    static const int want[] = {1,           2,           CAUGHT + 1, CAUGHT + 2,
+                               HELPER + 20, HELPER + 21, CLEANED + 2};
+    char path[] = "/tmp/asyncrt-test-XXXXXX";
+    char text[512] = {0};
+    int fd = mkstemp(path), saved = dup(2);
+    ssize_t n;
+
+    (void)state;
+    assert_true(fd >= 0 && saved >= 0);
+    unlink(path);
+    async_event_init(&never_set);
+    fflush(stderr);
+    dup2(fd, 2);
+    int rc = async_run(leave_stubborn());
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    n = pread(fd, text, sizeof(text) - 1, 0);
+    close(fd);
+    assert_int_equal(rc, 7);
+    assert_events(want, 7);
+    assert_true(n > 0);
+    assert_string_equal(text,
+                        "asyncrt: task 'stubborn' did not finish after its "
+                        "cancellation at the end of async_run, and nothing "
+                        "can wake it: destroyed\n");
+    /* The next run starts clean. */
+    assert_int_equal(async_run(sleeper(3, 0.001)), 3);
 }
 
 /* sleeper's spawner, which asyncc generates (leave_behind spawns a
@@ -293,7 +408,9 @@ int main(void) {
         cmocka_unit_test_setup(test_deadlock_through_join, setup),
         cmocka_unit_test_setup(test_nested_run_is_busy, setup),
         cmocka_unit_test_setup(test_current, setup),
-        cmocka_unit_test_setup(test_pending_tasks_destroyed, setup),
+        cmocka_unit_test_setup(test_pending_tasks_cancelled, setup),
+        cmocka_unit_test_setup(test_pending_cleanup_runs, setup),
+        cmocka_unit_test_setup(test_stuck_after_cancel, setup),
         cmocka_unit_test_setup(test_task_started_before_run, setup),
         cmocka_unit_test_setup(test_task_waking_itself_then_finishing, setup),
         cmocka_unit_test(test_io_wait),

@@ -338,11 +338,11 @@ static void test_many_clients(void **state) {
         assert_int_equal(res[i], (int)strlen(msg[i]));
     }
     assert_int_equal(serve_err, ASYNC_ECANCELED);
-    assert_int_equal(served.a.accepted, MAX_CLIENTS);
-    assert_int_equal(served.a.dropped, 0);
-    assert_int_equal(served.a.failed, 0);
-    assert_int_equal(served.a.running, 0);
-    assert_null(served.a.conns);
+    assert_int_equal(served.a.own.accepted, MAX_CLIENTS);
+    assert_int_equal(served.a.own.dropped, 0);
+    assert_int_equal(served.a.own.failed, 0);
+    assert_int_equal(served.a.own.running, 0);
+    assert_null(served.a.own.conns);
     assert_int_equal(ctx.started, MAX_CLIENTS);
     assert_int_equal(ctx.finished, MAX_CLIENTS);
     assert_int_equal(ctx.cancelled, 0);
@@ -553,8 +553,8 @@ static void test_handler_failure(void **state) {
     for (int i = 0; i < 4; i++)
         assert_int_equal(cerr[i], 0);
     assert_int_equal(serve_err, ASYNC_ECANCELED);
-    assert_int_equal(served.a.accepted, 4);
-    assert_int_equal(served.a.failed, 2);
+    assert_int_equal(served.a.own.accepted, 4);
+    assert_int_equal(served.a.own.failed, 2);
     assert_int_equal(ctx.finished, 4);
     assert_int_equal(echo_tasks_left, 0);
 }
@@ -582,7 +582,7 @@ static void test_cancel_closes_connections(void **state) {
     assert_int_equal(started_at_end, 10);
     assert_int_equal(finished_at_end, 10);
     assert_int_equal(ctx.cancelled, 8);
-    assert_int_equal(served.a.failed, 0); /* cancelled is not failed */
+    assert_int_equal(served.a.own.failed, 0); /* cancelled is not failed */
     assert_int_equal(echo_tasks_left, 0);
     for (int i = 0; i < 10; i++) {
         assert_int_equal(cerr[i], 0);
@@ -626,9 +626,9 @@ static void test_spawn_fails(void **state) {
     run_plan(&p);
     assert_int_equal(res[0], 0);
     assert_int_equal(res[1], 5);
-    assert_int_equal(served.a.accepted, 2);
-    assert_int_equal(served.a.dropped, 1);
-    assert_int_equal(served.a.failed, 0);
+    assert_int_equal(served.a.own.accepted, 2);
+    assert_int_equal(served.a.own.dropped, 1);
+    assert_int_equal(served.a.own.failed, 0);
     assert_int_equal(ctx.started, 1);
     assert_int_equal(serve_err, ASYNC_ECANCELED);
 }
@@ -671,8 +671,8 @@ static void test_wait_for_timeout(void **state) {
     assert_int_equal(started_at_end, 3);
     assert_int_equal(finished_at_end, 3);
     assert_int_equal(ctx.cancelled, 3);
-    assert_int_equal(served.a.accepted, 3);
-    assert_int_equal(served.a.running, 0);
+    assert_int_equal(served.a.own.accepted, 3);
+    assert_int_equal(served.a.own.running, 0);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(cerr[i], 0);
         assert_int_equal(res[i], 0);
@@ -777,8 +777,8 @@ static void test_accept_backoff(void **state) {
     assert_int_equal(serve_err, ASYNC_ECANCELED);
     assert_int_equal(ctx.started, 2);
     assert_int_equal(ctx.finished, 2);
-    assert_int_equal(served.a.accepted, 2);
-    assert_int_equal(served.a.failed, 0);
+    assert_int_equal(served.a.own.accepted, 2);
+    assert_int_equal(served.a.own.failed, 0);
     /* Served only after the limit was lifted, at the end of the pause. */
     assert_true(ctx.first_start >= restored_at);
     assert_true(ctx.first_start - t0 >= 0.1);

@@ -147,11 +147,12 @@ static async int two_waiters(void) {
 static void test_two_waiters(void **state) {
     (void)state;
     assert_int_equal(async_run(two_waiters()), SIGUSR1);
-    /* Tasks are freed when the run returns: the log tells the rest. */
+    /* The waiter of SIGUSR2, still waiting when two_waiters returned,
+     * was cancelled by the run, and its cleanup ran (CAUGHT + 3). */
     assert_false(blocked(SIGUSR1));
     assert_false(blocked(SIGUSR2));
-    const int want[] = {SENT + 4, GOT + 1, GOT + 2};
-    assert_events(want, 3);
+    const int want[] = {SENT + 4, GOT + 1, GOT + 2, CAUGHT + 3};
+    assert_events(want, 4);
 }
 
 /* Whether `signo` was blocked while the waiter waited, and once it had
@@ -211,11 +212,14 @@ static async int leave_waiter(void) {
     return await(sleeper(0, 0.01));
 }
 
-/* A task still waiting when the run ends is destroyed with it: the mask
- * is restored and the next run starts clean. */
-static void test_pending_waiter_destroyed(void **state) {
+/* A task still waiting when the main call returns is cancelled by the
+ * run, which waits for it: its wait fails and its cleanup runs; the
+ * mask is restored and the next run starts clean. */
+static void test_pending_waiter_cancelled(void **state) {
     (void)state;
     assert_int_equal(async_run(leave_waiter()), 0);
+    const int want[] = {0, SLEEPER_END + 0, CAUGHT + 1};
+    assert_events(want, 3);
     assert_false(blocked(SIGUSR2));
     /* Works again afterwards. */
     events_reset();
@@ -323,7 +327,7 @@ int main(void) {
         cmocka_unit_test_setup(test_cancel_wait, setup),
         cmocka_unit_test_setup(test_blocked_before_stays_blocked, setup),
         cmocka_unit_test_setup(test_invalid_signal, setup),
-        cmocka_unit_test_setup(test_pending_waiter_destroyed, setup),
+        cmocka_unit_test_setup(test_pending_waiter_cancelled, setup),
         cmocka_unit_test_setup(test_shutdown, setup),
         cmocka_unit_test_setup(test_second_signal_cancels_again, setup),
         cmocka_unit_test_setup(test_shutdown_unused, setup),
