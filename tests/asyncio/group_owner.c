@@ -23,23 +23,32 @@ async void long_member(void) {
     }
 }
 
-async void body(void) {
-    async_group_member slots[2];
-    async_group g;
-    double start = async_time();
+/* `async with asyncio.TaskGroup() as tg:` -- the wait runs on every way
+ * out of the block, here when the interrupted sleep's failure leaves it;
+ * the wait's failure (the member's) replaces that cancellation. */
+async void group_block(async_group *g, double start) {
     int err;
 
-    async_group_init(&g, slots, 2);
-    async_group_add(&g, async_spawn(long_member()));
-    async_group_add(&g, async_spawn(failing(0.01)));
+    async_defer { await(async_group_wait(g)); }
+    async_group_add(g, async_spawn(long_member()));
+    async_group_add(g, async_spawn(failing(0.01)));
     async_try(await(async_sleep(10)), &err);
     if (err == ASYNC_ECANCELED) {
         printf("body interrupted early: %s\n",
                async_time() - start < 5 ? "True" : "False");
         await(async_sleep(0.01));
         printf("body cleaned up\n");
+        async_raise(err);
     }
-    async_try(await(async_group_wait(&g)), &err);
+}
+
+async void body(void) {
+    async_group_member slots[2];
+    async_group g;
+    int err;
+
+    async_group_init(&g, slots, 2);
+    async_try(await(group_block(&g, async_time())), &err);
     if (err == -EIO)
         printf("group failed with the member's error\n");
 }

@@ -61,7 +61,12 @@
  *   alive: every path of the owner from the first add must reach the
  *   wait, also the paths on which an await in between fails (with the
  *   group's cancellation, say): catch those failures with async_try, or
- *   put the wait in a statement that runs on every exit of the function.
+ *   put the wait in an async_defer right after the init -- asyncio's
+ *   `async with TaskGroup()`:
+ *       async_group_init(&g, slots, 8);
+ *       async_defer { await(async_group_wait(&g)); }
+ *   where the wait's failure (the first member's code) replaces the
+ *   cancellation that interrupted the owner.
  *   The owner must not finish before the group's wait has completed.
  *   After an async_run() that returned while members were pending, the
  *   group is unusable (initialise it again).
