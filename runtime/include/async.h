@@ -467,6 +467,46 @@ async_task *async__task_new(const async__fn *fn, size_t frame_size);
 void *async__task_frame(async_task *t);
 void async__task_start(async_task *t);
 
+/* Pointers to async functions.  In generated code an async function
+ * NAME that may be pointed to (every one with external linkage, a static
+ * one whose address is taken, spawned through a macro or from another
+ * file) also exists as a plain C function of the same name and type, its
+ * starter, so a pointer to it is an ordinary function pointer of exactly
+ * that type: stored, passed, compared and called as C allows.  Calling
+ * the starter does not run NAME: it takes a frame of NAME from
+ * async__afn_frame(&descriptor), initialises it with the arguments and
+ * returns a zero value; the code around the call takes the frame at once
+ * with async__afn_take (to await it) or async__afn_spawn.  So an indirect
+ * await is
+ *     (void)p(args); frame = async__afn_take();
+ *     ... async__afn_poll(frame) until ASYNC__READY ...
+ *     result = *(R *)async__afn_result(frame); async__afn_free(frame);
+ * and allocates nothing from malloc once the task allocator has a free
+ * block of the frame's size. */
+typedef struct async__afn {
+    async__fn fn;      /* NAME__resume, name, result, alignment */
+    size_t frame_size; /* sizeof(struct NAME__frame) */
+} async__afn;
+/* For starters: a frame of `d`'s function (uninitialised) from the task
+ * allocator, recorded as this thread's pending frame.  Prints a message
+ * and aborts when a frame is pending already (a starter was called
+ * without await or async_spawn around it) or memory is exhausted. */
+void *async__afn_frame(const async__afn *d);
+/* Returns the pending frame and clears it; prints a message and aborts
+ * when there is none (the pointer called was no async function's). */
+void *async__afn_take(void);
+/* On a frame from async__afn_frame: polls it (an async__poll_fn), its
+ * function's name, where its result is, and frees it (the block goes
+ * back to the task allocator). */
+int async__afn_poll(void *frame);
+const char *async__afn_name(void *frame);
+void *async__afn_result(void *frame);
+void async__afn_free(void *frame);
+/* async_spawn of an indirect call: moves the pending frame into a new
+ * task and starts it (as async__task_new and async__task_start do);
+ * returns the task, or NULL when out of memory (the frame is freed). */
+async_task *async__afn_spawn(void);
+
 /* Generated NAME__run and NAME__spawn: the source line of each state
  * of NAME (lines[state], 0 < state < n) in `file`, for async_dump_tasks.
  * Registering the same table again does nothing. */
