@@ -434,8 +434,8 @@ void ac_parse_not_async(ac_parser *p, CXCursor operand, unsigned fallback,
         ac_parse_error(p, at,
                        "this call goes through a pointer to a plain "
                        "(non-async) function: %s takes a call to an async "
-                       "function, directly or through an async function "
-                       "pointer%s",
+                       "function (by name or through an async function "
+                       "pointer)%s",
                        what, handle);
     else
         ac_parse_error(p, at, "%s takes a call to an async function%s", what,
