@@ -524,8 +524,9 @@ ac_callee *ac_parse_pointer_callee(ac_parser *p, CXCursor call) {
         text = ac_arena_strdup(&p->u->arena, ac_buf_str(&b));
         ac_buf_free(&b);
     }
-    c->name = text[0] == '*' ? ac_arena_printf(&p->u->arena, "(%s)", text)
-                             : ac_arena_printf(&p->u->arena, "(*%s)", text);
+    c->name = strncmp(text, "(*", 2) == 0 ? text
+              : text[0] == '*'          ? ac_arena_printf(&p->u->arena, "(%s)", text)
+                               : ac_arena_printf(&p->u->arena, "(*%s)", text);
     c->is_pointer = 1;
     CXType rt = clang_getResultType(ft);
     c->is_void = clang_getCanonicalType(rt).kind == CXType_Void;
