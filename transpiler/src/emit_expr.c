@@ -395,12 +395,12 @@ static int put_gather_done(ac_emitter *E, const ac_expr *e, int dry) {
                           e->slot, i);
             ac_emit_indent(E);
             if (call->callee->is_pointer) {
-                ac_buf_printf(E->out, "    %s = *(", value_text(E, call->store));
-                ac_machine_put_decl(E->out,
-                                    call->callee->ret_decl
-                                        ? call->callee->ret_decl
-                                        : "int %s",
-                                    "(*)");
+                ac_buf_printf(E->out, "    %s = *(",
+                              value_text(E, call->store));
+                ac_machine_put_decl(
+                    E->out,
+                    call->callee->ret_decl ? call->callee->ret_decl : "int %s",
+                    "(*)");
                 ac_buf_printf(E->out, ")async__afn_result(%s);\n", child);
                 ac_emit_indent(E);
                 ac_buf_printf(E->out, "async__afn_free(%s);\n", child);
@@ -451,9 +451,9 @@ static void put_wait_for(ac_emitter *E, const ac_expr *e) {
                              : ac_arena_printf(A, "_f->%s.c0._ret", e->slot);
     put_suspend_ex(
         E, e, ac_arena_printf(A, "async__wait_for_poll(&_f->%s.w)", e->slot),
-        call->heap ? ac_arena_printf(A, "%s(%s), %s = 0;", free_fn(call), c0,
-                                     c0)
-                   : NULL,
+        call->heap
+            ? ac_arena_printf(A, "%s(%s), %s = 0;", free_fn(call), c0, c0)
+            : NULL,
         result);
     if (call->heap) {
         ac_emit_indent(E);

@@ -188,7 +188,7 @@ static void put_starter_signature(const ac_callee *c, ac_buf *out) {
     ac_emit_params(&b, c, 0);
     ac_buf_puts(&b, ")");
     ac_machine_put_decl(out,
-                        c->is_void  ? "void %s"
+                        c->is_void    ? "void %s"
                         : c->ret_decl ? c->ret_decl
                                       : "int %s",
                         ac_buf_str(&b));

@@ -41,7 +41,7 @@ typedef struct ac_callee {
     int needs_run;            /* NAME__run helper requested (async_run) */
     int needs_spawn;          /* NAME__spawn helper requested */
     int needs_heap;           /* NAME__new/NAME__finish are called here */
-    int needs_starter; /* NAME is pointed to, or spawned through NAME */
+    int needs_starter;        /* NAME is pointed to, or spawned through NAME */
     /* A call through an async function pointer: `name` is "(*P)", P the
      * pointer expression's text; no frame type, no helpers. */
     int is_pointer;

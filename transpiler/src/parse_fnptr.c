@@ -26,8 +26,8 @@ static int is_function_type(CXType t) {
 /* A function type, or a pointer to one: what can be called. */
 static int is_callable_type(CXType t) {
     CXType c = clang_getCanonicalType(t);
-    return is_function_type(c) ||
-           (c.kind == CXType_Pointer && is_function_type(clang_getPointeeType(c)));
+    return is_function_type(c) || (c.kind == CXType_Pointer &&
+                                   is_function_type(clang_getPointeeType(c)));
 }
 
 int ac_parse_type_is_async_fn(CXType t) {
@@ -136,7 +136,7 @@ ac_fn_kind ac_parse_fn_kind(ac_parser *p, CXCursor c) {
     if (k == CXCursor_ConditionalOperator) {
         ac_fn_kind a = ac_parse_fn_kind(p, only_child_expr(c, 1));
         ac_fn_kind b = ac_parse_fn_kind(p, only_child_expr(c, 2));
-        return a == AC_FN_ASYNC || b == AC_FN_ASYNC ? AC_FN_ASYNC
+        return a == AC_FN_ASYNC || b == AC_FN_ASYNC   ? AC_FN_ASYNC
                : a == AC_FN_PLAIN || b == AC_FN_PLAIN ? AC_FN_PLAIN
                                                       : AC_FN_NONE;
     }
@@ -226,13 +226,12 @@ static void check_conversion(ac_parser *p, CXType t, CXCursor decl,
     else if (want == AC_FN_ASYNC &&
              !clang_equalTypes(function_of(t),
                                function_of(clang_getCursorType(strip(src)))))
-        ac_parse_error(p, where(p, src),
-                       "%s has type '%s', which does not match the async "
-                       "function pointer type '%s'",
-                       describe(p, src, have),
-                       type_text(p, function_of(clang_getCursorType(
-                                        strip(src)))),
-                       tt);
+        ac_parse_error(
+            p, where(p, src),
+            "%s has type '%s', which does not match the async "
+            "function pointer type '%s'",
+            describe(p, src, have),
+            type_text(p, function_of(clang_getCursorType(strip(src)))), tt);
 }
 
 static void check_tree(ac_parser *p, CXCursor c, CXType ret);
@@ -309,8 +308,8 @@ static void check_call(ac_parser *p, CXCursor call) {
     CXCursor callee = only_child_expr(call, 0);
     CXCursor fn = ac_parse_direct_callee(call);
     int direct = !clang_Cursor_isNull(fn);
-    CXType ft = direct ? clang_getCursorType(fn)
-                       : clang_getCursorType(strip(callee));
+    CXType ft =
+        direct ? clang_getCursorType(fn) : clang_getCursorType(strip(callee));
     if (!direct && clang_getCanonicalType(ft).kind == CXType_Pointer)
         ft = clang_getPointeeType(ft);
     int n = clang_Cursor_getNumArguments(call);
@@ -525,7 +524,7 @@ ac_callee *ac_parse_pointer_callee(ac_parser *p, CXCursor call) {
         ac_buf_free(&b);
     }
     c->name = strncmp(text, "(*", 2) == 0 ? text
-              : text[0] == '*'          ? ac_arena_printf(&p->u->arena, "(%s)", text)
+              : text[0] == '*' ? ac_arena_printf(&p->u->arena, "(%s)", text)
                                : ac_arena_printf(&p->u->arena, "(*%s)", text);
     c->is_pointer = 1;
     CXType rt = clang_getResultType(ft);

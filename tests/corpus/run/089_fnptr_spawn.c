@@ -72,8 +72,8 @@ async int amain(void) {
     printf("cancel: %d\n", async_cancel(t));
     err = 0;
     async_try(await(t), &err);
-    printf("cancelled: %s, other: %d\n",
-           err == ASYNC_ECANCELED ? "yes" : "no", await(s));
+    printf("cancelled: %s, other: %d\n", err == ASYNC_ECANCELED ? "yes" : "no",
+           await(s));
     async_task_release(s);
     async_task_release(t);
     return 0;
