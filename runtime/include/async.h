@@ -13,6 +13,9 @@
  *     async_task *t = async_spawn(f(1));  -- start a task
  *     int r = await(t);                   -- wait for it, get its result
  *     return async_run(amain());          -- in a plain function: run loop
+ *     typedef async int handler_fn(int);  -- an async function type:
+ *     handler_fn *h = fetch;              -- a pointer to an async function
+ *     int m = await(h(4));                -- awaited (spawned, gathered)
  *
  * The transpiler's output includes this header again without __ASYNCC__;
  * then it declares the runtime functions and the frame types that the
@@ -200,7 +203,29 @@ static inline int async__sync_gathered(void) { return 0; }
  * async_spawn(call) -- like asyncio.create_task(): starts `call` as a new
  * task and returns its handle at once; the task first runs when the
  * caller next suspends.  Only inside async functions.  Returns NULL when
- * memory for the task cannot be allocated.
+ * memory for the task cannot be allocated.  The call may be of an async
+ * function defined in another file, written by a macro, or through an
+ * async function pointer.
+ *
+ * Async function pointers -- a pointer whose type comes from a typedef
+ * declared async (typedef async int handler_fn(int x);  handler_fn *h;
+ * or typedef async int (*handler_ptr)(int x);) or a variable, parameter,
+ * struct field or array declared async (async int (*h)(int x);) points
+ * to an async function: `f` or `&f` of an async function of exactly
+ * that signature, defined in a file that asyncc transpiles (not one of
+ * the runtime's).  It is stored, passed, returned and compared like any
+ * function pointer, and called only as an async function: await(h(x)),
+ * await((*h)(x)), async_spawn(h(x)), in async_gather(...) and
+ * async_gather_failfast(...) (also x = h(...), async_try(h(...), &e))
+ * and async_wait_for(h(x), s).  The callee's frame is allocated from the
+ * runtime's task allocator for the duration of the call (a direct call's
+ * is embedded): in a steady state that reuses freed blocks, no malloc.
+ * asyncc reports as errors a plain function or plain function pointer
+ * where an async one is expected and the reverse (initialisation,
+ * assignment, argument, return value, cast), an async function whose
+ * type is not the pointer's, and a call through an async function
+ * pointer that is not awaited, spawned or gathered.  With ASYNCC_SYNC
+ * they are plain function pointers.
  */
 
 /* Seconds on the loop's monotonic clock (like loop.time()); only
