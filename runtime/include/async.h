@@ -512,21 +512,69 @@ typedef struct async__afn {
     async__fn fn;      /* NAME__resume, name, result, alignment */
     size_t frame_size; /* sizeof(struct NAME__frame) */
 } async__afn;
-/* For starters: a frame of `d`'s function (uninitialised) from the task
- * allocator, recorded as this thread's pending frame.  Prints a message
- * and aborts when a frame is pending already (a starter was called
- * without await or async_spawn around it) or memory is exhausted. */
-void *async__afn_frame(const async__afn *d);
+/* The descriptor of a frame from async__afn_frame, stored just before
+ * the frame. */
+#define ASYNC__AFN_OF(frame) (((const async__afn *const *)(frame))[-1])
+/* This thread's pending frame (started, not yet taken), and the frame
+ * block the last indirect await freed, kept for the next frame of its
+ * size (the loop's teardown forgets it).  Only the inline functions
+ * below and asyncrt touch them. */
+#ifdef __cplusplus
+#define ASYNC__THREAD_LOCAL thread_local
+#define ASYNC__NORETURN [[noreturn]]
+#else
+#define ASYNC__THREAD_LOCAL _Thread_local
+#define ASYNC__NORETURN _Noreturn
+#endif
+extern ASYNC__THREAD_LOCAL void *async__afn_pending;
+extern ASYNC__THREAD_LOCAL void *async__afn_spare;
+void *async__afn_frame_slow(const async__afn *d);
+void async__afn_free_slow(void *frame);
+ASYNC__NORETURN void async__afn_none(void);
+/* For starters: a frame of `d`'s function (uninitialised), the spare
+ * block or one from the task allocator, recorded as this thread's
+ * pending frame.  Prints a message and aborts when a frame is pending
+ * already (a starter was called without await or async_spawn around
+ * it) or memory is exhausted. */
+static inline void *async__afn_frame(const async__afn *d) {
+    void *frame = async__afn_spare;
+    if (frame == NULL || ASYNC__AFN_OF(frame) != d ||
+        async__afn_pending != NULL)
+        return async__afn_frame_slow(d);
+    async__afn_spare = NULL;
+    async__afn_pending = frame;
+    return frame;
+}
 /* Returns the pending frame and clears it; prints a message and aborts
  * when there is none (the pointer called was no async function's). */
-void *async__afn_take(void);
-/* On a frame from async__afn_frame: polls it (an async__poll_fn), its
- * function's name, where its result is, and frees it (the block goes
- * back to the task allocator). */
-int async__afn_poll(void *frame);
-const char *async__afn_name(void *frame);
-void *async__afn_result(void *frame);
-void async__afn_free(void *frame);
+static inline void *async__afn_take(void) {
+    void *frame = async__afn_pending;
+    if (frame == NULL)
+        async__afn_none();
+    async__afn_pending = NULL;
+    return frame;
+}
+/* On a frame from async__afn_frame: polls it, its function's name,
+ * where its result is, and frees it (kept as the spare, or back to the
+ * task allocator).  async__afn_poll_fn is async__afn_poll as one
+ * function for every file (an async__poll_fn). */
+static inline int async__afn_poll(void *frame) {
+    return ASYNC__AFN_OF(frame)->fn.poll(frame);
+}
+static inline const char *async__afn_name(void *frame) {
+    return ASYNC__AFN_OF(frame)->fn.name;
+}
+static inline void *async__afn_result(void *frame) {
+    return (char *)frame + ASYNC__AFN_OF(frame)->fn.result_offset;
+}
+int async__afn_poll_fn(void *frame);
+static inline void async__afn_free(void *frame) {
+    if (async__afn_spare == NULL) {
+        async__afn_spare = frame;
+        return;
+    }
+    async__afn_free_slow(frame);
+}
 /* async_spawn of an indirect call: moves the pending frame into a new
  * task and starts it (as async__task_new and async__task_start do);
  * returns the task, or NULL when out of memory (the frame is freed). */

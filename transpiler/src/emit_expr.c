@@ -284,12 +284,18 @@ static void put_heap_await(ac_emitter *E, const ac_expr *e) {
                       : ac_arena_printf(A, "%s__resume(%s)", c->name, frame),
         ac_arena_printf(A, "%s(%s), %s = 0;", free_fn(e), frame, frame),
         c->is_void ? NULL : ac_arena_printf(A, "_f->%s.value", e->slot));
-    /* After a caught failure the frame is gone (NULL): no result. */
+    /* After a caught failure the frame is gone (NULL): no result.  A
+     * failure that is not caught never gets here. */
+    const char *dest =
+        c->is_void ? NULL : ac_arena_printf(A, "_f->%s.value", e->slot);
+    if (c->is_pointer && !E->catch_ptr) {
+        put_finish(E, e, frame, dest);
+        return;
+    }
     ac_emit_indent(E);
     ac_buf_printf(E->out, "if (%s) {\n", frame);
     E->indent++;
-    put_finish(E, e, frame,
-               c->is_void ? NULL : ac_arena_printf(A, "_f->%s.value", e->slot));
+    put_finish(E, e, frame, dest);
     E->indent--;
     ac_emit_put_line(E, "}\n");
 }
@@ -330,7 +336,7 @@ static void put_child_start(ac_emitter *E, const ac_expr *call,
                       started_frame(E, call));
         ac_emit_indent(E);
         ac_buf_printf(E->out,
-                      "%s(&_f->%s.%s, &_f->%s.t%u, async__afn_poll, "
+                      "%s(&_f->%s.%s, &_f->%s.t%u, async__afn_poll_fn, "
                       "_f->%s.c%u, async__afn_name(_f->%s.c%u));\n",
                       add, slot, group, slot, i, slot, i, slot, i);
         return;

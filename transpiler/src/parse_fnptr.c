@@ -205,11 +205,13 @@ static unsigned where(ac_parser *p, CXCursor c) {
  * have the pointer's exact signature. */
 static void check_conversion(ac_parser *p, CXType t, CXCursor decl,
                              CXCursor src) {
-    if (clang_Cursor_isNull(src) || !ac_parse_in_main(p, src))
+    if (clang_Cursor_isNull(src))
         return;
     ac_fn_kind want = target_kind(t, decl);
+    if (want == AC_FN_NONE || !ac_parse_in_main(p, src))
+        return;
     ac_fn_kind have = ac_parse_fn_kind(p, src);
-    if (want == AC_FN_NONE || have == AC_FN_NONE)
+    if (have == AC_FN_NONE)
         return;
     const char *tt = type_text(p, t);
     if (want == AC_FN_ASYNC && have == AC_FN_PLAIN)
@@ -391,6 +393,9 @@ static enum CXChildVisitResult visit(CXCursor c, CXCursor parent,
         return CXChildVisit_Recurse;
     }
     case CXCursor_BinaryOperator: {
+        /* Only an assignment of a function pointer converts one. */
+        if (!is_callable_type(clang_getCursorType(c)))
+            return CXChildVisit_Recurse;
         char *op = ac_parse_binary_op(p, c);
         if (op && strcmp(op, "=") == 0) {
             CXCursor lhs = only_child_expr(c, 0);
@@ -433,6 +438,8 @@ static enum CXChildVisitResult visit(CXCursor c, CXCursor parent,
     case CXCursor_CStyleCastExpr: {
         CXType t = clang_getCursorType(c);
         CXCursor v = only_child_expr(c, 0);
+        if (clang_Cursor_isNull(v) || !is_callable_type(clang_getCursorType(v)))
+            return CXChildVisit_Recurse;
         ac_fn_kind have = ac_parse_fn_kind(p, v);
         if (clang_getCanonicalType(t).kind != CXType_Void &&
             have == AC_FN_ASYNC && target_kind(t, c) != AC_FN_ASYNC)
@@ -446,10 +453,13 @@ static enum CXChildVisitResult visit(CXCursor c, CXCursor parent,
         return CXChildVisit_Recurse;
     }
     case CXCursor_DeclRefExpr:
-        note_value_use(p, c);
+        if (is_function_type(clang_getCursorType(c)))
+            note_value_use(p, c);
         return CXChildVisit_Continue;
     case CXCursor_ParenExpr: {
         /* await(x) holds x twice (in a _Generic): check it once. */
+        if (!ac_offsets_has(&p->macro_at[AC_MARK_AWAIT], where(p, c)))
+            return CXChildVisit_Recurse;
         ac_cursors ops = {0};
         if (ac_parse_marker(c, &ops) == AC_MARK_AWAIT && ops.n) {
             CXCursor operand = only_child_expr(ops.items[0], 0);

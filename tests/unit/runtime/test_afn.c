@@ -88,7 +88,6 @@ static void test_frame_from_the_task_allocator(void **state) {
     assert_ptr_equal(g, f);
     assert_ptr_equal(async__afn_take(), g);
     async__afn_free(g);
-    async__task_mem_reset();
 }
 
 static void test_big_frame(void **state) {
@@ -101,7 +100,6 @@ static void test_big_frame(void **state) {
     assert_int_equal(async__afn_poll(f), ASYNC__READY);
     assert_int_equal(*(int *)async__afn_result(f), 3);
     async__afn_free(f);
-    async__task_mem_reset();
 }
 
 /* async__afn_spawn moves the pending frame into a new task, which runs
