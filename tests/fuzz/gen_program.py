@@ -54,7 +54,7 @@ async void bump(int *p, int v) { *p = (*p + v) %% %d; }
 
 typedef async int unary_fn(int v);
 
-static unary_fn *const table[] = {ret, slow};
+unary_fn *const table[] = {ret, slow};
 """
 
 
