@@ -44,6 +44,7 @@ LABELS = {
 # workload -> (default N, N for Python, systems that have a program)
 WORKLOADS = {
     "await_chain": (10_000_000, 1_000_000, ["asyncc", "handwritten", "node", "python"]),
+    "await_chain_indirect": (10_000_000, 1_000_000, ["asyncc"]),
     "spawn_gather": (1_000_000, 200_000, ["asyncc", "handwritten", "libuv", "node", "python"]),
     "sleepers": (1_000_000, 200_000, ["asyncc", "handwritten", "libuv", "node", "python"]),
     "ping_pong": (1_000_000, 200_000, ["asyncc", "handwritten", "node", "python"]),
@@ -52,7 +53,7 @@ WORKLOADS = {
     "scale": (0, 0, ["asyncc"]),
     "transpile": (3000, 3000, ["asyncc"]),
 }
-QUICK_N = {"await_chain": 100_000, "spawn_gather": 10_000, "sleepers": 2_000,
+QUICK_N = {"await_chain": 100_000, "await_chain_indirect": 100_000, "spawn_gather": 10_000, "sleepers": 2_000,
            "ping_pong": 10_000, "transpile": 50}
 
 
@@ -415,6 +416,8 @@ def fmt_ratio(v, base):
 METRICS = [
     # (workload, key, label, unit format, higher is better)
     ("await_chain", "ns_per_op", "await-chain: ns per await", "%.2f", False),
+    ("await_chain_indirect", "ns_per_op",
+     "await-chain through a pointer: ns per await", "%.2f", False),
     ("spawn_gather", "ns_per_op", "spawn-gather: ns per task", "%.1f", False),
     ("spawn_gather", "bytes_per_task", "spawn-gather: bytes per task", "%.0f", False),
     ("sleepers", "seconds", "sleepers: wall seconds", "%.3f", False),

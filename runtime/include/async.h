@@ -13,6 +13,9 @@
  *     async_task *t = async_spawn(f(1));  -- start a task
  *     int r = await(t);                   -- wait for it, get its result
  *     return async_run(amain());          -- in a plain function: run loop
+ *     typedef async int handler_fn(int);  -- an async function type:
+ *     handler_fn *h = fetch;              -- a pointer to an async function
+ *     int m = await(h(4));                -- awaited (spawned, gathered)
  *
  * The transpiler's output includes this header again without __ASYNCC__;
  * then it declares the runtime functions and the frame types that the
@@ -272,7 +275,29 @@ static inline int async__sync_gathered(void) { return 0; }
  * task and returns its handle at once; the task first runs when the
  * caller next suspends.  Only inside async functions.  Returns NULL when
  * memory for the task cannot be allocated.  A task cancelled before it
- * first runs never runs at all (see async_cancel).
+ * first runs never runs at all (see async_cancel).  The call may be of an async
+ * function defined in another file, written by a macro, or through an
+ * async function pointer.
+ *
+ * Async function pointers -- a pointer whose type comes from a typedef
+ * declared async (typedef async int handler_fn(int x);  handler_fn *h;
+ * or typedef async int (*handler_ptr)(int x);) or a variable, parameter,
+ * struct field or array declared async (async int (*h)(int x);) points
+ * to an async function: `f` or `&f` of an async function of exactly
+ * that signature, defined in a file that asyncc transpiles (not one of
+ * the runtime's).  It is stored, passed, returned and compared like any
+ * function pointer, and called only as an async function: await(h(x)),
+ * await((*h)(x)), async_spawn(h(x)), in async_gather(...) and
+ * async_gather_failfast(...) (also x = h(...), async_try(h(...), &e))
+ * and async_wait_for(h(x), s).  The callee's frame is allocated from the
+ * runtime's task allocator for the duration of the call (a direct call's
+ * is embedded): in a steady state that reuses freed blocks, no malloc.
+ * asyncc reports as errors a plain function or plain function pointer
+ * where an async one is expected and the reverse (initialisation,
+ * assignment, argument, return value, cast), an async function whose
+ * type is not the pointer's, and a call through an async function
+ * pointer that is not awaited, spawned or gathered.  With ASYNCC_SYNC
+ * they are plain function pointers.
  */
 
 /* Seconds on the loop's monotonic clock (like loop.time()); only
@@ -552,6 +577,94 @@ int async__run(async__poll_fn poll, void *frame, const char *name);
 async_task *async__task_new(const async__fn *fn, size_t frame_size);
 void *async__task_frame(async_task *t);
 void async__task_start(async_task *t);
+
+/* Pointers to async functions.  In generated code an async function
+ * NAME that may be pointed to (every one with external linkage, a static
+ * one whose address is taken, spawned through a macro or from another
+ * file) also exists as a plain C function of the same name and type, its
+ * starter, so a pointer to it is an ordinary function pointer of exactly
+ * that type: stored, passed, compared and called as C allows.  Calling
+ * the starter does not run NAME: it takes a frame of NAME from
+ * async__afn_frame(&descriptor), initialises it with the arguments and
+ * returns a zero value; the code around the call takes the frame at once
+ * with async__afn_take (to await it) or async__afn_spawn.  So an indirect
+ * await is
+ *     (void)p(args); frame = async__afn_take();
+ *     ... async__afn_poll(frame) until ASYNC__READY ...
+ *     result = *(R *)async__afn_result(frame); async__afn_free(frame);
+ * and allocates nothing from malloc once the task allocator has a free
+ * block of the frame's size. */
+typedef struct async__afn {
+    async__fn fn;      /* NAME__resume, name, result, alignment */
+    size_t frame_size; /* sizeof(struct NAME__frame) */
+} async__afn;
+/* The descriptor of a frame from async__afn_frame, stored just before
+ * the frame. */
+#define ASYNC__AFN_OF(frame) (((const async__afn *const *)(frame))[-1])
+/* This thread's pending frame (started, not yet taken), and the frame
+ * block the last indirect await freed, kept for the next frame of its
+ * size (the loop's teardown forgets it).  Only the inline functions
+ * below and asyncrt touch them. */
+#ifdef __cplusplus
+#define ASYNC__THREAD_LOCAL thread_local
+#define ASYNC__NORETURN [[noreturn]]
+#else
+#define ASYNC__THREAD_LOCAL _Thread_local
+#define ASYNC__NORETURN _Noreturn
+#endif
+extern ASYNC__THREAD_LOCAL void *async__afn_pending;
+extern ASYNC__THREAD_LOCAL void *async__afn_spare;
+void *async__afn_frame_slow(const async__afn *d);
+void async__afn_free_slow(void *frame);
+ASYNC__NORETURN void async__afn_none(void);
+/* For starters: a frame of `d`'s function (uninitialised), the spare
+ * block or one from the task allocator, recorded as this thread's
+ * pending frame.  Prints a message and aborts when a frame is pending
+ * already (a starter was called without await or async_spawn around
+ * it) or memory is exhausted. */
+static inline void *async__afn_frame(const async__afn *d) {
+    void *frame = async__afn_spare;
+    if (frame == NULL || ASYNC__AFN_OF(frame) != d ||
+        async__afn_pending != NULL)
+        return async__afn_frame_slow(d);
+    async__afn_spare = NULL;
+    async__afn_pending = frame;
+    return frame;
+}
+/* Returns the pending frame and clears it; prints a message and aborts
+ * when there is none (the pointer called was no async function's). */
+static inline void *async__afn_take(void) {
+    void *frame = async__afn_pending;
+    if (frame == NULL)
+        async__afn_none();
+    async__afn_pending = NULL;
+    return frame;
+}
+/* On a frame from async__afn_frame: polls it, its function's name,
+ * where its result is, and frees it (kept as the spare, or back to the
+ * task allocator).  async__afn_poll_fn is async__afn_poll as one
+ * function for every file (an async__poll_fn). */
+static inline int async__afn_poll(void *frame) {
+    return ASYNC__AFN_OF(frame)->fn.poll(frame);
+}
+static inline const char *async__afn_name(void *frame) {
+    return ASYNC__AFN_OF(frame)->fn.name;
+}
+static inline void *async__afn_result(void *frame) {
+    return (char *)frame + ASYNC__AFN_OF(frame)->fn.result_offset;
+}
+int async__afn_poll_fn(void *frame);
+static inline void async__afn_free(void *frame) {
+    if (async__afn_spare == NULL) {
+        async__afn_spare = frame;
+        return;
+    }
+    async__afn_free_slow(frame);
+}
+/* async_spawn of an indirect call: moves the pending frame into a new
+ * task and starts it (as async__task_new and async__task_start do);
+ * returns the task, or NULL when out of memory (the frame is freed). */
+async_task *async__afn_spawn(void);
 
 /* Generated NAME__run and NAME__spawn: the source line of each state
  * of NAME (lines[state], 0 < state < n) in `file`, for async_dump_tasks.

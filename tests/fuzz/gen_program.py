@@ -7,7 +7,8 @@ The program awaits small async functions that return at once (or after
 async_sleep(0)) in random expression positions -- call arguments,
 conditions, initializers, operands of && || and ?:, return values -- in
 random nests of if/else, for/while/do loops, switch with fall-through and
-forward goto, gathers of them storing into locals, async_try,
+forward goto, gathers of them storing into locals, awaits and gathered
+calls through a table of async function pointers, async_try,
 async_wait_for and async_timeout blocks (whose deadlines never come),
 async_defer (bodies that await, nest and trace, scopes left by their end,
 break, continue, return and goto),
@@ -55,6 +56,10 @@ async int slow(int v) {
 }
 
 async void bump(int *p, int v) { *p = (*p + v) %% %d; }
+
+typedef async int unary_fn(int v);
+
+unary_fn *const table[] = {ret, slow};
 """
 
 
@@ -98,6 +103,12 @@ class Gen:
         k = self.r.randrange(9)
         if ctx.get("noawait") and k <= 2:
             k = 3
+        if k == 0 and self.chance(0.3):
+            # Through the table of async function pointers; the pointer
+            # expression may not await, its argument may.
+            plain = self.sub(ctx, noawait=True)
+            return "await(table[(%s %% 2 + 2) %% 2](%s))" % (
+                self.arith(plain, 1), self.arith(ctx, depth - 1))
         if k == 0:
             return "await(ret(%s))" % self.arith(ctx, depth - 1)
         if k == 1:
@@ -265,6 +276,9 @@ class Gen:
             if k == 0:
                 call = "sum2(%s, %s)" % (self.arith(plain, 1),
                                          self.arith(plain, 1))
+            elif k == 1 and self.chance(0.3):
+                call = "table[(%s %% 2 + 2) %% 2](%s)" % (
+                    self.arith(plain, 1), self.arith(plain, 1))
             elif k == 1:
                 call = "slow(%s)" % self.arith(plain, 1)
             else:

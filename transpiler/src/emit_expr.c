@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+static const char *call_text(ac_emitter *E, const ac_expr *call);
+
 int ac_emit_has_slots(const ac_expr *e) { return ac_lower_count_slots(e) > 0; }
 
 /* The value of an expression once its awaits have completed. */
@@ -54,6 +56,11 @@ void ac_emit_value(ac_emitter *E, const ac_expr *e) {
         ac_buf_puts(E->out, "0");
         break;
     case AC_E_SPAWN:
+        if (e->heap) {
+            ac_buf_printf(E->out, "((void)%s, async__afn_spawn())",
+                          call_text(E, e));
+            break;
+        }
         ac_buf_printf(E->out, "%s__spawn(", e->callee->name);
         for (unsigned i = 0; i < e->nkids; i++) {
             if (i)
@@ -197,14 +204,74 @@ static void put_call_args(ac_emitter *E, const ac_expr *call) {
     }
 }
 
-/* An await whose child frame is allocated (recursion, or a callee defined
- * in another file): NAME__new allocates and initialises it, NAME__finish
- * returns the result and frees it. */
+static const char *value_text(ac_emitter *E, const ac_expr *e);
+
+/* The call as the user wrote it, its awaits' values spliced in: for a
+ * call through a starter (a pointer's, or NAME itself). */
+static const char *call_text(ac_emitter *E, const ac_expr *call) {
+    if (call->macro_call)
+        return ac_arena_printf(&E->u->arena, "(%s)",
+                               value_text(E, call->macro_call));
+    ac_buf b = {0}, *saved = E->out;
+    E->out = &b;
+    if (call->fnptr)
+        ac_emit_value(E, call->fnptr);
+    else
+        ac_buf_puts(&b, call->callee->name);
+    ac_buf_puts(&b, "(");
+    put_call_args(E, call);
+    ac_buf_puts(&b, ")");
+    E->out = saved;
+    const char *s = ac_arena_strdup(&E->u->arena, ac_buf_str(&b));
+    ac_buf_free(&b);
+    return s;
+}
+
+/* A frame started through the callee's starter and taken at once. */
+static const char *started_frame(ac_emitter *E, const ac_expr *call) {
+    return ac_arena_printf(&E->u->arena, "((void)%s, async__afn_take())",
+                           call_text(E, call));
+}
+
+/* `dest = ` the result of the allocated frame `frame` of `call`, which
+ * is then freed (dest NULL: the result is dropped). */
+static void put_finish(ac_emitter *E, const ac_expr *call, const char *frame,
+                       const char *dest) {
+    const ac_callee *c = call->callee;
+    ac_emit_indent(E);
+    if (!c->is_pointer) {
+        if (dest)
+            ac_buf_printf(E->out, "%s = ", dest);
+        ac_buf_printf(E->out, "%s__finish(%s);\n", c->name, frame);
+        return;
+    }
+    if (dest) {
+        ac_buf_printf(E->out, "%s = *(", dest);
+        ac_machine_put_decl(E->out, c->ret_decl ? c->ret_decl : "int %s",
+                            "(*)");
+        ac_buf_printf(E->out, ")async__afn_result(%s);\n", frame);
+        ac_emit_indent(E);
+    }
+    ac_buf_printf(E->out, "async__afn_free(%s);\n", frame);
+}
+
+static const char *free_fn(const ac_expr *call) {
+    return call->callee->is_pointer ? "async__afn_free" : "async__frame_free";
+}
+
+/* An await whose child frame is allocated (recursion, a callee defined
+ * in another file, a call through a pointer): NAME__new (or the
+ * pointer's starter) allocates and initialises it, NAME__finish returns
+ * the result and frees it. */
 static void put_heap_await(ac_emitter *E, const ac_expr *e) {
     const ac_callee *c = e->callee;
     ac_arena *A = &E->u->arena;
     put_state_comment(E, e);
-    if (e->macro_call) {
+    if (c->is_pointer) {
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "_f->%s.frame = %s;\n", e->slot,
+                      started_frame(E, e));
+    } else if (e->macro_call) {
         put_macro_call(
             E, e,
             ac_arena_printf(A, "(_f->%s.frame = %s__new(", e->slot, c->name),
@@ -217,17 +284,23 @@ static void put_heap_await(ac_emitter *E, const ac_expr *e) {
     }
     const char *frame = ac_arena_printf(A, "_f->%s.frame", e->slot);
     put_suspend_ex(
-        E, e, ac_arena_printf(A, "%s__resume(%s)", c->name, frame),
-        ac_arena_printf(A, "async__frame_free(%s), %s = 0;", frame, frame),
+        E, e,
+        c->is_pointer ? ac_arena_printf(A, "async__afn_poll(%s)", frame)
+                      : ac_arena_printf(A, "%s__resume(%s)", c->name, frame),
+        ac_arena_printf(A, "%s(%s), %s = 0;", free_fn(e), frame, frame),
         c->is_void ? NULL : ac_arena_printf(A, "_f->%s.value", e->slot));
-    /* After a caught failure the frame is gone (NULL): no result. */
+    /* After a caught failure the frame is gone (NULL): no result.  A
+     * failure that is not caught never gets here. */
+    const char *dest =
+        c->is_void ? NULL : ac_arena_printf(A, "_f->%s.value", e->slot);
+    if (c->is_pointer && !E->catch_ptr) {
+        put_finish(E, e, frame, dest);
+        return;
+    }
     ac_emit_indent(E);
     ac_buf_printf(E->out, "if (%s) {\n", frame);
     E->indent++;
-    ac_emit_indent(E);
-    if (!c->is_void)
-        ac_buf_printf(E->out, "_f->%s.value = ", e->slot);
-    ac_buf_printf(E->out, "%s__finish(%s);\n", c->name, frame);
+    put_finish(E, e, frame, dest);
     E->indent--;
     ac_emit_put_line(E, "}\n");
 }
@@ -262,6 +335,17 @@ static void put_child_start(ac_emitter *E, const ac_expr *call,
                             const char *group) {
     ac_arena *A = &E->u->arena;
     const char *name = call->callee->name;
+    if (call->callee->is_pointer) {
+        ac_emit_indent(E);
+        ac_buf_printf(E->out, "_f->%s.c%u = %s;\n", slot, i,
+                      started_frame(E, call));
+        ac_emit_indent(E);
+        ac_buf_printf(E->out,
+                      "%s(&_f->%s.%s, &_f->%s.t%u, async__afn_poll_fn, "
+                      "_f->%s.c%u, async__afn_name(_f->%s.c%u));\n",
+                      add, slot, group, slot, i, slot, i, slot, i);
+        return;
+    }
     if (call->macro_call && call->heap) {
         put_macro_call(
             E, call,
@@ -321,20 +405,31 @@ static int put_gather_done(ac_emitter *E, const ac_expr *e, int dry) {
                           "if (async_task_error(&_f->%s.t%u.task) == 0)\n",
                           e->slot, i);
             ac_emit_indent(E);
-            ac_buf_printf(E->out, "    %s = ", value_text(E, call->store));
-            if (call->heap)
-                ac_buf_printf(E->out, "%s__finish(%s);\n", call->callee->name,
+            if (call->callee->is_pointer) {
+                ac_buf_printf(E->out, "    %s = *(",
+                              value_text(E, call->store));
+                ac_machine_put_decl(
+                    E->out,
+                    call->callee->ret_decl ? call->callee->ret_decl : "int %s",
+                    "(*)");
+                ac_buf_printf(E->out, ")async__afn_result(%s);\n", child);
+                ac_emit_indent(E);
+                ac_buf_printf(E->out, "async__afn_free(%s);\n", child);
+            } else if (call->heap)
+                ac_buf_printf(E->out, "    %s = %s__finish(%s);\n",
+                              value_text(E, call->store), call->callee->name,
                               child);
             else
-                ac_buf_printf(E->out, "%s._ret;\n", child);
-            if (call->heap) {
+                ac_buf_printf(E->out, "    %s = %s._ret;\n",
+                              value_text(E, call->store), child);
+            if (call->heap && !call->callee->is_pointer) {
                 ac_emit_put_line(E, "else\n");
                 ac_emit_indent(E);
                 ac_buf_printf(E->out, "    async__frame_free(%s);\n", child);
             }
         } else if (call->heap) {
             ac_emit_indent(E);
-            ac_buf_printf(E->out, "async__frame_free(%s);\n", child);
+            ac_buf_printf(E->out, "%s(%s);\n", free_fn(call), child);
         }
         if (call->errp) {
             ac_emit_indent(E);
@@ -368,18 +463,16 @@ static void put_wait_for(ac_emitter *E, const ac_expr *e) {
     put_suspend_ex(
         E, e, ac_arena_printf(A, "async__wait_for_poll(&_f->%s.w)", e->slot),
         call->heap
-            ? ac_arena_printf(A, "async__frame_free(%s), %s = 0;", c0, c0)
+            ? ac_arena_printf(A, "%s(%s), %s = 0;", free_fn(call), c0, c0)
             : NULL,
         result);
     if (call->heap) {
         ac_emit_indent(E);
-        ac_buf_printf(E->out, "if (%s)\n", c0);
-        ac_emit_indent(E);
-        if (!e->is_void)
-            ac_buf_printf(E->out, "    %s = ", result);
-        else
-            ac_buf_puts(E->out, "    ");
-        ac_buf_printf(E->out, "%s__finish(%s);\n", call->callee->name, c0);
+        ac_buf_printf(E->out, "if (%s) {\n", c0);
+        E->indent++;
+        put_finish(E, call, c0, e->is_void ? NULL : result);
+        E->indent--;
+        ac_emit_put_line(E, "}\n");
     }
 }
 

@@ -175,6 +175,8 @@ void ac_emit_function(ac_unit *u, ac_func *f, const ac_emit_options *opt,
     put_resume(&E, f, out, ac_buf_str(&body));
     if (ac_emit_has_heap_api(f->callee))
         ac_emit_heap_api(f->callee, out);
+    if (ac_emit_has_starter(f->callee))
+        ac_emit_starter(f->callee, out);
     if (f->callee->needs_run || f->callee->needs_spawn)
         put_state_lines(f->machine, out);
     ac_emit_helpers(u, f->callee, out);

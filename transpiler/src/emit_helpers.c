@@ -172,6 +172,61 @@ static void put_heap_prototypes(const ac_callee *c, const char *link,
     ac_buf_puts(out, ";\n");
 }
 
+/* Every async function with external linkage has a starter (other
+ * files may point to it or spawn it), a static one when it is pointed to
+ * or spawned through a macro in this file. */
+int ac_emit_has_starter(const ac_callee *c) {
+    return c->def && (!c->def->is_static || c->needs_starter);
+}
+
+/* "RESULT NAME(PARAMS)", with the result's declarator. */
+static void put_starter_signature(const ac_callee *c, ac_buf *out) {
+    if (c->def->is_static)
+        ac_buf_puts(out, "static ");
+    ac_buf b = {0};
+    ac_buf_printf(&b, "%s(", c->name);
+    ac_emit_params(&b, c, 0);
+    ac_buf_puts(&b, ")");
+    ac_machine_put_decl(out,
+                        c->is_void    ? "void %s"
+                        : c->ret_decl ? c->ret_decl
+                                      : "int %s",
+                        ac_buf_str(&b));
+    ac_buf_free(&b);
+}
+
+/* The starter: a frame from the runtime, initialised with the
+ * arguments, left pending for the caller (async__afn_take or
+ * async__afn_spawn); the zero result is never used. */
+void ac_emit_starter(const ac_callee *c, ac_buf *out) {
+    put_starter_signature(c, out);
+    ac_buf_printf(out,
+                  "\n{\n    static const async__afn %s__afn = {\n"
+                  "        {%s__resume, \"%s\", ",
+                  c->name, c->name, c->name);
+    if (c->is_void)
+        ac_buf_puts(out, "0, 0, ASYNC__RESULT_NONE,\n");
+    else
+        ac_buf_printf(out,
+                      "offsetof(struct %s__frame, _ret),\n"
+                      "         sizeof(((struct %s__frame *)0)->_ret), %d,\n",
+                      c->name, c->name, c->result_kind);
+    ac_buf_printf(out,
+                  "         _Alignof(struct %s__frame)},\n"
+                  "        sizeof(struct %s__frame)};\n"
+                  "    %s__init(async__afn_frame(&%s__afn)",
+                  c->name, c->name, c->name, c->name);
+    put_args(out, c);
+    ac_buf_puts(out, ");\n");
+    if (!c->is_void) {
+        ac_buf_puts(out, "    static ");
+        ac_machine_put_decl(out, c->ret_decl ? c->ret_decl : "int %s",
+                            "asyncc_zero");
+        ac_buf_puts(out, ";\n    return asyncc_zero;\n");
+    }
+    ac_buf_puts(out, "}\n");
+}
+
 void ac_emit_prototypes(ac_unit *u, const ac_callee *c, ac_buf *out) {
     (void)u;
     const char *link = c->def && c->def->is_static ? "static " : "";
@@ -193,6 +248,10 @@ void ac_emit_prototypes(ac_unit *u, const ac_callee *c, ac_buf *out) {
         ac_buf_printf(out, "static async_task *%s__spawn(", c->name);
         ac_emit_params(out, c, 0);
         ac_buf_puts(out, ");\n");
+    }
+    if (ac_emit_has_starter(c)) {
+        put_starter_signature(c, out);
+        ac_buf_puts(out, ";\n");
     }
 }
 

@@ -80,6 +80,10 @@ const char *ac_emit_param_name(unsigned i);
 /* Whether `c` has NAME__new/NAME__finish, and their definitions. */
 int ac_emit_has_heap_api(const ac_callee *c);
 void ac_emit_heap_api(const ac_callee *c, ac_buf *out);
+/* Whether `c` (defined here) has a starter, NAME itself as a plain
+ * function that pointers to it call (see async.h), and its definition. */
+int ac_emit_has_starter(const ac_callee *c);
+void ac_emit_starter(const ac_callee *c, ac_buf *out);
 /* The run/spawn helpers `c` needs (static functions). */
 void ac_emit_helpers(ac_unit *u, const ac_callee *c, ac_buf *out);
 

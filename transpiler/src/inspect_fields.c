@@ -162,7 +162,9 @@ static void defer_field(annot *a, ac_insp_field *f, const ac_field *mf) {
 
 static const char *why_allocated(ac_heap_why why) {
     return why == AC_HEAP_RECURSION ? "recursion: this await closes a cycle"
-                                    : "defined in another file";
+           : why == AC_HEAP_INDIRECT
+               ? "called through a pointer: its size is known at run time"
+               : "defined in another file";
 }
 
 static const char *name_or_task(const char *callee) {

@@ -41,6 +41,10 @@ typedef struct ac_callee {
     int needs_run;            /* NAME__run helper requested (async_run) */
     int needs_spawn;          /* NAME__spawn helper requested */
     int needs_heap;           /* NAME__new/NAME__finish are called here */
+    int needs_starter;        /* NAME is pointed to, or spawned through NAME */
+    /* A call through an async function pointer: `name` is "(*P)", P the
+     * pointer expression's text; no frame type, no helpers. */
+    int is_pointer;
 } ac_callee;
 
 typedef enum {
@@ -87,11 +91,17 @@ struct ac_expr {
      * and, inside async_try(call, errp), the error pointer; else NULL. */
     ac_expr *store;
     ac_expr *errp;
+    /* AWAIT/CALL/SPAWN through an async function pointer: the pointer
+     * expression (text, no await); the call goes through its starter. */
+    ac_expr *fnptr;
     int failfast;     /* GATHER: async_gather_failfast */
     int is_statement; /* RAISE: written as a statement of its own */
     /* Filled by the lowering: */
     int heap;         /* AWAIT/CALL: the child frame is allocated, not
-                         embedded (recursion, or defined in another file) */
+                         embedded (recursion, defined in another file, or
+                         a call through a pointer); SPAWN: the task starts
+                         through the callee's starter (a pointer, a call
+                         a macro writes, defined in another file) */
     unsigned id;      /* await number = resume state (AWAIT/JOIN/GATHER) */
     const char *slot; /* frame path of the child frame, e.g. "_aw.a3" */
 };

@@ -448,6 +448,8 @@ static int reaches(const ac_func *from, const ac_func *to) {
  * makes no cycle; otherwise it is allocated for the duration of the
  * await (NAME__new / NAME__finish), and only then. */
 static int needs_heap(ac_func *caller, ac_callee *c) {
+    if (c->is_pointer)
+        return 1;
     if (c->frame_visible && !c->def)
         return 0;
     return !c->def || reaches(c->def, caller);

@@ -182,7 +182,9 @@ static void add_member(ac_slot *s, const char *name, ac_member_kind kind,
 }
 
 static ac_heap_why heap_why(const ac_callee *c) {
-    return c && c->def ? AC_HEAP_RECURSION : AC_HEAP_EXTERN;
+    return c && c->is_pointer ? AC_HEAP_INDIRECT
+           : c && c->def      ? AC_HEAP_RECURSION
+                              : AC_HEAP_EXTERN;
 }
 
 /* async_wait_for of a task handle awaits the runtime's join in a task:

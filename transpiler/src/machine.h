@@ -80,7 +80,8 @@ typedef enum {
 typedef enum {
     AC_HEAP_NONE,
     AC_HEAP_RECURSION, /* this await closes a cycle of awaits */
-    AC_HEAP_EXTERN     /* defined in another file: its size is unknown */
+    AC_HEAP_EXTERN,    /* defined in another file: its size is unknown */
+    AC_HEAP_INDIRECT   /* called through a pointer: known at run time */
 } ac_heap_why;
 
 typedef struct ac_member {

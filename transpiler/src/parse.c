@@ -247,6 +247,7 @@ static enum CXChildVisitResult second_pass(CXCursor c, CXCursor parent,
         return CXChildVisit_Continue;
     if (clang_getCursorKind(c) == CXCursor_FunctionDecl &&
         ac_parse_is_async_decl(c) && clang_isCursorDefinition(c)) {
+        ac_parse_check_fnptrs(p, c);
         ac_callee *callee = ac_parse_callee(p, c);
         if (callee->def) {
             ac_parse_async_function(p, c, callee->def);
@@ -260,6 +261,7 @@ static enum CXChildVisitResult second_pass(CXCursor c, CXCursor parent,
     ac_span top;
     p->top_begin = ac_parse_span(p, c, &top) ? top.begin : 0;
     ac_parse_check_plain(p, c);
+    ac_parse_check_fnptrs(p, c);
     return CXChildVisit_Continue;
 }
 

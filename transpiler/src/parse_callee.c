@@ -29,8 +29,9 @@ static char *param_declarator(ac_parser *p, CXType t) {
     return ac_parse_declarator(p, elem, "*%s", 0, NULL);
 }
 
-/* A handler parameter, `async R (*h)(P...)` in parse mode, is in compile
- * mode a pointer to a spawner: async_task *(*h)(P...). */
+/* A handler parameter of the runtime's (async_serve's), `async R
+ * (*h)(P...)` in parse mode, is in compile mode a pointer to a spawner:
+ * async_task *(*h)(P...). */
 static const char *spawner_declarator(ac_parser *p, CXType t) {
     CXType fn = clang_getPointeeType(clang_getCanonicalType(t));
     int n = clang_getNumArgTypes(fn);
@@ -44,6 +45,13 @@ static const char *spawner_declarator(ac_parser *p, CXType t) {
     const char *s = ac_arena_strdup(&p->u->arena, ac_buf_str(&b));
     ac_buf_free(&b);
     return s;
+}
+
+int ac_parse_is_handler_param(ac_parser *p, CXCursor fn, CXCursor parm) {
+    return !clang_Cursor_isNull(parm) && ac_parse_has_async_attr(parm) &&
+           !ac_parse_in_main(p, fn) && clang_isCursorDefinition(fn) == 0 &&
+           frame_visible(p, ac_arena_printf(&p->u->arena, "%s__frame",
+                                            ac_parse_spelling(p, fn)));
 }
 
 static unsigned name_hash(const char *s) {
@@ -101,6 +109,8 @@ ac_callee *ac_parse_callee(ac_parser *p, CXCursor fn) {
     c->result_kind = ac_parse_result_kind(rt);
     c->ret_type = ac_parse_declarator(p, rt, "", 1, NULL);
     c->ret_decl = ac_parse_declarator(p, rt, "%s", 1, NULL);
+    c->frame_visible =
+        frame_visible(p, ac_arena_printf(&u->arena, "%s__frame", name));
     int n = clang_getNumArgTypes(ft);
     c->nparams = n > 0 ? (unsigned)n : 0;
     c->param_types =
@@ -108,12 +118,10 @@ ac_callee *ac_parse_callee(ac_parser *p, CXCursor fn) {
     for (unsigned i = 0; i < c->nparams; i++) {
         CXCursor parm = clang_Cursor_getArgument(fn, i);
         c->param_types[i] =
-            !clang_Cursor_isNull(parm) && ac_parse_has_async_attr(parm)
+            ac_parse_is_handler_param(p, fn, parm)
                 ? spawner_declarator(p, clang_getArgType(ft, i))
                 : param_declarator(p, clang_getArgType(ft, i));
     }
-    c->frame_visible =
-        frame_visible(p, ac_arena_printf(&u->arena, "%s__frame", name));
     index_add(p, c);
     ac_vec_push((void ***)&u->callees, &u->ncallees, &u->capcallees, c);
     return c;

@@ -156,12 +156,15 @@ static enum CXChildVisitResult check_visit(CXCursor c, CXCursor parent,
                           "gathered or passed to async_run(); here, write "
                           "async_run(%s(...))",
                           name);
-        } else if (kind == CXCursor_DeclRefExpr &&
-                   ac_parse_is_async_decl(clang_getCursorReferenced(c))) {
-            char *name = ac_parse_spelling(p, c);
-            ac_parse_error(p, span_begin(p, c),
-                           "async function '%s' cannot be used as a value",
-                           name);
+        } else if (kind == CXCursor_CallExpr &&
+                   ac_parse_is_async_pointer_call(p, c)) {
+            unsigned at = span_begin(p, c);
+            ac_parse_error(p, at,
+                           "call through an async function pointer is not "
+                           "awaited");
+            ac_parse_note(p, at,
+                          "an async call only runs when awaited, spawned or "
+                          "gathered, inside an async function");
         } else {
             next = CXChildVisit_Recurse;
         }

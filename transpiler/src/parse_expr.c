@@ -69,6 +69,8 @@ static void note_await_offset(ac_parser *p, unsigned offset) {
 
 static void add_dep(ac_parser *p, ac_callee *callee) {
     ac_func *f = p->fn;
+    if (callee->is_pointer)
+        return; /* its frame is never embedded */
     for (unsigned i = 0; i < f->nawaited; i++)
         if (f->awaited[i] == callee)
             return;
@@ -82,14 +84,22 @@ static void check_not_stringized(ac_parser *p, ac_span span);
 static void add_text_kid(ac_parser *p, ac_expr *e, ac_expr *kid);
 static int kids_disjoint(const ac_expr *e);
 
-/* Is the call written in the file as NAME(arg, ...), each argument with
- * its own text, in order? */
+/* Is the call written in the file as NAME(arg, ...) (or, through a
+ * pointer, P(arg, ...)), each argument with its own text, in order? */
 static int call_is_written_out(ac_parser *p, const ac_expr *e, ac_span cs) {
-    size_t len = strlen(e->callee->name);
-    if (cs.end - cs.begin < len ||
-        strncmp(p->u->src.text + cs.begin, e->callee->name, len) != 0)
-        return 0;
-    unsigned at = cs.begin + (unsigned)len;
+    unsigned at;
+    if (e->fnptr) {
+        if (e->fnptr->span.begin != cs.begin || e->fnptr->span.end > cs.end ||
+            e->fnptr->span.end <= e->fnptr->span.begin)
+            return 0;
+        at = e->fnptr->span.end;
+    } else {
+        size_t len = strlen(e->callee->name);
+        if (cs.end - cs.begin < len ||
+            strncmp(p->u->src.text + cs.begin, e->callee->name, len) != 0)
+            return 0;
+        at = cs.begin + (unsigned)len;
+    }
     for (unsigned i = 0; i < e->nkids; i++) {
         ac_span a = e->kids[i]->span;
         if (a.begin < at || a.end > cs.end || a.end <= a.begin)
@@ -147,15 +157,24 @@ ac_expr *ac_parse_call_node(ac_parser *p, CXCursor call, ac_expr_kind kind,
     ac_expr *e = ac_parse_alloc(p, sizeof *e);
     e->kind = kind;
     e->span = span;
-    e->callee = ac_parse_callee(p, ac_parse_async_callee(call));
+    CXCursor fn = ac_parse_async_callee(call);
+    if (clang_Cursor_isNull(fn)) {
+        e->callee = ac_parse_pointer_callee(p, call);
+        e->fnptr = ac_parse_expr(p, ac_parse_pointer_expr(call));
+        if (has_await(e->fnptr))
+            ac_parse_error(p, e->fnptr->span.begin,
+                           "the function pointer of an awaited call cannot "
+                           "await; await into a variable first");
+    } else {
+        e->callee = ac_parse_callee(p, fn);
+    }
     e->is_void = e->callee->is_void;
     int n = clang_Cursor_getNumArguments(call);
-    CXCursor fn = ac_parse_async_callee(call);
     for (int i = 0; i < n; i++) {
         CXCursor arg = clang_Cursor_getArgument(call, (unsigned)i);
         CXCursor param = clang_Cursor_getArgument(fn, (unsigned)i);
         ac_expr *a =
-            !clang_Cursor_isNull(param) && ac_parse_has_async_attr(param)
+            !clang_Cursor_isNull(fn) && ac_parse_is_handler_param(p, fn, param)
                 ? build_spawner(p, arg)
                 : ac_parse_expr(p, arg);
         push_kid(p, e, a);
@@ -304,8 +323,9 @@ static ac_expr *build_gathered(ac_parser *p, CXCursor arg, ac_span span,
             c = ac_parse_strip_parens(kids.items[1]);
             if (!ac_parse_span(p, c, &cs))
                 cs = span;
-        } else if (kids.n == 2 && !clang_Cursor_isNull(ac_parse_async_callee(
-                                      ac_parse_strip_parens(kids.items[1])))) {
+        } else if (kids.n == 2 &&
+                   ac_parse_is_async_call(
+                       p, ac_parse_strip_parens(kids.items[1]))) {
             ac_parse_error(p, cs.begin,
                            "%s stores a result only with '=': write "
                            "x = call(...) and combine x afterwards",
@@ -315,7 +335,7 @@ static ac_expr *build_gathered(ac_parser *p, CXCursor arg, ac_span span,
         }
         ac_cursors_free(&kids);
     }
-    if (clang_Cursor_isNull(ac_parse_async_callee(c))) {
+    if (!ac_parse_is_async_call(p, c)) {
         ac_parse_not_async(p, c, cs.begin, what);
         return NULL;
     }
@@ -396,7 +416,7 @@ static ac_expr *build_wait_for(ac_parser *p, CXCursor w, ac_span span,
                  ac_parse_expr(p, ac_parse_macro_operand(p, secs, wspan)));
         return e;
     }
-    if (clang_Cursor_isNull(ac_parse_async_callee(call))) {
+    if (!ac_parse_is_async_call(p, call)) {
         ac_parse_not_async(p, call, wspan.begin, "async_wait_for()");
         return e;
     }
@@ -456,8 +476,7 @@ static ac_expr *build_await(ac_parser *p, CXCursor c, ac_span span) {
         push_kid(p, e, ac_parse_expr(p, operand));
         return e;
     }
-    CXCursor fn = ac_parse_async_callee(inner);
-    if (clang_Cursor_isNull(fn)) {
+    if (!ac_parse_is_async_call(p, inner)) {
         ac_parse_not_async(p, inner, ispan.begin, "await");
         return text_node(p, span);
     }
@@ -511,23 +530,27 @@ static ac_expr *build_spawn(ac_parser *p, CXCursor c, ac_span span) {
     CXCursor call = kids.n == 1 ? ac_parse_strip_parens(kids.items[0])
                                 : clang_getNullCursor();
     ac_cursors_free(&kids);
-    if (clang_Cursor_isNull(call) ||
-        clang_Cursor_isNull(ac_parse_async_callee(call))) {
+    if (clang_Cursor_isNull(call) || !ac_parse_is_async_call(p, call)) {
         ac_parse_not_async(p, call, span.begin, "async_spawn()");
         return text_node(p, span);
     }
     ac_expr *e = ac_parse_call_node(p, call, AC_E_SPAWN, span);
-    if (e->macro_call)
-        ac_parse_error(p, span.begin,
-                       "async_spawn() of a call that a macro writes is not "
-                       "supported; write the call itself");
-    if (!e->callee->def && !e->callee->frame_visible)
-        ac_parse_error(p, span.begin,
-                       "async_spawn() of '%s', which is defined in another "
-                       "file, is not supported yet; spawn a local async "
-                       "function that awaits it",
-                       e->callee->name);
-    e->callee->needs_spawn = 1;
+    ac_callee *callee = e->callee;
+    /* A frame type known here gives a NAME__spawn helper; otherwise the
+     * task starts through the callee's starter, as a pointer's does. */
+    if (callee->is_pointer || e->macro_call ||
+        (!callee->def && !callee->frame_visible)) {
+        e->heap = 1;
+        if (!callee->is_pointer && !callee->def && callee->frame_visible)
+            ac_parse_error(p, span.begin,
+                           "async_spawn() of '%s', an async function of the "
+                           "runtime, through a macro is not supported; write "
+                           "the call itself",
+                           callee->name);
+        callee->needs_starter |= !callee->is_pointer;
+    } else {
+        callee->needs_spawn = 1;
+    }
     return e;
 }
 
@@ -797,19 +820,18 @@ static ac_expr *expr_node(ac_parser *p, CXCursor c, int want_span) {
                       name);
         return text_node(p, span);
     }
+    if (kind == CXCursor_CallExpr && ac_parse_is_async_pointer_call(p, c)) {
+        span_of(p, c, &span);
+        ac_parse_error(p, span.begin,
+                       "call through an async function pointer is not "
+                       "awaited");
+        ac_parse_note(p, span.begin,
+                      "an async call only runs when awaited, spawned or "
+                      "gathered; write await(...) around it");
+        return text_node(p, span);
+    }
     if (kind == CXCursor_CallExpr)
         check_plain_call(p, c);
-    if (kind == CXCursor_DeclRefExpr) {
-        CXCursor ref = clang_getCursorReferenced(c);
-        if (ac_parse_is_async_decl(ref)) {
-            span_of(p, c, &span);
-            char *name = ac_parse_spelling(p, c);
-            ac_parse_error(p, span.begin,
-                           "async function '%s' cannot be used as a value; "
-                           "call it inside await(...)",
-                           name);
-        }
-    }
     ac_expr *e = text_node(p, span);
     unsigned errors_before = ac_diag_errors();
     ac_cursors kids = {0};

@@ -163,6 +163,9 @@ int ac_parse_result_kind(CXType t);
 
 /* parse_callee.c */
 ac_callee *ac_parse_callee(ac_parser *p, CXCursor fn);
+/* Is `parm` of async function `fn` a handler parameter of the runtime's
+ * (async_serve's), whose argument becomes the handler's spawner? */
+int ac_parse_is_handler_param(ac_parser *p, CXCursor fn, CXCursor parm);
 
 /* parse_body.c */
 void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f);
@@ -187,6 +190,31 @@ ac_var *ac_parse_var(ac_parser *p, CXCursor c, int is_param);
 /* Refuses gotos that enter an async_defer's scope or body, or leave a
  * body; points each goto of `f` at its label (ac_stmt.target). */
 void ac_parse_check_defer_gotos(ac_parser *p, ac_func *f);
+
+/* parse_fnptr.c: async function pointers */
+typedef enum { AC_FN_NONE, AC_FN_PLAIN, AC_FN_ASYNC } ac_fn_kind;
+/* Does type `t` (a function type or a pointer to one) come from a
+ * typedef declared async? */
+int ac_parse_type_is_async_fn(CXType t);
+/* What an expression is as a function: not one, a plain function (or a
+ * pointer to one), or an async one. */
+ac_fn_kind ac_parse_fn_kind(ac_parser *p, CXCursor c);
+/* A call through an async function pointer; a call of an async
+ * function, directly or through a pointer. */
+int ac_parse_is_async_pointer_call(ac_parser *p, CXCursor call);
+int ac_parse_is_async_call(ac_parser *p, CXCursor call);
+/* The function a call names (f(x), (f)(x), (&f)(x)), or a null cursor
+ * for a call through a pointer. */
+CXCursor ac_parse_direct_callee(CXCursor call);
+/* The called expression of a call. */
+CXCursor ac_parse_pointer_expr(CXCursor call);
+/* The callee of a call through an async function pointer (not indexed:
+ * one per call). */
+ac_callee *ac_parse_pointer_callee(ac_parser *p, CXCursor call);
+/* Reports the conversions between async and plain function pointers in
+ * the top-level declaration `top` and notes the async functions used as
+ * values (they get starters). */
+void ac_parse_check_fnptrs(ac_parser *p, CXCursor top);
 
 /* parse_check.c: plain code that uses the dialect */
 void ac_parse_check_plain(ac_parser *p, CXCursor c);

@@ -101,12 +101,6 @@ ac_var *ac_parse_var(ac_parser *p, CXCursor c, int is_param) {
                        "this name (_f and names starting with asyncc_); "
                        "rename it",
                        v->name);
-    if (is_param && ac_parse_has_async_attr(c))
-        ac_parse_error(p, v->offset,
-                       "handler parameter '%s': only asyncrt's functions "
-                       "take async functions as arguments; pass a task "
-                       "handle (async_task *) instead",
-                       v->name);
     enum CX_StorageClass sc = clang_Cursor_getStorageClass(c);
     v->is_static = !is_param && (sc == CX_SC_Static || sc == CX_SC_Extern);
     CXType t = clang_getCursorType(c);

@@ -187,7 +187,7 @@ int ac_parse_has_async_attr(CXCursor fn) {
 CXCursor ac_parse_async_callee(CXCursor call) {
     if (clang_getCursorKind(call) != CXCursor_CallExpr)
         return clang_getNullCursor();
-    CXCursor fn = clang_getCursorReferenced(call);
+    CXCursor fn = ac_parse_direct_callee(call);
     if (clang_Cursor_isNull(fn) || !ac_parse_is_async_decl(fn))
         return clang_getNullCursor();
     return fn;
@@ -426,18 +426,20 @@ void ac_parse_not_async(ac_parser *p, CXCursor operand, unsigned fallback,
         strcmp(what, "await") == 0 ? " or a task handle (async_task *)" : "";
     CXCursor called = !clang_Cursor_isNull(operand) &&
                               clang_getCursorKind(operand) == CXCursor_CallExpr
-                          ? clang_getCursorReferenced(operand)
+                          ? ac_parse_direct_callee(operand)
                           : clang_getNullCursor();
-    if (!clang_Cursor_isNull(called) &&
-        clang_getCursorKind(called) == CXCursor_FunctionDecl)
+    if (!clang_Cursor_isNull(called))
         ac_parse_error(p, at,
                        "'%s' is not an async function: %s takes a call to an "
                        "async function%s",
                        ac_parse_spelling(p, called), what, handle);
-    else if (!clang_Cursor_isNull(called))
+    else if (!clang_Cursor_isNull(operand) &&
+             clang_getCursorKind(operand) == CXCursor_CallExpr)
         ac_parse_error(p, at,
-                       "a call through a function pointer cannot be used "
-                       "here: %s takes a direct call to an async function%s",
+                       "this call goes through a pointer to a plain "
+                       "(non-async) function: %s takes a call to an async "
+                       "function (by name or through an async function "
+                       "pointer)%s",
                        what, handle);
     else
         ac_parse_error(p, at, "%s takes a call to an async function%s", what,

@@ -5,7 +5,9 @@
  * awaits, gathers, wait_for and timeout blocks.  Child frames are
  * embedded in the caller's frame, so every count must be 0.  Spawning
  * allocates: tasks share chunks of the task allocator (one allocation
- * for many tasks), and a frame over 1 KiB is allocated apart.
+ * for many tasks), and a frame over 1 KiB is allocated apart.  An
+ * await through an async function pointer takes its frame from the task
+ * allocator: once a block of that size has been freed, none either.
  */
 #include <async.h>
 #include <stdio.h>
@@ -65,6 +67,10 @@ async int deadline(int x) {
     async_timeout(10.0, &err) { r = await(yield_add(x)); }
     return err ? -1 : r;
 }
+
+typedef async int step_fn(int x);
+
+static step_fn *const steps[] = {add1, yield_add};
 
 static void report(const char *what, long before) {
     long n = allocations - before;
@@ -127,6 +133,31 @@ async int amain(void) {
         async_task_release(t);
     }
     report("1000 spawns of a 2 KiB frame (frames apart)", before);
+
+    /* Warm up the task allocator's size classes of the two frames. */
+    sum += await(steps[0](0)) + await(steps[1](0));
+
+    before = allocations;
+    for (int i = 0; i < 1000000; i++)
+        sum += await(steps[0](i));
+    report("1000000 indirect awaits that complete at once", before);
+
+    before = allocations;
+    for (int i = 0; i < 10000; i++)
+        sum += await(steps[1](i));
+    report("10000 indirect awaits that suspend", before);
+
+    before = allocations;
+    for (int i = 0; i < 10000; i++) {
+        await(async_gather(a = steps[0](i), b = steps[1](i)));
+        sum += a + b;
+    }
+    report("10000 gathers of two indirect calls", before);
+
+    before = allocations;
+    for (int i = 0; i < 10000; i++)
+        sum += await(async_wait_for(steps[1](i), 10.0));
+    report("10000 indirect wait_for", before);
 
     printf("sum %ld\n", sum);
     return 0;

@@ -249,6 +249,34 @@ static void test_callee_defined_elsewhere_is_allocated(void **state) {
     assert_false(sleep->heap);
 }
 
+/* A call through an async function pointer: its frame is allocated,
+ * whatever the pointer points to, and the slot says why; the callee
+ * is no function of the file, so it orders nothing. */
+static void test_pointer_call_is_allocated(void **state) {
+    fixture *fx = *state;
+    ac_unit *u = &fx->u;
+    ac_func *f = func(u, "f", 0, 70);
+    ac_func *g = func(u, "g", 72, 93);
+    ac_expr *e = await_of(u, f, g);
+    e->callee = ac_arena_alloc(&u->arena, sizeof *e->callee);
+    e->callee->name = "(*p)";
+    e->callee->is_pointer = 1;
+    e->callee->ret_decl = "int %s";
+    f->nawaited = 0; /* the parser adds no dependency for a pointer */
+    assert_int_equal(ac_lower(u), 0);
+    assert_true(e->heap);
+    const ac_machine *m = f->machine;
+    assert_int_equal(m->nstates, 1);
+    assert_true(m->states[0].allocated);
+    assert_string_equal(m->states[0].callee, "(*p)");
+    const ac_slot *s = &m->slots[m->states[0].slot];
+    assert_int_equal(s->kind, AC_SLOT_HEAP);
+    assert_int_equal(s->heap, AC_HEAP_INDIRECT);
+    assert_string_equal(s->members[0].name, "frame");
+    assert_string_equal(s->members[1].name, "value");
+    assert_false(g->callee->needs_heap);
+}
+
 /* What --inspect reports: which awaits each hoisted local is live
  * across, and why it is hoisted. */
 static void test_records_why_locals_are_hoisted(void **state) {
@@ -311,6 +339,8 @@ int main(void) {
             test_cycles_allocate_only_their_back_edges, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_callee_defined_elsewhere_is_allocated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pointer_call_is_allocated, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -147,6 +147,97 @@ static void test_gather_spawn_and_join_nodes(void **state) {
     transpiled_free(&t);
 }
 
+/* Calls through async function pointers: the callee is the pointer's
+ * signature, the pointer is kept as text, the frame is allocated; a
+ * spawn through a pointer, of a call a macro writes and of a function
+ * of another file all start through the callee's starter. */
+static void test_async_pointer_calls(void **state) {
+    (void)state;
+    transpiled t;
+    transpile(&t,
+              "#include <async.h>\n"
+              "typedef async int fn(int x);\n"
+              "async int ext(int x);\n"
+              "static async int w(int x) { return x; }\n"
+              "#define W(x) w((x) + 1)\n"
+              "async int f(fn *p, async int (*q)(int)) {\n"
+              "    int a = await(p(1)) + await((*q)(2));\n"
+              "    async_task *s1 = async_spawn(p(3));\n"
+              "    async_task *s2 = async_spawn(W(4));\n"
+              "    async_task *s3 = async_spawn(ext(5));\n"
+              "    async_task *s4 = async_spawn(w(6));\n"
+              "    (void)s1, (void)s2, (void)s3, (void)s4;\n"
+              "    fn *table[] = {w, f == 0 ? w : w};\n"
+              "    return a + await(table[1](a));\n"
+              "}\n",
+              1);
+    assert_int_equal(t.parse_rc, 0);
+    assert_int_equal(t.lower_rc, 0);
+    ac_func *f = find_func(&t, "f");
+    ac_expr *sum = find_var(f, "a", 0)->init;
+    assert_int_equal(sum->nkids, 2);
+    ac_expr *a1 = sum->kids[0], *a2 = sum->kids[1];
+    assert_int_equal(a1->kind, AC_E_AWAIT);
+    assert_true(a1->callee->is_pointer);
+    assert_string_equal(a1->callee->name, "(*p)");
+    assert_int_equal(a1->callee->nparams, 1);
+    assert_true(a1->heap);
+    assert_non_null(a1->fnptr);
+    assert_string_equal(a2->callee->name, "(*q)");
+    assert_true(find_var(f, "s1", 0)->init->heap);
+    assert_true(find_var(f, "s2", 0)->init->heap);
+    assert_true(find_var(f, "s3", 0)->init->heap);
+    assert_false(find_var(f, "s4", 0)->init->heap);
+    /* w is spawned by a macro and pointed to: it gets a starter. */
+    assert_true(find_func(&t, "w")->callee->needs_starter);
+    assert_true(find_func(&t, "w")->callee->needs_spawn);
+    const ac_machine *m = f->machine;
+    assert_int_equal(m->nstates, 3);
+    assert_int_equal(m->slots[m->states[0].slot].heap, AC_HEAP_INDIRECT);
+    assert_non_null(strstr(t.output, "async__afn_take()"));
+    assert_non_null(strstr(t.output, "async__afn_spawn()"));
+    assert_non_null(strstr(t.output, "static int w(int a0)"));
+    transpiled_free(&t);
+}
+
+/* Each conversion between plain and async function pointers is an
+ * error, at the converted value. */
+static void test_async_pointer_conversions(void **state) {
+    (void)state;
+    transpiled t;
+    transpile(&t,
+              "#include <async.h>\n"
+              "typedef async int fn(int x);\n"
+              "int plain(int x) { return x; }\n"
+              "async int w(int x) { return x; }\n"
+              "async int two(int x, int y) { return x + y; }\n"
+              "fn *a = plain;\n"
+              "int (*b)(int) = w;\n"
+              "fn *c = two;\n"
+              "async int f(fn *p) {\n"
+              "    p(1);\n"
+              "    int (*q)(int) = plain;\n"
+              "    return await(q(1));\n"
+              "}\n",
+              1);
+    assert_int_equal(t.parse_rc, -1);
+    assert_non_null(strstr(t.diagnostics,
+                           ":6:9: error: plain function 'plain' is not async"));
+    assert_non_null(strstr(t.diagnostics,
+                           ":7:17: error: async function 'w' cannot be used "
+                           "as a plain function pointer"));
+    assert_non_null(strstr(t.diagnostics,
+                           ":8:9: error: async function 'two' has type 'int "
+                           "(int, int)', which does not match"));
+    assert_non_null(strstr(t.diagnostics,
+                           ":10:5: error: call through an async function "
+                           "pointer is not awaited"));
+    assert_non_null(strstr(t.diagnostics,
+                           ":12:18: error: this call goes through a pointer "
+                           "to a plain (non-async) function"));
+    transpiled_free(&t);
+}
+
 static void test_unawaited_call_is_reported(void **state) {
     (void)state;
     transpiled t;
@@ -351,6 +442,8 @@ int main(void) {
         cmocka_unit_test(test_only_live_locals_are_hoisted),
         cmocka_unit_test(test_shadowed_locals_get_distinct_fields),
         cmocka_unit_test(test_gather_spawn_and_join_nodes),
+        cmocka_unit_test(test_async_pointer_calls),
+        cmocka_unit_test(test_async_pointer_conversions),
         cmocka_unit_test(test_unawaited_call_is_reported),
         cmocka_unit_test(test_await_outside_async_is_reported),
         cmocka_unit_test(test_sequencing_operators_keep_operands),
