@@ -280,8 +280,11 @@ void async__task_mem_each(void (*fn)(async_task *t, void *arg), void *arg) {
                 if (((async_task *)p)->fn != NULL)
                     fn((async_task *)p, arg);
     }
+    /* A big block that holds no task (an async function pointer's frame)
+     * has fn NULL too. */
     for (big_block *b = bigs; b != NULL; b = b->next)
-        fn((async_task *)(b + 1), arg);
+        if (((async_task *)(b + 1))->fn != NULL)
+            fn((async_task *)(b + 1), arg);
 }
 
 void async__task_mem_reset(void) {

@@ -209,6 +209,7 @@ static enum CXChildVisitResult first_pass(CXCursor c, CXCursor parent,
                     p->expansions, p->capexpansions * sizeof *p->expansions);
             }
             p->expansions[p->nexpansions].span = s;
+            p->expansions[p->nexpansions].dialect = m != AC_MARK_NONE;
             p->expansions[p->nexpansions++].cursor = c;
         }
         break;

@@ -117,10 +117,9 @@ ac_callee *ac_parse_callee(ac_parser *p, CXCursor fn) {
         ac_arena_alloc(&u->arena, (c->nparams + 1) * sizeof *c->param_types);
     for (unsigned i = 0; i < c->nparams; i++) {
         CXCursor parm = clang_Cursor_getArgument(fn, i);
-        c->param_types[i] =
-            ac_parse_is_handler_param(p, fn, parm)
-                ? spawner_declarator(p, clang_getArgType(ft, i))
-                : param_declarator(p, clang_getArgType(ft, i));
+        c->param_types[i] = ac_parse_is_handler_param(p, fn, parm)
+                                ? spawner_declarator(p, clang_getArgType(ft, i))
+                                : param_declarator(p, clang_getArgType(ft, i));
     }
     index_add(p, c);
     ac_vec_push((void ***)&u->callees, &u->ncallees, &u->capcallees, c);

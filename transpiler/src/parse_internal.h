@@ -57,6 +57,7 @@ typedef struct ac_expansion {
     CXCursor cursor;
     unsigned parent; /* 1 + index of the innermost expansion around this
                         one (a macro call in another's argument), or 0 */
+    int dialect;     /* await(), async_gather()...: asyncc's own */
 } ac_expansion;
 
 typedef struct ac_parser {

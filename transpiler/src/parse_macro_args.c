@@ -147,15 +147,39 @@ static void find_unsafe(ac_parser *p, const ac_func *f, CXToken *toks,
         if (!r || r->var != v)
             ac_offsets_add(&at, off);
     }
+    /* Each macro's definition is read once per local: most bodies call a
+     * few macros many times. */
+    const ac_macro_def **seen = NULL;
+    unsigned char *mentions = NULL;
+    unsigned nseen = 0;
     for (unsigned k = first; k < last; k++) {
+        if (p->expansions[k].dialect)
+            continue;
         CXCursor d = clang_getCursorReferenced(p->expansions[k].cursor);
         if (clang_Cursor_isNull(d))
             continue;
-        char *name = ac_parse_spelling(p, d);
-        const ac_macro_def *def = find_def(p, name);
-        if (!def || def_mentions(p, def, v->name, 0))
+        CXString ds = clang_getCursorSpelling(d);
+        const ac_macro_def *def = find_def(p, clang_getCString(ds));
+        clang_disposeString(ds);
+        int says = 1;
+        if (def) {
+            unsigned j = 0;
+            while (j < nseen && seen[j] != def)
+                j++;
+            if (j == nseen) {
+                seen = ac_xrealloc(seen, (nseen + 1) * sizeof *seen);
+                mentions = ac_xrealloc(mentions, nseen + 1);
+                seen[nseen] = def;
+                mentions[nseen++] =
+                    (unsigned char)def_mentions(p, def, v->name, 0);
+            }
+            says = mentions[j];
+        }
+        if (says)
             ac_offsets_add(&at, p->expansions[k].span.begin);
     }
+    free(seen);
+    free(mentions);
     ac_offsets_sort(&at);
     if (at.n) {
         v->unsafe_at = ac_arena_alloc(&p->u->arena, at.n * sizeof *at.items);
@@ -187,7 +211,9 @@ void ac_parse_macro_args(ac_parser *p, ac_func *f, CXCursor body,
         while (e < last && (p->expansions[e].parent ||
                             p->expansions[e].span.end <= r->offset))
             e++;
-        r->in_macro = e < last && p->expansions[e].span.begin <= r->offset;
+        /* The dialect's own macros are rewritten, never expanded. */
+        r->in_macro = e < last && p->expansions[e].span.begin <= r->offset &&
+                      !p->expansions[e].dialect;
         any |= r->in_macro;
     }
     if (!any)
