@@ -70,6 +70,8 @@ typedef struct async__io_slot {
     uint8_t valid;
     uint8_t owned;  /* the runtime closes it: valid while registered */
     uint8_t stream; /* owned byte stream: a short read drains it */
+    uint8_t hup;    /* the peer hung up (or an error): reading is never
+                       drained again, since no edge will say so */
     uint8_t maybe;
 } async__io_slot;
 

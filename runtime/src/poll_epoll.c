@@ -157,6 +157,7 @@ static int slot_register(async__io *io, int fd, async__io_slot *s) {
         return rc;
     s->registered = 1;
     s->valid = 1;
+    s->hup = 0;
     s->maybe = ASYNC__IO_DIRS; /* a file we know nothing about yet */
     return 0;
 }
@@ -187,7 +188,7 @@ int async__watch(async__watcher *w) {
     if ((!s->valid || !(w->events & ASYNC__IO_EDGE)) &&
         (rc = slot_register(io, w->fd, s)) != 0)
         return rc;
-    if (w->events & ASYNC__IO_EDGE)
+    if ((w->events & ASYNC__IO_EDGE) && !(s->hup && dir == ASYNC__IO_IN))
         s->maybe &= (uint8_t)~dir;
     *link = w;
     w->ready = 0;
@@ -220,14 +221,16 @@ void async__io_drained(int fd, int dir) {
 
     /* Only a current registration guarantees an event for what comes
      * next; the bits of another one are reset when it is checked. */
-    if (s != NULL && s->valid)
+    if (s != NULL && s->valid && !(s->hup && dir == ASYNC__IO_IN))
         s->maybe &= (uint8_t)~dir;
 }
 
 void async__io_short_read(int fd) {
     async__io_slot *s = slot_of(async__loop_io(), fd);
 
-    if (s != NULL && s->valid && s->stream)
+    /* After a hang-up, the data read first leaves the end of the stream
+     * to read, and no event will announce it again. */
+    if (s != NULL && s->valid && s->stream && !s->hup)
         s->maybe &= (uint8_t)~ASYNC__IO_IN;
 }
 
@@ -246,6 +249,7 @@ static void slot_reset(async__io_slot *s) {
     s->valid = 0;
     s->owned = 0;
     s->stream = 0;
+    s->hup = 0;
     s->maybe = ASYNC__IO_DIRS;
 }
 
@@ -323,6 +327,9 @@ static void dispatch(async__io *io, const struct epoll_event *ev, int n) {
             continue;
         if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
             dirs |= ASYNC__IO_IN;
+        /* A hang-up is reported once: the stream's end stays readable. */
+        if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+            s->hup = 1;
         if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR))
             dirs |= ASYNC__IO_OUT;
         if (s->in == NULL && s->out == NULL) {

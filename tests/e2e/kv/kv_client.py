@@ -7,9 +7,11 @@ exits with status 0.
 
     python3 kv_client.py PATH-TO-KV
 """
+import signal
 import socket
 import subprocess
 import sys
+import time
 
 
 def connect(port):
@@ -31,7 +33,8 @@ def expect(got, want, what):
 
 def main():
     server = subprocess.Popen([sys.argv[1], "serve", "0"],
-                              stdout=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
     try:
         first = server.stdout.readline().split()
         port = int(first[-1].rsplit(":", 1)[1])
@@ -68,7 +71,17 @@ def main():
         except subprocess.TimeoutExpired:
             pass
         b[0].shutdown(socket.SHUT_RDWR)  # the last one: now the server ends
-        status = server.wait(timeout=10)
+        try:
+            status = server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            # Where every task waits (the runtime's dump on SIGQUIT).
+            subprocess.run(["ss", "-tnp"], check=False)
+            server.send_signal(signal.SIGQUIT)
+            time.sleep(1)
+            server.kill()
+            print("FAIL: the server did not exit; its stderr:")
+            print(server.stderr.read())
+            sys.exit(1)
         last = server.stdout.read()
         if status != 0 or "closed after 4 connections, 0 still open" not in last:
             print(f"FAIL: exit status {status}, output {last!r}")

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -171,11 +172,72 @@ static void test_bad_input(void **state) {
     close(lfd);
 }
 
+/* The peer's last bytes and its hang-up arrive before the handler reads:
+ * reading them, then the end of the stream, must not wait for an event
+ * the kernel reported already (a short read does not drain a stream
+ * whose end has come). */
+static ssize_t late_reads[2];
+
+static async void late_reader(int fd, void *arg) {
+    char buf[64], line[32];
+    async_reader r;
+
+    (void)arg;
+    async_reader_init(&r, fd, buf, sizeof buf);
+    await(async_sleep(0.1));
+    late_reads[0] = await(async_read_line(&r, line, sizeof line));
+    late_reads[1] = await(async_read_line(&r, line, sizeof line));
+}
+
+static async int hangup_client(int port) {
+    int fd = await(async_tcp_connect("127.0.0.1", port, 5));
+
+    await(async_write(fd, "tail", 4));
+    shutdown(fd, SHUT_WR);
+    await(async_sleep(0.3));
+    close(fd);
+    return 0;
+}
+
+static async int serve_late(async_server *srv) {
+    return await(async_server_serve(srv, late_reader, NULL));
+}
+
+static async int hangup_run(int lfd) {
+    async_server srv;
+    int err;
+
+    async_server_init(&srv, lfd);
+    async_task *s = async_spawn(serve_late(&srv));
+    async_task *c = async_spawn(hangup_client(async_local_port(lfd)));
+    while (async_server_running(&srv) < 1)
+        await(async_sleep(0.001));
+    async_server_close(&srv);
+    async_try(await(async_wait_for(async_server_wait_closed(&srv), 2.0)), &err);
+    await(c);
+    await(s);
+    async_task_release(c);
+    async_task_release(s);
+    return err;
+}
+
+static void test_hangup_while_busy(void **state) {
+    int lfd = async_tcp_listen("127.0.0.1", 0, 16);
+
+    (void)state;
+    assert_true(lfd >= 0);
+    assert_int_equal(async_run(hangup_run(lfd)), 0);
+    assert_int_equal(late_reads[0], 4);
+    assert_int_equal(late_reads[1], 0);
+    close(lfd);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_close_then_wait, setup),
         cmocka_unit_test_setup(test_cancelled_serve, setup),
         cmocka_unit_test_setup(test_bad_input, setup),
+        cmocka_unit_test_setup(test_hangup_while_busy, setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
