@@ -47,8 +47,15 @@ def check(a, seed, work):
         f.write(gen_program.generate(seed))
     inc = "-I" + a.include
     cflags = CFLAGS + (SANITIZE if a.sanitize else [])
+    # The synchronous build of async_defer is a GNU nested function run by
+    # a cleanup attribute, which AddressSanitizer misreads as a bad stack
+    # access: that build, the reference, keeps UBSan only.
+    sync_flags = cflags
+    if a.sanitize and "async_defer" in open(src).read():
+        sync_flags = CFLAGS + ["-fsanitize=undefined",
+                               "-fno-sanitize-recover=all"]
     sync_bin = os.path.join(work, "sync%d" % seed)
-    rc, _, err = run([a.cc, "-DASYNCC_SYNC", inc] + cflags +
+    rc, _, err = run([a.cc, "-DASYNCC_SYNC", inc] + sync_flags +
                      [src, "-o", sync_bin], a.timeout)
     if rc != 0:
         return "does not compile as synchronous C:\n" + err.decode()
