@@ -111,22 +111,29 @@ static void put_run(const ac_unit *u, const ac_callee *c, ac_buf *out) {
         ac_buf_puts(out, "    return (int)frame._ret;\n}\n");
 }
 
-static void put_spawn(const ac_unit *u, const ac_callee *c, ac_buf *out) {
-    ac_buf_printf(out, "static async_task *%s__spawn(", c->name);
-    ac_emit_params(out, c, 0);
-    ac_buf_puts(out, ")\n{\n");
-    put_where(u, c, out);
-    ac_buf_printf(out,
-                  "    static const async__fn %s__fn = {%s__resume, \"%s\", ",
-                  c->name, c->name, c->name);
+/* The runtime's async__fn for c: its poll function, name, result and
+ * frame alignment, as a braced initializer; `indent` starts the lines
+ * after the first. */
+static void put_fn_init(const ac_callee *c, const char *indent, ac_buf *out) {
+    ac_buf_printf(out, "{%s__resume, \"%s\", ", c->name, c->name);
     if (c->is_void)
         ac_buf_puts(out, "0, 0, ASYNC__RESULT_NONE,\n");
     else
         ac_buf_printf(out,
                       "offsetof(struct %s__frame, _ret),\n"
-                      "        sizeof(((struct %s__frame *)0)->_ret), %d,\n",
-                      c->name, c->name, c->result_kind);
-    ac_buf_printf(out, "        _Alignof(struct %s__frame)};\n", c->name);
+                      "%ssizeof(((struct %s__frame *)0)->_ret), %d,\n",
+                      c->name, indent, c->name, c->result_kind);
+    ac_buf_printf(out, "%s_Alignof(struct %s__frame)}", indent, c->name);
+}
+
+static void put_spawn(const ac_unit *u, const ac_callee *c, ac_buf *out) {
+    ac_buf_printf(out, "static async_task *%s__spawn(", c->name);
+    ac_emit_params(out, c, 0);
+    ac_buf_puts(out, ")\n{\n");
+    put_where(u, c, out);
+    ac_buf_printf(out, "    static const async__fn %s__fn = ", c->name);
+    put_fn_init(c, "        ", out);
+    ac_buf_puts(out, ";\n");
     ac_buf_printf(out,
                   "    async_task *t = async__task_new(&%s__fn, "
                   "sizeof(struct %s__frame));\n",
@@ -200,22 +207,14 @@ static void put_starter_signature(const ac_callee *c, ac_buf *out) {
  * async__afn_spawn); the zero result is never used. */
 void ac_emit_starter(const ac_callee *c, ac_buf *out) {
     put_starter_signature(c, out);
+    ac_buf_printf(out, "\n{\n    static const async__afn %s__afn = {\n        ",
+                  c->name);
+    put_fn_init(c, "         ", out);
     ac_buf_printf(out,
-                  "\n{\n    static const async__afn %s__afn = {\n"
-                  "        {%s__resume, \"%s\", ",
-                  c->name, c->name, c->name);
-    if (c->is_void)
-        ac_buf_puts(out, "0, 0, ASYNC__RESULT_NONE,\n");
-    else
-        ac_buf_printf(out,
-                      "offsetof(struct %s__frame, _ret),\n"
-                      "         sizeof(((struct %s__frame *)0)->_ret), %d,\n",
-                      c->name, c->name, c->result_kind);
-    ac_buf_printf(out,
-                  "         _Alignof(struct %s__frame)},\n"
+                  ",\n"
                   "        sizeof(struct %s__frame)};\n"
                   "    %s__init(async__afn_frame(&%s__afn)",
-                  c->name, c->name, c->name, c->name);
+                  c->name, c->name, c->name);
     put_args(out, c);
     ac_buf_puts(out, ");\n");
     if (!c->is_void) {

@@ -125,15 +125,8 @@ void ac_emit_var(ac_emitter *E, const ac_var *v) {
 void ac_emit_text(ac_emitter *E, unsigned a, unsigned b) {
     const ac_func *f = E->fn;
     const char *t = E->u->src.text;
-    unsigned lo = 0, hi = f->nrefs;
-    while (lo < hi) {
-        unsigned mid = (lo + hi) / 2;
-        if (f->refs[mid].offset < a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (unsigned i = lo; i < f->nrefs && f->refs[i].offset < b; i++) {
+    for (unsigned i = first_ref(f, a); i < f->nrefs && f->refs[i].offset < b;
+         i++) {
         const ac_ref *r = &f->refs[i];
         if (!r->var->hoisted || is_bare(E, r->var))
             continue;

@@ -105,8 +105,9 @@ async int with_timeouts(int which) {
         }
     } else if (which == 1) {
         /* A timeout block inside the defer's scope, caught there. */
-        async_defer { printf("  defer around timeout sees %s\n",
-                             name(async_failing())); }
+        async_defer {
+            printf("  defer around timeout sees %s\n", name(async_failing()));
+        }
         async_timeout(0.01, &inner_err) { await(async_sleep(10)); }
         printf("  inner_err %s\n", name(inner_err));
         await(fails(-ENOENT));

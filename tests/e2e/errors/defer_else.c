@@ -5,7 +5,9 @@ async void work(void) { await(async_sleep(0)); }
 
 async void amain(int n) {
     async_defer { await(work()); }
-    else { (void)n; }
+    else {
+        (void)n;
+    }
     if (n)
         async_defer { (void)n; }
 }

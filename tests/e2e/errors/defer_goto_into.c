@@ -20,10 +20,12 @@ leave:
         goto back; /* backwards, before the defer: allowed */
     return;
 back:
-    {
-        async_defer { work_done: (void)n; }
-        if (n)
-            goto work_done;
+    if (n) {
+        async_defer {
+        work_done:
+            (void)n;
+        }
+        goto work_done;
     }
 }
 
