@@ -62,8 +62,9 @@ CURLM *acurl_multi(acurl *m);
  * its CURLcode (CURLE_OK, CURLE_COULDNT_CONNECT...: a failed transfer
  * does not fail the await).  acurl uses the handle's CURLOPT_PRIVATE
  * while it runs.  Errors: ASYNC_EINVAL for a NULL argument or a closed
- * m, -EBUSY when libcurl refuses the handle (already added elsewhere),
- * ASYNC_ENOMEM when the driver task cannot be spawned.  Cancellation
+ * m, -EBUSY when libcurl refuses the handle (a multi handle holds it
+ * already), ASYNC_ENOMEM when libcurl or the runtime is out of memory
+ * (the driver task cannot be spawned).  Cancellation
  * (or a deadline through async_wait_for / async_timeout) takes the
  * handle off the multi handle, which stops the transfer, before the
  * await fails with ASYNC_ECANCELED; the handle is the caller's again
