@@ -55,6 +55,38 @@ typedef struct async_reader {
 
 #ifdef __ASYNCC__
 
+/* Waits until `fd` is readable (async_wait_readable) or writable
+ * (async_wait_writable), as the loop's poller reports it, and evaluates
+ * to 0; asyncio's loop.add_reader/add_writer, libuv's uv_poll_t.  For
+ * the descriptors of the C libraries you already use (libpq, OpenSSL,
+ * libcurl...): wait for the direction the library asks for, then call
+ * it again.  `fd` may be any descriptor, blocking or not, opened by
+ * anyone; the wait does not read or write it.
+ *
+ * Level semantics, as poll(2): a descriptor that is ready already
+ * completes the await when the loop next polls (the task always
+ * suspends once).  "Readable" includes end of file, a hang-up and a
+ * pending error, so that the call that follows reports them; a
+ * descriptor that epoll cannot watch because it never blocks (a regular
+ * file, a directory, /dev/null) is ready at once, without suspending.
+ *
+ * One task at a time may wait per descriptor and direction (across
+ * these waits and the I/O awaitables of this header): a reader and a
+ * writer may wait on one descriptor at once, a second reader fails
+ * with -EBUSY.  The descriptor is free again as soon as the await ends.
+ * Do not close it while a task waits on it (that wait would never end);
+ * closing it between waits is fine, even when the number comes back as
+ * another file.
+ *
+ * Errors: -EBADF (not an open descriptor), -EBUSY, -ENOMEM;
+ * ASYNC_ECANCELED when the task is cancelled while waiting (the
+ * descriptor is no longer watched when the await fails).  For a
+ * deadline, await it through async_wait_for(..., seconds) or inside
+ * async_timeout: ASYNC_ETIMEDOUT, with the descriptor no longer
+ * watched. */
+async int async_wait_readable(int fd);
+async int async_wait_writable(int fd);
+
 /* Reads up to `n` bytes from `fd` into `buf`; evaluates to the number
  * read, 0 at end of file. */
 async ssize_t async_read(int fd, void *buf, size_t n);
@@ -366,6 +398,22 @@ typedef struct async__watcher {
 } async__watcher;
 
 enum { ASYNC__IO_IN = 1, ASYNC__IO_OUT = 2 };
+
+struct async_wait_readable__frame {
+    int _state;
+    async__watcher w;
+    int _ret;
+};
+void async_wait_readable__init(struct async_wait_readable__frame *f, int fd);
+int async_wait_readable__resume(void *frame);
+
+struct async_wait_writable__frame {
+    int _state;
+    async__watcher w;
+    int _ret;
+};
+void async_wait_writable__init(struct async_wait_writable__frame *f, int fd);
+int async_wait_writable__resume(void *frame);
 
 /* One transfer (read, write, recv, send), shared by their frames. */
 typedef struct async__io_op {
