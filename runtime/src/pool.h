@@ -23,8 +23,8 @@ int async__pool_withdraw(async__work *w);
  * is released by that worker when fn returns, and one finished but not
  * yet collected when the loop collects it (on its next pass); a call
  * that was collected, or never submitted, is released now.  A running
- * call no longer counts for the loop: async_run does not wait for it.  `w` must not be
- * used afterwards. */
+ * call no longer counts for the loop: async_run does not wait for it.  `w` must
+ * not be used afterwards. */
 void async__pool_detach(async__work *w);
 
 #endif /* ASYNC_POOL_H */

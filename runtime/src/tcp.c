@@ -13,14 +13,14 @@
  * mid-connect holds no allocation (a resolver's request excepted, which
  * the pool frees).
  */
-#include "internal.h"
 #include "dns.h"
+#include "internal.h"
 #include "io.h"
 
 #include <errno.h>
+#include <math.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -146,8 +146,7 @@ static int tcp_take_addrs(async__tcp_connect *c, const struct addrinfo *res) {
         if (c->n_addrs == ASYNC_TCP_MAX_ADDRS || (six == NULL && four == NULL))
             break;
         from = (turn_six && six != NULL) || four == NULL ? &six : &four;
-        memcpy(&c->att[c->n_addrs].addr, (*from)->ai_addr,
-               (*from)->ai_addrlen);
+        memcpy(&c->att[c->n_addrs].addr, (*from)->ai_addr, (*from)->ai_addrlen);
         c->att[c->n_addrs++].len = (*from)->ai_addrlen;
         *from = (*from)->ai_next;
         turn_six = !turn_six;
@@ -158,8 +157,8 @@ static int tcp_take_addrs(async__tcp_connect *c, const struct addrinfo *res) {
 /* Failures that say the address cannot be reached from this host at
  * all, rather than what its host answered. */
 static int tcp_local_failure(int code) {
-    return code == -ENETUNREACH || code == -EHOSTUNREACH ||
-           code == -ENETDOWN || code == -EADDRNOTAVAIL || code == -EAFNOSUPPORT;
+    return code == -ENETUNREACH || code == -EHOSTUNREACH || code == -ENETDOWN ||
+           code == -EADDRNOTAVAIL || code == -EAFNOSUPPORT;
 }
 
 /* Records an attempt's failure: the first, unless a local one and this
@@ -247,8 +246,8 @@ static async__tcp_attempt *tcp_start_next(async__tcp_connect *c) {
         /* Out of memory for the timer, the next address waits for this
          * attempt to fail: slower, never wrong. */
         if (c->next < c->n_addrs && c->delay > 0 && !isinf(c->delay) &&
-            async__timer_start(&c->stagger,
-                               async__deadline_after(c->delay)) == 0)
+            async__timer_start(&c->stagger, async__deadline_after(c->delay)) ==
+                0)
             c->stagger_armed = 1;
         return NULL;
     }
@@ -280,8 +279,7 @@ static int tcp_begin(async__tcp_connect *c) {
     char service[8];
     int rc;
 
-    if (c->host == NULL || c->port < 0 || c->port > 65535 ||
-        isnan(c->delay) ||
+    if (c->host == NULL || c->port < 0 || c->port > 65535 || isnan(c->delay) ||
         (c->family != AF_UNSPEC && c->family != AF_INET &&
          c->family != AF_INET6))
         return ASYNC_EINVAL;

@@ -154,8 +154,7 @@ static void test_numeric_addresses(void **state) {
     int loop = 0;
 
     (void)state;
-    assert_int_equal(async_run(resolve("127.0.0.1", "80", 0, first, &loop)),
-                     1);
+    assert_int_equal(async_run(resolve("127.0.0.1", "80", 0, first, &loop)), 1);
     assert_string_equal(first, "127.0.0.1");
     assert_int_equal(async_run(resolve("::1", "443", 0, first, &loop)), 1);
     assert_string_equal(first, "::1");
@@ -204,14 +203,14 @@ static void test_errors(void **state) {
     assert_int_equal(errno, EINVAL);
     assert_int_equal(async_run(resolve_raw(NULL, NULL, NULL, 0)), -1);
     assert_int_equal(errno, EINVAL);
-    assert_int_equal(
-        async_run(resolve_raw("127.0.0.1", "80", &bad_family, 0)), -1);
+    assert_int_equal(async_run(resolve_raw("127.0.0.1", "80", &bad_family, 0)),
+                     -1);
     assert_int_equal(errno, -ASYNC_EAI_FAMILY);
     assert_int_equal(async_run(resolve_raw("127.0.0.1", "80", &bad_flags, 0)),
                      -1);
     assert_int_equal(errno, -ASYNC_EAI_BADFLAGS);
-    assert_int_equal(async_run(resolve_raw("not an address", "80", &numeric, 0)),
-                     -1);
+    assert_int_equal(
+        async_run(resolve_raw("not an address", "80", &numeric, 0)), -1);
     assert_int_equal(errno, -ASYNC_EAI_NONAME);
     /* The resolver's own failures, from the scripted one. */
     snprintf(script, sizeof(script), "fail:%d", -EAI_AGAIN);
@@ -223,10 +222,10 @@ static void test_errors(void **state) {
 }
 
 static void test_error_codes(void **state) {
-    static const int codes[] = {
-        ASYNC_EAI_NONAME, ASYNC_EAI_NODATA,   ASYNC_EAI_AGAIN,
-        ASYNC_EAI_FAIL,   ASYNC_EAI_FAMILY,   ASYNC_EAI_SOCKTYPE,
-        ASYNC_EAI_SERVICE, ASYNC_EAI_BADFLAGS};
+    static const int codes[] = {ASYNC_EAI_NONAME,  ASYNC_EAI_NODATA,
+                                ASYNC_EAI_AGAIN,   ASYNC_EAI_FAIL,
+                                ASYNC_EAI_FAMILY,  ASYNC_EAI_SOCKTYPE,
+                                ASYNC_EAI_SERVICE, ASYNC_EAI_BADFLAGS};
 
     (void)state;
     assert_int_equal(async_eai_code(0, 0), 0);
@@ -263,9 +262,8 @@ static void test_slow_resolver_does_not_block(void **state) {
 
     (void)state;
     t0 = async_time();
-    assert_int_equal(async_run(with_ticker("list:127.0.0.7,::1@300", first,
-                                           &err)),
-                     2);
+    assert_int_equal(
+        async_run(with_ticker("list:127.0.0.7,::1@300", first, &err)), 2);
     assert_int_equal(err, 0);
     assert_string_equal(first, "127.0.0.7");
     assert_true(async_time() - t0 >= 0.3);
@@ -292,9 +290,9 @@ static void test_cancel_while_resolving(void **state) {
     int err = 0;
 
     (void)state;
-    assert_int_equal(async_run(cancel_after("list:127.0.0.1,::1@300", 0.05,
-                                            &took, &err)),
-                     0);
+    assert_int_equal(
+        async_run(cancel_after("list:127.0.0.1,::1@300", 0.05, &took, &err)),
+        0);
     assert_int_equal(err, ASYNC_ECANCELED);
     assert_true(took >= 0 && took < 0.1);
     assert_int_equal(scripted_read(&scripted_started), 1);

@@ -45,8 +45,8 @@ static async int connect_to(const char *host, int port, double timeout,
     if (opts == NULL)
         fd = async_try(await(async_tcp_connect(host, port, timeout)), &err);
     else
-        fd = async_try(
-            await(async_tcp_connect_with(host, port, timeout, opts)), &err);
+        fd = async_try(await(async_tcp_connect_with(host, port, timeout, opts)),
+                       &err);
     o->elapsed = async_time() - t0;
     o->err = err;
     o->fd = err == 0 ? fd : -1;
@@ -424,10 +424,10 @@ static void test_cancel_while_connecting(void **state) {
     lfd = full_listener(fillers, 16, &n_fill);
     assert_true(lfd >= 0);
     during = count_fds();
-    assert_int_equal(async_run(cancel_connect("list:127.0.0.1,127.0.0.1",
-                                              port_of(lfd), 0.15, &opts, &o,
-                                              &took)),
-                     0);
+    assert_int_equal(
+        async_run(cancel_connect("list:127.0.0.1,127.0.0.1", port_of(lfd), 0.15,
+                                 &opts, &o, &took)),
+        0);
     assert_int_equal(o.err, ASYNC_ECANCELED);
     assert_true(took < 0.1);
     assert_int_equal(count_fds(), during);
@@ -439,10 +439,8 @@ static void test_cancel_while_connecting(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_localhost, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ipv4_only_server, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_ipv6_only_server, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ipv4_only_server, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ipv6_only_server, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ipv6_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stagger_after_silence, setup,
                                         teardown),
