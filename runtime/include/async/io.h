@@ -139,9 +139,10 @@ async int async_tcp_connect(const char *host, int port, double timeout_seconds);
  * The first attempt to connect wins: the others' sockets are closed
  * and its descriptor is the result.
  *
- * Errors.  At once: ASYNC_EINVAL for a NULL host, a port outside
- * 0..65535 or bad options; the resolver's failures (ASYNC_EAI_NONAME...,
- * async/net.h), ASYNC_ENOMEM.  ASYNC_ETIMEDOUT when no attempt has
+ * Errors.  ASYNC_EINVAL at once for a NULL host, a port outside
+ * 0..65535 or bad options.  The resolver's failures (ASYNC_EAI_NONAME...,
+ * async/net.h; a numeric address of the other family than opts->family:
+ * ASYNC_EAI_NODATA), ASYNC_ENOMEM.  ASYNC_ETIMEDOUT when no attempt has
  * connected within `timeout_seconds` of the start of the await (name
  * resolution included; 0 or less, or NaN: no limit).  When every address
  * has failed: the failure of the first address that failed, unless it

@@ -374,7 +374,7 @@ static void test_family(void **state) {
     assert_int_equal(o.err, -ECONNREFUSED);
     /* A numeric address of the other family: a resolver failure. */
     o = run_connect("127.0.0.1", port_of(lfd), 5, &v6);
-    assert_true(o.err == ASYNC_EAI_NODATA || o.err == ASYNC_EAI_NONAME);
+    assert_int_equal(o.err, ASYNC_EAI_NODATA);
     close(lfd);
 }
 
