@@ -29,7 +29,8 @@ static int new_ctx(async_tls_context **out, int server) {
     async_tls_context *c = calloc(1, sizeof *c);
     if (c == NULL)
         return ASYNC_ENOMEM;
-    c->ssl_ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+    c->ssl_ctx =
+        SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
     if (c->ssl_ctx == NULL) {
         async__tls_record(NULL, "SSL_CTX_new");
         free(c);
@@ -92,11 +93,12 @@ int async_tls_client_context(async_tls_context **out,
     if ((rc = new_ctx(&c, 0)) != 0)
         return rc;
     c->verify = !opts->insecure_no_verify;
-    SSL_CTX_set_verify(c->ssl_ctx, c->verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
-                       NULL);
+    SSL_CTX_set_verify(c->ssl_ctx,
+                       c->verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
     if (opts->ca_file != NULL || opts->ca_dir != NULL) {
         if ((opts->ca_file && (rc = readable(opts->ca_file, "CA file")) != 0) ||
-            (opts->ca_dir && (rc = readable(opts->ca_dir, "CA directory")) != 0))
+            (opts->ca_dir &&
+             (rc = readable(opts->ca_dir, "CA directory")) != 0))
             return fail(out, c, rc);
         if (SSL_CTX_load_verify_locations(c->ssl_ctx, opts->ca_file,
                                           opts->ca_dir) != 1) {
@@ -116,7 +118,8 @@ int async_tls_client_context(async_tls_context **out,
 }
 
 int async_tls_server_context(async_tls_context **out,
-                             const char *cert_chain_file, const char *key_file) {
+                             const char *cert_chain_file,
+                             const char *key_file) {
     async_tls_context *c;
     int rc;
 

@@ -19,10 +19,10 @@ struct async_tls_context {
 
 /* Where a stream is in its life. */
 enum {
-    TLS_NEW,       /* made, no handshake yet */
-    TLS_OPEN,      /* handshake done */
-    TLS_BROKEN,    /* failed or cancelled handshake, fatal error */
-    TLS_SHUT_DOWN  /* async_tls_shutdown completed or failed */
+    TLS_NEW,      /* made, no handshake yet */
+    TLS_OPEN,     /* handshake done */
+    TLS_BROKEN,   /* failed or cancelled handshake, fatal error */
+    TLS_SHUT_DOWN /* async_tls_shutdown completed or failed */
 };
 
 struct async_tls_stream {

@@ -68,9 +68,7 @@ async int async_tls_handshake(async_tls_stream *s, double timeout_seconds) {
      * timeout or cancellation leaves it so. */
     s->state = TLS_BROKEN;
     s->reading = s->writing = 1;
-    async_defer {
-        s->reading = s->writing = 0;
-    }
+    async_defer { s->reading = s->writing = 0; }
     if (has_deadline(timeout_seconds))
         await(async_wait_for(tls_handshake_run(s), timeout_seconds));
     else
@@ -121,9 +119,7 @@ async ssize_t async_tls_read(async_tls_stream *s, void *buf, size_t n) {
         return (ssize_t)got;
     }
     s->reading = 1;
-    async_defer {
-        s->reading = 0;
-    }
+    async_defer { s->reading = 0; }
     got = await(tls_read_more(s, buf, n > INT32_MAX ? INT32_MAX : n));
     return (ssize_t)got;
 }
@@ -139,7 +135,8 @@ static ssize_t take_piece(async_tls_stream *s, char *line, size_t len) {
     return (ssize_t)len;
 }
 
-async ssize_t async_tls_read_line(async_tls_stream *s, char *line, size_t size) {
+async ssize_t async_tls_read_line(async_tls_stream *s, char *line,
+                                  size_t size) {
     int rc;
     size_t piece;
 
@@ -149,16 +146,14 @@ async ssize_t async_tls_read_line(async_tls_stream *s, char *line, size_t size) 
         async_raise(rc);
     if (s->buf == NULL && (s->buf = malloc(ASYNC_TLS_LINE_CAPACITY)) == NULL)
         async_raise(ASYNC_ENOMEM);
-    piece = size - 1 < ASYNC_TLS_LINE_CAPACITY ? size - 1
-                                               : ASYNC_TLS_LINE_CAPACITY;
+    piece =
+        size - 1 < ASYNC_TLS_LINE_CAPACITY ? size - 1 : ASYNC_TLS_LINE_CAPACITY;
     s->reading = 1;
-    async_defer {
-        s->reading = 0;
-    }
+    async_defer { s->reading = 0; }
     for (;;) {
         size_t avail = s->end - s->start, got;
-        char *nl = memchr(s->buf + s->start + s->scanned, '\n',
-                          avail - s->scanned);
+        char *nl =
+            memchr(s->buf + s->start + s->scanned, '\n', avail - s->scanned);
 
         if (nl != NULL) {
             size_t len = (size_t)(nl - (s->buf + s->start)) + 1;
@@ -203,9 +198,7 @@ async ssize_t async_tls_write(async_tls_stream *s, const void *buf, size_t n) {
         return 0;
     s->writing = 1;
     s->write_broken = 1; /* until every byte has gone */
-    async_defer {
-        s->writing = 0;
-    }
+    async_defer { s->writing = 0; }
     while (done < n) {
         size_t left = n - done;
         done += await(tls_run(s, TLS_OP_WRITE, (char *)buf + done,

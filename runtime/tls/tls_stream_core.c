@@ -122,7 +122,8 @@ static void bio_method_init(void) {
  * (RFC 6066 allows only names there). */
 static int is_ip(const char *name) {
     unsigned char a[16];
-    return inet_pton(AF_INET, name, a) == 1 || inet_pton(AF_INET6, name, a) == 1;
+    return inet_pton(AF_INET, name, a) == 1 ||
+           inet_pton(AF_INET6, name, a) == 1;
 }
 
 static int set_peer_name(async_tls_stream *s, async_tls_context *ctx,
@@ -140,8 +141,8 @@ static int set_peer_name(async_tls_stream *s, async_tls_context *ctx,
     return 0;
 }
 
-int async_tls_stream_new(async_tls_stream **out, async_tls_context *ctx,
-                         int fd, const char *server_name) {
+int async_tls_stream_new(async_tls_stream **out, async_tls_context *ctx, int fd,
+                         const char *server_name) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     async_tls_stream *s;
     BIO *bio;

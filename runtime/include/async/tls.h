@@ -151,8 +151,8 @@ void async_tls_context_free(async_tls_context *ctx);
  * negative fd, a client without a server name, a server with one),
  * -errno for a descriptor that cannot be made non-blocking,
  * ASYNC_ENOMEM. */
-int async_tls_stream_new(async_tls_stream **out, async_tls_context *ctx,
-                         int fd, const char *server_name);
+int async_tls_stream_new(async_tls_stream **out, async_tls_context *ctx, int fd,
+                         const char *server_name);
 
 /* Frees the stream without sending anything (see async_tls_shutdown for
  * a clean end).  Closes the descriptor only when the stream owns it

@@ -131,9 +131,7 @@ static async void handler(int fd, void *arg) {
     int rc;
 
     assert_int_equal(async_tls_stream_new(&s, c->ctx, fd, NULL), 0);
-    async_defer {
-        async_tls_stream_free(s);
-    }
+    async_defer { async_tls_stream_free(s); }
     async_try(await(async_tls_handshake(s, 5)), &rc);
     if (rc != 0) {
         c->handshake_rc = rc;
@@ -175,8 +173,7 @@ static async void write_all(async_tls_stream *s, const char *buf, size_t n) {
  * reads run at once, so a message larger than the socket buffers does
  * not deadlock), shuts down; 1 when all came back. */
 static async int echo_client(int port, size_t len, int rounds) {
-    async_tls_stream *s =
-        await(async_tls_connect("localhost", port, cli, 5));
+    async_tls_stream *s = await(async_tls_connect("localhost", port, cli, 5));
     char *out = malloc(len), *in = malloc(len);
     int ok = 1;
 
@@ -249,12 +246,9 @@ static void test_many_connections(void **state) {
 /* Lines, and the server's shutdown seen as the end of the stream. */
 static async int lines_client(int port) {
     char line[65536];
-    async_tls_stream *s =
-        await(async_tls_connect("localhost", port, cli, 5));
+    async_tls_stream *s = await(async_tls_connect("localhost", port, cli, 5));
 
-    async_defer {
-        async_tls_stream_free(s);
-    }
+    async_defer { async_tls_stream_free(s); }
     assert_int_equal(await(async_tls_read_line(s, line, sizeof line)), 4);
     assert_string_equal(line, "one\n");
     /* A small buffer: pieces of size - 1. */
@@ -286,8 +280,8 @@ static async int lines_client(int port) {
 static async int lines_test(void) {
     server_conf c = {.ctx = srv, .mode = LINES};
     int lfd = listen_local();
-    int r = await(with_server(&c, lfd,
-                              async_spawn(lines_client(async_local_port(lfd)))));
+    int r = await(
+        with_server(&c, lfd, async_spawn(lines_client(async_local_port(lfd)))));
     close(lfd);
     /* The server's shutdown waited for the client's close_notify. */
     assert_int_equal(c.shutdowns, 1);
@@ -305,12 +299,9 @@ static void test_lines_and_server_shutdown(void **state) {
 static async int truncate_client(int port) {
     char buf[16];
     int err = 0;
-    async_tls_stream *s =
-        await(async_tls_connect("localhost", port, cli, 5));
+    async_tls_stream *s = await(async_tls_connect("localhost", port, cli, 5));
 
-    async_defer {
-        async_tls_stream_free(s);
-    }
+    async_defer { async_tls_stream_free(s); }
     await(read_all(s, buf, 3));
     assert_memory_equal(buf, "abc", 3);
     async_try(await(async_tls_read(s, buf, sizeof buf)), &err);
@@ -394,9 +385,9 @@ static void test_unknown_ca(void **state) {
     int server_rc = 0;
 
     (void)state;
-    assert_int_equal(async_run(verify_test(other, cli, "localhost", &verify,
-                                           &server_rc)),
-                     ASYNC_TLS_EVERIFY);
+    assert_int_equal(
+        async_run(verify_test(other, cli, "localhost", &verify, &server_rc)),
+        ASYNC_TLS_EVERIFY);
     assert_int_equal(verify, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
     assert_non_null(strstr(reason, "certificate verify failed: unable to get "
                                    "local issuer certificate"));
@@ -410,14 +401,14 @@ static void test_host_name_mismatch(void **state) {
     int server_rc = 0;
 
     (void)state;
-    assert_int_equal(async_run(verify_test(srv, cli, "wrong.example", &verify,
-                                           &server_rc)),
-                     ASYNC_TLS_EVERIFY);
+    assert_int_equal(
+        async_run(verify_test(srv, cli, "wrong.example", &verify, &server_rc)),
+        ASYNC_TLS_EVERIFY);
     assert_int_equal(verify, X509_V_ERR_HOSTNAME_MISMATCH);
     /* An address is checked against the IP entries. */
-    assert_int_equal(async_run(verify_test(srv, cli, "127.0.0.2", &verify,
-                                           &server_rc)),
-                     ASYNC_TLS_EVERIFY);
+    assert_int_equal(
+        async_run(verify_test(srv, cli, "127.0.0.2", &verify, &server_rc)),
+        ASYNC_TLS_EVERIFY);
     assert_int_equal(verify, X509_V_ERR_IP_ADDRESS_MISMATCH);
     assert_int_equal(
         async_run(verify_test(srv, cli, "127.0.0.1", &verify, &server_rc)), 0);
@@ -524,9 +515,9 @@ static void test_not_tls(void **state) {
     double took = 0;
 
     (void)state;
-    assert_int_equal(async_run(mute_test("HTTP/1.0 400 Bad Request\r\n\r\n",
-                                         5, &took)),
-                     ASYNC_TLS_EHANDSHAKE);
+    assert_int_equal(
+        async_run(mute_test("HTTP/1.0 400 Bad Request\r\n\r\n", 5, &took)),
+        ASYNC_TLS_EHANDSHAKE);
 }
 
 static async ssize_t reader(async_tls_stream *s, char *buf, size_t n) {
@@ -537,12 +528,9 @@ static async ssize_t reader(async_tls_stream *s, char *buf, size_t n) {
 static async int cancel_client(int port) {
     char line[64], buf[64];
     int err = 0;
-    async_tls_stream *s =
-        await(async_tls_connect("localhost", port, cli, 5));
+    async_tls_stream *s = await(async_tls_connect("localhost", port, cli, 5));
 
-    async_defer {
-        async_tls_stream_free(s);
-    }
+    async_defer { async_tls_stream_free(s); }
     /* A reader cancelled while it waits (nothing has come yet); a second
      * reader meanwhile is refused. */
     async_task *t = async_spawn(reader(s, buf, sizeof buf));
@@ -555,9 +543,9 @@ static async int cancel_client(int port) {
     /* A line that times out half read ("hel" comes, not the rest):
      * nothing taken, line untouched. */
     strcpy(line, "untouched");
-    async_try(await(async_wait_for(async_tls_read_line(s, line, sizeof line),
-                                   0.4)),
-              &err);
+    async_try(
+        await(async_wait_for(async_tls_read_line(s, line, sizeof line), 0.4)),
+        &err);
     assert_int_equal(err, ASYNC_ETIMEDOUT);
     assert_string_equal(line, "untouched");
     /* Nothing was lost. */
@@ -639,23 +627,23 @@ static void test_bad_input(void **state) {
     assert_int_equal(async_tls_client_context(NULL, NULL), ASYNC_EINVAL);
     assert_int_equal(async_tls_server_context(&c, NULL, "k"), ASYNC_EINVAL);
     assert_null(c);
-    assert_int_equal(async_tls_server_context(&c, path("none.pem"),
-                                              path("server.key")),
-                     -ENOENT);
+    assert_int_equal(
+        async_tls_server_context(&c, path("none.pem"), path("server.key")),
+        -ENOENT);
     assert_non_null(strstr(async_tls_error_string(NULL), "none.pem"));
     /* A key that is not the certificate's. */
-    assert_int_equal(async_tls_server_context(&c, path("server.pem"),
-                                              path("other.key")),
-                     ASYNC_TLS_ECONFIG);
+    assert_int_equal(
+        async_tls_server_context(&c, path("server.pem"), path("other.key")),
+        ASYNC_TLS_ECONFIG);
     assert_null(c);
     /* A file that is not PEM. */
     f = fopen(path("junk.pem"), "w");
     assert_non_null(f);
     fputs("not a certificate\n", f);
     fclose(f);
-    assert_int_equal(async_tls_server_context(&c, path("junk.pem"),
-                                              path("server.key")),
-                     ASYNC_TLS_ECONFIG);
+    assert_int_equal(
+        async_tls_server_context(&c, path("junk.pem"), path("server.key")),
+        ASYNC_TLS_ECONFIG);
     o.ca_file = path("junk.pem");
     assert_int_equal(async_tls_client_context(&c, &o), ASYNC_TLS_ECONFIG);
     o.ca_file = path("missing.pem");
