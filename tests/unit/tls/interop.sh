@@ -45,8 +45,8 @@ grep -q "Verification: OK" "$work/s_client.err" || { cat "$work/s_client.err"; f
 echo "ok: openssl s_client -> tls_echo serve"
 
 # 2. tls_echo client -> s_server -rev
-(sleep 20) | openssl s_server -accept 0 -naccept 1 -cert "$work/server.pem" \
-    -key "$work/server.key" -rev > "$work/s_server.out" 2>&1 &
+openssl s_server -accept 0 -naccept 1 -cert "$work/server.pem" \
+    -key "$work/server.key" -rev < /dev/null > "$work/s_server.out" 2>&1 &
 pids+=($!)
 port=$(wait_for "$work/s_server.out" 'ACCEPT .*:[0-9]*' | sed 's/.*://') || fail "s_server did not start"
 out=$(timeout 20 "$tls_echo" client localhost "$port" "$work/ca.pem" hello "abc def") ||
@@ -55,8 +55,8 @@ out=$(timeout 20 "$tls_echo" client localhost "$port" "$work/ca.pem" hello "abc 
 echo "ok: tls_echo client -> openssl s_server"
 
 # 3. The client refuses s_server's certificate for another CA.
-(sleep 20) | openssl s_server -accept 0 -naccept 1 -cert "$work/other.pem" \
-    -key "$work/other.key" -rev > "$work/s_server2.out" 2>&1 &
+openssl s_server -accept 0 -naccept 1 -cert "$work/other.pem" \
+    -key "$work/other.key" -rev < /dev/null > "$work/s_server2.out" 2>&1 &
 pids+=($!)
 port=$(wait_for "$work/s_server2.out" 'ACCEPT .*:[0-9]*' | sed 's/.*://') || fail "s_server did not start"
 if timeout 20 "$tls_echo" client localhost "$port" "$work/ca.pem" hello 2> "$work/client.err"; then
