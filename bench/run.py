@@ -50,11 +50,12 @@ WORKLOADS = {
     "ping_pong": (1_000_000, 200_000, ["asyncc", "handwritten", "node", "python"]),
     "echo": (0, 0, ["asyncc", "handwritten", "libuv", "node", "python"]),
     "http": (0, 0, ["asyncc", "node"]),
+    "tls_echo": (100_000, 100_000, ["asyncc", "node"]),
     "scale": (0, 0, ["asyncc"]),
     "transpile": (3000, 3000, ["asyncc"]),
 }
 QUICK_N = {"await_chain": 100_000, "await_chain_indirect": 100_000, "spawn_gather": 10_000, "sleepers": 2_000,
-           "ping_pong": 10_000, "transpile": 50}
+           "ping_pong": 10_000, "transpile": 50, "tls_echo": 1_000}
 
 
 def log(msg):
@@ -77,6 +78,7 @@ class Builder:
         tree = prebuilt or out
         self.asyncc = os.path.join(tree, "transpiler", "asyncc")
         self.rt = os.path.join(tree, "runtime", "libasyncrt.a")
+        self.rt_tls = os.path.join(tree, "runtime", "tls", "libasyncrt-tls.a")
         self.include = os.path.join(ROOT, "runtime", "include")
         self.have_uv = self._probe_uv()
 
@@ -96,20 +98,31 @@ class Builder:
              "-DCMAKE_C_COMPILER=" + self.cc], stdout=subprocess.DEVNULL)
         run(["cmake", "--build", self.out, "--target", "asyncc", "asyncrt"],
             stdout=subprocess.DEVNULL)
+        # The TLS library, when the build found OpenSSL.
+        subprocess.run(["cmake", "--build", self.out, "--target", "asyncrt_tls"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def c_flags(self):
         return ["-std=c11", "-O2", "-DNDEBUG", "-D_GNU_SOURCE", "-Wall", "-Wextra",
                 "-Werror", "-I", os.path.join(BENCH, "common")]
 
-    def asyncc_program(self, name, src=None):
+    def asyncc_program(self, name, src=None, tls=False):
         src = src or os.path.join(BENCH, "asyncc", name + ".c")
         gen = os.path.join(self.out, "bench-src", name + ".async.c")
         os.makedirs(os.path.dirname(gen), exist_ok=True)
         exe = os.path.join(self.bin, "asyncc_" + name)
+        libs = [self.rt_tls, self.rt, "-lssl", "-lcrypto"] if tls else [self.rt]
         run([self.asyncc, src, "-o", gen, "--", "-I", self.include])
-        run([self.cc] + self.c_flags() + ["-I", self.include, gen, self.rt,
-                                          "-lpthread", "-o", exe])
+        run([self.cc] + self.c_flags() + ["-I", self.include, gen] + libs +
+            ["-lpthread", "-o", exe])
         return exe
+
+    def certs(self):
+        """Throwaway certificates for the TLS workloads (make_certs.sh)."""
+        d = os.path.join(self.out, "certs")
+        if not os.path.exists(os.path.join(d, "server.key")):
+            run(["bash", os.path.join(ROOT, "tests", "unit", "tls", "make_certs.sh"), d])
+        return d
 
     def frame_size(self, name, function):
         """The size of `function`'s frame in bench/asyncc/NAME.c, as
@@ -146,8 +159,14 @@ def run_program(cmd, timeout):
 def program_cmd(b, system, workload):
     """The command running `workload` on `system`, or None with a reason."""
     name = workload
+    if workload == "tls_echo":
+        if not os.path.exists(b.rt_tls):
+            return None, "asyncrt_tls was not built (libssl-dev is missing)"
+        if not shutil.which("openssl"):
+            return None, "the openssl command is missing"
+        os.environ["ASYNCC_BENCH_CERTS"] = b.certs()
     if system == "asyncc":
-        return [b.asyncc_program(name)], None
+        return [b.asyncc_program(name, tls=workload == "tls_echo")], None
     if system == "handwritten":
         return [b.c_program("handwritten", name)], None
     if system == "libuv":
@@ -206,6 +225,8 @@ def bench_simple(b, workload, systems, runs, quick, results):
                "ns_per_op": median(per_op), "seconds": median([s["seconds"] for s in samples]),
                "bytes_per_task": median(per_task), "check": samples[0]["check"],
                "stable_check": len(checks) == 1}
+        if workload == "tls_echo":
+            row["rps"] = median([s["ops"] / s["seconds"] for s in samples])
         if system == "asyncc" and workload in TASK_FUNCTION:
             # What the runtime adds to each task: all the task costs, less
             # the async function's own frame and the program's handle.
@@ -427,6 +448,7 @@ METRICS = [
     ("echo", "p99_us", "echo: p99 µs", "%.0f", False),
     ("http", "rps", "http: requests/s", "%.0f", True),
     ("http", "p99_us", "http: p99 µs", "%.0f", False),
+    ("tls_echo", "rps", "tls echo: round trips/s", "%.0f", True),
 ]
 
 
