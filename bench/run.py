@@ -445,6 +445,9 @@ def bench_pg(b, workloads, systems, runs, quick, results):
 
     if b.libpq is None:
         return skip_all("libpq is not installed (libpq-dev)")
+    # SIGTERM (a run stopped by hand) goes through the finally below,
+    # which stops the server.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     tmp = tempfile.mkdtemp(prefix="asyncc-bench-pg.")
     os.chmod(tmp, 0o755)
     cluster = os.path.join(tmp, "cluster")
