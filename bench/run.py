@@ -8,6 +8,11 @@ times and prints a table of medians, with each system's ratio to asyncc.
     python3 bench/run.py --only sleepers,ping_pong --runs 7
     python3 bench/run.py --budget-gib 4  # memory budget of the scale run
 
+PostgreSQL (pg_select1, pg_row1k): a throwaway cluster started for the
+run (tests/e2e/pg/cluster.sh), asyncc with libpq one query at a time and
+pipelined, against asyncpg and node-postgres (installed with npm into
+the build directory from bench/node/package.json).
+
 Systems: asyncc; a hand-written C state machine (the floor a transpiler
 could reach); libuv (C callbacks); Node.js; Python asyncio.  A system
 that is not installed is skipped with a line saying so.  Each program
