@@ -9,9 +9,16 @@
  * missing and keeps libcurl's timer.  Watcher tasks know only their
  * descriptor and direction, never the socket's record, so libcurl may
  * drop a socket (and the record go) while its cancelled watcher has not
- * run yet.  That watcher leaves the loop's poller when it next runs,
- * before any watcher spawned later can ask for the same descriptor
- * number: the loop runs woken and spawned tasks in order.
+ * run yet.
+ *
+ * libcurl closes a socket right after its CURL_POLL_REMOVE, when the
+ * watcher just cancelled may still be registered with the loop's
+ * poller: that wait ends by the cancellation, not by the descriptor,
+ * and unregistering it needs no system call.  The cancelled watcher
+ * runs, and so leaves the poller, before any watcher spawned later can
+ * ask for the same descriptor number (libcurl's next socket may get
+ * it): the loop runs woken and spawned tasks in the order they were
+ * woken or spawned, and the cancellation came first.
  */
 #include "acurl.h"
 

@@ -54,6 +54,9 @@ enum {
     /* server.c, on its listening socket's watcher: the socket is
      * SOCK_STREAM, so its connections are byte streams. */
     ASYNC__IO_STREAM = 1 << 5,
+    /* The poller unregisters the watcher when it fires (fd_wait.c's
+     * public waits): the descriptor is free for the next wait at once. */
+    ASYNC__IO_ONESHOT = 1 << 6,
     ASYNC__IO_DIRS = ASYNC__IO_IN | ASYNC__IO_OUT
 };
 
@@ -146,6 +149,21 @@ void async__io_adopt(int fd, int stream);
 
 /* The owner of `fd` is about to close it. */
 void async__io_forget(int fd);
+
+/* fd_wait.c: the waiting that every I/O awaitable shares.  `events`:
+ * ASYNC__IO_IN or ASYNC__IO_OUT, with ASYNC__IO_EDGE for an awaitable
+ * that follows the edge protocol. */
+void async__fd_watcher_init(async__watcher *w, int fd, int events);
+
+/* Called when the descriptor was found not ready: suspends until `w`
+ * fires, registering it on the first call.  Returns ASYNC__PENDING, or
+ * ASYNC__FAILED (cancelled, or the watch failed: the code is raised). */
+int async__fd_wait(async__watcher *w);
+
+/* Called on a poll while waiting: ASYNC__READY when `w` fired (or is not
+ * registered), else ASYNC__PENDING, or ASYNC__FAILED when cancelled (the
+ * watcher is unregistered first). */
+int async__fd_check(async__watcher *w);
 
 /* loop.c: the backend state of this thread's loop. */
 async__io *async__loop_io(void);

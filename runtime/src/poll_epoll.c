@@ -292,14 +292,20 @@ void async__io_forget(int fd) {
 }
 
 /* The watcher was woken: set `ready`, wake its task or call on_ready.  A
- * plain watcher that stays registered is re-armed, so it fires again
- * next time if the descriptor is still ready (level triggering).  Its
- * slot, not `w`, says whether it stays: on_ready may end its life. */
+ * one-shot watcher is unregistered first.  Any other plain watcher that stays
+ * registered is re-armed, so it fires again next time if the descriptor is
+ * still ready (level triggering).  Its slot, not `w`, says whether it stays:
+ * on_ready may end its life. */
 static void fire(async__io *io, int fd, async__watcher *w) {
     int plain = !(w->events & ASYNC__IO_EDGE);
     async__io_slot *s;
 
     w->ready = 1;
+    if (w->events & ASYNC__IO_ONESHOT) {
+        async__unwatch(w);
+        async__wake(w->task);
+        return;
+    }
     if (w->on_ready != NULL)
         w->on_ready(w);
     else
