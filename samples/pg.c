@@ -33,8 +33,6 @@
 
 /* ---- Waiting for libpq's socket ------------------------------------ */
 
-enum { PG_READABLE = 1, PG_WRITABLE = 2 };
-
 /* Waits until libpq's socket is writable (`write` nonzero) or readable.
  * Fails with -EBADF when the connection has no socket. */
 static async int pg_wait_socket(PGconn *conn, int write) {
@@ -46,48 +44,6 @@ static async int pg_wait_socket(PGconn *conn, int write) {
     else
         await(async_wait_readable(fd));
     return 0;
-}
-
-static async int wait_readable_flag(int fd) {
-    await(async_wait_readable(fd));
-    return PG_READABLE;
-}
-
-static async int wait_writable_flag(int fd) {
-    await(async_wait_writable(fd));
-    return PG_WRITABLE;
-}
-
-/* Waits until `fd` is readable or writable, whichever comes first:
- * evaluates to PG_READABLE, PG_WRITABLE or both.  One task waits for
- * each direction; both are stopped before the await ends, on every way
- * out. */
-static async int pg_wait_either(int fd) {
-    async_task *t[2];
-    async_wait_node nodes[2];
-    t[0] = async_spawn(wait_readable_flag(fd));
-    t[1] = async_spawn(wait_writable_flag(fd));
-    async_defer {
-        for (int i = 0; i < 2; i++)
-            if (t[i] != NULL) {
-                int ignored;
-                async_cancel(t[i]);
-                async_try(await(t[i]), &ignored);
-                async_task_release(t[i]);
-            }
-    }
-    if (t[0] == NULL || t[1] == NULL)
-        async_raise(ASYNC_ENOMEM);
-    await(async_wait(t, 2, nodes, ASYNC_FIRST_COMPLETED, ASYNC_NO_TIMEOUT));
-    int ready = 0;
-    for (int i = 0; i < 2; i++) {
-        if (!async_task_done(t[i]))
-            continue;
-        if (async_task_error(t[i]) != 0)
-            async_raise(async_task_error(t[i]));
-        ready |= i == 0 ? PG_READABLE : PG_WRITABLE;
-    }
-    return ready;
 }
 
 /* ---- Connecting ------------------------------------------------------ */
@@ -135,8 +91,9 @@ static async PGconn *pg_connect(const char *conninfo) {
 static async int pg_flush(PGconn *conn) {
     int left;
     while ((left = PQflush(conn)) == 1) {
-        int ready = await(pg_wait_either(PQsocket(conn)));
-        if ((ready & PG_READABLE) && !PQconsumeInput(conn))
+        int ready = await(
+            async_wait_fd(PQsocket(conn), ASYNC_READABLE | ASYNC_WRITABLE));
+        if ((ready & ASYNC_READABLE) && !PQconsumeInput(conn))
             async_raise(-EIO);
     }
     if (left < 0)

@@ -127,3 +127,69 @@ int async_wait_writable__resume(void *frame) {
 
     return wait_dir_resume(&f->_state, &f->w, &f->_ret);
 }
+
+/* ------------------------------------------------------------------ */
+/* async_wait_fd: either direction                                     */
+/* ------------------------------------------------------------------ */
+
+void async_wait_fd__init(struct async_wait_fd__frame *f, int fd, int events) {
+    f->_state = 0;
+    f->events = events;
+    async__fd_watcher_init(&f->in, fd, ASYNC__IO_IN | ASYNC__IO_ONESHOT);
+    async__fd_watcher_init(&f->out, fd, ASYNC__IO_OUT | ASYNC__IO_ONESHOT);
+    f->_ret = 0;
+}
+
+static int wait_fd_end(struct async_wait_fd__frame *f, int rc) {
+    async__unwatch(&f->in);
+    async__unwatch(&f->out);
+    f->_state = -1;
+    return rc;
+}
+
+/* Registers the watchers asked for.  ASYNC__READY when the descriptor
+ * cannot block (epoll refuses it): every direction asked is ready. */
+static int wait_fd_start(struct async_wait_fd__frame *f) {
+    async__watcher *w[2] = {&f->in, &f->out};
+
+    for (int i = 0; i < 2; i++) {
+        int rc;
+
+        if (!(f->events & (i == 0 ? ASYNC_READABLE : ASYNC_WRITABLE)))
+            continue;
+        w[i]->task = async__running;
+        if ((rc = async__watch(w[i])) == 0)
+            continue;
+        if (rc == -EPERM) {
+            f->_ret = f->events;
+            return wait_fd_end(f, ASYNC__READY);
+        }
+        return wait_fd_end(f, async__raise(rc));
+    }
+    return ASYNC__PENDING;
+}
+
+int async_wait_fd__resume(void *frame) {
+    struct async_wait_fd__frame *f = frame;
+    int ready;
+
+    if (f->_state < 0)
+        return ASYNC__READY;
+    if (async__cancel_seen())
+        return wait_fd_end(f, ASYNC__FAILED);
+    if (f->_state == 0) {
+        f->_state = 1;
+        if (f->events == 0 ||
+            (f->events & ~(ASYNC_READABLE | ASYNC_WRITABLE)) != 0)
+            return wait_fd_end(f, async__raise(ASYNC_EINVAL));
+        assert(async__running != NULL && "an I/O await outside a task");
+        return wait_fd_start(f);
+    }
+    /* A one-shot watcher that fired is unregistered and marked ready. */
+    ready = (f->in.ready ? ASYNC_READABLE : 0) |
+            (f->out.ready ? ASYNC_WRITABLE : 0);
+    if (ready == 0)
+        return ASYNC__PENDING;
+    f->_ret = ready;
+    return wait_fd_end(f, ASYNC__READY);
+}

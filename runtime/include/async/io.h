@@ -77,6 +77,9 @@ typedef struct async_tcp_options {
  * ignored. */
 enum { ASYNC_TCP_MAX_ADDRS = 8 };
 
+/* Directions for async_wait_fd. */
+enum { ASYNC_READABLE = 1, ASYNC_WRITABLE = 2 };
+
 #ifdef __ASYNCC__
 
 /* Waits until `fd` is readable (async_wait_readable) or writable
@@ -110,6 +113,16 @@ enum { ASYNC_TCP_MAX_ADDRS = 8 };
  * watched. */
 async int async_wait_readable(int fd);
 async int async_wait_writable(int fd);
+
+/* Waits until `fd` is ready in either of the directions `events` asks
+ * for (ASYNC_READABLE, ASYNC_WRITABLE or both: libcurl's CURL_POLL_INOUT,
+ * PQflush's "readable or writable") and evaluates to the directions
+ * found ready (one or both bits), as uv_poll_t does.  The same rules as
+ * above: level semantics, one waiter per descriptor and direction (both
+ * directions asked count), ready at once for a descriptor that cannot
+ * block, -EBADF, -EBUSY, ASYNC_ECANCELED; ASYNC_EINVAL when `events` is
+ * 0 or has other bits. */
+async int async_wait_fd(int fd, int events);
 
 /* Reads up to `n` bytes from `fd` into `buf`; evaluates to the number
  * read, 0 at end of file. */
@@ -481,6 +494,15 @@ struct async_wait_writable__frame {
 };
 void async_wait_writable__init(struct async_wait_writable__frame *f, int fd);
 int async_wait_writable__resume(void *frame);
+
+struct async_wait_fd__frame {
+    int _state;
+    int events;
+    async__watcher in, out;
+    int _ret;
+};
+void async_wait_fd__init(struct async_wait_fd__frame *f, int fd, int events);
+int async_wait_fd__resume(void *frame);
 
 /* One transfer (read, write, recv, send), shared by their frames. */
 typedef struct async__io_op {

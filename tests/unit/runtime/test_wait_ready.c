@@ -6,8 +6,9 @@
  * one descriptor at once and a second reader refused, deadlines through
  * async_wait_for and async_timeout, cancellation, hang-up, a regular
  * file and /dev/null (ready at once), a bad descriptor, a descriptor
- * closed and reopened under the same number between waits, and the
- * loop running other tasks while one waits.
+ * closed and reopened under the same number between waits, the loop
+ * running other tasks while one waits, and async_wait_fd for either
+ * direction.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -390,6 +391,97 @@ static void test_ping_pong(void **state) {
     close(sv[1]);
 }
 
+/* Either direction: a full socket with nothing to read waits until the
+ * peer writes (readable) or drains (writable); both asked of a socket
+ * with room and data gives both. */
+static async int either(int sv[2]) {
+    size_t n = fill(sv[0]);
+    async_task *w = async_spawn(write_after(sv[1], 0.02, "r"));
+    int err = 0;
+
+    assert_int_equal(
+        await(async_wait_fd(sv[0], ASYNC_READABLE | ASYNC_WRITABLE)),
+        ASYNC_READABLE);
+    await(w);
+    assert_int_equal(async__loop_io()->n_watchers, 0);
+    {
+        char b;
+        assert_int_equal(read(sv[0], &b, 1), 1);
+    }
+    async_task *d = async_spawn(drain_after(sv[1], 0.02, n));
+    assert_int_equal(
+        await(async_wait_fd(sv[0], ASYNC_READABLE | ASYNC_WRITABLE)),
+        ASYNC_WRITABLE);
+    await(d);
+    assert_int_equal(write(sv[1], "x", 1), 1);
+    assert_int_equal(
+        await(async_wait_fd(sv[0], ASYNC_READABLE | ASYNC_WRITABLE)),
+        ASYNC_READABLE | ASYNC_WRITABLE);
+    assert_int_equal(await(async_wait_fd(sv[0], ASYNC_WRITABLE)),
+                     ASYNC_WRITABLE);
+    /* Bad directions, deadline, a direction taken by another waiter. */
+    async_try(await(async_wait_fd(sv[0], 0)), &err);
+    assert_int_equal(err, ASYNC_EINVAL);
+    err = 0;
+    async_try(await(async_wait_fd(sv[0], 4)), &err);
+    assert_int_equal(err, ASYNC_EINVAL);
+    {
+        char b;
+        assert_int_equal(read(sv[0], &b, 1), 1);
+    }
+    err = 0;
+    async_try(await(async_wait_for(async_wait_fd(sv[0], ASYNC_READABLE), 0.02)),
+              &err);
+    assert_int_equal(err, ASYNC_ETIMEDOUT);
+    assert_int_equal(async__loop_io()->n_watchers, 0);
+    async_task *r = async_spawn(wait_forever(sv[0]));
+    await(async_sleep(0));
+    err = 0;
+    async_try(await(async_wait_fd(sv[0], ASYNC_READABLE | ASYNC_WRITABLE)),
+              &err);
+    assert_int_equal(err, -EBUSY);
+    assert_int_equal(async__loop_io()->n_watchers, 1);
+    async_cancel(r);
+    async_try(await(r), &err);
+    assert_int_equal(async__loop_io()->n_watchers, 0);
+    return 0;
+}
+
+static void test_wait_fd_either(void **state) {
+    int sv[2];
+
+    (void)state;
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    assert_int_equal(async_fd_nonblocking(sv[0]), 0);
+    assert_int_equal(async_run(either(sv)), 0);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+static async int wait_fd_files(int file) {
+    int err = 0;
+
+    assert_int_equal(
+        await(async_wait_fd(file, ASYNC_READABLE | ASYNC_WRITABLE)),
+        ASYNC_READABLE | ASYNC_WRITABLE);
+    assert_int_equal(await(async_wait_fd(file, ASYNC_WRITABLE)),
+                     ASYNC_WRITABLE);
+    async_try(await(async_wait_fd(-1, ASYNC_READABLE)), &err);
+    assert_int_equal(err, -EBADF);
+    return 0;
+}
+
+static void test_wait_fd_file_and_bad_fd(void **state) {
+    char path[] = "/tmp/asyncrt-wait-fd-XXXXXX";
+    int file = mkstemp(path);
+
+    (void)state;
+    assert_true(file >= 0);
+    unlink(path);
+    assert_int_equal(async_run(wait_fd_files(file)), 0);
+    close(file);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_readable_later),
@@ -402,6 +494,8 @@ int main(void) {
         cmocka_unit_test(test_files_ready_and_bad_fd),
         cmocka_unit_test(test_closed_and_reused_between_waits),
         cmocka_unit_test(test_ping_pong),
+        cmocka_unit_test(test_wait_fd_either),
+        cmocka_unit_test(test_wait_fd_file_and_bad_fd),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
