@@ -12,13 +12,12 @@
  * run yet.
  *
  * libcurl closes a socket right after its CURL_POLL_REMOVE, when the
- * watcher just cancelled may still be registered with the loop's
- * poller: that wait ends by the cancellation, not by the descriptor,
- * and unregistering it needs no system call.  The cancelled watcher
- * runs, and so leaves the poller, before any watcher spawned later can
- * ask for the same descriptor number (libcurl's next socket may get
- * it): the loop runs woken and spawned tasks in the order they were
- * woken or spawned, and the cancellation came first.
+ * watcher just cancelled has not run yet and so is still registered
+ * with the loop's poller.  async_fd_closing, at the REMOVE, ends those
+ * waits and makes the loop forget the descriptor at once, so the number
+ * is free for libcurl's next socket whatever order the tasks run in.
+ * (A socket that libcurl keeps open after a REMOVE, in its connection
+ * cache, is simply registered afresh when it is watched again.)
  */
 #include "acurl.h"
 
@@ -73,6 +72,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp,
         if (s != NULL) {
             stop_watch(s, DIR_IN);
             stop_watch(s, DIR_OUT);
+            async_fd_closing(fd);
             unlink_sock(m, s);
             free(s);
         }

@@ -53,6 +53,11 @@ int async__fd_wait(async__watcher *w) {
 }
 
 int async__fd_check(async__watcher *w) {
+    if (w->ready == ASYNC__READY_CLOSED) {
+        /* A cancellation that came too wins, as on any suspension. */
+        w->ready = 0;
+        return async__cancel_seen() ? ASYNC__FAILED : async__raise(-EBADF);
+    }
     if (!w->active)
         return ASYNC__READY;
     if (async__cancel_seen()) {
@@ -185,6 +190,9 @@ int async_wait_fd__resume(void *frame) {
         assert(async__running != NULL && "an I/O await outside a task");
         return wait_fd_start(f);
     }
+    if (f->in.ready == ASYNC__READY_CLOSED ||
+        f->out.ready == ASYNC__READY_CLOSED)
+        return wait_fd_end(f, async__raise(-EBADF));
     /* A one-shot watcher that fired is unregistered and marked ready. */
     ready = (f->in.ready ? ASYNC_READABLE : 0) |
             (f->out.ready ? ASYNC_WRITABLE : 0);
@@ -192,4 +200,10 @@ int async_wait_fd__resume(void *frame) {
         return ASYNC__PENDING;
     f->_ret = ready;
     return wait_fd_end(f, ASYNC__READY);
+}
+
+int async_fd_closing(int fd) {
+    if (fd < 0)
+        return ASYNC_EINVAL;
+    return async__io_closing(fd);
 }

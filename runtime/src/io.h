@@ -150,6 +150,15 @@ void async__io_adopt(int fd, int stream);
 /* The owner of `fd` is about to close it. */
 void async__io_forget(int fd);
 
+/* async__watcher.ready when async__io_closing ended the wait: the await
+ * fails with -EBADF. */
+enum { ASYNC__READY_CLOSED = 2 };
+
+/* `fd` is about to be closed: unregisters its watchers, marking them
+ * ASYNC__READY_CLOSED and waking their tasks, and forgets its
+ * registration.  Returns how many watchers there were. */
+int async__io_closing(int fd);
+
 /* fd_wait.c: the waiting that every I/O awaitable shares.  `events`:
  * ASYNC__IO_IN or ASYNC__IO_OUT, with ASYNC__IO_EDGE for an awaitable
  * that follows the edge protocol. */
@@ -164,6 +173,12 @@ int async__fd_wait(async__watcher *w);
  * registered), else ASYNC__PENDING, or ASYNC__FAILED when cancelled (the
  * watcher is unregistered first). */
 int async__fd_check(async__watcher *w);
+
+/* Nonzero while `w` waits, or was ended by async__io_closing: the
+ * awaitable must call async__fd_check before anything else. */
+static inline int async__fd_waiting(const async__watcher *w) {
+    return w->active || w->ready == ASYNC__READY_CLOSED;
+}
 
 /* loop.c: the backend state of this thread's loop. */
 async__io *async__loop_io(void);

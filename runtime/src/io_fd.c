@@ -120,7 +120,8 @@ static int op_drains(const async__io_op *op) {
 static int op_poll(async__io_op *op) {
     int rc;
 
-    if (op->w.active && (rc = async__fd_check(&op->w)) != ASYNC__READY)
+    if (async__fd_waiting(&op->w) &&
+        (rc = async__fd_check(&op->w)) != ASYNC__READY)
         return rc;
     if (op->buf == NULL) {
         async__unwatch(&op->w);
@@ -243,7 +244,8 @@ int async_accept__resume(void *frame) {
     if (f->_state < 0)
         return ASYNC__READY;
     f->_state = 1;
-    if (f->w.active && (rc = async__fd_check(&f->w)) != ASYNC__READY)
+    if (async__fd_waiting(&f->w) &&
+        (rc = async__fd_check(&f->w)) != ASYNC__READY)
         goto out;
     for (;;) {
         int fd = accept4(f->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -333,6 +335,8 @@ int async_connect__resume(void *frame) {
     case 1:
         if (async__cancel_seen())
             return connect_end(f, 1);
+        if (f->w.ready == ASYNC__READY_CLOSED)
+            return connect_end(f, -EBADF);
         if (!f->w.ready) {
             if (f->timeout > 0 && f->timer.index == ASYNC__TIMER_NONE)
                 return connect_end(f, ASYNC_ETIMEDOUT);

@@ -291,6 +291,35 @@ void async__io_forget(int fd) {
     }
 }
 
+int async__io_closing(int fd) {
+    async__io *io = async__loop_io();
+    async__io_slot *s = slot_of(io, fd);
+    int n = 0;
+
+    if (s == NULL)
+        return 0;
+    for (int dir = 0; dir < 2; dir++) {
+        async__watcher *w = dir == 0 ? s->in : s->out;
+
+        if (w == NULL)
+            continue;
+        async__unwatch(w);
+        w->ready = ASYNC__READY_CLOSED;
+        if (w->on_ready != NULL)
+            w->on_ready(w);
+        else
+            async__wake(w->task);
+        n++;
+        s = slot_of(io, fd); /* on_ready may have grown the table */
+    }
+    /* Out of the set now: a duplicate of the file may outlive the close,
+     * and its events must not reach whoever gets the number next. */
+    if (s->registered && io->open)
+        (void)ctl(io, EPOLL_CTL_DEL, fd, s);
+    slot_reset(s);
+    return n;
+}
+
 /* The watcher was woken: set `ready`, wake its task or call on_ready.  A
  * one-shot watcher is unregistered first.  Any other plain watcher that stays
  * registered is re-armed, so it fires again next time if the descriptor is

@@ -11,7 +11,8 @@
  * ready does the task suspend until the loop's epoll reports it ready.
  * At most one task may wait to read and one to write on a descriptor at
  * a time; another that has to wait fails with -EBUSY.  Do not close a
- * descriptor while a task waits on it.
+ * descriptor while a task waits on it, unless async_fd_closing(fd) ends
+ * those waits first.
  *
  * Errors are negative codes (-errno): a closed or invalid descriptor
  * fails the await with -EBADF, NULL pointers with ASYNC_EINVAL, a
@@ -101,9 +102,9 @@ enum { ASYNC_READABLE = 1, ASYNC_WRITABLE = 2 };
  * these waits and the I/O awaitables of this header): a reader and a
  * writer may wait on one descriptor at once, a second reader fails
  * with -EBUSY.  The descriptor is free again as soon as the await ends.
- * Do not close it while a task waits on it (that wait would never end);
- * closing it between waits is fine, even when the number comes back as
- * another file.
+ * Do not close it while a task waits on it (that wait would never end)
+ * unless async_fd_closing(fd) is called first; closing it between waits
+ * is fine, even when the number comes back as another file.
  *
  * Errors: -EBADF (not an open descriptor), -EBUSY, -ENOMEM;
  * ASYNC_ECANCELED when the task is cancelled while waiting (the
@@ -272,6 +273,19 @@ async ssize_t async_file_read(int fd, void *buf, size_t n, off_t offset);
 async ssize_t async_file_write(int fd, const void *buf, size_t n, off_t offset);
 
 #endif /* __ASYNCC__ */
+
+/* Tells the loop that `fd` is about to be closed (call it just before
+ * close(2)): every await of this thread's loop waiting on `fd` -- the
+ * readiness waits and the I/O awaitables of this header -- ends, failing
+ * with -EBADF when its task next runs, and the loop forgets what it knew
+ * of the descriptor, so the number may come back as another file at
+ * once.  For a C library that closes its own sockets while tasks may
+ * wait on them (libcurl's CURLOPT_CLOSESOCKETFUNCTION, a connection
+ * torn down by another task); asyncio's remove_reader/remove_writer
+ * before closing.  Returns the number of awaits ended (0 when nothing
+ * waited), or ASYNC_EINVAL for a negative fd.  Not for the connections
+ * of async_serve, which the server closes itself. */
+int async_fd_closing(int fd);
 
 /* Makes `fd` non-blocking.  Returns 0 or -errno. */
 int async_fd_nonblocking(int fd);

@@ -482,6 +482,55 @@ static void test_wait_fd_file_and_bad_fd(void **state) {
     close(file);
 }
 
+static char big[1 << 20];
+
+static async int write_big(int fd) {
+    return (int)await(async_write(fd, big, sizeof big));
+}
+
+/* A library closes its socket while tasks wait on it: async_fd_closing
+ * ends every wait (a readiness wait and a transfer) with -EBADF, and
+ * the number, reused at once for another file, is watched afresh. */
+static async int closing(int sv[2]) {
+    async_task *r, *t, *wr;
+    int err = 0, old = sv[0], q[2];
+    char buf[8];
+
+    fill(sv[0]);
+    r = async_spawn(wait_forever(sv[0]));
+    t = async_spawn(write_big(sv[0]));
+    await(async_sleep(0));
+    assert_int_equal(async__loop_io()->n_watchers, 2);
+    assert_int_equal(async_fd_closing(sv[0]), 2);
+    assert_int_equal(async__loop_io()->n_watchers, 0);
+    close(sv[0]);
+    make_pipe(q);
+    assert_int_equal(q[0], old);
+    async_try(await(r), &err);
+    assert_int_equal(err, -EBADF);
+    err = 0;
+    async_try(await(t), &err);
+    assert_int_equal(err, -EBADF);
+    wr = async_spawn(write_after(q[1], 0.01, "ok"));
+    assert_int_equal(await(wait_then_read(q[0], buf, sizeof buf)), 2);
+    await(wr);
+    assert_int_equal(async_fd_closing(q[0]), 0);
+    assert_int_equal(async_fd_closing(-1), ASYNC_EINVAL);
+    close(q[0]);
+    close(q[1]);
+    return 0;
+}
+
+static void test_fd_closing_ends_waits(void **state) {
+    int sv[2];
+
+    (void)state;
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    assert_int_equal(async_fd_nonblocking(sv[0]), 0);
+    assert_int_equal(async_run(closing(sv)), 0);
+    close(sv[1]);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_readable_later),
@@ -496,6 +545,7 @@ int main(void) {
         cmocka_unit_test(test_ping_pong),
         cmocka_unit_test(test_wait_fd_either),
         cmocka_unit_test(test_wait_fd_file_and_bad_fd),
+        cmocka_unit_test(test_fd_closing_ends_waits),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
