@@ -746,6 +746,7 @@ int async__join_cancel__resume(void *frame);
 #include "async/group.h"
 #include "async/io.h"
 #include "async/net.h"
+#include "async/process.h"
 #include "async/signal.h"
 #include "async/sync.h"
 #include "async/wait.h"

@@ -57,6 +57,11 @@ enum {
     /* The poller unregisters the watcher when it fires (fd_wait.c's
      * public waits): the descriptor is free for the next wait at once. */
     ASYNC__IO_ONESHOT = 1 << 6,
+    /* A plain watcher that does not keep the loop busy: what it waits for
+     * is the runtime's own housekeeping (a child process to reap, which
+     * no task awaits), so the loop may still find itself stuck, or end,
+     * while it is registered. */
+    ASYNC__IO_QUIET = 1 << 7,
     ASYNC__IO_DIRS = ASYNC__IO_IN | ASYNC__IO_OUT
 };
 
@@ -84,7 +89,7 @@ typedef struct async__io {
     int epfd;                /* the epoll instance, valid when `open` */
     unsigned char open;      /* epfd has been created */
     unsigned char no_pwait2; /* the kernel lacks epoll_pwait2 */
-    size_t n_watchers;       /* watchers registered */
+    size_t n_watchers;       /* watchers registered, quiet ones aside */
     async__io_slot *slots;   /* indexed by descriptor */
     size_t n_slots;
 } async__io;
