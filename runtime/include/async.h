@@ -749,6 +749,7 @@ int async__join_cancel__resume(void *frame);
 #include "async/process.h"
 #include "async/signal.h"
 #include "async/sync.h"
+#include "async/ticker.h"
 #include "async/wait.h"
 
 #endif /* ASYNC_H */
