@@ -170,6 +170,19 @@ int async__fd_wait(async__watcher *w);
  * watcher is unregistered first). */
 int async__fd_check(async__watcher *w);
 
+/* async_reader.mode: how the reader's descriptor is read. */
+enum {
+    ASYNC__READER_NONBLOCK = 0, /* the awaitables' usual way */
+    ASYNC__READER_WAIT = 1,     /* blocking: readable first, then read */
+    ASYNC__READER_DIRECT = 2    /* always ready (epoll refuses it): read */
+};
+
+/* stdin.c: the read set up in `op` (fd, buffer, size) for a reader
+ * whose mode is not ASYNC__READER_NONBLOCK: ASYNC__READY with the count
+ * in op->done (0: end of file), ASYNC__PENDING, or ASYNC__FAILED.  The
+ * watcher in `op` is unwatched on every way out but PENDING. */
+int async__reader_fill_any(async_reader *r, async__io_op *op);
+
 /* loop.c: the backend state of this thread's loop. */
 async__io *async__loop_io(void);
 
