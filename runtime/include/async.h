@@ -746,8 +746,10 @@ int async__join_cancel__resume(void *frame);
 #include "async/group.h"
 #include "async/io.h"
 #include "async/net.h"
+#include "async/process.h"
 #include "async/signal.h"
 #include "async/sync.h"
+#include "async/ticker.h"
 #include "async/wait.h"
 
 #endif /* ASYNC_H */

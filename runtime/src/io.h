@@ -57,6 +57,11 @@ enum {
     /* The poller unregisters the watcher when it fires (fd_wait.c's
      * public waits): the descriptor is free for the next wait at once. */
     ASYNC__IO_ONESHOT = 1 << 6,
+    /* A plain watcher that does not keep the loop busy: what it waits for
+     * is the runtime's own housekeeping (a child process to reap, which
+     * no task awaits), so the loop may still find itself stuck, or end,
+     * while it is registered. */
+    ASYNC__IO_QUIET = 1 << 7,
     ASYNC__IO_DIRS = ASYNC__IO_IN | ASYNC__IO_OUT
 };
 
@@ -84,7 +89,7 @@ typedef struct async__io {
     int epfd;                /* the epoll instance, valid when `open` */
     unsigned char open;      /* epfd has been created */
     unsigned char no_pwait2; /* the kernel lacks epoll_pwait2 */
-    size_t n_watchers;       /* watchers registered */
+    size_t n_watchers;       /* watchers registered, quiet ones aside */
     async__io_slot *slots;   /* indexed by descriptor */
     size_t n_slots;
 } async__io;
@@ -179,6 +184,19 @@ int async__fd_check(async__watcher *w);
 static inline int async__fd_waiting(const async__watcher *w) {
     return w->active || w->ready == ASYNC__READY_CLOSED;
 }
+
+/* async_reader.mode: how the reader's descriptor is read. */
+enum {
+    ASYNC__READER_NONBLOCK = 0, /* the awaitables' usual way */
+    ASYNC__READER_WAIT = 1,     /* blocking: readable first, then read */
+    ASYNC__READER_DIRECT = 2    /* always ready (epoll refuses it): read */
+};
+
+/* stdin.c: the read set up in `op` (fd, buffer, size) for a reader
+ * whose mode is not ASYNC__READER_NONBLOCK: ASYNC__READY with the count
+ * in op->done (0: end of file), ASYNC__PENDING, or ASYNC__FAILED.  The
+ * watcher in `op` is unwatched on every way out but PENDING. */
+int async__reader_fill_any(async_reader *r, async__io_op *op);
 
 /* loop.c: the backend state of this thread's loop. */
 async__io *async__loop_io(void);

@@ -381,6 +381,7 @@ int async_reader_init(async_reader *r, int fd, void *buf, size_t cap) {
     r->partial_n = 0;
     r->partial = 0;
     r->eof = 0;
+    r->mode = ASYNC__READER_NONBLOCK;
     return 0;
 }
 
@@ -418,7 +419,8 @@ static void reader_make_room(async_reader *r, size_t need) {
 /* Polls the read set up in `op`; READY when it read something or found
  * end of file (op->done bytes, 0 at end of file, which sets r->eof). */
 static int reader_read(async_reader *r, async__io_op *op) {
-    int rc = op_poll(op);
+    int rc = r->mode != ASYNC__READER_NONBLOCK ? async__reader_fill_any(r, op)
+                                               : op_poll(op);
 
     if (rc == ASYNC__READY && op->done == 0)
         r->eof = 1;

@@ -193,7 +193,8 @@ int async__watch(async__watcher *w) {
     *link = w;
     w->ready = 0;
     w->active = 1;
-    io->n_watchers++;
+    if (!(w->events & ASYNC__IO_QUIET))
+        io->n_watchers++;
     return 0;
 }
 
@@ -204,7 +205,8 @@ void async__unwatch(async__watcher *w) {
     if (!w->active)
         return;
     w->active = 0;
-    io->n_watchers--;
+    if (!(w->events & ASYNC__IO_QUIET))
+        io->n_watchers--;
     s = &io->slots[w->fd];
     if (s->in == w)
         s->in = NULL;

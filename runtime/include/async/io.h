@@ -52,7 +52,8 @@ typedef struct async_reader {
     const void *partial_buf;
     size_t partial_n;
     size_t partial;
-    int eof; /* the descriptor reported end of file */
+    int eof;  /* the descriptor reported end of file */
+    int mode; /* how to read fd: ASYNC__READER_* (runtime/src/io.h) */
 } async_reader;
 
 /* async_tcp_connect_with's options.  A zeroed struct (or NULL) gives the
@@ -295,6 +296,41 @@ int async_fd_nonblocking(int fd);
  * async_read_exactly.  Returns 0, or ASYNC_EINVAL for a NULL pointer or
  * cap 0. */
 int async_reader_init(async_reader *r, int fd, void *buf, size_t cap);
+
+/* Sets up `r` like async_reader_init, for a descriptor of any kind in
+ * either blocking mode, whose flags it leaves as they are (they may be
+ * shared with other processes: a terminal, a pipe from the shell):
+ * async_read_line and async_read_exactly then work on a pipe, a socket,
+ * a terminal, a regular file, /dev/null or another character device,
+ * blocking or not.  How each is read:
+ * - non-blocking descriptors: as async_reader_init does;
+ * - regular files and block devices (which epoll refuses, and which
+ *   never make a read wait for another process): read directly, in the
+ *   loop's thread, from the descriptor's current offset, which the
+ *   reads advance as read(2) does;
+ * - other blocking descriptors (pipes, sockets, terminals): the task
+ *   waits in the loop's epoll until the descriptor is readable, and
+ *   only then reads, once, so the loop never blocks and other tasks run
+ *   meanwhile; a device that epoll refuses (/dev/null) is then read
+ *   directly.  A read may still block if another process takes the
+ *   input between the readiness and the read.
+ * Each read asks for as much as fits in the buffer, so bytes after the
+ * line (or count) returned stay in the reader, not in the descriptor.
+ * Returns 0; ASYNC_EINVAL as async_reader_init; -errno when `fd` is not
+ * an open descriptor (-EBADF). */
+int async_reader_init_any(async_reader *r, int fd, void *buf, size_t cap);
+
+/* async_reader_init_any on standard input (descriptor 0): lines from
+ * stdin, whether it is a pipe, a file, /dev/null or a terminal,
+ *     async_reader in;
+ *     char buf[4096], line[1024];
+ *     async_stdin_reader_init(&in, buf, sizeof buf);
+ *     while (await(async_read_line(&in, line, sizeof line)) > 0) ...
+ * without changing its flags (O_NONBLOCK stays as it was) or the
+ * terminal's settings.  A terminal in its usual canonical mode makes a
+ * line readable when Enter is pressed; Ctrl-D on an empty line is end
+ * of file. */
+int async_stdin_reader_init(async_reader *r, void *buf, size_t cap);
 
 /* How many bytes an async_read_exactly of more than r's capacity had
  * delivered into its buffer when it failed or was cancelled: the count
