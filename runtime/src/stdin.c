@@ -65,6 +65,9 @@ int async__reader_fill_any(async_reader *r, async__io_op *op) {
 
     for (;;) {
         if (r->mode == ASYNC__READER_WAIT) {
+            /* async_fd_closing ended the wait: fail as it says. */
+            if (w->ready == ASYNC__READY_CLOSED)
+                return async__fd_check(w);
             if (!w->active) {
                 rc = wait_readable(w);
                 if (rc != REFUSED)
