@@ -126,7 +126,11 @@ typedef struct async_process async_process;
  * -ENOTDIR, -ENOEXEC (a file that is no executable: there is no
  * fallback to /bin/sh); -errno of fork, pipe2 or open ("/dev/null")
  * (-EMFILE, -EAGAIN...); ASYNC_ENOMEM.  A child that could not exec
- * never counts as a process: no exit status 127 to interpret. */
+ * never counts as a process: no exit status 127 to interpret.
+ * stdio buffers are not flushed: as with fork(2), fflush(stdout) first
+ * when the child writes to the same place (and under valgrind, whose
+ * exit flushes a forked child's copies of the parent's buffers when the
+ * exec fails). */
 int async_process_spawn(async_process **out, const async_process_options *opts);
 
 /* The child's process id; ASYNC_EINVAL for NULL.  Once the child has
