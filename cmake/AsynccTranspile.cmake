@@ -7,9 +7,14 @@
 # PRIVATE by default) and the target links the runtime (asyncc::runtime,
 # or ASYNCC_RUNTIME_TARGET if set).  asyncc parses each file as the
 # compiler will see it: it gets the target's include directories (-I),
-# compile definitions (-D) and C standard (-std=c<C_STANDARD>), then the
-# runtime's include directory.  Call it in the directory that creates the
-# target.
+# compile definitions (-D) and C standard as CMake gives it to the
+# compiler (-std=gnu<C_STANDARD> while C_EXTENSIONS is on, as it is by
+# default, -std=c<C_STANDARD> when it is off, nothing without a
+# standard), then the runtime's include directory.  The input is named by
+# its absolute path, as CMake names sources to the compiler, so the
+# output's #line directives and __FILE__ are what a build of the
+# untranspiled source would have.  Call it in the directory that creates
+# the target.
 #
 # asyncc_add_executable(<name> <source>...)
 #
@@ -106,7 +111,21 @@ function(asyncc_target_sources target)
 
   set(_incs "$<TARGET_PROPERTY:${target},INCLUDE_DIRECTORIES>")
   set(_defs "$<TARGET_PROPERTY:${target},COMPILE_DEFINITIONS>")
+  # The -std= CMake passes: C_STANDARD and C_EXTENSIONS are evaluated at
+  # generation time, so properties set after this call count; both start
+  # from CMAKE_C_STANDARD and CMAKE_C_EXTENSIONS, and extensions are on
+  # unless set off.  Without a standard, CMake passes none (the
+  # compiler's default, as libclang's), or, with extensions off, the
+  # compiler's default standard without them.
   set(_std "$<TARGET_PROPERTY:${target},C_STANDARD>")
+  set(_ext "$<TARGET_PROPERTY:${target},C_EXTENSIONS>")
+  set(_gnu "$<OR:$<STREQUAL:${_ext},>,$<BOOL:${_ext}>>")
+  set(_std_name "$<IF:$<STREQUAL:${_std},23>,2x,${_std}>")
+  set(_std_default "")
+  if(CMAKE_C_STANDARD_DEFAULT)
+    set(_std_default "-std=c${CMAKE_C_STANDARD_DEFAULT}")
+  endif()
+  set(_std_flag "$<IF:$<BOOL:${_std}>,-std=$<IF:${_gnu},gnu,c>${_std_name},$<$<NOT:${_gnu}>:${_std_default}>>")
   # The runtime's include directory comes with the target's own (through
   # the link to it) and is named again in case the target's include
   # directories are overridden.
@@ -132,7 +151,7 @@ function(asyncc_target_sources target)
               --
               "$<$<BOOL:${_all_incs}>:-I$<JOIN:${_all_incs},;-I>>"
               "$<$<BOOL:${_defs}>:-D$<JOIN:${_defs},;-D>>"
-              "$<$<BOOL:${_std}>:-std=c${_std}>"
+              "${_std_flag}"
       DEPENDS ${_tool_dep} "${_abs}"
       ${_dep_opt}
       COMMENT "asyncc ${_src}"
@@ -158,7 +177,7 @@ function(asyncc_target_sources target)
     add_library(${_edit} OBJECT EXCLUDE_FROM_ALL)
     target_compile_definitions(${_edit} PRIVATE __ASYNCC__=1 ${_defs})
     target_include_directories(${_edit} PRIVATE ${_all_incs})
-    target_compile_options(${_edit} PRIVATE "$<$<BOOL:${_std}>:-std=c${_std}>")
+    target_compile_options(${_edit} PRIVATE "${_std_flag}")
   endif()
   foreach(_src IN LISTS _srcs)
     get_filename_component(_abs "${_src}" ABSOLUTE)

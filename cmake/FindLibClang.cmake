@@ -3,7 +3,8 @@
 # Looks through llvm-config (newest first) so that Debian's default
 # libclang (14 on Debian 12) and newer ones installed beside it both work;
 # LIBCLANG_ROOT overrides the search.  Defines the imported target
-# LibClang::LibClang and LibClang_VERSION.
+# LibClang::LibClang, LibClang_VERSION (the major version) and
+# LibClang_FULL_VERSION.
 
 set(_libclang_hints)
 if(LIBCLANG_ROOT)
@@ -38,6 +39,20 @@ get_filename_component(_libdir "${LibClang_LIBRARY}" DIRECTORY)
 get_filename_component(LibClang_PREFIX "${_libdir}" DIRECTORY)
 string(REGEX MATCH "llvm-([0-9]+)" _m "${LibClang_PREFIX}")
 set(LibClang_VERSION "${CMAKE_MATCH_1}")
+# LibClang_FULL_VERSION: the release (14.0.6) from the llvm-config beside
+# the library, else the major version alone.
+set(LibClang_FULL_VERSION "${LibClang_VERSION}")
+if(EXISTS "${LibClang_PREFIX}/bin/llvm-config")
+  execute_process(COMMAND "${LibClang_PREFIX}/bin/llvm-config" --version
+                  OUTPUT_VARIABLE _full OUTPUT_STRIP_TRAILING_WHITESPACE
+                  ERROR_QUIET)
+  if(_full MATCHES "^[0-9]+\\.")
+    set(LibClang_FULL_VERSION "${_full}")
+    if(NOT LibClang_VERSION)
+      string(REGEX MATCH "^[0-9]+" LibClang_VERSION "${_full}")
+    endif()
+  endif()
+endif()
 
 include(FindPackageHandleStandardArgs)
 find_package_handle_standard_args(LibClang

@@ -53,7 +53,7 @@ static void put_line(ac_buf *out, const ac_unit *u, unsigned offset,
         return;
     unsigned line, col;
     ac_source_linecol(&u->src, offset, &line, &col);
-    ac_buf_printf(out, "#line %u \"%s\"\n", line, u->src.abs_path);
+    ac_buf_printf(out, "#line %u \"%s\"\n", line, u->src.line_name);
 }
 
 static const char *function_text(ac_unit *u, ac_func *f,

@@ -11,22 +11,26 @@
  * Exit status: 0 on success, 1 when the input has errors (reported as
  * file:line:col diagnostics), 2 on usage or I/O errors.
  */
+#define _POSIX_C_SOURCE 200809L /* utimensat */
+
 #include "deps.h"
 #include "options.h"
 #include "pipeline.h"
+#include "version.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
-#ifndef ASYNCC_VERSION
-#define ASYNCC_VERSION "0.0.0"
-#endif
-
-/* Writes `data` to `path` unless the file already holds exactly that, so
- * build tools see an unchanged output as up to date.  Writes through a
- * temporary file and rename, so a failed run never leaves half a file. */
+/* Writes `data` to `path` unless the file already holds exactly that;
+ * an unchanged file gets the current time instead, as a rewritten one
+ * would, so that make, which compares time stamps, sees it newer than
+ * the input that made the rule run and does not run it again.  Writes
+ * through a temporary file and rename, so a failed run never leaves half
+ * a file. */
 static int write_if_changed(const char *path, const char *data, size_t n) {
     FILE *old = fopen(path, "rb");
     if (old) {
@@ -38,8 +42,13 @@ static int write_if_changed(const char *path, const char *data, size_t n) {
             done += k;
         }
         fclose(old);
-        if (same && done == n)
-            return 0;
+        if (same && done == n) {
+            if (utimensat(AT_FDCWD, path, NULL, 0) == 0)
+                return 0;
+            ac_diag_plain(AC_DIAG_ERROR, "cannot update the time of '%s': %s",
+                          path, strerror(errno));
+            return -1;
+        }
     }
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);
@@ -97,7 +106,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (opt.version) {
-        printf("asyncc %s\n", ASYNCC_VERSION);
+        ac_version_print(stdout);
         return 0;
     }
 

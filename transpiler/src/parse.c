@@ -10,16 +10,13 @@
  */
 #include "parse_internal.h"
 
+#include "locate.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef ASYNCC_RUNTIME_INCLUDE_DIR
-#define ASYNCC_RUNTIME_INCLUDE_DIR "/usr/local/include"
-#endif
-
 const char *ac_parse_runtime_include_dir(void) {
-    const char *env = getenv("ASYNCC_INCLUDE_DIR");
-    return env && *env ? env : ASYNCC_RUNTIME_INCLUDE_DIR;
+    return ac_locate_runtime_include_dir();
 }
 
 /* The line of `file` holding `offset`, for showing under a message. */

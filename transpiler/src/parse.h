@@ -22,8 +22,8 @@ int ac_parse(ac_unit *u, const char *path, int nargs, const char *const *args);
 int ac_parse_text(ac_unit *u, const char *path, const char *text, size_t len,
                   int nargs, const char *const *args);
 
-/* The directory holding async.h that the parse adds to the include path:
- * $ASYNCC_INCLUDE_DIR if set, else the one compiled in. */
+/* The directory holding async.h that the parse adds to the include path
+ * (see ac_locate_runtime_include_dir in locate.h). */
 const char *ac_parse_runtime_include_dir(void);
 
 #endif

@@ -38,6 +38,23 @@ static char *absolute(const char *path) {
     return copy;
 }
 
+/* The input's name as a C string literal's contents, for #line: as the
+ * command line gave it, so that __FILE__, assert messages and debug
+ * information name the file as a build of the untranspiled source would,
+ * and the output does not depend on the directory it was built in. */
+static char *line_name(const char *path) {
+    ac_buf b = {0};
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            ac_buf_printf(&b, "\\%c", *c);
+        else if (*c < 0x20 || *c == 0x7f)
+            ac_buf_printf(&b, "\\%03o", *c);
+        else
+            ac_buf_add(&b, (const char *)c, 1);
+    }
+    return b.data ? b.data : strcpy(ac_xmalloc(1), "");
+}
+
 /* Offsets are unsigned, and libclang stops reading at a NUL byte. */
 static int acceptable(const char *path, const char *text, size_t len) {
     if (len > UINT_MAX / 2) {
@@ -78,6 +95,7 @@ int ac_source_load(ac_source *src, const char *path) {
     }
     src->path = path;
     src->abs_path = absolute(path);
+    src->line_name = line_name(path);
     src->len = (unsigned)b.len;
     src->text = b.data ? b.data : strcpy(ac_xmalloc(1), "");
     index_lines(src);
@@ -91,6 +109,7 @@ void ac_source_from_text(ac_source *src, const char *path, const char *text) {
     memcpy(copy, text, n + 1);
     src->path = path;
     src->abs_path = absolute(path);
+    src->line_name = line_name(path);
     src->text = copy;
     src->len = (unsigned)n;
     index_lines(src);
@@ -106,6 +125,7 @@ int ac_source_from_bytes(ac_source *src, const char *path, const char *text,
     copy[len] = '\0';
     src->path = path;
     src->abs_path = absolute(path);
+    src->line_name = line_name(path);
     src->text = copy;
     src->len = (unsigned)len;
     index_lines(src);
@@ -115,6 +135,7 @@ int ac_source_from_bytes(ac_source *src, const char *path, const char *text,
 void ac_source_free(ac_source *src) {
     free((char *)src->text);
     free((char *)src->abs_path);
+    free((char *)src->line_name);
     free(src->line_starts);
     memset(src, 0, sizeof *src);
 }

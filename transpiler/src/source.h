@@ -14,8 +14,10 @@
 
 typedef struct ac_source {
     const char *path;     /* as given on the command line (for messages) */
-    const char *abs_path; /* absolute, for #line directives */
-    const char *text;     /* the file's bytes, NUL-terminated */
+    const char *abs_path; /* absolute, for files written beside it */
+    /* `path` escaped for a string literal, for #line directives */
+    const char *line_name;
+    const char *text; /* the file's bytes, NUL-terminated */
     unsigned len;
     unsigned *line_starts; /* offset of each line's first byte */
     unsigned nlines;
