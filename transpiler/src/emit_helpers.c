@@ -76,7 +76,8 @@ static void put_run_heap(const ac_callee *c, ac_buf *out) {
 static void put_where(const ac_unit *u, const ac_callee *c, ac_buf *out) {
     if (!c->def)
         return;
-    const char *base = strrchr(u->src.path, '/');
+    /* The escaped name: it goes into a string literal. */
+    const char *base = strrchr(u->src.line_name, '/');
     ac_buf_printf(
         out,
         "    static int where_told;\n"
@@ -85,7 +86,7 @@ static void put_where(const ac_unit *u, const ac_callee *c, ac_buf *out) {
         "        async__where(\"%s\", \"%s\", %s__lines,\n"
         "                     sizeof %s__lines / sizeof %s__lines[0]);\n"
         "    }\n",
-        c->name, base ? base + 1 : u->src.path, c->name, c->name, c->name);
+        c->name, base ? base + 1 : u->src.line_name, c->name, c->name, c->name);
 }
 
 static void put_run(const ac_unit *u, const ac_callee *c, ac_buf *out) {

@@ -6,6 +6,7 @@
 #     -ffile-prefix-map=$PWD=. (docs/building.md);
 #   with CMake: one source tree, two build directories, each with
 #     -ffile-prefix-map=<build dir>=.
+# and an odd file name survives #line and the generated code.
 source "$(dirname "$0")/common.sh"
 
 install_to "$work/prefix"
@@ -44,6 +45,18 @@ grep -q '^#line 1 "app.c"$' "$work/one/app.async.c" ||
 cmp "$work/one/app.async.c" "$work/two/deeper/app.async.c" ||
     fail "the transpiled files differ"
 cmp "$work/one/app" "$work/two/deeper/app" || fail "the binaries differ"
+
+# A name with a quote, a backslash and "*/" is escaped in #line and in
+# the task dump's string, kept from ending a comment, and __FILE__ gives
+# it back as it was written.
+odd='su*/we"ird\name.c'
+mkdir "$work/one/su*"
+cp "$work/one/app.c" "$work/one/$odd"
+(cd "$work/one" &&
+    "$work/prefix/bin/asyncc" "$odd" -o odd.async.c -- "-I$inc" -std=c11 &&
+    "$cc" -std=c11 "-I$inc" odd.async.c "$lib" -pthread -o odd) \
+    > "$work/odd.log" 2>&1 || { cat "$work/odd.log" >&2; fail "building $odd"; }
+[ "$("$work/one/odd")" = "$odd 42" ] || fail "__FILE__ of $odd: $("$work/one/odd")"
 
 src=$work/src
 mkdir "$src"
