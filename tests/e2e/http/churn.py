@@ -24,6 +24,7 @@ success, 1 on failure.
 import argparse
 import os
 import random
+import selectors
 import signal
 import socket
 import struct
@@ -82,18 +83,40 @@ def step(s, item):
     return True
 
 
+def open_batch(port, k):
+    """k connections, connected at once (non-blocking), in 2 s at most;
+    the ones still connecting then are closed."""
+    sel = selectors.DefaultSelector()
+    pending = []
+    for _ in range(k):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setblocking(False)
+        s.connect_ex(("127.0.0.1", port))
+        sel.register(s, selectors.EVENT_WRITE)
+        pending.append(s)
+    done = []
+    deadline = time.monotonic() + 2
+    while len(done) < len(pending) and time.monotonic() < deadline:
+        for key, _ in sel.select(timeout=0.1):
+            sel.unregister(key.fileobj)
+            done.append(key.fileobj)
+    sel.close()
+    ready = set(done)
+    socks = []
+    for s in pending:
+        if s in ready and s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+            s.setblocking(True)
+            s.settimeout(2)
+            socks.append(s)
+        else:
+            s.close()
+    return socks
+
+
 def one_round(port, n, batch, rng):
     for start in range(0, n, batch):
-        socks = []
-        for _ in range(min(batch, n - start)):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.settimeout(5)
-            try:
-                s.connect(("127.0.0.1", port))
-            except OSError:
-                s.close()
-                continue
-            socks.append((s, list(rng.choice(SCRIPTS))))
+        socks = [(s, list(rng.choice(SCRIPTS)))
+                 for s in open_batch(port, min(batch, n - start))]
         # Interleave the clients: each does its steps in turns, and goes at
         # a random turn, so hang-ups meet the handlers at every point.
         while socks:
