@@ -109,13 +109,13 @@ typedef async ssize_t conn_read_fn(conn *c, void *buf, size_t n);
 typedef async ssize_t conn_write_fn(conn *c, const void *buf, size_t n);
 
 struct conn {
-    int fd;              /* the socket, owned by async_serve */
-    void *transport;     /* the transport's own state (plain TCP: none) */
+    int fd;          /* the socket, owned by async_serve_with */
+    void *transport; /* the transport's own state (plain TCP: none) */
     conn_read_fn *read;
     conn_write_fn *write;
-    char in[IN_SIZE];    /* received, not yet parsed: in[start..end) */
+    char in[IN_SIZE]; /* received, not yet parsed: in[start..end) */
     size_t start, end;
-    int eof;             /* the peer has finished sending */
+    int eof; /* the peer has finished sending */
 };
 
 /* Plain TCP: the socket itself. */
@@ -211,13 +211,13 @@ async int conn_skip(conn *c, size_t n) {
 
 struct request {
     char method[16];
-    char path[256];     /* the origin-form target: "/..." */
-    int http11;         /* HTTP/1.1, else HTTP/1.0 */
-    int keep;           /* keep the connection after the response */
-    int head;           /* HEAD: the response has no body */
-    long length;        /* Content-Length, 0 without */
+    char path[256];      /* the origin-form target: "/..." */
+    int http11;          /* HTTP/1.1, else HTTP/1.0 */
+    int keep;            /* keep the connection after the response */
+    int head;            /* HEAD: the response has no body */
+    long length;         /* Content-Length, 0 without */
     int expect_continue; /* "Expect: 100-continue" */
-    const char *error;  /* why the head was refused */
+    const char *error;   /* why the head was refused */
 };
 
 /* Whether comma-separated header value `v` holds `token`. */
@@ -271,9 +271,9 @@ static int parse_request_line(struct request *req, const char *line,
 
     if (sscanf(line, "%15[A-Z] %255[^ ] %15[^ ]%n", req->method, target,
                version, &n) != 3 ||
-        line[n] != '\0' || strlen(line) != strlen(req->method) +
-                                               strlen(target) +
-                                               strlen(version) + 2)
+        line[n] != '\0' ||
+        strlen(line) !=
+            strlen(req->method) + strlen(target) + strlen(version) + 2)
         return -1;
     if (strcmp(version, "HTTP/1.1") == 0)
         req->http11 = 1;
@@ -324,7 +324,8 @@ async int read_head(conn *c, struct request *req, char *line) {
             return 400;
         *colon = '\0';
         value = colon + 1 + strspn(colon + 1, " \t");
-        for (end = value + strlen(value); end > value && isspace((unsigned char)end[-1]);)
+        for (end = value + strlen(value);
+             end > value && isspace((unsigned char)end[-1]);)
             *--end = '\0';
         if (strcasecmp(line, "Host") == 0) {
             hosts++;
@@ -371,17 +372,17 @@ async int respond(conn *c, const struct request *req, int status,
                   const char *reason, const char *type, const char *body) {
     char out[1024];
     size_t len = strlen(body);
-    int n = snprintf(out, sizeof out,
-                     "HTTP/1.1 %d %s\r\n"
-                     "Server: asyncc-http\r\n"
-                     "%s"
-                     "Content-Type: %s\r\n"
-                     "Content-Length: %zu\r\n"
-                     "Connection: %s\r\n"
-                     "\r\n",
-                     status, reason,
-                     status == 405 ? "Allow: GET, HEAD\r\n" : "", type, len,
-                     req->keep ? "keep-alive" : "close");
+    int n =
+        snprintf(out, sizeof out,
+                 "HTTP/1.1 %d %s\r\n"
+                 "Server: asyncc-http\r\n"
+                 "%s"
+                 "Content-Type: %s\r\n"
+                 "Content-Length: %zu\r\n"
+                 "Connection: %s\r\n"
+                 "\r\n",
+                 status, reason, status == 405 ? "Allow: GET, HEAD\r\n" : "",
+                 type, len, req->keep ? "keep-alive" : "close");
 
     if (req->head)
         len = 0;
@@ -482,9 +483,7 @@ async void converse(conn *c, const struct options *o) {
     for (;;) {
         /* Between requests: wait up to the idle timeout for the next. */
         if (!first && c->start == c->end && !c->eof) {
-            async_timeout(o->idle_timeout, &err) {
-                await(conn_fill(c));
-            }
+            async_timeout(o->idle_timeout, &err) { await(conn_fill(c)); }
             if (err == ASYNC_ETIMEDOUT)
                 return;
         }

@@ -26,6 +26,17 @@
  * with epoll then lasts from the first wait to the close, and a
  * handler's waits cost no system call.
  *
+ * Limits.  Each connection has an idle timer (async__timer, calling
+ * idle_check) when the server has an idle timeout: the I/O awaitables
+ * write the time of their last progress on an owned connection into
+ * the backend's slot (async__io_touch), and the timer, when it fires,
+ * either finds the connection idle for the whole timeout and cancels
+ * its handler, or moves itself to the end of the idle time as it now
+ * stands; so a transfer costs a clock reading at most, never a timer
+ * operation.  At the connection limit, accepting pauses like an
+ * exhausted accept, without the timer: the socket is unwatched and the
+ * next handler to finish resumes it.
+ *
  * Stopping.  For async_serve, a cancellation, or an accept error that
  * is not transient, makes the server stop accepting, cancel every
  * handler and wait until all have finished (their frames hold watchers
@@ -65,9 +76,9 @@ enum { SERVING = 1, DRAINING = 2 };
 struct async__serve_conn {
     async__waiter node; /* on the handler's waiters: conn_done */
     async_server *server;
-    async_task *task; /* the handler; its handle is the server's */
-    int fd;           /* the connection */
-    uint64_t idle_ns; /* its idle timeout, 0: none */
+    async_task *task;  /* the handler; its handle is the server's */
+    int fd;            /* the connection */
+    uint64_t idle_ns;  /* its idle timeout, 0: none */
     async__timer idle; /* armed while idle_ns > 0: idle_check */
     async__serve_conn *prev, *next;
 };
@@ -201,8 +212,8 @@ void async_serve__init(struct async_serve__frame *f, int listen_fd,
 }
 
 void async_serve_with__init(struct async_serve_with__frame *f, int listen_fd,
-                           async_conn_spawner spawn, void *arg,
-                           const async_serve_limits *limits) {
+                            async_conn_spawner spawn, void *arg,
+                            const async_serve_limits *limits) {
     static const async_serve_limits defaults = ASYNC_SERVE_LIMITS_DEFAULT;
 
     f->_state = 0;
@@ -211,8 +222,7 @@ void async_serve_with__init(struct async_serve_with__frame *f, int listen_fd,
     core_init(&f->core, &f->own, spawn, arg);
     /* Copied now: the caller's struct may be gone by the first poll. */
     f->limits_error = limits_convert(limits != NULL ? limits : &defaults,
-                                     &f->own.idle_ns,
-                                     &f->own.max_connections);
+                                     &f->own.idle_ns, &f->own.max_connections);
     f->_ret = 0;
 }
 
@@ -501,8 +511,7 @@ static int accept_some(int *state, async__serve_core *core) {
  * timer, a handler that gave back a descriptor, or a close) accepts
  * unless the server was closed, the socket is watched and has not been
  * reported ready, or accepting is paused. */
-static int serve_resume(int *state, async__serve_core *core,
-                        int limits_error) {
+static int serve_resume(int *state, async__serve_core *core, int limits_error) {
     async_server *srv = core->srv;
     int rc, stream = 0;
 

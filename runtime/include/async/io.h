@@ -301,7 +301,7 @@ typedef struct async_serve_limits {
 /* An initialiser with the defaults:
  *     async_serve_limits lim = ASYNC_SERVE_LIMITS_DEFAULT; */
 #define ASYNC_SERVE_LIMITS_DEFAULT                                             \
-    {ASYNC_SERVE_IDLE_TIMEOUT, ASYNC_SERVE_MAX_CONNECTIONS}
+    { ASYNC_SERVE_IDLE_TIMEOUT, ASYNC_SERVE_MAX_CONNECTIONS }
 
 #ifdef __ASYNCC__
 /* `handler` is declared `async`: a handler parameter, whose argument is
