@@ -324,8 +324,8 @@ async int read_head(conn *c, struct request *req, char *line) {
             return 400;
         *colon = '\0';
         value = colon + 1 + strspn(colon + 1, " \t");
-        for (end = value + strlen(value);
-             end > value && isspace((unsigned char)end[-1]);)
+        end = value + strlen(value); /* trailing white space */
+        while (end > value && isspace((unsigned char)end[-1]))
             *--end = '\0';
         if (strcasecmp(line, "Host") == 0) {
             hosts++;
@@ -474,7 +474,11 @@ async void linger(conn *c) {
 }
 
 /* Requests on one connection until it ends, the client asks to close,
- * a timeout passes or a request is refused. */
+ * a timeout passes or a request is refused.  The timeouts are what
+ * frees a connection whose client is gone without the kernel having
+ * seen it go (no FIN or RST ever arrived, so no read can end): without
+ * them such a connection keeps its descriptor until the stop, and
+ * enough of them (or idle clients) lock every new client out. */
 async void converse(conn *c, const struct options *o) {
     char line[LINE_SIZE];
     struct request req = {0};
