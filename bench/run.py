@@ -8,6 +8,11 @@ times and prints a table of medians, with each system's ratio to asyncc.
     python3 bench/run.py --only sleepers,ping_pong --runs 7
     python3 bench/run.py --budget-gib 4  # memory budget of the scale run
 
+PostgreSQL (pg_select1, pg_row1k): a throwaway cluster started for the
+run (tests/e2e/pg/cluster.sh), asyncc with libpq one query at a time and
+pipelined, against asyncpg and node-postgres (installed with npm into
+the build directory from bench/node/package.json).
+
 Systems: asyncc; a hand-written C state machine (the floor a transpiler
 could reach); libuv (C callbacks); Node.js; Python asyncio.  A system
 that is not installed is skipped with a line saying so.  Each program
@@ -50,11 +55,19 @@ WORKLOADS = {
     "ping_pong": (1_000_000, 200_000, ["asyncc", "handwritten", "node", "python"]),
     "echo": (0, 0, ["asyncc", "handwritten", "libuv", "node", "python"]),
     "http": (0, 0, ["asyncc", "node"]),
+    "tls_echo": (100_000, 100_000, ["asyncc", "node"]),
     "scale": (0, 0, ["asyncc"]),
     "transpile": (3000, 3000, ["asyncc"]),
+    "pg_select1": (50_000, 20_000, ["asyncc", "node", "python"]),
+    "pg_row1k": (50_000, 20_000, ["asyncc", "node", "python"]),
 }
 QUICK_N = {"await_chain": 100_000, "await_chain_indirect": 100_000, "spawn_gather": 10_000, "sleepers": 2_000,
-           "ping_pong": 10_000, "transpile": 50}
+           "ping_pong": 10_000, "transpile": 50, "tls_echo": 1_000, "pg_select1": 2_000,
+           "pg_row1k": 2_000}
+# asyncc's PostgreSQL programs also run in libpq's pipeline mode with this
+# many queries in flight per connection, on PG_PIPELINE_FACTOR times N.
+PG_DEPTH = 64
+PG_PIPELINE_FACTOR = 4
 
 
 def log(msg):
@@ -77,8 +90,10 @@ class Builder:
         tree = prebuilt or out
         self.asyncc = os.path.join(tree, "transpiler", "asyncc")
         self.rt = os.path.join(tree, "runtime", "libasyncrt.a")
+        self.rt_tls = os.path.join(tree, "runtime", "tls", "libasyncrt-tls.a")
         self.include = os.path.join(ROOT, "runtime", "include")
         self.have_uv = self._probe_uv()
+        self.libpq = self._probe_libpq()
 
     def _probe_uv(self):
         probe = os.path.join(self.out, "uv_probe.c")
@@ -88,6 +103,12 @@ class Builder:
                            capture_output=True)
         return r.returncode == 0
 
+    def _probe_libpq(self):
+        """libpq's compile and link flags (pkg-config), or None."""
+        r = subprocess.run(["pkg-config", "--cflags", "--libs", "libpq"],
+                           capture_output=True, text=True)
+        return r.stdout.split() if r.returncode == 0 else None
+
     def project(self):
         if self.prebuilt:
             return
@@ -96,20 +117,36 @@ class Builder:
              "-DCMAKE_C_COMPILER=" + self.cc], stdout=subprocess.DEVNULL)
         run(["cmake", "--build", self.out, "--target", "asyncc", "asyncrt"],
             stdout=subprocess.DEVNULL)
+        # The TLS library, when the build found OpenSSL.
+        subprocess.run(["cmake", "--build", self.out, "--target", "asyncrt_tls"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def c_flags(self):
         return ["-std=c11", "-O2", "-DNDEBUG", "-D_GNU_SOURCE", "-Wall", "-Wextra",
                 "-Werror", "-I", os.path.join(BENCH, "common")]
 
-    def asyncc_program(self, name, src=None):
+    def asyncc_program(self, name, src=None, flags=(), tls=False):
+        """`flags`: a library's -I and -l flags, for asyncc and the link;
+        `tls`: link asyncrt_tls and OpenSSL."""
         src = src or os.path.join(BENCH, "asyncc", name + ".c")
         gen = os.path.join(self.out, "bench-src", name + ".async.c")
         os.makedirs(os.path.dirname(gen), exist_ok=True)
         exe = os.path.join(self.bin, "asyncc_" + name)
-        run([self.asyncc, src, "-o", gen, "--", "-I", self.include])
-        run([self.cc] + self.c_flags() + ["-I", self.include, gen, self.rt,
-                                          "-lpthread", "-o", exe])
+        incs = [f for f in flags if f.startswith("-I")]
+        libs = [f for f in flags if not f.startswith("-I")]
+        rt = [self.rt_tls, self.rt, "-lssl", "-lcrypto"] if tls else [self.rt]
+        run([self.asyncc, src, "-o", gen, "--", "-I", self.include,
+             "-I", os.path.join(BENCH, "common")] + incs)
+        run([self.cc] + self.c_flags() + ["-I", self.include] + incs +
+            [gen] + rt + libs + ["-lpthread", "-o", exe])
         return exe
+
+    def certs(self):
+        """Throwaway certificates for the TLS workloads (make_certs.sh)."""
+        d = os.path.join(self.out, "certs")
+        if not os.path.exists(os.path.join(d, "server.key")):
+            run(["bash", os.path.join(ROOT, "tests", "unit", "tls", "make_certs.sh"), d])
+        return d
 
     def frame_size(self, name, function):
         """The size of `function`'s frame in bench/asyncc/NAME.c, as
@@ -146,8 +183,14 @@ def run_program(cmd, timeout):
 def program_cmd(b, system, workload):
     """The command running `workload` on `system`, or None with a reason."""
     name = workload
+    if workload == "tls_echo":
+        if not os.path.exists(b.rt_tls):
+            return None, "asyncrt_tls was not built (libssl-dev is missing)"
+        if not shutil.which("openssl"):
+            return None, "the openssl command is missing"
+        os.environ["ASYNCC_BENCH_CERTS"] = b.certs()
     if system == "asyncc":
-        return [b.asyncc_program(name)], None
+        return [b.asyncc_program(name, tls=workload == "tls_echo")], None
     if system == "handwritten":
         return [b.c_program("handwritten", name)], None
     if system == "libuv":
@@ -206,6 +249,8 @@ def bench_simple(b, workload, systems, runs, quick, results):
                "ns_per_op": median(per_op), "seconds": median([s["seconds"] for s in samples]),
                "bytes_per_task": median(per_task), "check": samples[0]["check"],
                "stable_check": len(checks) == 1}
+        if workload == "tls_echo":
+            row["rps"] = median([s["ops"] / s["seconds"] for s in samples])
         if system == "asyncc" and workload in TASK_FUNCTION:
             # What the runtime adds to each task: all the task costs, less
             # the async function's own frame and the program's handle.
@@ -388,6 +433,119 @@ def bench_transpile(b, runs, quick, results):
     results.append(row)
 
 
+def python_with(module):
+    """A python3 that imports `module` (the one on PATH, else Debian's),
+    or None."""
+    for py in (shutil.which("python3"), "/usr/bin/python3"):
+        if py and subprocess.run([py, "-c", "import " + module],
+                                 capture_output=True).returncode == 0:
+            return py
+    return None
+
+
+def node_packages(b):
+    """Installs bench/node/package.json's packages into the build
+    directory (npm, once); returns their node_modules, or None with a
+    reason."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        return None, "node or npm is not installed"
+    d = os.path.join(b.out, "node")
+    os.makedirs(d, exist_ok=True)
+    shutil.copy(os.path.join(BENCH, "node", "package.json"), d)
+    r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"],
+                       cwd=d, capture_output=True, text=True, timeout=600)
+    if r.returncode != 0:
+        return None, "npm install failed: " + r.stderr.strip()[-300:]
+    return os.path.join(d, "node_modules"), None
+
+
+CLUSTER = os.path.join(ROOT, "tests", "e2e", "pg", "cluster.sh")
+
+
+def bench_pg(b, workloads, systems, runs, quick, results):
+    """PostgreSQL queries per second: each system's program against one
+    throwaway cluster (tests/e2e/pg/cluster.sh) that lives for the whole
+    PostgreSQL part of the run."""
+    def skip_all(why):
+        for w in workloads:
+            log("%s: skipped (%s)" % (w, why))
+            results.append({"workload": w, "system": "asyncc", "skipped": why})
+
+    if b.libpq is None:
+        return skip_all("libpq is not installed (libpq-dev)")
+    # SIGTERM (a run stopped by hand) goes through the finally below,
+    # which stops the server.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    tmp = tempfile.mkdtemp(prefix="asyncc-bench-pg.")
+    os.chmod(tmp, 0o755)
+    cluster = os.path.join(tmp, "cluster")
+    os.mkdir(cluster)
+    try:
+        r = subprocess.run(["bash", CLUSTER, "start", cluster], capture_output=True,
+                           text=True, timeout=120)
+        if r.returncode != 0:
+            return skip_all("the PostgreSQL server did not start: " +
+                            r.stderr.strip()[-300:])
+        port = r.stdout.strip()
+        cmds = {}
+        if "asyncc" in systems:
+            cmds["asyncc"] = ([b.asyncc_program("pg_queries", flags=b.libpq)], {})
+        if "node" in systems:
+            modules, why = node_packages(b)
+            if modules:
+                env = dict(os.environ, NODE_PATH=modules)
+                cmds["node"] = ([shutil.which("node"),
+                                 os.path.join(BENCH, "node", "pg_queries.js")], env)
+            else:
+                for w in workloads:
+                    results.append({"workload": w, "system": "node", "skipped": why})
+        if "python" in systems:
+            py = python_with("asyncpg")
+            if py:
+                cmds["python"] = ([py, os.path.join(BENCH, "python", "pg_queries.py")], {})
+            else:
+                for w in workloads:
+                    results.append({"workload": w, "system": "python",
+                                    "skipped": "asyncpg is not installed (python3-asyncpg)"})
+        for w in workloads:
+            kind = w[len("pg_"):]
+            n_default, n_python, _ = WORKLOADS[w]
+            for system, (cmd, env) in cmds.items():
+                n = QUICK_N[w] if quick else (n_python if system == "python" else n_default)
+                modes = [("qps_serial", n, [])]
+                if system == "asyncc":
+                    modes.append(("qps", n * PG_PIPELINE_FACTOR, [str(PG_DEPTH)]))
+                row = {"workload": w, "system": system, "n": n, "runs": runs}
+                try:
+                    for key, mn, extra in modes:
+                        samples = []
+                        for _ in range(runs):
+                            r = subprocess.run(cmd + [str(mn), "127.0.0.1", port, kind] + extra,
+                                               capture_output=True, text=True, timeout=600,
+                                               env=env or None)
+                            if r.returncode != 0:
+                                raise RuntimeError("%s failed (%d): %s" % (
+                                    " ".join(cmd), r.returncode, r.stderr.strip()[-400:]))
+                            samples.append(json.loads(r.stdout.strip().splitlines()[-1]))
+                        row[key] = median([s["ops"] / s["seconds"] for s in samples])
+                        if key == "qps_serial":
+                            row["check"] = samples[0]["check"]
+                            row["stable_check"] = len({s["check"] for s in samples}) == 1
+                except (RuntimeError, subprocess.TimeoutExpired) as e:
+                    results.append({"workload": w, "system": system, "error": str(e)})
+                    continue
+                # The peers' drivers send one query at a time: that is
+                # their best figure, compared with asyncc's pipelined one.
+                row.setdefault("qps", row["qps_serial"])
+                log("%s/%s: %.0f queries/s, %.0f one at a time" % (
+                    w, system, row["qps"], row["qps_serial"]))
+                results.append(row)
+    finally:
+        subprocess.run(["bash", CLUSTER, "stop", cluster], capture_output=True,
+                       timeout=120)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def machine():
     cpu = platform.processor()
     try:
@@ -427,6 +585,11 @@ METRICS = [
     ("echo", "p99_us", "echo: p99 µs", "%.0f", False),
     ("http", "rps", "http: requests/s", "%.0f", True),
     ("http", "p99_us", "http: p99 µs", "%.0f", False),
+    ("tls_echo", "rps", "tls echo: round trips/s", "%.0f", True),
+    ("pg_select1", "qps", "pg SELECT 1: queries/s (asyncc pipelined)", "%.0f", True),
+    ("pg_select1", "qps_serial", "pg SELECT 1: queries/s, one at a time", "%.0f", True),
+    ("pg_row1k", "qps", "pg 1 KB row: queries/s (asyncc pipelined)", "%.0f", True),
+    ("pg_row1k", "qps_serial", "pg 1 KB row: queries/s, one at a time", "%.0f", True),
 ]
 
 
@@ -464,7 +627,7 @@ def table(results, systems):
                              r["seconds"], r["clang_seconds"], r["ratio_to_clang"],
                              r["functions"], r["lines"]))
     note = ("In parentheses: the figure divided by asyncc's (above 1 is slower "
-            "or bigger for times and bytes, faster for requests/s).")
+            "or bigger for times and bytes, faster for requests/s and queries/s).")
     return "\n".join(lines + ["", note, ""] + extra)
 
 
@@ -511,7 +674,12 @@ def main():
     log("building asyncc and asyncrt (Release) in %s" % args.build_dir)
     b.project()
     results = []
+    pg = [w for w in only if w.startswith("pg_")]
+    if pg:
+        bench_pg(b, pg, systems, args.runs, args.quick, results)
     for w in only:
+        if w in pg:
+            continue
         if w == "echo":
             bench_echo(b, systems, args.runs, args.quick, results)
         elif w == "http":

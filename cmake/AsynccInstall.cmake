@@ -1,7 +1,8 @@
 # Installs the CMake package (lib/cmake/asyncc: asynccConfig.cmake, its
-# version file, the exported targets asyncc::asyncc, asyncc::runtime and
-# asyncc::runtime_shared, and AsynccTranspile.cmake) and the pkg-config
-# file lib/pkgconfig/asyncrt.pc.  The targets' own install rules are in
+# version file, the exported targets asyncc::asyncc, asyncc::runtime,
+# asyncc::runtime_shared and, when OpenSSL was found, asyncc::tls, and
+# AsynccTranspile.cmake) and the pkg-config files lib/pkgconfig/asyncrt.pc
+# and (with TLS) asyncrt-tls.pc.  The targets' own install rules are in
 # runtime/ and transpiler/.
 include(CMakePackageConfigHelpers)
 
@@ -48,3 +49,11 @@ configure_file(${CMAKE_CURRENT_LIST_DIR}/asyncrt.pc.in
                ${CMAKE_CURRENT_BINARY_DIR}/asyncrt.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/asyncrt.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+if(ASYNCC_HAVE_TLS)
+  # asyncrt-tls.pc: the TLS library, which needs asyncrt and OpenSSL's
+  # libssl and libcrypto (their own .pc files, from libssl-dev).
+  configure_file(${CMAKE_CURRENT_LIST_DIR}/asyncrt-tls.pc.in
+                 ${CMAKE_CURRENT_BINARY_DIR}/asyncrt-tls.pc @ONLY)
+  install(FILES ${CMAKE_CURRENT_BINARY_DIR}/asyncrt-tls.pc
+          DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()

@@ -376,7 +376,8 @@ enum {
     ASYNC_EINVAL = -EINVAL        /* an invalid argument (NULL task...) */
 };
 
-/* A message for an error code: asyncrt's own, or strerror(-code) for an
+/* A message for an error code: asyncrt's own (the resolver's
+ * ASYNC_EAI_* of async/net.h too), or strerror(-code) for an
  * OS error.  Never NULL; unknown codes get "unknown error". */
 const char *async_strerror(int code);
 
@@ -744,8 +745,11 @@ int async__join_cancel__resume(void *frame);
 /* The rest of the runtime's API, by subject. */
 #include "async/group.h"
 #include "async/io.h"
+#include "async/net.h"
+#include "async/process.h"
 #include "async/signal.h"
 #include "async/sync.h"
+#include "async/ticker.h"
 #include "async/wait.h"
 
 #endif /* ASYNC_H */

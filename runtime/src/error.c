@@ -25,6 +25,22 @@ const char *async_strerror(int code) {
         return "out of memory";
     case ASYNC_EINVAL:
         return "invalid argument";
+    case ASYNC_EAI_NONAME:
+        return "name or service not known";
+    case ASYNC_EAI_NODATA:
+        return "no address for the name (of the family asked for)";
+    case ASYNC_EAI_AGAIN:
+        return "temporary failure in name resolution";
+    case ASYNC_EAI_FAIL:
+        return "non-recoverable failure in name resolution";
+    case ASYNC_EAI_FAMILY:
+        return "address family not supported by the resolver";
+    case ASYNC_EAI_SOCKTYPE:
+        return "socket type not supported by the resolver";
+    case ASYNC_EAI_SERVICE:
+        return "service not available for the socket type";
+    case ASYNC_EAI_BADFLAGS:
+        return "invalid flags for the resolver";
     }
     /* An OS error; -INT_MIN does not exist.  glibc's strerror never
      * returns NULL, but the standard does not promise it. */

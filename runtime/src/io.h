@@ -54,6 +54,14 @@ enum {
     /* server.c, on its listening socket's watcher: the socket is
      * SOCK_STREAM, so its connections are byte streams. */
     ASYNC__IO_STREAM = 1 << 5,
+    /* The poller unregisters the watcher when it fires (fd_wait.c's
+     * public waits): the descriptor is free for the next wait at once. */
+    ASYNC__IO_ONESHOT = 1 << 6,
+    /* A plain watcher that does not keep the loop busy: what it waits for
+     * is the runtime's own housekeeping (a child process to reap, which
+     * no task awaits), so the loop may still find itself stuck, or end,
+     * while it is registered. */
+    ASYNC__IO_QUIET = 1 << 7,
     ASYNC__IO_DIRS = ASYNC__IO_IN | ASYNC__IO_OUT
 };
 
@@ -84,7 +92,7 @@ typedef struct async__io {
     int epfd;                /* the epoll instance, valid when `open` */
     unsigned char open;      /* epfd has been created */
     unsigned char no_pwait2; /* the kernel lacks epoll_pwait2 */
-    size_t n_watchers;       /* watchers registered */
+    size_t n_watchers;       /* watchers registered, quiet ones aside */
     async__io_slot *slots;   /* indexed by descriptor */
     size_t n_slots;
 } async__io;
@@ -158,6 +166,49 @@ void async__io_touch(int fd);
 /* When an owned `fd` was adopted or last touched, on the loop's clock;
  * 0 when the backend does not know (not owned, or not in its table). */
 uint64_t async__io_active(int fd);
+
+/* async__watcher.ready when async__io_closing ended the wait: the await
+ * fails with -EBADF. */
+enum { ASYNC__READY_CLOSED = 2 };
+
+/* `fd` is about to be closed: unregisters its watchers, marking them
+ * ASYNC__READY_CLOSED and waking their tasks, and forgets its
+ * registration.  Returns how many watchers there were. */
+int async__io_closing(int fd);
+
+/* fd_wait.c: the waiting that every I/O awaitable shares.  `events`:
+ * ASYNC__IO_IN or ASYNC__IO_OUT, with ASYNC__IO_EDGE for an awaitable
+ * that follows the edge protocol. */
+void async__fd_watcher_init(async__watcher *w, int fd, int events);
+
+/* Called when the descriptor was found not ready: suspends until `w`
+ * fires, registering it on the first call.  Returns ASYNC__PENDING, or
+ * ASYNC__FAILED (cancelled, or the watch failed: the code is raised). */
+int async__fd_wait(async__watcher *w);
+
+/* Called on a poll while waiting: ASYNC__READY when `w` fired (or is not
+ * registered), else ASYNC__PENDING, or ASYNC__FAILED when cancelled (the
+ * watcher is unregistered first). */
+int async__fd_check(async__watcher *w);
+
+/* Nonzero while `w` waits, or was ended by async__io_closing: the
+ * awaitable must call async__fd_check before anything else. */
+static inline int async__fd_waiting(const async__watcher *w) {
+    return w->active || w->ready == ASYNC__READY_CLOSED;
+}
+
+/* async_reader.mode: how the reader's descriptor is read. */
+enum {
+    ASYNC__READER_NONBLOCK = 0, /* the awaitables' usual way */
+    ASYNC__READER_WAIT = 1,     /* blocking: readable first, then read */
+    ASYNC__READER_DIRECT = 2    /* always ready (epoll refuses it): read */
+};
+
+/* stdin.c: the read set up in `op` (fd, buffer, size) for a reader
+ * whose mode is not ASYNC__READER_NONBLOCK: ASYNC__READY with the count
+ * in op->done (0: end of file), ASYNC__PENDING, or ASYNC__FAILED.  The
+ * watcher in `op` is unwatched on every way out but PENDING. */
+int async__reader_fill_any(async_reader *r, async__io_op *op);
 
 /* loop.c: the backend state of this thread's loop. */
 async__io *async__loop_io(void);

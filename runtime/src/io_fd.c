@@ -3,7 +3,8 @@
  * send, accept, connect, and the buffered reader (lines, exact counts).
  *
  * Each awaitable first tries its system call.  When the descriptor is
- * not ready (EAGAIN) it registers the watcher in its frame and suspends;
+ * not ready (EAGAIN) it registers the watcher in its frame and suspends
+ * (fd_wait.c, the waiting that async_wait_readable/writable use too);
  * when the loop reports readiness it tries again.  The watcher stays
  * registered until the awaitable completes, fails or is cancelled, and
  * is unwatched on each of those paths, so no frame leaves a watcher
@@ -43,15 +44,6 @@ int async_fd_nonblocking(int fd) {
     return 0;
 }
 
-static void watcher_init(async__watcher *w, int fd, int events) {
-    w->fd = fd;
-    w->events = (uint8_t)(events | ASYNC__IO_EDGE);
-    w->ready = 0;
-    w->active = 0;
-    w->task = NULL;
-    w->on_ready = NULL;
-}
-
 static void op_init(async__io_op *op, int kind, int fd, const void *buf,
                     size_t n, int flags, int all) {
     op->fd = fd;
@@ -62,48 +54,10 @@ static void op_init(async__io_op *op, int kind, int fd, const void *buf,
     op->n = n;
     op->done = 0;
     op->progress = NULL;
-    watcher_init(&op->w, fd,
-                 kind == OP_READ || kind == OP_RECV ? ASYNC__IO_IN
-                                                    : ASYNC__IO_OUT);
-}
-
-/* The direction `w` waits for. */
-static int watcher_dir(const async__watcher *w) {
-    return w->events & ASYNC__IO_DIRS;
-}
-
-/* Called when the descriptor was found not ready: suspends until `w`
- * fires, registering it on the first call.  Returns ASYNC__PENDING, or
- * ASYNC__FAILED (cancelled, or the watch failed). */
-static int wait_ready(async__watcher *w) {
-    int rc;
-
-    if (async__cancel_seen()) {
-        async__unwatch(w);
-        return ASYNC__FAILED;
-    }
-    if (!w->active) {
-        assert(async__running != NULL && "an I/O await outside a task");
-        w->task = async__running;
-        if ((rc = async__watch(w)) != 0)
-            return async__raise(rc);
-    } else {
-        async__io_drained(w->fd, watcher_dir(w));
-    }
-    w->ready = 0;
-    return ASYNC__PENDING;
-}
-
-/* Called on a poll while waiting: READY when the watcher fired (try the
- * system call again), else PENDING or FAILED as wait_ready. */
-static int check_ready(async__watcher *w) {
-    if (!w->active)
-        return ASYNC__READY;
-    if (async__cancel_seen()) {
-        async__unwatch(w);
-        return ASYNC__FAILED;
-    }
-    return w->ready ? ASYNC__READY : ASYNC__PENDING;
+    async__fd_watcher_init(
+        &op->w, fd,
+        (kind == OP_READ || kind == OP_RECV ? ASYNC__IO_IN : ASYNC__IO_OUT) |
+            ASYNC__IO_EDGE);
 }
 
 /* write(2) that fails with EPIPE instead of raising SIGPIPE: the signal
@@ -166,7 +120,8 @@ static int op_drains(const async__io_op *op) {
 static int op_poll(async__io_op *op) {
     int rc;
 
-    if (op->w.active && (rc = check_ready(&op->w)) != ASYNC__READY)
+    if (async__fd_waiting(&op->w) &&
+        (rc = async__fd_check(&op->w)) != ASYNC__READY)
         return rc;
     if (op->buf == NULL) {
         async__unwatch(&op->w);
@@ -175,8 +130,8 @@ static int op_poll(async__io_op *op) {
     /* Known to say EAGAIN: wait at once.  Not for a transfer of nothing,
      * which completes whether or not the descriptor is ready. */
     if (!op->w.active && op->done < op->n &&
-        async__io_idle(op->fd, watcher_dir(&op->w)))
-        return wait_ready(&op->w);
+        async__io_idle(op->fd, (op->w.events & ASYNC__IO_DIRS)))
+        return async__fd_wait(&op->w);
     for (;;) {
         size_t want = op->n - op->done;
         ssize_t r = op_syscall(op);
@@ -196,7 +151,7 @@ static int op_poll(async__io_op *op) {
             if (err == EINTR)
                 continue;
             if (err == EAGAIN || err == EWOULDBLOCK)
-                return wait_ready(&op->w);
+                return async__fd_wait(&op->w);
             async__unwatch(&op->w);
             return async__raise(-err);
         } else if (op->done < op->n && op->all) {
@@ -281,7 +236,7 @@ DEFINE_OP_RESUME(async_send)
 void async_accept__init(struct async_accept__frame *f, int listen_fd) {
     f->_state = 0;
     f->fd = listen_fd;
-    watcher_init(&f->w, listen_fd, ASYNC__IO_IN);
+    async__fd_watcher_init(&f->w, listen_fd, ASYNC__IO_IN | ASYNC__IO_EDGE);
     f->_ret = -1;
 }
 
@@ -292,7 +247,8 @@ int async_accept__resume(void *frame) {
     if (f->_state < 0)
         return ASYNC__READY;
     f->_state = 1;
-    if (f->w.active && (rc = check_ready(&f->w)) != ASYNC__READY)
+    if (async__fd_waiting(&f->w) &&
+        (rc = async__fd_check(&f->w)) != ASYNC__READY)
         goto out;
     for (;;) {
         int fd = accept4(f->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -308,7 +264,7 @@ int async_accept__resume(void *frame) {
         if (errno == EINTR || errno == ECONNABORTED)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            rc = wait_ready(&f->w);
+            rc = async__fd_wait(&f->w);
             break;
         }
         rc = -errno;
@@ -334,7 +290,7 @@ void async_connect__init(struct async_connect__frame *f, int fd,
     f->addr = addr;
     f->len = len;
     f->timeout = timeout_seconds;
-    watcher_init(&f->w, fd, ASYNC__IO_OUT);
+    async__fd_watcher_init(&f->w, fd, ASYNC__IO_OUT | ASYNC__IO_EDGE);
     f->timer.deadline_ns = 0;
     f->timer.index = ASYNC__TIMER_NONE;
     f->_ret = -1;
@@ -372,7 +328,7 @@ int async_connect__resume(void *frame) {
         if (errno != EINPROGRESS)
             return connect_end(f, -errno);
         f->_state = 1;
-        if (wait_ready(&f->w) != ASYNC__PENDING)
+        if (async__fd_wait(&f->w) != ASYNC__PENDING)
             return connect_end(f, 1);
         if (f->timeout > 0 &&
             async__timer_start(&f->timer, async__deadline_after(f->timeout)) !=
@@ -382,6 +338,8 @@ int async_connect__resume(void *frame) {
     case 1:
         if (async__cancel_seen())
             return connect_end(f, 1);
+        if (f->w.ready == ASYNC__READY_CLOSED)
+            return connect_end(f, -EBADF);
         if (!f->w.ready) {
             if (f->timeout > 0 && f->timer.index == ASYNC__TIMER_NONE)
                 return connect_end(f, ASYNC_ETIMEDOUT);
@@ -426,6 +384,7 @@ int async_reader_init(async_reader *r, int fd, void *buf, size_t cap) {
     r->partial_n = 0;
     r->partial = 0;
     r->eof = 0;
+    r->mode = ASYNC__READER_NONBLOCK;
     return 0;
 }
 
@@ -463,7 +422,8 @@ static void reader_make_room(async_reader *r, size_t need) {
 /* Polls the read set up in `op`; READY when it read something or found
  * end of file (op->done bytes, 0 at end of file, which sets r->eof). */
 static int reader_read(async_reader *r, async__io_op *op) {
-    int rc = op_poll(op);
+    int rc = r->mode != ASYNC__READER_NONBLOCK ? async__reader_fill_any(r, op)
+                                               : op_poll(op);
 
     if (rc == ASYNC__READY && op->done == 0)
         r->eof = 1;

@@ -134,7 +134,6 @@ _Static_assert(sizeof(async__timer) == 16, "a timer is 16 bytes");
  * caller, which writes the union's other member only once the heap has
  * taken the deadline. */
 static int timer_arm(async__timer *timer, uint64_t deadline_ns, int kind) {
-    assert(async__running != NULL && "a timer can only be started by a task");
     timer->deadline_ns = deadline_ns;
     if (async__timer_heap_push(&the_loop.timers, timer) != 0)
         return -ENOMEM;
@@ -143,6 +142,7 @@ static int timer_arm(async__timer *timer, uint64_t deadline_ns, int kind) {
 }
 
 int async__timer_start(async__timer *timer, uint64_t deadline_ns) {
+    assert(async__running != NULL && "a timer can only be started by a task");
     if (timer_arm(timer, deadline_ns, ASYNC__TIMER_WAKE) != 0)
         return -ENOMEM;
     timer->task = async__running; /* the heap has the deadline now */

@@ -194,7 +194,8 @@ int async__watch(async__watcher *w) {
     *link = w;
     w->ready = 0;
     w->active = 1;
-    io->n_watchers++;
+    if (!(w->events & ASYNC__IO_QUIET))
+        io->n_watchers++;
     return 0;
 }
 
@@ -205,7 +206,8 @@ void async__unwatch(async__watcher *w) {
     if (!w->active)
         return;
     w->active = 0;
-    io->n_watchers--;
+    if (!(w->events & ASYNC__IO_QUIET))
+        io->n_watchers--;
     s = &io->slots[w->fd];
     if (s->in == w)
         s->in = NULL;
@@ -307,15 +309,50 @@ void async__io_forget(int fd) {
     }
 }
 
+int async__io_closing(int fd) {
+    async__io *io = async__loop_io();
+    async__io_slot *s = slot_of(io, fd);
+    int n = 0;
+
+    if (s == NULL)
+        return 0;
+    for (int dir = 0; dir < 2; dir++) {
+        async__watcher *w = dir == 0 ? s->in : s->out;
+
+        if (w == NULL)
+            continue;
+        async__unwatch(w);
+        w->ready = ASYNC__READY_CLOSED;
+        if (w->on_ready != NULL)
+            w->on_ready(w);
+        else
+            async__wake(w->task);
+        n++;
+        s = slot_of(io, fd); /* on_ready may have grown the table */
+    }
+    /* Out of the set now: a duplicate of the file may outlive the close,
+     * and its events must not reach whoever gets the number next. */
+    if (s->registered && io->open)
+        (void)ctl(io, EPOLL_CTL_DEL, fd, s);
+    slot_reset(s);
+    return n;
+}
+
 /* The watcher was woken: set `ready`, wake its task or call on_ready.  A
- * plain watcher that stays registered is re-armed, so it fires again
- * next time if the descriptor is still ready (level triggering).  Its
- * slot, not `w`, says whether it stays: on_ready may end its life. */
+ * one-shot watcher is unregistered first.  Any other plain watcher that stays
+ * registered is re-armed, so it fires again next time if the descriptor is
+ * still ready (level triggering).  Its slot, not `w`, says whether it stays:
+ * on_ready may end its life. */
 static void fire(async__io *io, int fd, async__watcher *w) {
     int plain = !(w->events & ASYNC__IO_EDGE);
     async__io_slot *s;
 
     w->ready = 1;
+    if (w->events & ASYNC__IO_ONESHOT) {
+        async__unwatch(w);
+        async__wake(w->task);
+        return;
+    }
     if (w->on_ready != NULL)
         w->on_ready(w);
     else

@@ -19,9 +19,18 @@
  * worker will write into the frame.  When async_run ends with calls
  * still outstanding, the loop's teardown drops the queued ones and
  * waits for the running ones, before the loop frees the frames.
+ *
+ * A call that lives apart from its frame (one with a `release`, as
+ * async_getaddrinfo's request) need not be waited for: its await may
+ * detach it (async__pool_detach) and end at once.  A detached call no
+ * longer counts for its loop thread: the worker that finishes it frees
+ * it, on its own thread, without touching the thread's home, which may
+ * be gone by then; one already on a done list is freed by the loop when
+ * collected.
  */
 #include "internal.h"
 #include "io.h"
+#include "pool.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -113,6 +122,14 @@ static void *worker(void *unused) {
         w->result = w->fn(w->arg);
 
         pthread_mutex_lock(&pool.mu);
+        if (w->detached) {
+            /* Nobody waits for it: it counts for no home any more. */
+            w->state = WORK_DONE;
+            pthread_mutex_unlock(&pool.mu);
+            w->release(w);
+            pthread_mutex_lock(&pool.mu);
+            continue;
+        }
         w->state = WORK_DONE;
         w->next = h->done;
         h->done = w;
@@ -175,7 +192,10 @@ static void on_done(async__watcher *watcher) {
         w->next = NULL;
         w->collected = 1;
         home.outstanding--;
-        async__wake(w->task);
+        if (w->detached)
+            w->release(w);
+        else
+            async__wake(w->task);
     }
     if (home.outstanding == 0)
         async__unwatch(&home.w);
@@ -184,8 +204,7 @@ static void on_done(async__watcher *watcher) {
 static void pool_abandon(void);
 static _Thread_local async__loop_hook abandon_hook = {pool_abandon, NULL, 0};
 
-/* Queues `w` for a worker, from the loop thread.  Returns 0 or -errno. */
-static int pool_submit(async__work *w) {
+int async__pool_submit(async__work *w) {
     int rc;
 
     pthread_mutex_lock(&pool.mu);
@@ -227,9 +246,7 @@ static int pool_submit(async__work *w) {
     return 0;
 }
 
-/* Takes back a queued call.  Returns 1 when it was still queued (it will
- * never run), 0 when a worker has it. */
-static int pool_withdraw(async__work *w) {
+int async__pool_withdraw(async__work *w) {
     int queued;
 
     pthread_mutex_lock(&pool.mu);
@@ -244,11 +261,37 @@ static int pool_withdraw(async__work *w) {
     return queued;
 }
 
+void async__pool_detach(async__work *w) {
+    int state;
+
+    pthread_mutex_lock(&pool.mu);
+    state = w->state;
+    if (state == WORK_QUEUED) {
+        queue_unlink(w);
+        w->state = WORK_IDLE;
+    } else if (state == WORK_RUNNING) {
+        w->detached = 1;
+        w->home->running--;
+    } else if (state == WORK_DONE && !w->collected) {
+        w->detached = 1; /* on the done list: on_done frees it */
+    }
+    pthread_mutex_unlock(&pool.mu);
+    if (state == WORK_QUEUED || state == WORK_RUNNING) {
+        if (--home.outstanding == 0)
+            async__unwatch(&home.w);
+    }
+    if (state == WORK_QUEUED || state == WORK_IDLE ||
+        (state == WORK_DONE && w->collected))
+        w->release(w);
+}
+
 /* The loop's teardown (async_run returning with calls outstanding):
  * drops this thread's queued calls and waits for its running ones,
- * whose frames are about to be freed. */
+ * whose frames are about to be freed.  Calls with a `release` are freed
+ * (their frames go without resuming), detached ones on the done list
+ * too. */
 static void pool_abandon(void) {
-    async__work *w, *next;
+    async__work *w, *next, *dropped = NULL;
 
     if (home.efd < 0)
         return;
@@ -259,15 +302,27 @@ static void pool_abandon(void) {
         if (w->home == &home) {
             queue_unlink(w);
             w->state = WORK_IDLE;
+            w->next = dropped;
+            dropped = w;
         }
     }
     while (home.running > 0)
         pthread_cond_wait(&pool.done_cv, &pool.mu);
+    for (w = home.done; w != NULL; w = next) {
+        next = w->next;
+        w->next = dropped;
+        dropped = w;
+    }
     home.done = NULL;
     close(home.efd);
     home.efd = -1;
     pthread_mutex_unlock(&pool.mu);
     home.outstanding = 0;
+    for (w = dropped; w != NULL; w = next) {
+        next = w->next;
+        if (w->release != NULL)
+            w->release(w);
+    }
 }
 
 void async_to_thread__init(struct async_to_thread__frame *f,
@@ -283,6 +338,8 @@ void async_to_thread__init(struct async_to_thread__frame *f,
     f->work.task = NULL;
     f->work.state = WORK_IDLE;
     f->work.collected = 0;
+    f->work.detached = 0;
+    f->work.release = NULL;
     f->_ret = NULL;
 }
 
@@ -304,7 +361,7 @@ int async_to_thread__resume(void *frame) {
             f->_state = -1;
             return ASYNC__FAILED;
         }
-        if ((rc = pool_submit(&f->work)) != 0) {
+        if ((rc = async__pool_submit(&f->work)) != 0) {
             f->_state = -1;
             return async__raise(rc);
         }
@@ -313,7 +370,7 @@ int async_to_thread__resume(void *frame) {
     case 1:
         if (!f->work.collected) {
             if (!f->cancelled && async__cancel_seen()) {
-                if (pool_withdraw(&f->work)) {
+                if (async__pool_withdraw(&f->work)) {
                     f->_state = -1;
                     return ASYNC__FAILED;
                 }

@@ -19,11 +19,14 @@ static int frame_visible(ac_parser *p, const char *name) {
     return 0;
 }
 
-/* A parameter's declarator: `int a[n]` is the pointer it stands for
- * (C11 6.7.6.3), since a variable-length array type has no spelling
- * outside the parameter list that sizes it. */
+/* A parameter's declarator: `int a[n]`, `int a[2]` and `int a[]` are
+ * the pointer they stand for (C11 6.7.6.3).  A variable-length array
+ * type has no spelling outside the parameter list that sizes it, and the
+ * frame's definitions spell the others as pointers too, so that gcc's
+ * -Warray-parameter finds the declarations agree. */
 static char *param_declarator(ac_parser *p, CXType t) {
-    if (t.kind != CXType_VariableArray)
+    if (t.kind != CXType_VariableArray && t.kind != CXType_ConstantArray &&
+        t.kind != CXType_IncompleteArray)
         return ac_parse_declarator(p, t, "%s", 0, NULL);
     CXType elem = clang_getArrayElementType(t);
     return ac_parse_declarator(p, elem, "*%s", 0, NULL);

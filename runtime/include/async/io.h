@@ -11,7 +11,8 @@
  * ready does the task suspend until the loop's epoll reports it ready.
  * At most one task may wait to read and one to write on a descriptor at
  * a time; another that has to wait fails with -EBUSY.  Do not close a
- * descriptor while a task waits on it.
+ * descriptor while a task waits on it, unless async_fd_closing(fd) ends
+ * those waits first.
  *
  * Errors are negative codes (-errno): a closed or invalid descriptor
  * fails the await with -EBADF, NULL pointers with ASYNC_EINVAL, a
@@ -29,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "net.h"  /* async_tcp_connect resolves names */
 #include "sync.h" /* servers keep a wait list */
 
 #ifdef __cplusplus
@@ -50,10 +52,79 @@ typedef struct async_reader {
     const void *partial_buf;
     size_t partial_n;
     size_t partial;
-    int eof; /* the descriptor reported end of file */
+    int eof;  /* the descriptor reported end of file */
+    int mode; /* how to read fd: ASYNC__READER_* (runtime/src/io.h) */
 } async_reader;
 
+/* async_tcp_connect_with's options.  A zeroed struct (or NULL) gives the
+ * defaults. */
+typedef struct async_tcp_options {
+    /* Seconds between the starts of two connection attempts (RFC 8305's
+     * Connection Attempt Delay, asyncio's happy_eyeballs_delay).  0: the
+     * default, ASYNC_HAPPY_EYEBALLS_DELAY; negative or infinite: no
+     * staggering, each address is tried once the one before has failed
+     * (asyncio's happy_eyeballs_delay=None); NaN: ASYNC_EINVAL. */
+    double happy_eyeballs_delay;
+    /* AF_UNSPEC (0: both), AF_INET or AF_INET6: the addresses tried.
+     * Anything else: ASYNC_EINVAL. */
+    int family;
+} async_tcp_options;
+
+/* The default Connection Attempt Delay, in seconds (RFC 8305's
+ * recommended 250 ms). */
+#define ASYNC_HAPPY_EYEBALLS_DELAY 0.25
+
+/* The most addresses of a name that one async_tcp_connect tries (the
+ * first in the order async_tcp_connect_with describes); the rest are
+ * ignored. */
+enum { ASYNC_TCP_MAX_ADDRS = 8 };
+
+/* Directions for async_wait_fd. */
+enum { ASYNC_READABLE = 1, ASYNC_WRITABLE = 2 };
+
 #ifdef __ASYNCC__
+
+/* Waits until `fd` is readable (async_wait_readable) or writable
+ * (async_wait_writable), as the loop's poller reports it, and evaluates
+ * to 0; asyncio's loop.add_reader/add_writer, libuv's uv_poll_t.  For
+ * the descriptors of the C libraries you already use (libpq, OpenSSL,
+ * libcurl...): wait for the direction the library asks for, then call
+ * it again.  `fd` may be any descriptor, blocking or not, opened by
+ * anyone; the wait does not read or write it.
+ *
+ * Level semantics, as poll(2): a descriptor that is ready already
+ * completes the await when the loop next polls (the task always
+ * suspends once).  "Readable" includes end of file, a hang-up and a
+ * pending error, so that the call that follows reports them; a
+ * descriptor that epoll cannot watch because it never blocks (a regular
+ * file, a directory, /dev/null) is ready at once, without suspending.
+ *
+ * One task at a time may wait per descriptor and direction (across
+ * these waits and the I/O awaitables of this header): a reader and a
+ * writer may wait on one descriptor at once, a second reader fails
+ * with -EBUSY.  The descriptor is free again as soon as the await ends.
+ * Do not close it while a task waits on it (that wait would never end)
+ * unless async_fd_closing(fd) is called first; closing it between waits
+ * is fine, even when the number comes back as another file.
+ *
+ * Errors: -EBADF (not an open descriptor), -EBUSY, -ENOMEM;
+ * ASYNC_ECANCELED when the task is cancelled while waiting (the
+ * descriptor is no longer watched when the await fails).  For a
+ * deadline, await it through async_wait_for(..., seconds) or inside
+ * async_timeout: ASYNC_ETIMEDOUT, with the descriptor no longer
+ * watched. */
+async int async_wait_readable(int fd);
+async int async_wait_writable(int fd);
+
+/* Waits until `fd` is ready in either of the directions `events` asks
+ * for (ASYNC_READABLE, ASYNC_WRITABLE or both: libcurl's CURL_POLL_INOUT,
+ * PQflush's "readable or writable") and evaluates to the directions
+ * found ready (one or both bits), as uv_poll_t does.  The same rules as
+ * above: level semantics, one waiter per descriptor and direction (both
+ * directions asked count), ready at once for a descriptor that cannot
+ * block, -EBADF, -EBUSY, ASYNC_ECANCELED; ASYNC_EINVAL when `events` is
+ * 0 or has other bits. */
+async int async_wait_fd(int fd, int events);
 
 /* Reads up to `n` bytes from `fd` into `buf`; evaluates to the number
  * read, 0 at end of file. */
@@ -88,12 +159,55 @@ async int async_accept(int listen_fd);
 async int async_connect(int fd, const struct sockaddr *addr, socklen_t len,
                         double timeout_seconds);
 
-/* Opens a TCP connection to `host` (a numeric IPv4 or IPv6 address, or
- * a name, which is resolved synchronously) and `port`, trying each
- * address in turn within `timeout_seconds` overall (0 or less: no
- * limit); evaluates to the connected descriptor, non-blocking and
- * close-on-exec.  Like asyncio.open_connection. */
+/* Opens a TCP connection to `host` and `port` within `timeout_seconds`
+ * overall (0 or less, or NaN: no limit), like asyncio.open_connection
+ * with happy_eyeballs_delay=0.25; evaluates to the connected descriptor,
+ * non-blocking and close-on-exec.  The same as async_tcp_connect_with
+ * with NULL options: see there. */
 async int async_tcp_connect(const char *host, int port, double timeout_seconds);
+
+/* Opens a TCP connection to `host`:`port` with Happy Eyeballs (RFC 8305);
+ * evaluates to the connected descriptor, non-blocking and close-on-exec.
+ *
+ * Names.  A numeric IPv4 or IPv6 address is used as it is.  Any other
+ * name is resolved with async_getaddrinfo (async/net.h: on a worker
+ * thread, the loop runs on), as SOCK_STREAM of opts->family.
+ *
+ * Order.  The addresses are interleaved by family: the first IPv6
+ * address, then the first IPv4 one, the second IPv6, the second IPv4...
+ * (each family in getaddrinfo's order; when one family runs out, the
+ * other's follow).  The first ASYNC_TCP_MAX_ADDRS of that order are
+ * tried.
+ *
+ * Attempts.  The first address is tried at once.  Each further attempt
+ * starts when happy_eyeballs_delay has passed since the previous one
+ * started, or at once when an attempt fails (a refusal, an unreachable
+ * network), whichever comes first; earlier attempts go on meanwhile.
+ * The first attempt to connect wins: the others' sockets are closed
+ * and its descriptor is the result.
+ *
+ * Errors.  ASYNC_EINVAL at once for a NULL host, a port outside
+ * 0..65535 or bad options.  The resolver's failures (ASYNC_EAI_NONAME...,
+ * async/net.h; a numeric address of the other family than opts->family:
+ * ASYNC_EAI_NODATA), ASYNC_ENOMEM.  ASYNC_ETIMEDOUT when no attempt has
+ * connected within `timeout_seconds` of the start of the await (name
+ * resolution included; 0 or less, or NaN: no limit).  When every address
+ * has failed: the failure of the first address that failed, unless it
+ * said that the address cannot be reached from this host (-ENETUNREACH,
+ * -EHOSTUNREACH, -ENETDOWN, -EADDRNOTAVAIL, -EAFNOSUPPORT) and a later
+ * one failed otherwise (-ECONNREFUSED, -ETIMEDOUT from the kernel...),
+ * whose failure is then reported: the first of those.
+ *
+ * Cancellation: during resolution, as async_getaddrinfo's (at once; the
+ * request is left to its worker); during the attempts, at once: every
+ * socket the await opened is closed, its timers stopped.  No descriptor
+ * is left open on any failure.
+ *
+ * Memory: nothing is allocated but async_getaddrinfo's request for a
+ * name; the addresses and the attempts live in the frame. */
+async int async_tcp_connect_with(const char *host, int port,
+                                 double timeout_seconds,
+                                 const async_tcp_options *opts);
 
 /* Reads one line from `r` into line[0..size) like fgets: up to and
  * including '\n', NUL-terminated; evaluates to its length, 0 at end of
@@ -161,6 +275,19 @@ async ssize_t async_file_write(int fd, const void *buf, size_t n, off_t offset);
 
 #endif /* __ASYNCC__ */
 
+/* Tells the loop that `fd` is about to be closed (call it just before
+ * close(2)): every await of this thread's loop waiting on `fd` -- the
+ * readiness waits and the I/O awaitables of this header -- ends, failing
+ * with -EBADF when its task next runs, and the loop forgets what it knew
+ * of the descriptor, so the number may come back as another file at
+ * once.  For a C library that closes its own sockets while tasks may
+ * wait on them (libcurl's CURLOPT_CLOSESOCKETFUNCTION, a connection
+ * torn down by another task); asyncio's remove_reader/remove_writer
+ * before closing.  Returns the number of awaits ended (0 when nothing
+ * waited), or ASYNC_EINVAL for a negative fd.  Not for the connections
+ * of async_serve, which the server closes itself. */
+int async_fd_closing(int fd);
+
 /* Makes `fd` non-blocking.  Returns 0 or -errno. */
 int async_fd_nonblocking(int fd);
 
@@ -169,6 +296,41 @@ int async_fd_nonblocking(int fd);
  * async_read_exactly.  Returns 0, or ASYNC_EINVAL for a NULL pointer or
  * cap 0. */
 int async_reader_init(async_reader *r, int fd, void *buf, size_t cap);
+
+/* Sets up `r` like async_reader_init, for a descriptor of any kind in
+ * either blocking mode, whose flags it leaves as they are (they may be
+ * shared with other processes: a terminal, a pipe from the shell):
+ * async_read_line and async_read_exactly then work on a pipe, a socket,
+ * a terminal, a regular file, /dev/null or another character device,
+ * blocking or not.  How each is read:
+ * - non-blocking descriptors: as async_reader_init does;
+ * - regular files and block devices (which epoll refuses, and which
+ *   never make a read wait for another process): read directly, in the
+ *   loop's thread, from the descriptor's current offset, which the
+ *   reads advance as read(2) does;
+ * - other blocking descriptors (pipes, sockets, terminals): the task
+ *   waits in the loop's epoll until the descriptor is readable, and
+ *   only then reads, once, so the loop never blocks and other tasks run
+ *   meanwhile; a device that epoll refuses (/dev/null) is then read
+ *   directly.  A read may still block if another process takes the
+ *   input between the readiness and the read.
+ * Each read asks for as much as fits in the buffer, so bytes after the
+ * line (or count) returned stay in the reader, not in the descriptor.
+ * Returns 0; ASYNC_EINVAL as async_reader_init; -errno when `fd` is not
+ * an open descriptor (-EBADF). */
+int async_reader_init_any(async_reader *r, int fd, void *buf, size_t cap);
+
+/* async_reader_init_any on standard input (descriptor 0): lines from
+ * stdin, whether it is a pipe, a file, /dev/null or a terminal,
+ *     async_reader in;
+ *     char buf[4096], line[1024];
+ *     async_stdin_reader_init(&in, buf, sizeof buf);
+ *     while (await(async_read_line(&in, line, sizeof line)) > 0) ...
+ * without changing its flags (O_NONBLOCK stays as it was) or the
+ * terminal's settings.  A terminal in its usual canonical mode makes a
+ * line readable when Enter is pressed; Ctrl-D on an empty line is end
+ * of file. */
+int async_stdin_reader_init(async_reader *r, void *buf, size_t cap);
 
 /* How many bytes an async_read_exactly of more than r's capacity had
  * delivered into its buffer when it failed or was cancelled: the count
@@ -431,6 +593,31 @@ typedef struct async__watcher {
 
 enum { ASYNC__IO_IN = 1, ASYNC__IO_OUT = 2 };
 
+struct async_wait_readable__frame {
+    int _state;
+    async__watcher w;
+    int _ret;
+};
+void async_wait_readable__init(struct async_wait_readable__frame *f, int fd);
+int async_wait_readable__resume(void *frame);
+
+struct async_wait_writable__frame {
+    int _state;
+    async__watcher w;
+    int _ret;
+};
+void async_wait_writable__init(struct async_wait_writable__frame *f, int fd);
+int async_wait_writable__resume(void *frame);
+
+struct async_wait_fd__frame {
+    int _state;
+    int events;
+    async__watcher in, out;
+    int _ret;
+};
+void async_wait_fd__init(struct async_wait_fd__frame *f, int fd, int events);
+int async_wait_fd__resume(void *frame);
+
 /* One transfer (read, write, recv, send), shared by their frames. */
 typedef struct async__io_op {
     int fd;
@@ -512,24 +699,62 @@ void async_connect__init(struct async_connect__frame *f, int fd,
                          double timeout_seconds);
 int async_connect__resume(void *frame);
 
-enum { ASYNC__TCP_MAX_ADDRS = 4 };
+/* An IPv4 or IPv6 socket address, without sockaddr_storage's 128
+ * bytes: room for a struct sockaddr_in6 (tcp.c checks it). */
+typedef union async__tcp_addr {
+    struct sockaddr sa;
+    unsigned char bytes[28];
+    uint32_t align;
+} async__tcp_addr;
+
+/* One address of async_tcp_connect and its attempt. */
+typedef struct async__tcp_attempt {
+    async__tcp_addr addr;
+    socklen_t len;
+    int fd;           /* the socket while its attempt runs, else -1 */
+    async__watcher w; /* fd's writability: the handshake's end */
+} async__tcp_attempt;
+
+/* What both connect frames hold.  Private to asyncrt. */
+typedef struct async__tcp_connect {
+    const char *host;
+    int port;
+    int family;
+    double timeout;
+    double delay;  /* between attempts' starts; < 0: none */
+    int n_addrs;   /* att[0..n_addrs) in the order tried */
+    int next;      /* the next address to try */
+    int running;   /* attempts in progress */
+    int err;       /* the failure to report when all fail, or 0 */
+    uint8_t timed; /* `deadline` was armed */
+    uint8_t stagger_armed;
+    async__timer deadline; /* the overall timeout */
+    async__timer stagger;  /* the next attempt's start */
+    struct async_getaddrinfo__frame resolve;
+    struct addrinfo *res; /* resolve's list, while it runs */
+    async__tcp_attempt att[ASYNC_TCP_MAX_ADDRS];
+} async__tcp_connect;
 
 struct async_tcp_connect__frame {
     int _state;
-    const char *host;
-    int port;
-    double timeout;
-    uint64_t deadline_ns; /* 0: no limit */
-    int n_addrs, i, fd, err;
-    struct sockaddr_storage addrs[ASYNC__TCP_MAX_ADDRS];
-    socklen_t lens[ASYNC__TCP_MAX_ADDRS];
-    struct async_connect__frame conn;
+    async__tcp_connect c;
     int _ret;
 };
 void async_tcp_connect__init(struct async_tcp_connect__frame *f,
                              const char *host, int port,
                              double timeout_seconds);
 int async_tcp_connect__resume(void *frame);
+
+struct async_tcp_connect_with__frame {
+    int _state;
+    async__tcp_connect c;
+    int _ret;
+};
+void async_tcp_connect_with__init(struct async_tcp_connect_with__frame *f,
+                                  const char *host, int port,
+                                  double timeout_seconds,
+                                  const async_tcp_options *opts);
+int async_tcp_connect_with__resume(void *frame);
 
 /* One running handler of a server.  Private to asyncrt. */
 typedef struct async__serve_conn async__serve_conn;
@@ -644,6 +869,11 @@ typedef struct async__work {
     async_task *task;           /* the awaiting task */
     int state;                  /* private: queued, running, done */
     int collected;              /* the loop has seen it done */
+    int detached;               /* its await has ended without it */
+    /* For a call that lives apart from its frame (async_getaddrinfo's):
+     * frees it once it is detached and done, on whichever thread sees
+     * that last; NULL for calls embedded in a frame. */
+    void (*release)(struct async__work *w);
 } async__work;
 
 struct async_to_thread__frame {

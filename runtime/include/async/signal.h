@@ -58,7 +58,9 @@
  *   async_connect (the socket stays the caller's, to close) and
  *     async_tcp_connect (closes its own socket), both while the
  *     handshake is pending;
- *   async_signal_wait of another signal (its mask is restored).
+ *   async_signal_wait of another signal (its mask is restored);
+ *   async_getaddrinfo, queued or running (a running resolver finishes
+ *     on its worker, which frees its result; *res is untouched).
  * - Fail with ASYNC_ECANCELED once everything they run has stopped, its
  *   cleanup done: async_gather and async_gather_failfast (every child),
  *   async_wait_for (its call; ASYNC_ECANCELED, not ASYNC_ETIMEDOUT),

@@ -28,6 +28,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -80,6 +81,7 @@ enum {
     R_SERVE_CLIENT,
     R_TO_THREAD,
     R_TO_THREAD_QUEUED,
+    R_GETADDRINFO,
     R_SIGNAL,
     R_LINGER,
     N_REPORTS
@@ -698,6 +700,23 @@ async void threaded_queued(void) {
         async_raise(err);
 }
 
+/* A resolution behind the busy worker, like threaded_queued: cancelled,
+ * it ends at once and stores no list. */
+async void resolver(void) {
+    struct addrinfo *res = NULL;
+    int err;
+
+    parked++;
+    async_try(await(async_getaddrinfo("127.0.0.1", "80", NULL, &res)), &err);
+    report(R_GETADDRINFO, "getaddrinfo (queued)", caught(err),
+           ", a list stored: %s", res != NULL ? "yes" : "no");
+    if (res != NULL)
+        freeaddrinfo(res);
+    finished++;
+    if (err != 0)
+        async_raise(err);
+}
+
 async void signal_waiter(void) {
     int err;
 
@@ -763,6 +782,7 @@ async int amain(void) {
     detach(async_spawn(serve_client()));
     detach(async_spawn(threaded()));
     detach(async_spawn(threaded_queued()));
+    detach(async_spawn(resolver()));
     detach(async_spawn(signal_waiter()));
     detach(async_spawn(lingerer()));
 
