@@ -1,29 +1,63 @@
 /*
  * http.c -- a small HTTP/1.1 server: one task per connection, keep-alive,
- * and a clean stop on SIGINT or SIGTERM.
+ * timeouts, a connection limit, and a clean stop on SIGINT or SIGTERM.
  *
- *     http PORT        (0: an ephemeral port)
+ *     http [--idle-timeout S] [--header-timeout S] [--max-conns N] PORT
  *
- * It listens on 127.0.0.1, prints "listening on PORT" and serves
+ * PORT 0 picks an ephemeral port.  It listens on 127.0.0.1, prints
+ * "listening on PORT" and serves
  *
  *     GET /              a small HTML page
  *     GET /sleep?ms=N    answers after N milliseconds (0 to 60000); the
  *                        other connections are served meanwhile
  *
- * with 404 for other paths, 405 for other methods and 400 Bad Request
- * for a malformed or oversized request (then it closes the connection).
- * Connections stay open between requests (HTTP/1.1's default) unless the
- * client sends "Connection: close" or speaks HTTP/1.0 without
- * "Connection: keep-alive".  Every response has a Content-Length.
+ * and HEAD of both (the same head, no body); 404 for other paths, 405
+ * (with "Allow: GET, HEAD") for other methods.  The request target may
+ * be in origin form ("/sleep?ms=5") or absolute form
+ * ("http://host/sleep?ms=5", whose authority stands for the Host
+ * header).  An HTTP/1.1 request needs exactly one Host header, or
+ * carries its authority in an absolute-form target; a request body
+ * (Content-Length up to 64 KiB) is read and ignored, after an "HTTP/1.1
+ * 100 Continue" when the request says "Expect: 100-continue".  Errors
+ * that leave the request unreadable close the connection after their
+ * response: 400 for a malformed or oversized request line or header, a
+ * missing or repeated Host, a bad Content-Length or a Transfer-Encoding;
+ * 413 for a longer body; 417 for another expectation; 408 when the head
+ * is late (below).  Connections stay open between requests (HTTP/1.1's
+ * default) unless the client sends "Connection: close" or speaks
+ * HTTP/1.0 without "Connection: keep-alive".  Every response has a
+ * Content-Length.
+ *
+ * Timeouts and limits, as Node's http server has them (0 turns a
+ * timeout off):
+ *   --idle-timeout S     (5) a kept-alive connection on which no new
+ *                        request starts for S seconds is closed;
+ *   --header-timeout S   (10) a request head (request line and headers)
+ *                        must be complete within S seconds of the
+ *                        connection's start, or of the first bytes of a
+ *                        later request on it: else 408 Request Timeout
+ *                        and the connection is closed;
+ *   --max-conns N        (the descriptor limit less 16) the most
+ *                        connections served at once: the next ones wait
+ *                        in the listening socket's backlog until one
+ *                        closes (async_serve_with's connection limit).
+ * And a connection on which nothing moves for STALL_SECONDS (75 s,
+ * longer than the longest /sleep), such as a client that stops reading
+ * its response, is dropped by async_serve_with's idle timeout.
+ *
+ * The connection's bytes go through a small layer: a `conn` with a
+ * read and a write function and an input buffer, so that another
+ * transport (TLS, say) only has to provide those two functions.
  *
  * On SIGINT or SIGTERM (async_shutdown_on_signals) every task is
- * cancelled: the accept loop and each connection's await fail with
- * ASYNC_ECANCELED, the connections are closed by their async_try
- * cleanup, async_run returns -1 with errno ECANCELED, and the program
- * prints "served N requests" and exits 0.
+ * cancelled: the server stops accepting, each handler's await fails
+ * with ASYNC_ECANCELED and the server closes its connection, async_run
+ * returns -1 with errno ECANCELED, and the program prints "served N
+ * requests" and exits 0.
  *
  * The asyncio equivalent is asyncio.start_server(handle, "127.0.0.1",
- * port) with loop.add_signal_handler(SIGTERM, ...) cancelling the tasks.
+ * port) with asyncio.timeout around the reads and
+ * loop.add_signal_handler(SIGTERM, ...) cancelling the tasks.
  */
 #include <async.h>
 #include <ctype.h>
@@ -32,20 +66,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 enum {
+    IN_SIZE = 4096,      /* a connection's input buffer */
     LINE_SIZE = 2048,    /* the longest request or header line, + 1 */
     HEADERS_MAX = 8192,  /* bytes of headers per request */
     BODY_MAX = 65536,    /* a request body we read and ignore */
     SLEEP_MAX_MS = 60000 /* the longest /sleep */
 };
 
-/* What serve_one tells the connection's loop. */
-enum { CONN_CLOSE = 0, CONN_KEEP = 1, CONN_BAD = 2 };
+#define STALL_SECONDS 75.0
+#define NO_TIMEOUT 1e9 /* seconds: 31 years */
 
-static long served; /* responses sent */
+/* The command line's settings, shared by every connection. */
+struct options {
+    double idle_timeout;
+    double header_timeout;
+    size_t max_conns;
+};
+
+static long served; /* responses sent, 100 Continue aside */
 
 static const char page[] =
     "<!DOCTYPE html>\n"
@@ -54,43 +97,128 @@ static const char page[] =
     "<p>An HTTP/1.1 server written with async/await in C.</p>\n"
     "</body></html>\n";
 
-/* Sends one response, head and body in one write when they fit (two
- * small writes would meet Nagle's algorithm and the peer's delayed ACK);
- * evaluates to 0. */
-async int respond(int fd, int status, const char *reason, const char *type,
-                  const char *body, int keep) {
-    char out[1024];
-    size_t len = strlen(body);
-    int n = snprintf(out, sizeof out,
-                     "HTTP/1.1 %d %s\r\n"
-                     "Server: asyncc-http\r\n"
-                     "Content-Type: %s\r\n"
-                     "Content-Length: %zu\r\n"
-                     "Connection: %s\r\n"
-                     "\r\n",
-                     status, reason, type, len, keep ? "keep-alive" : "close");
+/* ------------------------------------------------------------------ */
+/* The connection: a transport and an input buffer                     */
+/* ------------------------------------------------------------------ */
 
-    if ((size_t)n + len <= sizeof out) {
-        memcpy(out + n, body, len);
-        await(async_write(fd, out, (size_t)n + len));
-    } else {
-        await(async_write(fd, out, (size_t)n));
-        await(async_write(fd, body, len));
+typedef struct conn conn;
+
+/* A transport's two operations: read up to n bytes (0 at the end of the
+ * stream), and write all n bytes; both fail with a negative code. */
+typedef async ssize_t conn_read_fn(conn *c, void *buf, size_t n);
+typedef async ssize_t conn_write_fn(conn *c, const void *buf, size_t n);
+
+struct conn {
+    int fd;          /* the socket, owned by async_serve_with */
+    void *transport; /* the transport's own state (plain TCP: none) */
+    conn_read_fn *read;
+    conn_write_fn *write;
+    char in[IN_SIZE]; /* received, not yet parsed: in[start..end) */
+    size_t start, end;
+    int eof; /* the peer has finished sending */
+};
+
+/* Plain TCP: the socket itself. */
+async ssize_t tcp_read(conn *c, void *buf, size_t n) {
+    return await(async_read(c->fd, buf, n));
+}
+
+async ssize_t tcp_write(conn *c, const void *buf, size_t n) {
+    return await(async_write(c->fd, buf, n));
+}
+
+static void conn_init_tcp(conn *c, int fd) {
+    c->fd = fd;
+    c->transport = NULL;
+    c->read = tcp_read;
+    c->write = tcp_write;
+    c->start = c->end = 0;
+    c->eof = 0;
+}
+
+/* Reads more input after what is buffered: evaluates to the number of
+ * bytes added, 0 at the end of the stream.  A cancelled fill loses
+ * nothing: bytes join the buffer only when the read completes. */
+async ssize_t conn_fill(conn *c) {
+    ssize_t n;
+
+    if (c->start > 0) { /* room at the end: move what is left forward */
+        memmove(c->in, c->in + c->start, c->end - c->start);
+        c->end -= c->start;
+        c->start = 0;
     }
-    served++;
+    n = await(c->read(c, c->in + c->end, sizeof c->in - c->end));
+    if (n == 0)
+        c->eof = 1;
+    c->end += (size_t)n;
+    return n;
+}
+
+/* What conn_read_line evaluates to besides a length. */
+enum { LINE_END = -1, LINE_TOO_LONG = -2 };
+
+/* Reads one line into line[0..size), without its "\n" or "\r\n";
+ * evaluates to its length, LINE_END when the stream ends first, or
+ * LINE_TOO_LONG.  Nothing is taken from the buffer until the line is
+ * complete. */
+async ssize_t conn_read_line(conn *c, char *line, size_t size) {
+    for (;;) {
+        char *p = c->in + c->start;
+        size_t avail = c->end - c->start;
+        char *nl = memchr(p, '\n', avail);
+
+        if (nl != NULL) {
+            size_t len = (size_t)(nl - p);
+
+            if (len >= size)
+                return LINE_TOO_LONG;
+            c->start += len + 1;
+            if (len > 0 && p[len - 1] == '\r')
+                len--;
+            memcpy(line, p, len);
+            line[len] = '\0';
+            return (ssize_t)len;
+        }
+        if (avail >= size)
+            return LINE_TOO_LONG;
+        if (c->eof || await(conn_fill(c)) == 0)
+            return LINE_END;
+    }
+}
+
+/* Reads and drops n bytes; evaluates to 0, or LINE_END when the stream
+ * ends first. */
+async int conn_skip(conn *c, size_t n) {
+    while (n > 0) {
+        size_t k = c->end - c->start;
+
+        if (k == 0) {
+            if (c->eof || await(conn_fill(c)) == 0)
+                return LINE_END;
+            continue;
+        }
+        if (k > n)
+            k = n;
+        c->start += k;
+        n -= k;
+    }
     return 0;
 }
 
-/* Strips a trailing "\n" or "\r\n" in place; returns 0 when `line` had
- * no newline (too long, or cut by end of file). */
-static int chomp(char *line, ssize_t *n) {
-    if (*n == 0 || line[*n - 1] != '\n')
-        return 0;
-    line[--*n] = '\0';
-    if (*n > 0 && line[*n - 1] == '\r')
-        line[--*n] = '\0';
-    return 1;
-}
+/* ------------------------------------------------------------------ */
+/* Requests                                                            */
+/* ------------------------------------------------------------------ */
+
+struct request {
+    char method[16];
+    char path[256];      /* the origin-form target: "/..." */
+    int http11;          /* HTTP/1.1, else HTTP/1.0 */
+    int keep;            /* keep the connection after the response */
+    int head;            /* HEAD: the response has no body */
+    long length;         /* Content-Length, 0 without */
+    int expect_continue; /* "Expect: 100-continue" */
+    const char *error;   /* why the head was refused */
+};
 
 /* Whether comma-separated header value `v` holds `token`. */
 static int has_token(const char *v, const char *token) {
@@ -108,6 +236,167 @@ static int has_token(const char *v, const char *token) {
     return 0;
 }
 
+/* The path of request target `t` into req->path: an origin-form target
+ * as it is; an absolute-form one ("http://host[:port]/path?query",
+ * RFC 9112 3.2.2) without its scheme and authority, "/" when it has no
+ * path.  Returns 1 for an absolute form, 0 for an origin form, -1 when
+ * `t` is neither. */
+static int parse_target(struct request *req, const char *t) {
+    const char *auth, *path;
+
+    if (t[0] == '/') {
+        snprintf(req->path, sizeof req->path, "%s", t);
+        return 0;
+    }
+    if (strncasecmp(t, "http://", 7) == 0)
+        auth = t + 7;
+    else if (strncasecmp(t, "https://", 8) == 0)
+        auth = t + 8;
+    else
+        return -1;
+    path = auth + strcspn(auth, "/?#");
+    if (path == auth || *path == '#')
+        return -1; /* no host */
+    snprintf(req->path, sizeof req->path, "%s%s", *path == '/' ? "" : "/",
+             path);
+    return 1;
+}
+
+/* The request line, "METHOD SP TARGET SP HTTP/1.x": 0, or -1 when it is
+ * malformed.  Sets *absolute for an absolute-form target. */
+static int parse_request_line(struct request *req, const char *line,
+                              int *absolute) {
+    char target[256], version[16];
+    int n = 0;
+
+    if (sscanf(line, "%15[A-Z] %255[^ ] %15[^ ]%n", req->method, target,
+               version, &n) != 3 ||
+        line[n] != '\0' ||
+        strlen(line) !=
+            strlen(req->method) + strlen(target) + strlen(version) + 2)
+        return -1;
+    if (strcmp(version, "HTTP/1.1") == 0)
+        req->http11 = 1;
+    else if (strcmp(version, "HTTP/1.0") == 0)
+        req->http11 = 0;
+    else
+        return -1;
+    return (*absolute = parse_target(req, target)) < 0 ? -1 : 0;
+}
+
+/* Reads a request head (request line and headers) into `req`.
+ * Evaluates to 0, LINE_END when the stream ended before a request
+ * began, or an error status (400, 413, 417) with req->error set, after
+ * which the connection is unusable.  `line` is LINE_SIZE bytes. */
+async int read_head(conn *c, struct request *req, char *line) {
+    size_t header_bytes = 0;
+    int absolute = 0, hosts = 0, lengths = 0;
+    ssize_t n;
+
+    memset(req, 0, sizeof *req);
+    do /* RFC 9112 2.2: empty lines before a request are ignored */
+        n = await(conn_read_line(c, line, LINE_SIZE));
+    while (n == 0);
+    if (n == LINE_END)
+        return LINE_END;
+    req->error = "bad request line\n";
+    if (n == LINE_TOO_LONG || parse_request_line(req, line, &absolute) != 0)
+        return 400;
+    req->keep = req->http11;
+    req->head = strcmp(req->method, "HEAD") == 0;
+
+    for (;;) {
+        char *colon, *value, *end;
+
+        n = await(conn_read_line(c, line, LINE_SIZE));
+        if (n == LINE_END)
+            return LINE_END;
+        header_bytes += n < 0 ? LINE_SIZE : (size_t)n + 2;
+        req->error = "headers too long\n";
+        if (n == LINE_TOO_LONG || header_bytes > HEADERS_MAX)
+            return 400;
+        if (n == 0)
+            break;
+        colon = strchr(line, ':');
+        req->error = "malformed header\n";
+        if (colon == NULL || colon == line ||
+            strcspn(line, " \t") < (size_t)(colon - line))
+            return 400;
+        *colon = '\0';
+        value = colon + 1 + strspn(colon + 1, " \t");
+        end = value + strlen(value); /* trailing white space */
+        while (end > value && isspace((unsigned char)end[-1]))
+            *--end = '\0';
+        if (strcasecmp(line, "Host") == 0) {
+            hosts++;
+        } else if (strcasecmp(line, "Connection") == 0) {
+            if (has_token(value, "close"))
+                req->keep = 0;
+            else if (has_token(value, "keep-alive"))
+                req->keep = 1;
+        } else if (strcasecmp(line, "Content-Length") == 0) {
+            errno = 0;
+            req->error = "bad Content-Length\n";
+            if (!isdigit((unsigned char)value[0]) || lengths++ > 0)
+                return 400;
+            req->length = strtol(value, &end, 10);
+            if (*end != '\0' || errno != 0)
+                return 400;
+            req->error = "request body too large\n";
+            if (req->length > BODY_MAX)
+                return 413;
+        } else if (strcasecmp(line, "Transfer-Encoding") == 0) {
+            req->error = "chunked bodies are not supported\n";
+            return 400;
+        } else if (strcasecmp(line, "Expect") == 0 && req->http11) {
+            /* An HTTP/1.0 client cannot expect 100 (RFC 9110 10.1.1). */
+            req->error = "only 100-continue can be expected\n";
+            if (strcasecmp(value, "100-continue") != 0)
+                return 417;
+            req->expect_continue = 1;
+        }
+    }
+    /* RFC 9112 3.2: one Host, needed in HTTP/1.1 unless the target
+     * names the host. */
+    req->error = "a request needs one Host header\n";
+    if (hosts > 1 || (req->http11 && hosts == 0 && !absolute))
+        return 400;
+    req->error = NULL;
+    return 0;
+}
+
+/* Sends one response, head and body in one write when they fit (two
+ * small writes would meet Nagle's algorithm and the peer's delayed ACK).
+ * A response to HEAD has the head only.  Evaluates to 0. */
+async int respond(conn *c, const struct request *req, int status,
+                  const char *reason, const char *type, const char *body) {
+    char out[1024];
+    size_t len = strlen(body);
+    int n =
+        snprintf(out, sizeof out,
+                 "HTTP/1.1 %d %s\r\n"
+                 "Server: asyncc-http\r\n"
+                 "%s"
+                 "Content-Type: %s\r\n"
+                 "Content-Length: %zu\r\n"
+                 "Connection: %s\r\n"
+                 "\r\n",
+                 status, reason, status == 405 ? "Allow: GET, HEAD\r\n" : "",
+                 type, len, req->keep ? "keep-alive" : "close");
+
+    if (req->head)
+        len = 0;
+    if ((size_t)n + len <= sizeof out) {
+        memcpy(out + n, body, len);
+        await(c->write(c, out, (size_t)n + len));
+    } else {
+        await(c->write(c, out, (size_t)n));
+        await(c->write(c, body, len));
+    }
+    served++;
+    return 0;
+}
+
 /* The N of "/sleep?ms=N", or -1 when malformed or out of range. */
 static long sleep_ms(const char *query) {
     char *end;
@@ -122,189 +411,190 @@ static long sleep_ms(const char *query) {
     return ms;
 }
 
-/* Reads one request from `r` and answers it.  Evaluates to CONN_KEEP,
- * CONN_CLOSE (end of stream, or the client asked), or CONN_BAD (a 400
- * was sent: linger and close).  `line` is LINE_SIZE bytes of scratch. */
-async int serve_one(int fd, async_reader *r, char *line) {
-    char method[16], target[256], version[16];
-    int keep, have_length = 0;
-    long length = 0;
-    size_t header_bytes = 0;
-    ssize_t n = await(async_read_line(r, line, LINE_SIZE));
+/* Reads the body of `req` (ignored) and answers it. */
+async void answer(conn *c, struct request *req) {
+    static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
-    if (n == 0)
-        return CONN_CLOSE;
-    /* The request line: METHOD SP TARGET SP HTTP/1.x */
-    if (!chomp(line, &n) ||
-        sscanf(line, "%15[A-Z] %255[^ ] %15[^ ]", method, target, version) !=
-            3 ||
-        target[0] != '/' ||
-        (strcmp(version, "HTTP/1.1") != 0 &&
-         strcmp(version, "HTTP/1.0") != 0) ||
-        strlen(method) + strlen(target) + strlen(version) + 2 != (size_t)n) {
-        await(respond(fd, 400, "Bad Request", "text/plain",
-                      "bad request line\n", 0));
-        return CONN_BAD;
-    }
-    keep = strcmp(version, "HTTP/1.1") == 0;
-
-    /* Headers, up to the empty line. */
-    for (;;) {
-        char *colon, *value;
-
-        n = await(async_read_line(r, line, LINE_SIZE));
-        header_bytes += (size_t)n;
-        if (n == 0)
-            return CONN_CLOSE;
-        if (!chomp(line, &n) || header_bytes > HEADERS_MAX) {
-            await(respond(fd, 400, "Bad Request", "text/plain",
-                          "headers too long\n", 0));
-            return CONN_BAD;
-        }
-        if (n == 0)
-            break;
-        colon = strchr(line, ':');
-        if (colon == NULL || colon == line ||
-            strcspn(line, " \t") < (size_t)(colon - line)) {
-            await(respond(fd, 400, "Bad Request", "text/plain",
-                          "malformed header\n", 0));
-            return CONN_BAD;
-        }
-        *colon = '\0';
-        value = colon + 1;
-        value += strspn(value, " \t");
-        if (strcasecmp(line, "Connection") == 0) {
-            if (has_token(value, "close"))
-                keep = 0;
-            else if (has_token(value, "keep-alive"))
-                keep = 1;
-        } else if (strcasecmp(line, "Content-Length") == 0) {
-            char *end = value;
-
-            errno = 0;
-            length = -1;
-            if (isdigit((unsigned char)value[0]))
-                length = strtol(value, &end, 10);
-            if (errno != 0 || length < 0 || length > BODY_MAX || *end != '\0' ||
-                have_length) {
-                await(respond(fd, 400, "Bad Request", "text/plain",
-                              "bad Content-Length\n", 0));
-                return CONN_BAD;
-            }
-            have_length = 1;
-        } else if (strcasecmp(line, "Transfer-Encoding") == 0) {
-            await(respond(fd, 400, "Bad Request", "text/plain",
-                          "chunked bodies are not supported\n", 0));
-            return CONN_BAD;
+    if (req->length > 0) {
+        /* The client waits for this before it sends the body. */
+        if (req->expect_continue)
+            await(c->write(c, cont, sizeof cont - 1));
+        if (await(conn_skip(c, (size_t)req->length)) != 0) {
+            req->keep = 0; /* the client went away */
+            return;
         }
     }
-
-    /* A body (unusual for GET): read and ignored. */
-    while (length > 0) {
-        size_t chunk = length < LINE_SIZE ? (size_t)length : LINE_SIZE;
-
-        if (await(async_read_exactly(r, line, chunk)) < (ssize_t)chunk)
-            return CONN_CLOSE;
-        length -= (long)chunk;
-    }
-
-    if (strcmp(method, "GET") != 0) {
-        await(respond(fd, 405, "Method Not Allowed", "text/plain",
-                      "only GET is supported\n", keep));
-    } else if (strcmp(target, "/") == 0) {
-        await(respond(fd, 200, "OK", "text/html; charset=utf-8", page, keep));
-    } else if (strncmp(target, "/sleep?", 7) == 0) {
-        long ms = sleep_ms(target + 7);
+    if (strcmp(req->method, "GET") != 0 && !req->head) {
+        await(respond(c, req, 405, "Method Not Allowed", "text/plain",
+                      "only GET and HEAD are supported\n"));
+    } else if (strcmp(req->path, "/") == 0) {
+        await(respond(c, req, 200, "OK", "text/html; charset=utf-8", page));
+    } else if (strncmp(req->path, "/sleep?", 7) == 0) {
+        long ms = sleep_ms(req->path + 7);
         char body[64];
 
         if (ms < 0) {
-            await(respond(fd, 400, "Bad Request", "text/plain",
-                          "usage: /sleep?ms=N with 0 <= N <= 60000\n", keep));
+            await(respond(c, req, 400, "Bad Request", "text/plain",
+                          "usage: /sleep?ms=N with 0 <= N <= 60000\n"));
         } else {
             await(async_sleep((double)ms / 1000.0));
             snprintf(body, sizeof body, "slept %ld ms\n", ms);
-            await(respond(fd, 200, "OK", "text/plain", body, keep));
+            await(respond(c, req, 200, "OK", "text/plain", body));
         }
     } else {
-        await(respond(fd, 404, "Not Found", "text/plain", "not found\n", keep));
+        await(respond(c, req, 404, "Not Found", "text/plain", "not found\n"));
     }
-    return keep ? CONN_KEEP : CONN_CLOSE;
 }
 
-/* After a 400: stop sending, and read what the client still sends (for
- * up to a second) so that closing does not reset the connection before
- * the client has read the response. */
-async void linger(int fd) {
+static const char *reason_of(int status) {
+    switch (status) {
+    case 408:
+        return "Request Timeout";
+    case 413:
+        return "Content Too Large";
+    case 417:
+        return "Expectation Failed";
+    default:
+        return "Bad Request";
+    }
+}
+
+/* After an error response: stop sending, and read what the client still
+ * sends (for up to a second) so that closing does not reset the
+ * connection before the client has read the response. */
+async void linger(conn *c) {
     char junk[512];
-    int err = 0;
+    int err = 0, late = 0;
 
-    shutdown(fd, SHUT_WR);
-    for (int i = 0; i < 128; i++) {
-        ssize_t n = async_try(
-            await(async_wait_for(async_read(fd, junk, sizeof junk), 1.0)),
-            &err);
-
-        if (err != 0 || n <= 0)
-            break;
+    shutdown(c->fd, SHUT_WR);
+    async_timeout(1.0, &late) {
+        while (async_try(await(c->read(c, junk, sizeof junk)), &err) > 0)
+            ;
     }
 }
 
-/* One connection: requests until the client closes, asks to close, or
- * the server stops (the await in progress fails with ASYNC_ECANCELED and
- * async_try lets the connection be closed before passing it on). */
-async void handle(int fd) {
-    char buf[4096];
+/* Requests on one connection until it ends, the client asks to close,
+ * a timeout passes or a request is refused.  The timeouts are what
+ * frees a connection whose client is gone without the kernel having
+ * seen it go (no FIN or RST ever arrived, so no read can end): without
+ * them such a connection keeps its descriptor until the stop, and
+ * enough of them (or idle clients) lock every new client out. */
+async void converse(conn *c, const struct options *o) {
     char line[LINE_SIZE];
-    async_reader r;
-    int err = 0;
-    int state = CONN_KEEP;
+    struct request req = {0};
+    int status = 0, err = 0, first = 1;
 
-    async_reader_init(&r, fd, buf, sizeof buf);
-    while (state == CONN_KEEP && err == 0)
-        state = async_try(await(serve_one(fd, &r, line)), &err);
-    if (err == 0 && state == CONN_BAD)
-        async_try(await(linger(fd)), &err);
-    close(fd);
+    for (;;) {
+        /* Between requests: wait up to the idle timeout for the next. */
+        if (!first && c->start == c->end && !c->eof) {
+            async_timeout(o->idle_timeout, &err) { await(conn_fill(c)); }
+            if (err == ASYNC_ETIMEDOUT)
+                return;
+        }
+        first = 0;
+        async_timeout(o->header_timeout, &err) {
+            status = await(read_head(c, &req, line));
+        }
+        if (err == ASYNC_ETIMEDOUT) {
+            status = 408;
+            req.error = "request head timed out\n";
+        }
+        if (status == LINE_END)
+            return;
+        if (status != 0) {
+            req.keep = 0;
+            req.head = 0;
+            await(respond(c, &req, status, reason_of(status), "text/plain",
+                          req.error));
+            await(linger(c));
+            return;
+        }
+        await(answer(c, &req));
+        if (!req.keep)
+            return;
+    }
+}
+
+/* async_serve_with's handler, one task per connection; the server
+ * closes `fd` when it returns.  A client that resets the connection
+ * fails a read or write: that ends the conversation, quietly.  A
+ * cancellation (the shutdown, or async_serve's stall timeout) goes on
+ * to the server. */
+async void handle(int fd, void *arg) {
+    conn c;
+    int err = 0;
+
+    conn_init_tcp(&c, fd);
+    async_try(await(converse(&c, arg)), &err);
     if (err == ASYNC_ECANCELED)
         async_raise(err);
 }
 
-/* Accepts connections until cancelled, one handler task each. */
-async int serve(int listen_fd) {
-    int err = 0;
+async int serve(int listen_fd, struct options *o) {
+    async_serve_limits lim = {STALL_SECONDS, o->max_conns};
 
-    for (;;) {
-        int fd = async_try(await(async_accept(listen_fd)), &err);
+    return await(async_serve_with(listen_fd, handle, o, &lim));
+}
 
-        if (err == ASYNC_ECANCELED)
-            break;
-        if (err != 0) {
-            /* Out of descriptors, say: wait a little, go on. */
-            fprintf(stderr, "accept: %s\n", async_strerror(err));
-            err = 0;
-            await(async_sleep(0.1));
-            continue;
-        }
-        async_task *t = async_spawn(handle(fd));
+/* The default --max-conns: what RLIMIT_NOFILE allows, less 16 for the
+ * listening socket, epoll and the signal descriptor. */
+static size_t default_max_conns(void) {
+    struct rlimit rl;
 
-        if (t == NULL)
-            close(fd);
-        async_task_release(t);
-    }
-    close(listen_fd);
-    async_raise(err);
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return 0;
+    return rl.rlim_cur > 32 ? (size_t)rl.rlim_cur - 16 : 16;
+}
+
+/* A timeout option's value: seconds, 0 for none. */
+static int parse_seconds(const char *s, double *out) {
+    char *end;
+    double v = strtod(s, &end);
+
+    if (*s == '\0' || *end != '\0' || !(v >= 0) || v > NO_TIMEOUT)
+        return -1;
+    *out = v > 0 ? v : NO_TIMEOUT;
     return 0;
 }
 
-int main(int argc, char **argv) {
-    char *end;
-    long port = argc == 2 ? strtol(argv[1], &end, 10) : -1;
-    int listen_fd, rc;
+static int usage(const char *argv0) {
+    fprintf(stderr,
+            "usage: %s [--idle-timeout S] [--header-timeout S] "
+            "[--max-conns N] PORT\n  (PORT 0: an ephemeral port; "
+            "a timeout of 0: none)\n",
+            argv0);
+    return 2;
+}
 
-    if (argc != 2 || *end != '\0' || port < 0 || port > 65535) {
-        fprintf(stderr, "usage: %s PORT  (0: an ephemeral port)\n", argv[0]);
-        return 2;
+int main(int argc, char **argv) {
+    static struct options o = {5, 10, 0};
+    long port = -1;
+    char *end;
+    int i, listen_fd, rc;
+
+    o.max_conns = default_max_conns();
+    for (i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--idle-timeout") == 0) {
+            if (parse_seconds(argv[i + 1], &o.idle_timeout) != 0)
+                return usage(argv[0]);
+        } else if (strcmp(argv[i], "--header-timeout") == 0) {
+            if (parse_seconds(argv[i + 1], &o.header_timeout) != 0)
+                return usage(argv[0]);
+        } else if (strcmp(argv[i], "--max-conns") == 0) {
+            long n = strtol(argv[i + 1], &end, 10);
+
+            if (*end != '\0' || n < 1)
+                return usage(argv[0]);
+            o.max_conns = (size_t)n;
+        } else {
+            return usage(argv[0]);
+        }
     }
+    if (i != argc - 1)
+        return usage(argv[0]);
+    port = strtol(argv[i], &end, 10);
+    if (*argv[i] == '\0' || *end != '\0' || port < 0 || port > 65535)
+        return usage(argv[0]);
     listen_fd = async_tcp_listen("127.0.0.1", (int)port, 128);
     if (listen_fd < 0) {
         fprintf(stderr, "listen: %s\n", async_strerror(listen_fd));
@@ -317,7 +607,8 @@ int main(int argc, char **argv) {
     }
     printf("listening on %d\n", async_local_port(listen_fd));
     fflush(stdout);
-    rc = async_run(serve(listen_fd));
+    rc = async_run(serve(listen_fd, &o));
+    close(listen_fd);
     /* Stopped by SIGINT or SIGTERM: the normal way out. */
     if (rc == -1 && errno == ECANCELED)
         rc = 0;

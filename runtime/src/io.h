@@ -81,6 +81,9 @@ typedef struct async__io_slot {
     uint8_t hup;    /* the peer hung up (or an error): reading is never
                        drained again, since no edge will say so */
     uint8_t maybe;
+    uint64_t active_ns; /* owned: when a transfer on it last made progress
+                           (async__io_touch), for async_serve's idle
+                           timeout */
 } async__io_slot;
 
 /* The backend's state, one per loop.  A zeroed struct is valid: the
@@ -154,6 +157,15 @@ void async__io_adopt(int fd, int stream);
 
 /* The owner of `fd` is about to close it. */
 void async__io_forget(int fd);
+
+/* A transfer on `fd` has just moved bytes or met the end of the stream:
+ * for an owned descriptor, remembers when (the loop's clock), which
+ * async__io_active reports.  No-op for the others. */
+void async__io_touch(int fd);
+
+/* When an owned `fd` was adopted or last touched, on the loop's clock;
+ * 0 when the backend does not know (not owned, or not in its table). */
+uint64_t async__io_active(int fd);
 
 /* async__watcher.ready when async__io_closing ended the wait: the await
  * fails with -EBADF. */

@@ -137,6 +137,7 @@ static int op_poll(async__io_op *op) {
         ssize_t r = op_syscall(op);
 
         if (r > 0) {
+            async__io_touch(op->fd); /* progress: not idle */
             if ((size_t)r < want && op_drains(op))
                 async__io_short_read(op->fd);
             op->done += (size_t)r;
@@ -159,6 +160,8 @@ static int op_poll(async__io_op *op) {
             return async__raise(-EIO);
         }
         /* A transfer done, or end of file (r == 0). */
+        if (r == 0)
+            async__io_touch(op->fd);
         async__unwatch(&op->w);
         return ASYNC__READY;
     }

@@ -43,6 +43,7 @@
  * Each event is dispatched within the async__io_wait that received it,
  * before any task runs, so no event can outlive the watcher it was for.
  */
+#include "internal.h"
 #include "io.h"
 
 #include <errno.h>
@@ -253,6 +254,7 @@ static void slot_reset(async__io_slot *s) {
     s->stream = 0;
     s->hup = 0;
     s->maybe = ASYNC__IO_DIRS;
+    s->active_ns = 0;
 }
 
 void async__io_fresh(int fd) {
@@ -278,6 +280,20 @@ void async__io_adopt(int fd, int stream) {
     slot_reset(s);
     s->owned = 1;
     s->stream = stream != 0;
+    s->active_ns = async__loop_now();
+}
+
+void async__io_touch(int fd) {
+    async__io_slot *s = slot_of(async__loop_io(), fd);
+
+    if (s != NULL && s->owned)
+        s->active_ns = async__loop_now();
+}
+
+uint64_t async__io_active(int fd) {
+    const async__io_slot *s = slot_of(async__loop_io(), fd);
+
+    return s != NULL && s->owned ? s->active_ns : 0;
 }
 
 void async__io_forget(int fd) {

@@ -26,6 +26,17 @@
  * with epoll then lasts from the first wait to the close, and a
  * handler's waits cost no system call.
  *
+ * Limits.  Each connection has an idle timer (async__timer, calling
+ * idle_check) when the server has an idle timeout: the I/O awaitables
+ * write the time of their last progress on an owned connection into
+ * the backend's slot (async__io_touch), and the timer, when it fires,
+ * either finds the connection idle for the whole timeout and cancels
+ * its handler, or moves itself to the end of the idle time as it now
+ * stands; so a transfer costs a clock reading at most, never a timer
+ * operation.  At the connection limit, accepting pauses like an
+ * exhausted accept, without the timer: the socket is unwatched and the
+ * next handler to finish resumes it.
+ *
  * Stopping.  For async_serve, a cancellation, or an accept error that
  * is not transient, makes the server stop accepting, cancel every
  * handler and wait until all have finished (their frames hold watchers
@@ -49,6 +60,8 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -63,8 +76,10 @@ enum { SERVING = 1, DRAINING = 2 };
 struct async__serve_conn {
     async__waiter node; /* on the handler's waiters: conn_done */
     async_server *server;
-    async_task *task; /* the handler; its handle is the server's */
-    int fd;           /* the connection */
+    async_task *task;  /* the handler; its handle is the server's */
+    int fd;            /* the connection */
+    uint64_t idle_ns;  /* its idle timeout, 0: none */
+    async__timer idle; /* armed while idle_ns > 0: idle_check */
     async__serve_conn *prev, *next;
 };
 
@@ -78,7 +93,54 @@ static void server_reset(async_server *srv, int listen_fd) {
     srv->accepted = 0;
     srv->dropped = 0;
     srv->failed = 0;
+    srv->timed_out = 0;
     srv->structured = 0;
+    srv->idle_ns = async__ns_from_seconds(ASYNC_SERVE_IDLE_TIMEOUT);
+    srv->max_connections = ASYNC_SERVE_MAX_CONNECTIONS;
+}
+
+/* The limits in the server's units, or ASYNC_EINVAL. */
+static int limits_convert(const async_serve_limits *lim, uint64_t *idle_ns,
+                          size_t *max) {
+    double t = lim->idle_timeout;
+
+    if (t != t || t < 0)
+        return ASYNC_EINVAL; /* NaN or negative */
+    *idle_ns = t == HUGE_VAL ? 0 : async__ns_from_seconds(t);
+    *max = lim->max_connections;
+    return 0;
+}
+
+/* Accepting paused at the connection limit resumes now. */
+static void resume_accepting(async__serve_core *core) {
+    if (core != NULL && core->full) {
+        core->full = 0;
+        async__wake(core->self);
+    }
+}
+
+int async_server_set_limits(async_server *srv,
+                            const async_serve_limits *limits) {
+    static const async_serve_limits defaults = ASYNC_SERVE_LIMITS_DEFAULT;
+    uint64_t idle_ns;
+    size_t max;
+    int rc;
+
+    if (srv == NULL)
+        return ASYNC_EINVAL;
+    if ((rc = limits_convert(limits != NULL ? limits : &defaults, &idle_ns,
+                             &max)) != 0)
+        return rc;
+    srv->idle_ns = idle_ns;
+    srv->max_connections = max;
+    /* A higher limit (or none) may let a paused server accept again; if
+     * it is still full, it pauses again at once. */
+    resume_accepting(srv->core);
+    return 0;
+}
+
+uint64_t async_server_timed_out(const async_server *srv) {
+    return srv != NULL ? srv->timed_out : 0;
 }
 
 int async_server_init(async_server *srv, int listen_fd) {
@@ -136,6 +198,7 @@ static void core_init(async__serve_core *core, async_server *srv,
     core->pause.index = ASYNC__TIMER_NONE;
     core->error = 0;
     core->draining = 0;
+    core->full = 0;
 }
 
 void async_serve__init(struct async_serve__frame *f, int listen_fd,
@@ -145,6 +208,21 @@ void async_serve__init(struct async_serve__frame *f, int listen_fd,
     server_reset(&f->own, listen_fd);
     f->own.structured = 1;
     core_init(&f->core, &f->own, spawn, arg);
+    f->_ret = 0;
+}
+
+void async_serve_with__init(struct async_serve_with__frame *f, int listen_fd,
+                            async_conn_spawner spawn, void *arg,
+                            const async_serve_limits *limits) {
+    static const async_serve_limits defaults = ASYNC_SERVE_LIMITS_DEFAULT;
+
+    f->_state = 0;
+    server_reset(&f->own, listen_fd);
+    f->own.structured = 1;
+    core_init(&f->core, &f->own, spawn, arg);
+    /* Copied now: the caller's struct may be gone by the first poll. */
+    f->limits_error = limits_convert(limits != NULL ? limits : &defaults,
+                                     &f->own.idle_ns, &f->own.max_connections);
     f->_ret = 0;
 }
 
@@ -234,6 +312,7 @@ static void conn_done(async__waiter *node, async_task *t) {
                 async__task_name(t), c->fd, async_strerror(code), code);
     }
     t->flags |= ASYNC__TASK_RELEASED;
+    async__timer_stop(&c->idle);
     async__io_forget(c->fd);
     close(c->fd);
     conn_unlink(srv, c);
@@ -242,11 +321,36 @@ static void conn_done(async__waiter *node, async_task *t) {
         /* A descriptor is back: accept again now. */
         async__timer_stop(&core->pause);
         async__wake(core->self);
+    } else if (core != NULL && core->full) {
+        resume_accepting(core); /* below the limit again */
     } else if (core != NULL && core->draining && srv->running == 0) {
         async__wake(core->self);
     }
     if (srv->closed && srv->running == 0)
         wake_closers(srv);
+}
+
+/* The idle timer of connection `c` fired: when no transfer on it has
+ * made progress for its idle timeout, its handler is cancelled (again
+ * each further timeout, should it catch that and stay idle); otherwise
+ * the timer waits for the end of the idle time as it stands now.  The
+ * transfers only write a timestamp (async__io_touch), so busy
+ * connections cost no timer work but one check per timeout. */
+static void idle_check(async__timer *timer) {
+    async__serve_conn *c =
+        (async__serve_conn *)((char *)timer -
+                              offsetof(async__serve_conn, idle));
+    uint64_t now = async__loop_now();
+    uint64_t last = async__io_active(c->fd);
+    uint64_t due = last != 0 ? last + c->idle_ns : now + c->idle_ns;
+
+    if (due <= now) {
+        c->server->timed_out++;
+        (void)async_cancel(c->task);
+        due = now + c->idle_ns;
+    }
+    /* No memory for the heap: the connection keeps running unwatched. */
+    (void)async__timer_start_call(&c->idle, due, idle_check);
 }
 
 /* Hands the accepted `fd` to a new handler task.  The task first runs
@@ -258,8 +362,19 @@ static void conn_start(async__serve_core *core, int fd) {
     async_task *t = NULL;
 
     srv->accepted++;
-    if (c == NULL || (t = core->spawn(fd, core->arg)) == NULL) {
+    if (c != NULL) {
+        c->idle_ns = srv->idle_ns;
+        c->idle.deadline_ns = 0;
+        c->idle.index = ASYNC__TIMER_NONE;
+    }
+    if (c == NULL ||
+        (c->idle_ns > 0 &&
+         async__timer_start_call(&c->idle, async__deadline_in(c->idle_ns),
+                                 idle_check) != 0) ||
+        (t = core->spawn(fd, core->arg)) == NULL) {
         /* No memory for this connection: refuse it, serve the next. */
+        if (c != NULL)
+            async__timer_stop(&c->idle);
         free(c);
         close(fd);
         srv->dropped++;
@@ -296,6 +411,7 @@ static void pause_accepting(async__serve_core *core) {
 /* The serve has ended: the server is no longer served. */
 static int serve_end(int *state, async__serve_core *core, int code) {
     async__unwatch(&core->w);
+    core->full = 0;
     async__timer_stop(&core->pause);
     if (core->srv->core == core)
         core->srv->core = NULL;
@@ -323,6 +439,7 @@ static int drain(int *state, async__serve_core *core) {
  * the await fails at once. */
 static int stop(int *state, async__serve_core *core, int code) {
     async__unwatch(&core->w);
+    core->full = 0;
     async__timer_stop(&core->pause);
     if (!core->srv->structured) {
         (void)async_server_close(core->srv);
@@ -335,11 +452,23 @@ static int stop(int *state, async__serve_core *core, int code) {
     return drain(state, core);
 }
 
+/* At the connection limit: stops accepting, without watching the
+ * socket, until a handler finishes (conn_done) or the limit is raised. */
+static void pause_full(async__serve_core *core) {
+    async__unwatch(&core->w);
+    core->full = 1;
+}
+
 /* Accepts the pending connections, then waits for more. */
 static int accept_some(int *state, async__serve_core *core) {
+    async_server *srv = core->srv;
     int fd, err, rc;
 
     for (int i = 0; i < ACCEPT_BATCH; i++) {
+        if (srv->max_connections > 0 && srv->running >= srv->max_connections) {
+            pause_full(core);
+            return ASYNC__PENDING;
+        }
         fd = accept4(core->w.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
             conn_start(core, fd);
@@ -382,13 +511,13 @@ static int accept_some(int *state, async__serve_core *core) {
  * timer, a handler that gave back a descriptor, or a close) accepts
  * unless the server was closed, the socket is watched and has not been
  * reported ready, or accepting is paused. */
-static int serve_resume(int *state, async__serve_core *core) {
+static int serve_resume(int *state, async__serve_core *core, int limits_error) {
     async_server *srv = core->srv;
     int rc, stream = 0;
 
     switch (*state) {
     case 0:
-        if (srv == NULL || core->spawn == NULL ||
+        if (srv == NULL || core->spawn == NULL || limits_error != 0 ||
             (!srv->structured && srv->closed))
             rc = ASYNC_EINVAL;
         else if (srv->core != NULL)
@@ -419,7 +548,7 @@ static int serve_resume(int *state, async__serve_core *core) {
     }
     if (srv->closed)
         return serve_end(state, core, 0);
-    if (core->pause.index != ASYNC__TIMER_NONE)
+    if (core->pause.index != ASYNC__TIMER_NONE || core->full)
         return ASYNC__PENDING;
     if (core->w.active && !core->w.ready)
         return ASYNC__PENDING;
@@ -429,13 +558,19 @@ static int serve_resume(int *state, async__serve_core *core) {
 int async_serve__resume(void *frame) {
     struct async_serve__frame *f = frame;
 
-    return serve_resume(&f->_state, &f->core);
+    return serve_resume(&f->_state, &f->core, 0);
+}
+
+int async_serve_with__resume(void *frame) {
+    struct async_serve_with__frame *f = frame;
+
+    return serve_resume(&f->_state, &f->core, f->limits_error);
 }
 
 int async_server_serve__resume(void *frame) {
     struct async_server_serve__frame *f = frame;
 
-    return serve_resume(&f->_state, &f->core);
+    return serve_resume(&f->_state, &f->core, 0);
 }
 
 /* ------------------------------------------------------------------ */

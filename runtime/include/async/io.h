@@ -405,6 +405,33 @@ int async_local_port(int fd);
  * task can be allocated (out of memory) is closed at once, and the
  * server goes on.
  *
+ * Limits (async_serve_limits below; async_serve uses the defaults,
+ * async_serve_with and async_server_set_limits others):
+ * - Idle timeout, default ASYNC_SERVE_IDLE_TIMEOUT (300 seconds): a
+ *   connection on which no transfer has made progress for that long has
+ *   its handler cancelled, and so the connection closed once the
+ *   handler has finished.  Progress is a read, write, recv or send
+ *   awaitable of async/io.h (async_read_line and async_read_exactly
+ *   too) that moves bytes on the connection or meets its end; it is
+ *   counted from the accept.  A handler waiting for anything else (a
+ *   sleep, a lock, a slow computation on a worker thread) is idle too:
+ *   keep such waits shorter than the timeout, or turn it off.  A
+ *   handler that catches the cancellation and stays idle is cancelled
+ *   again after each further timeout.  The cancellation comes the
+ *   timeout after the last progress (as precise as the loop's timers);
+ *   transfers only note the time, so a busy connection costs a check
+ *   per timeout, not a timer per transfer.  A server object counts the
+ *   connections cancelled so (async_server_timed_out).
+ * - Connection limit, default ASYNC_SERVE_MAX_CONNECTIONS (0: none but
+ *   the process's descriptors): while that many handlers are running,
+ *   accepting pauses (the socket is not watched); it resumes as soon as
+ *   one finishes.  Connections that arrive meanwhile wait in the
+ *   listening socket's backlog, fully connected, and are served in
+ *   turn, rather than being accepted only to be closed: a client sees a
+ *   delay, not an error, and the backlog (listen(2)) bounds how many
+ *   wait.  Past the backlog the kernel drops new handshakes and clients
+ *   retry them.
+ *
  * Memory: one small allocation per running handler besides its task,
  * both freed as soon as the handler finishes.  If async_run returns
  * while the await is still in progress (its task neither cancelled nor
@@ -422,11 +449,35 @@ typedef async_task *(*async_conn_spawner)(int fd, void *arg);
 /* A server object (see async_server_init below).  Fields are private. */
 typedef struct async_server async_server;
 
+/* The per-connection limits of a server (see "Limits" above).
+ * idle_timeout: seconds, 0 or +infinity for none, negative or NaN is
+ * ASYNC_EINVAL.  max_connections: the most handlers running at once, 0
+ * for no limit. */
+typedef struct async_serve_limits {
+    double idle_timeout;
+    size_t max_connections;
+} async_serve_limits;
+
+#define ASYNC_SERVE_IDLE_TIMEOUT 300.0
+#define ASYNC_SERVE_MAX_CONNECTIONS 0
+/* An initialiser with the defaults:
+ *     async_serve_limits lim = ASYNC_SERVE_LIMITS_DEFAULT; */
+#define ASYNC_SERVE_LIMITS_DEFAULT                                             \
+    { ASYNC_SERVE_IDLE_TIMEOUT, ASYNC_SERVE_MAX_CONNECTIONS }
+
 #ifdef __ASYNCC__
 /* `handler` is declared `async`: a handler parameter, whose argument is
  * the name of an async function defined in the same file. */
 async int async_serve(int listen_fd, async void (*handler)(int fd, void *arg),
                       void *arg);
+
+/* async_serve with the limits in `*limits` (NULL: the defaults), copied
+ * when the call is made, so `limits` may point to a temporary.  Invalid
+ * limits fail the await at once with ASYNC_EINVAL, before accepting
+ * anything. */
+async int async_serve_with(int listen_fd,
+                           async void (*handler)(int fd, void *arg), void *arg,
+                           const async_serve_limits *limits);
 #endif /* __ASYNCC__ */
 
 /*
@@ -484,6 +535,19 @@ int async_server_init(async_server *srv, int listen_fd);
  * async_server_wait_closed are woken.  Closing again does nothing.
  * Returns 0, or ASYNC_EINVAL for NULL. */
 int async_server_close(async_server *srv);
+
+/* Sets the limits of `srv` (NULL `limits`: the defaults, which
+ * async_server_init sets).  The idle timeout applies to the connections
+ * accepted afterwards; the connection limit at once (a server paused at
+ * the old limit accepts again if the new one allows).  Returns 0, or
+ * ASYNC_EINVAL for a NULL `srv` or invalid limits (then nothing
+ * changes). */
+int async_server_set_limits(async_server *srv,
+                            const async_serve_limits *limits);
+
+/* How many connections of `srv` had their handler cancelled by the idle
+ * timeout (counted once per connection and timeout); 0 for NULL. */
+uint64_t async_server_timed_out(const async_server *srv);
 
 /* The number of handlers of `srv` running (started, not finished); 0
  * for NULL. */
@@ -708,6 +772,9 @@ struct async_server {
     uint64_t accepted;        /* connections accepted */
     uint64_t dropped;         /* of those, closed for lack of memory */
     uint64_t failed;          /* handlers that failed (not cancelled) */
+    uint64_t timed_out;       /* handlers cancelled for being idle */
+    uint64_t idle_ns;         /* idle timeout, 0: none */
+    size_t max_connections;   /* 0: no limit */
     int structured;           /* async_serve's own: ends with its handlers */
 };
 
@@ -721,6 +788,7 @@ struct async__serve_core {
     async__timer pause; /* accepting paused: out of descriptors */
     int error;          /* the code to fail with once drained */
     int draining;       /* async_serve stopping: waiting for handlers */
+    int full;           /* accepting paused at the connection limit */
 };
 
 struct async_serve__frame {
@@ -732,6 +800,18 @@ struct async_serve__frame {
 void async_serve__init(struct async_serve__frame *f, int listen_fd,
                        async_conn_spawner spawn, void *arg);
 int async_serve__resume(void *frame);
+
+struct async_serve_with__frame {
+    int _state;
+    async__serve_core core;
+    async_server own;
+    int limits_error; /* invalid limits: fail at the first poll */
+    int _ret;
+};
+void async_serve_with__init(struct async_serve_with__frame *f, int listen_fd,
+                            async_conn_spawner spawn, void *arg,
+                            const async_serve_limits *limits);
+int async_serve_with__resume(void *frame);
 
 struct async_server_serve__frame {
     int _state;
