@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,26 @@ static char *absolute(const char *path) {
     char *copy = ac_xmalloc(n);
     memcpy(copy, path, n);
     return copy;
+}
+
+char *ac_output_path(const char *path) {
+    if (!path || strcmp(path, "-") == 0)
+        return NULL;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t dir_len = slash ? (slash == path ? 1 : (size_t)(slash - path)) : 1;
+    char *dir = ac_xmalloc(dir_len + 1);
+    memcpy(dir, slash ? path : ".", dir_len);
+    dir[dir_len] = '\0';
+    char *real = realpath(dir, NULL);
+    free(dir);
+    if (!real)
+        return absolute(path);
+    size_t n = strlen(real) + 1 + strlen(base) + 1;
+    char *abs = ac_xmalloc(n);
+    snprintf(abs, n, "%s/%s", strcmp(real, "/") == 0 ? "" : real, base);
+    free(real);
+    return abs;
 }
 
 /* Offsets are unsigned, and libclang stops reading at a NUL byte. */

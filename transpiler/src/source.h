@@ -35,6 +35,12 @@ void ac_source_free(ac_source *src);
 void ac_source_linecol(const ac_source *src, unsigned offset, unsigned *line,
                        unsigned *col);
 
+/* Output file `path`'s absolute path (malloc'd), for the #line
+ * directives of generated code; NULL for standard output (NULL or "-").
+ * The file need not exist: its directory is resolved, and when that
+ * fails the path is returned as given. */
+char *ac_output_path(const char *path);
+
 /* Reports a diagnostic at `offset` with the line and a caret. */
 void ac_source_diag(const ac_source *src, ac_diag_level level, unsigned offset,
                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
