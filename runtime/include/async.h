@@ -324,19 +324,21 @@ double async_time(void);
  * async_dump_on_signal). */
 int async_dump_tasks(int fd);
 
-/* Makes signal `signo` (SIGQUIT for Ctrl-\\, or SIGUSR1...) print
+/* Makes signal `signo` (SIGQUIT for Ctrl-\\, SIGUSR1...) print
  * async_dump_tasks on stderr while async_run runs, after which the
  * program goes on: the handler only sets a flag, and the loop prints the
- * dump between passes.  The handler is installed whatever the signal's
- * disposition was, for each async_run (now when one is running), and the
- * previous disposition is put back when the run ends.  0 turns the dump
- * off.  Without this call, SIGQUIT prints the dump in builds of asyncrt
- * without NDEBUG, or when the environment variable ASYNCRT_DEBUG is set
- * to anything but 0, unless the program has its own SIGQUIT disposition
- * (a SIGQUIT then keeps its default: the program stops with a core
- * dump).  Returns 0, or ASYNC_EINVAL for a negative or unknown signal
- * number, SIGKILL or SIGSTOP.  Do not use a signal that
- * async_signal_wait or async_shutdown_on_signals handles. */
+ * dump between passes.  The handler is installed, whatever the signal's
+ * disposition was, at the start of each async_run (at once when one is
+ * running), and the previous disposition is put back when the run ends.
+ * 0 turns the dump off, the SIGQUIT default below included.  Without
+ * this call, SIGQUIT prints the dump in builds of asyncrt without
+ * NDEBUG, or when the environment variable ASYNCRT_DEBUG is set to
+ * anything but 0, unless the program has a SIGQUIT disposition of its
+ * own; otherwise SIGQUIT keeps its default action (the program ends with
+ * a core dump).  Returns 0, or ASYNC_EINVAL (changing nothing) for a
+ * negative or unknown signal number, SIGKILL or SIGSTOP.  Do not choose
+ * a signal that async_signal_wait or async_shutdown_on_signals
+ * handles. */
 int async_dump_on_signal(int signo);
 
 /* Nonzero once task `t` has finished. */

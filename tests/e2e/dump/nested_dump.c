@@ -9,13 +9,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
-async void inner(double s) {
-    await(async_sleep(s)); /* MARK inner_sleep */
-}
+async void inner(double s) { await(async_sleep(s)); /* MARK inner_sleep */ }
 
-async void outer(void) {
-    await(inner(60)); /* MARK outer_await */
-}
+async void outer(void) { await(inner(60)); /* MARK outer_await */ }
 
 async int waiter(void) {
     return await(async_signal_wait(SIGUSR1)); /* MARK waiter_wait */
