@@ -309,14 +309,37 @@ double async_time(void);
  * name -- with its function, its state (the await it is suspended at,
  * numbered as `asyncc --inspect` numbers them) and that await's source
  * file:line, or "not started" / "finished"; like asyncio.all_tasks()
- * with Task.print_stack().  The line is known for functions started by
- * async_run or async_spawn; a task waiting in a gather child shows the
- * gathering await.  Returns the number of tasks (0 outside a loop:
- * nothing is written).  In builds without NDEBUG, or with the
- * environment variable ASYNCRT_DEBUG=1, a SIGQUIT (Ctrl-\) during
- * async_run prints the same on stderr and the program goes on, unless
- * the program has its own SIGQUIT disposition. */
+ * with Task.print_stack().  Under a task's line, one line per async
+ * function it is awaiting, down to the innermost one,
+ *     "    in 'NAME': state N, waiting at FILE:LINE",
+ * as far as the frames are generated in files of this program (an await
+ * of the runtime's own functions ends the chain; so does a function of
+ * another file whose table was never registered: one never started by
+ * async_run, async_spawn or a pointer).  The line is known for root
+ * functions started by async_run, async_spawn or through a pointer; a
+ * task waiting in a gather child shows the gathering await.  Returns the
+ * number of tasks (0 outside a loop: nothing is written).  Reads memory
+ * only and allocates one array; safe to call from a task (it shows
+ * itself as running), not from a signal handler (see
+ * async_dump_on_signal). */
 int async_dump_tasks(int fd);
+
+/* Makes signal `signo` (SIGQUIT for Ctrl-\\, SIGUSR1...) print
+ * async_dump_tasks on stderr while async_run runs, after which the
+ * program goes on: the handler only sets a flag, and the loop prints the
+ * dump between passes.  The handler is installed, whatever the signal's
+ * disposition was, at the start of each async_run (at once when one is
+ * running), and the previous disposition is put back when the run ends.
+ * 0 turns the dump off, the SIGQUIT default below included.  Without
+ * this call, SIGQUIT prints the dump in builds of asyncrt without
+ * NDEBUG, or when the environment variable ASYNCRT_DEBUG is set to
+ * anything but 0, unless the program has a SIGQUIT disposition of its
+ * own; otherwise SIGQUIT keeps its default action (the program ends with
+ * a core dump).  Returns 0, or ASYNC_EINVAL (changing nothing) for a
+ * negative or unknown signal number, SIGKILL or SIGSTOP.  Do not choose
+ * a signal that async_signal_wait or async_shutdown_on_signals
+ * handles. */
+int async_dump_on_signal(int signo);
 
 /* Nonzero once task `t` has finished. */
 int async_task_done(const async_task *t);
@@ -667,11 +690,47 @@ static inline void async__afn_free(void *frame) {
  * returns the task, or NULL when out of memory (the frame is freed). */
 async_task *async__afn_spawn(void);
 
-/* Generated NAME__run and NAME__spawn: the source line of each state
- * of NAME (lines[state], 0 < state < n) in `file`, for async_dump_tasks.
- * Registering the same table again does nothing. */
-void async__where(const char *name, const char *file, const unsigned *lines,
-                  unsigned n);
+/* Where an async function waits, for async_dump_tasks and debuggers
+ * (tools/gdb/asyncc_gdb.py reads the same tables from memory, in a live
+ * process or a core file).  asyncc emits one constant NAME__where per
+ * async function it defines: states[s] for each state 0 < s < n says
+ * the source line of that await and where the awaited call's frame is,
+ * so the chain of awaits from a task's root frame down to the innermost
+ * one can be walked.  Every generated frame starts with its int state
+ * (0 not started, -1 done, s waiting at states[s]). */
+enum {
+    ASYNC__WHERE_NONE = 0,    /* no frame to follow (a join, a gather) */
+    ASYNC__WHERE_FRAME = 1,   /* the callee's frame is at offset `child` */
+    ASYNC__WHERE_POINTER = 2, /* a pointer to it is at offset `child` */
+    ASYNC__WHERE_AFN = 3      /* likewise, a frame of async__afn_frame,
+                                 which names its function itself */
+};
+typedef struct async__where async__where;
+typedef struct async__where_state {
+    unsigned line;             /* the await's line in `file` */
+    unsigned child;            /* offset of the callee's frame (pointer) */
+    unsigned kind;             /* ASYNC__WHERE_* */
+    const char *callee;        /* the awaited function, or NULL */
+    const async__where *where; /* its table when defined in this file */
+} async__where_state;
+struct async__where {
+    const char *name;                 /* the async function */
+    const char *file;                 /* its source file's base name */
+    const async__where_state *states; /* states[0] is unused */
+    unsigned n;
+};
+/* Keeps a table in the program even when nothing refers to it, for a
+ * debugger. */
+#if defined(__GNUC__) || defined(__clang__)
+#define ASYNC__WHERE_KEEP __attribute__((used))
+#else
+#define ASYNC__WHERE_KEEP
+#endif
+/* Generated NAME__run, NAME__spawn and starters register their function's
+ * table once, so that async_dump_tasks finds a root frame's table by its
+ * task's function name.  Registering the same table again does
+ * nothing. */
+void async__where_register(const async__where *w);
 
 /* Backs async_task_result(): checks size and completion. */
 void *async__task_result(async_task *t, size_t size);

@@ -1,15 +1,17 @@
 /*
- * dump.c -- where every task waits: async_dump_tasks, and the same on
- * SIGQUIT in debug builds (like asyncio's all_tasks and Task.print_stack,
- * for a program that hangs; ASYNCRT_DEBUG=1 turns the SIGQUIT dump on in
- * release builds too).
+ * dump.c -- where every task waits: async_dump_tasks, and the same on a
+ * signal, async_dump_on_signal's or SIGQUIT in debug builds (like
+ * asyncio's all_tasks and Task.print_stack, for a program that hangs;
+ * ASYNCRT_DEBUG=1 turns the SIGQUIT dump on in release builds too).
  *
- * A task's root frame starts with its state (0 before it starts, -1
- * done, N waiting at its N-th await).  The generated NAME__run and
- * NAME__spawn register, once, the source line of each await of NAME
- * (async__where), so a state can be shown as file:line.  The register
- * is a fixed table: registering allocates nothing, and functions past
- * its size are shown by state number alone.
+ * A frame starts with its state (0 before it starts, -1 done, N waiting
+ * at its N-th await).  The generated NAME__run, NAME__spawn and starters
+ * register, once, NAME's where table (async__where_register), so a root's state
+ * can be shown as file:line; the table also says where each await's
+ * callee frame is and points to the callee's table, so the dump follows
+ * the chain of awaited frames to the innermost.  The register is a fixed
+ * table: registering allocates nothing, and functions past its size are
+ * shown by state number alone.
  */
 #include "internal.h"
 
@@ -19,31 +21,78 @@
 #include <string.h>
 #include <unistd.h>
 
-enum { WHERE_MAX = 1024 };
+enum {
+    WHERE_MAX = 1024, /* registered functions */
+    DEPTH_MAX = 64    /* awaited frames shown below a root */
+};
 
-typedef struct where {
-    const char *name, *file;
-    const unsigned *lines; /* lines[state], state 1..n-1 */
-    unsigned n;
-} where;
-
-static where wheres[WHERE_MAX];
+static const async__where *wheres[WHERE_MAX];
 static unsigned nwheres;
 
-void async__where(const char *name, const char *file, const unsigned *lines,
-                  unsigned n) {
+void async__where_register(const async__where *w) {
     for (unsigned i = 0; i < nwheres; i++)
-        if (wheres[i].lines == lines)
+        if (wheres[i] == w)
             return;
     if (nwheres < WHERE_MAX)
-        wheres[nwheres++] = (where){name, file, lines, n};
+        wheres[nwheres++] = w;
 }
 
-static const where *where_of(const char *name) {
+static const async__where *where_of(const char *name) {
     for (unsigned i = 0; name != NULL && i < nwheres; i++)
-        if (strcmp(wheres[i].name, name) == 0)
-            return &wheres[i];
+        if (strcmp(wheres[i]->name, name) == 0)
+            return wheres[i];
     return NULL;
+}
+
+/* The frame and table of what `frame` (of function `w`, at `state`)
+ * awaits, when that is a generated function whose table is known;
+ * *frame is NULL when there is none. */
+static const async__where *awaited(const async__where *w, int state,
+                                   const void **frame) {
+    const async__where_state *st = &w->states[state];
+    const char *at = (const char *)*frame + st->child;
+    const void *child = NULL;
+    const char *name = st->callee;
+
+    switch (st->kind) {
+    case ASYNC__WHERE_FRAME:
+        child = at;
+        break;
+    case ASYNC__WHERE_POINTER:
+        memcpy(&child, at, sizeof child);
+        break;
+    case ASYNC__WHERE_AFN:
+        memcpy(&child, at, sizeof child);
+        name = child != NULL ? ASYNC__AFN_OF(child)->fn.name : NULL;
+        break;
+    default:
+        break;
+    }
+    *frame = child;
+    if (child == NULL)
+        return NULL;
+    return st->where != NULL ? st->where : where_of(name);
+}
+
+/* The awaits under a root frame, one line each, innermost last, as far
+ * as the generated tables tell: "    in 'f': state 2, waiting at
+ * file:line". */
+static void dump_chain(int fd, const async__where *w, const void *frame,
+                       int state) {
+    for (int depth = 0; depth < DEPTH_MAX; depth++) {
+        const async__where *cw = awaited(w, state, &frame);
+        int cstate;
+
+        if (cw == NULL)
+            return;
+        memcpy(&cstate, frame, sizeof cstate);
+        if (cstate <= 0 || (unsigned)cstate >= cw->n)
+            return; /* not started or done: it is not waiting */
+        dprintf(fd, "    in '%s': state %d, waiting at %s:%u\n", cw->name,
+                cstate, cw->file, cw->states[cstate].line);
+        w = cw;
+        state = cstate;
+    }
 }
 
 static void dump_one(async_task *t, int is_root, void *arg) {
@@ -52,7 +101,7 @@ static void dump_one(async_task *t, int is_root, void *arg) {
                            ? NULL
                            : (const int *)async__task_frame_of(t);
     int state = frame != NULL ? *frame : 0;
-    const where *w = where_of(t->fn->name);
+    const async__where *w = where_of(t->fn->name);
     const char *what = is_root ? "main" : "task";
     const char *cancel =
         (t->flags & ASYNC__TASK_CANCEL) ? " (cancel requested)" : "";
@@ -65,10 +114,12 @@ static void dump_one(async_task *t, int is_root, void *arg) {
                 t->error < 0 ? " (failed)" : "");
     else if (state == 0)
         dprintf(fd, "  %s '%s': not started\n", what, async__task_name(t));
-    else if (w != NULL && state > 0 && (unsigned)state < w->n)
+    else if (w != NULL && state > 0 && (unsigned)state < w->n) {
         dprintf(fd, "  %s '%s': state %d, waiting at %s:%u%s\n", what,
-                async__task_name(t), state, w->file, w->lines[state], cancel);
-    else
+                async__task_name(t), state, w->file, w->states[state].line,
+                cancel);
+        dump_chain(fd, w, frame, state);
+    } else
         dprintf(fd, "  %s '%s': state %d%s\n", what, async__task_name(t), state,
                 cancel);
 }
@@ -146,11 +197,14 @@ static int dump_on_quit(void) {
 #endif
 }
 
-/* SIGQUIT only sets a flag: the loop, woken from its wait (epoll returns
- * EINTR), prints the dump between passes, where every task is at rest. */
+/* The signal only sets a flag: the loop, woken from its wait (epoll
+ * returns EINTR), prints the dump between passes, where every task is at
+ * rest. */
 static volatile sig_atomic_t quit_requested;
 static struct sigaction quit_before;
-static int quit_armed;
+static int quit_armed;     /* the signal our handler is installed for */
+static int dump_signo = 0; /* async_dump_on_signal's choice, -1: none */
+static int dump_chosen;    /* async_dump_on_signal was called */
 
 static void on_quit(int signo) {
     (void)signo;
@@ -159,22 +213,38 @@ static void on_quit(int signo) {
 
 void async__dump_arm(void) {
     struct sigaction sa;
+    int signo = dump_chosen ? dump_signo : (dump_on_quit() ? SIGQUIT : 0);
 
-    if (!dump_on_quit() || sigaction(SIGQUIT, NULL, &quit_before) != 0 ||
-        quit_before.sa_handler != SIG_DFL)
-        return; /* the program handles (or ignores) SIGQUIT itself */
+    if (signo <= 0 || quit_armed || sigaction(signo, NULL, &quit_before) != 0)
+        return;
+    /* The environment's default leaves a program's own SIGQUIT
+     * disposition alone; async_dump_on_signal is the program's own. */
+    if (!dump_chosen && quit_before.sa_handler != SIG_DFL)
+        return;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_quit;
     sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGQUIT, &sa, NULL) == 0)
-        quit_armed = 1;
+    if (sigaction(signo, &sa, NULL) == 0)
+        quit_armed = signo;
 }
 
 void async__dump_disarm(void) {
     if (quit_armed)
-        sigaction(SIGQUIT, &quit_before, NULL);
+        sigaction(quit_armed, &quit_before, NULL);
     quit_armed = 0;
     quit_requested = 0;
+}
+
+int async_dump_on_signal(int signo) {
+    if (signo < 0 || signo >= NSIG || signo == SIGKILL || signo == SIGSTOP)
+        return ASYNC_EINVAL;
+    dump_chosen = 1;
+    dump_signo = signo;
+    if (async__loop_root() != NULL) { /* a run in progress: now */
+        async__dump_disarm();
+        async__dump_arm();
+    }
+    return 0;
 }
 
 void async__dump_poll(void) {

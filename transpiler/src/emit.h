@@ -8,6 +8,11 @@
 
 typedef struct ac_emit_options {
     int line_directives; /* write #line directives (default on) */
+    /* The output file's absolute path, which the #line directives of
+     * generated code (frames, helpers) name with its own line numbers,
+     * so that no generated function sits on a line of the user's file;
+     * NULL (standard output): "<asyncc output>". */
+    const char *generated_path;
 } ac_emit_options;
 
 /* Writes the state machine of `f`: frame struct, init and resume

@@ -128,28 +128,95 @@ static void put_resume(ac_emitter *E, ac_func *f, ac_buf *out,
                       i);
     ac_buf_puts(out, "    default:\n        return ASYNC__READY;\n    }\n");
     ac_buf_puts(out, body);
+    /* The end and the shared exit are on the function's own line (the
+     * body left a #line there), each line of them: lines that ran on
+     * would land on the user's next lines. */
+    ac_buf def_line = {0};
+    ac_emitter at_def = *E;
+    at_def.out = &def_line;
+    ac_emit_line(&at_def, f->span.begin);
+    const char *again = ac_buf_str(&def_line);
     if (!ends_with_return(f))
-        ac_buf_puts(out, "    _f->_state = -1;\n    return ASYNC__READY;\n");
+        ac_buf_printf(out, "    _f->_state = -1;\n%s    return ASYNC__READY;\n",
+                      again);
     /* Pending: back to the loop; failed: this frame is done too. */
     if (E->m->uses_exit)
-        ac_buf_puts(out, "asyncc_exit:\n"
-                         "    if (asyncc_r == ASYNC__FAILED)\n"
-                         "        _f->_state = -1;\n"
-                         "    return asyncc_r;\n");
-    ac_buf_puts(out, "}\n");
+        ac_buf_printf(out,
+                      "%sasyncc_exit:\n"
+                      "%s    if (asyncc_r == ASYNC__FAILED)\n"
+                      "%s        _f->_state = -1;\n"
+                      "%s    return asyncc_r;\n",
+                      again, again, again, again);
+    ac_buf_printf(out, "%s}\n", again);
+    ac_buf_free(&def_line);
     for (unsigned i = 0; i < 3; i++)
         if (f->expands_macros || strstr(body, func_names[i]))
             ac_buf_printf(out, "#undef %s\n", func_names[i]);
 }
 
-/* The source line of each state's await, for the runtime's task dump:
- * a task that runs this function as its root registers it when it
- * starts (async__where in NAME__run and NAME__spawn). */
-static void put_state_lines(const ac_machine *m, ac_buf *out) {
-    ac_buf_printf(out, "static const unsigned %s__lines[] = {0", m->name);
+/* The callee named `name` when it is defined in this file (its where
+ * table exists here), else NULL. */
+static const ac_callee *defined_here(const ac_unit *u, const char *name) {
+    for (unsigned i = 0; name && i < u->ncallees; i++)
+        if (u->callees[i]->def && strcmp(u->callees[i]->name, name) == 0)
+            return u->callees[i];
+    return NULL;
+}
+
+/* One state's row of the where table: its line and, for an await of one
+ * call, where the callee's frame is. */
+static void put_where_state(const ac_unit *u, const ac_machine *m,
+                            const ac_state *st, ac_buf *out) {
+    const ac_slot *s = st->slot < m->nslots ? &m->slots[st->slot] : NULL;
+    const char *member = NULL, *kind = "ASYNC__WHERE_NONE";
+    if (st->kind == AC_STATE_AWAIT && s && s->kind == AC_SLOT_FRAME) {
+        kind = "ASYNC__WHERE_FRAME";
+    } else if (st->kind == AC_STATE_AWAIT && s && s->kind == AC_SLOT_HEAP) {
+        kind = s->heap == AC_HEAP_INDIRECT ? "ASYNC__WHERE_AFN"
+                                           : "ASYNC__WHERE_POINTER";
+        member = "frame";
+    }
+    ac_buf_printf(out, "    {%u, ", st->line);
+    if (strcmp(kind, "ASYNC__WHERE_NONE") == 0)
+        ac_buf_puts(out, "0");
+    else
+        ac_buf_printf(out, "offsetof(struct %s__frame, %s%s%s)", m->name,
+                      s->path, member ? "." : "", member ? member : "");
+    const char *callee = s && strcmp(kind, "ASYNC__WHERE_NONE") != 0 &&
+                                 s->heap != AC_HEAP_INDIRECT
+                             ? s->callee
+                             : NULL;
+    const ac_callee *here = defined_here(u, callee);
+    ac_buf_printf(out, ", %s, ", kind);
+    if (callee)
+        ac_buf_printf(out, "\"%s\", ", callee);
+    else
+        ac_buf_puts(out, "0, ");
+    if (here)
+        ac_buf_printf(out, "&%s__where},\n", here->name);
+    else
+        ac_buf_puts(out, "0},\n");
+}
+
+/* NAME__where (async.h): the source line of each state's await and
+ * where its callee's frame is, for the runtime's task dump (a task that
+ * runs this function as its root registers it when it starts) and for
+ * debuggers, which find it by name. */
+static void put_where_table(const ac_unit *u, const ac_machine *m,
+                            ac_buf *out) {
+    /* The escaped name: it goes into a string literal. */
+    const char *base = strrchr(u->src.line_name, '/');
+    ac_buf_printf(out,
+                  "static const async__where_state %s__where_states[] = {\n"
+                  "    {0, 0, ASYNC__WHERE_NONE, 0, 0},\n",
+                  m->name);
     for (unsigned i = 0; i < m->nstates; i++)
-        ac_buf_printf(out, ", %u", m->states[i].line);
-    ac_buf_puts(out, "};\n");
+        put_where_state(u, m, &m->states[i], out);
+    ac_buf_printf(out,
+                  "};\nASYNC__WHERE_KEEP static const async__where %s__where = "
+                  "{\n    \"%s\", \"%s\", %s__where_states, %u};\n",
+                  m->name, m->name, base ? base + 1 : u->src.line_name, m->name,
+                  m->nstates + 1);
 }
 
 void ac_emit_function(ac_unit *u, ac_func *f, const ac_emit_options *opt,
@@ -173,12 +240,12 @@ void ac_emit_function(ac_unit *u, ac_func *f, const ac_emit_options *opt,
     put_frame(f->machine, out);
     put_init(f, out);
     put_resume(&E, f, out, ac_buf_str(&body));
+    ac_emit_generated(opt, out);
     if (ac_emit_has_heap_api(f->callee))
         ac_emit_heap_api(f->callee, out);
     if (ac_emit_has_starter(f->callee))
         ac_emit_starter(f->callee, out);
-    if (f->callee->needs_run || f->callee->needs_spawn)
-        put_state_lines(f->machine, out);
+    put_where_table(u, f->machine, out);
     ac_emit_helpers(u, f->callee, out);
     ac_buf_free(&body);
 }

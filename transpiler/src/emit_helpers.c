@@ -70,26 +70,22 @@ static void put_run_heap(const ac_callee *c, ac_buf *out) {
         ac_buf_printf(out, "    return (int)%s__finish(frame);\n}\n", c->name);
 }
 
-/* Tells the runtime where each state of a root function waits (see
- * put_state_lines), for the task dump: once per program, so a spawn
+/* Tells the runtime where each state of a root function waits (its
+ * NAME__where table), for the task dump: once per program, so a spawn
  * costs one test of a flag. */
-static void put_where(const ac_unit *u, const ac_callee *c, ac_buf *out) {
+static void put_where(const ac_callee *c, ac_buf *out) {
     if (!c->def)
         return;
-    /* The escaped name: it goes into a string literal. */
-    const char *base = strrchr(u->src.line_name, '/');
-    ac_buf_printf(
-        out,
-        "    static int where_told;\n"
-        "    if (!where_told) {\n"
-        "        where_told = 1;\n"
-        "        async__where(\"%s\", \"%s\", %s__lines,\n"
-        "                     sizeof %s__lines / sizeof %s__lines[0]);\n"
-        "    }\n",
-        c->name, base ? base + 1 : u->src.line_name, c->name, c->name, c->name);
+    ac_buf_printf(out,
+                  "    static int where_told;\n"
+                  "    if (!where_told) {\n"
+                  "        where_told = 1;\n"
+                  "        async__where_register(&%s__where);\n"
+                  "    }\n",
+                  c->name);
 }
 
-static void put_run(const ac_unit *u, const ac_callee *c, ac_buf *out) {
+static void put_run(const ac_callee *c, ac_buf *out) {
     if (frame_unknown(c)) {
         put_run_heap(c, out);
         return;
@@ -97,7 +93,7 @@ static void put_run(const ac_unit *u, const ac_callee *c, ac_buf *out) {
     ac_buf_printf(out, "static int %s__run(", c->name);
     ac_emit_params(out, c, 0);
     ac_buf_printf(out, ")\n{\n    struct %s__frame frame;\n", c->name);
-    put_where(u, c, out);
+    put_where(c, out);
     ac_buf_printf(out, "    %s__init(&frame", c->name);
     put_args(out, c);
     ac_buf_printf(out,
@@ -127,11 +123,11 @@ static void put_fn_init(const ac_callee *c, const char *indent, ac_buf *out) {
     ac_buf_printf(out, "%s_Alignof(struct %s__frame)}", indent, c->name);
 }
 
-static void put_spawn(const ac_unit *u, const ac_callee *c, ac_buf *out) {
+static void put_spawn(const ac_callee *c, ac_buf *out) {
     ac_buf_printf(out, "static async_task *%s__spawn(", c->name);
     ac_emit_params(out, c, 0);
     ac_buf_puts(out, ")\n{\n");
-    put_where(u, c, out);
+    put_where(c, out);
     ac_buf_printf(out, "    static const async__fn %s__fn = ", c->name);
     put_fn_init(c, "        ", out);
     ac_buf_puts(out, ";\n");
@@ -147,10 +143,11 @@ static void put_spawn(const ac_unit *u, const ac_callee *c, ac_buf *out) {
 }
 
 void ac_emit_helpers(ac_unit *u, const ac_callee *c, ac_buf *out) {
+    (void)u;
     if (c->needs_run)
-        put_run(u, c, out);
+        put_run(c, out);
     if (c->needs_spawn)
-        put_spawn(u, c, out);
+        put_spawn(c, out);
 }
 
 /* NAME__new and NAME__finish: every async function with external
@@ -208,7 +205,9 @@ static void put_starter_signature(const ac_callee *c, ac_buf *out) {
  * async__afn_spawn); the zero result is never used. */
 void ac_emit_starter(const ac_callee *c, ac_buf *out) {
     put_starter_signature(c, out);
-    ac_buf_printf(out, "\n{\n    static const async__afn %s__afn = {\n        ",
+    ac_buf_puts(out, "\n{\n");
+    put_where(c, out);
+    ac_buf_printf(out, "    static const async__afn %s__afn = {\n        ",
                   c->name);
     put_fn_init(c, "         ", out);
     ac_buf_printf(out,
@@ -231,6 +230,9 @@ void ac_emit_prototypes(ac_unit *u, const ac_callee *c, ac_buf *out) {
     (void)u;
     const char *link = c->def && c->def->is_static ? "static " : "";
     ac_buf_printf(out, "struct %s__frame;\n", c->name);
+    /* Its where table, which the tables of its callers point to. */
+    if (c->def)
+        ac_buf_printf(out, "static const async__where %s__where;\n", c->name);
     if (!frame_unknown(c)) {
         ac_buf_printf(out, "%svoid %s__init(", link, c->name);
         ac_emit_params(out, c, 1);

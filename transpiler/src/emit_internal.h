@@ -72,6 +72,14 @@ const char *ac_emit_fail_label(ac_emitter *E);
  * field when the body awaits, else a local of the resume function. */
 const char *ac_emit_defer_to(ac_emitter *E, unsigned id);
 
+/* emit_output.c */
+/* Starts generated code that belongs to no line of the user's (frames,
+ * prototypes, helpers): with #line directives, a directive that
+ * ac_emit_output turns into one naming the output file itself at the
+ * next line's number, so that a debugger's breakpoint on a user's line
+ * never lands in generated code and generated code shows as itself. */
+void ac_emit_generated(const ac_emit_options *opt, ac_buf *out);
+
 /* emit_helpers.c */
 /* Parameter list of helpers: "T0 a0, T1 a1" (or "void"), optionally
  * preceded by the frame pointer. */

@@ -56,10 +56,41 @@ static void put_line(ac_buf *out, const ac_unit *u, unsigned offset,
     ac_buf_printf(out, "#line %u \"%s\"\n", line, u->src.line_name);
 }
 
+/* What ac_emit_generated writes, until ac_emit_output numbers it. */
+static const char generated_mark[] = "#line asyncc-generated\n";
+
+void ac_emit_generated(const ac_emit_options *opt, ac_buf *out) {
+    if (opt->line_directives)
+        ac_buf_puts(out, generated_mark);
+}
+
+/* Turns each generated_mark line of `in` into "#line N PATH", N the
+ * number of the line after it in the output. */
+static void number_generated(const ac_emit_options *opt, const ac_buf *in,
+                             ac_buf *out) {
+    const char *path =
+        opt->generated_path ? opt->generated_path : "<asyncc output>";
+    const size_t mark_len = sizeof generated_mark - 1;
+    unsigned line = 1;
+    size_t i = 0;
+    while (i < in->len) {
+        const char *nl = memchr(in->data + i, '\n', in->len - i);
+        size_t end = nl ? (size_t)(nl - in->data) + 1 : in->len;
+        if (end - i == mark_len &&
+            memcmp(in->data + i, generated_mark, mark_len) == 0)
+            ac_buf_printf(out, "#line %u \"%s\"\n", line + 1, path);
+        else
+            ac_buf_add(out, in->data + i, end - i);
+        line++;
+        i = end;
+    }
+}
+
 static const char *function_text(ac_unit *u, ac_func *f,
                                  const ac_emit_options *opt, int moved) {
     ac_buf b = {0};
     ac_buf_printf(&b, "/* asyncc: async function '%s' */\n", f->name);
+    ac_emit_generated(opt, &b);
     ac_emit_prototypes(u, f->callee, &b);
     if (moved)
         ac_buf_printf(&b,
@@ -77,6 +108,7 @@ static const char *moved_text(ac_unit *u, ac_func *f,
                               const ac_emit_options *opt) {
     ac_buf b = {0};
     ac_buf_printf(&b, "/* asyncc: state machine of '%s' */\n", f->name);
+    ac_emit_generated(opt, &b);
     ac_emit_function(u, f, opt, &b);
     const char *text = ac_arena_strdup(&u->arena, ac_buf_str(&b));
     ac_buf_free(&b);
@@ -91,8 +123,9 @@ static void collect_edits(ac_unit *u, const ac_emit_options *opt,
     }
     if (u->has_ext_helpers_at) {
         ac_buf b = {0};
+        ac_emit_generated(opt, &b);
         ac_emit_external_helpers(u, &b);
-        if (b.len)
+        if (b.len > (opt->line_directives ? sizeof generated_mark - 1 : 0))
             add(l, u->ext_helpers_at, u->ext_helpers_at, -1,
                 ac_arena_strdup(&u->arena, ac_buf_str(&b)), 1);
         ac_buf_free(&b);
@@ -122,8 +155,9 @@ static void collect_edits(ac_unit *u, const ac_emit_options *opt,
         qsort(l->items, l->n, sizeof *l->items, cmp_edit);
 }
 
-int ac_emit_output(ac_unit *u, const ac_emit_options *opt, ac_buf *out) {
+int ac_emit_output(ac_unit *u, const ac_emit_options *opt, ac_buf *final) {
     int status = 0;
+    ac_buf text = {0}, *out = opt->line_directives ? &text : final;
     edit_list l = {0};
     collect_edits(u, opt, &l);
     const char *t = u->src.text;
@@ -165,5 +199,9 @@ int ac_emit_output(ac_unit *u, const ac_emit_options *opt, ac_buf *out) {
     }
     ac_buf_add(out, t + pos, u->src.len - pos);
     free(l.items);
+    if (out == &text) {
+        number_generated(opt, &text, final);
+        ac_buf_free(&text);
+    }
     return status;
 }

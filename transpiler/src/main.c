@@ -135,6 +135,7 @@ int main(int argc, char **argv) {
     ac_transpile_job job = {.path = opt.input,
                             .mode = opt.mode,
                             .line_directives = opt.line_directives,
+                            .generated_path = ac_output_path(opt.output),
                             .nargs = nargs,
                             .args = args};
     ac_buf out = {0};
@@ -144,6 +145,7 @@ int main(int argc, char **argv) {
     if (status == 0 && opt.depfile_wanted)
         status = write_depfile(&opt, &u);
     ac_buf_free(&out);
+    free((char *)job.generated_path);
     ac_unit_free(&u);
     return status;
 }

@@ -24,7 +24,8 @@ int ac_transpile(ac_unit *u, const ac_transpile_job *job, ac_buf *out) {
     if ((job->mode == AC_MODE_C ? ac_lower_for_c(u) : ac_lower(u)) != 0)
         return 1;
     if (job->mode == AC_MODE_C) {
-        ac_emit_options eo = {.line_directives = job->line_directives};
+        ac_emit_options eo = {.line_directives = job->line_directives,
+                              .generated_path = job->generated_path};
         return ac_emit_output(u, &eo, out) == 0 ? 0 : 1;
     }
     return ac_inspect_run(u, report_format(job->mode), job->nargs, job->args,

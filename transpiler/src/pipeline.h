@@ -17,9 +17,10 @@ typedef struct ac_transpile_job {
     /* When not NULL, the input's `len` bytes: `path` is not read. */
     const char *text;
     size_t len;
-    ac_mode mode;        /* the transpiled C or a report */
-    int line_directives; /* for AC_MODE_C */
-    int nargs;           /* compiler flags for libclang */
+    ac_mode mode;               /* the transpiled C or a report */
+    int line_directives;        /* for AC_MODE_C */
+    const char *generated_path; /* for AC_MODE_C: ac_emit_options's */
+    int nargs;                  /* compiler flags for libclang */
     const char *const *args;
 } ac_transpile_job;
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,15 @@ static char *line_name(const char *path) {
             ac_buf_add(&b, (const char *)c, 1);
     }
     return b.data ? b.data : strcpy(ac_xmalloc(1), "");
+}
+
+/* The generated file's name for the #line directives of the code that
+ * has no source line (frames, helpers), as the command line gave it,
+ * for the reasons line_name gives; NULL for standard output. */
+char *ac_output_path(const char *path) {
+    if (!path || strcmp(path, "-") == 0)
+        return NULL;
+    return line_name(path);
 }
 
 /* Offsets are unsigned, and libclang stops reading at a NUL byte. */
