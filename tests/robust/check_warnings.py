@@ -44,7 +44,7 @@ def warnings(argv):
 def check(src, cc, args):
     """A list of failure messages for one program and compiler."""
     name = os.path.splitext(os.path.basename(src))[0]
-    base = [cc, "-std=c11", "-I" + args.include] + WARNINGS
+    base = [cc, "-std=c11", "-I" + args.include] + args.flag + WARNINGS
     parse_mode = ["-D__ASYNCC__", "-Wno-attributes"]
     if "clang" in os.path.basename(cc):
         parse_mode.append("-Wno-unknown-attributes")
@@ -60,7 +60,7 @@ def check(src, cc, args):
     known = {(line, flag) for path, line, flag, _ in ref if path == os.path.realpath(src)}
     out = os.path.join(args.work, "%s.%s.async.c" % (name, os.path.basename(cc)))
     p = subprocess.run([args.asyncc, src, "-o", out, "--", "-I" + args.include,
-                        "-std=c11"], capture_output=True, text=True)
+                        "-std=c11"] + args.flag, capture_output=True, text=True)
     if p.returncode != 0:
         return ["%s: asyncc failed:\n%s" % (name, p.stderr)]
     got, err = warnings(base + ["-c", out, "-o", os.devnull])
@@ -77,6 +77,8 @@ def main():
     ap.add_argument("--include", required=True)
     ap.add_argument("--cc", action="append", required=True)
     ap.add_argument("--work", required=True)
+    ap.add_argument("--flag", action="append", default=[],
+                    help="another compiler flag (a library's -I), for asyncc and the compilers")
     ap.add_argument("sources", nargs="+")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
