@@ -2,7 +2,8 @@
  * http.c -- a small HTTP/1.1 server: one task per connection, keep-alive,
  * timeouts, a connection limit, and a clean stop on SIGINT or SIGTERM.
  *
- *     http [--idle-timeout S] [--header-timeout S] [--max-conns N] PORT
+ *     http [--idle-timeout S] [--header-timeout S] [--max-conns N]
+ *          [--tls CERT KEY] PORT
  *
  * PORT 0 picks an ephemeral port.  It listens on 127.0.0.1, prints
  * "listening on PORT" and serves
@@ -46,8 +47,15 @@
  * its response, is dropped by async_serve_with's idle timeout.
  *
  * The connection's bytes go through a small layer: a `conn` with a
- * read and a write function and an input buffer, so that another
- * transport (TLS, say) only has to provide those two functions.
+ * read, a write and an end-of-writing function and an input buffer, so
+ * that another transport only has to provide those three.
+ *
+ * HTTPS: with --tls CERT KEY (a PEM certificate chain and its private
+ * key; built where asyncrt_tls is, ASYNCC_HTTP_TLS) every connection is
+ * TLS (async/tls.h): the handshake must end within the header timeout,
+ * then requests go as above over the TLS stream, and the connection ends
+ * with a close_notify.  `curl --cacert CA https://localhost:PORT/` or
+ * `openssl s_client -connect 127.0.0.1:PORT` talk to it.
  *
  * On SIGINT or SIGTERM (async_shutdown_on_signals) every task is
  * cancelled: the server stops accepting, each handler's await fails
@@ -69,6 +77,9 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#ifdef ASYNCC_HTTP_TLS
+#include <async/tls.h>
+#endif
 
 enum {
     IN_SIZE = 4096,      /* a connection's input buffer */
@@ -86,6 +97,7 @@ struct options {
     double idle_timeout;
     double header_timeout;
     size_t max_conns;
+    void *tls; /* the server's async_tls_context, or NULL: plain HTTP */
 };
 
 static long served; /* responses sent, 100 Continue aside */
@@ -107,12 +119,16 @@ typedef struct conn conn;
  * stream), and write all n bytes; both fail with a negative code. */
 typedef async ssize_t conn_read_fn(conn *c, void *buf, size_t n);
 typedef async ssize_t conn_write_fn(conn *c, const void *buf, size_t n);
+/* Ends our side of the stream after an error response (the peer still
+ * reads what was sent); fails with a negative code. */
+typedef async int conn_end_fn(conn *c);
 
 struct conn {
     int fd;          /* the socket, owned by async_serve_with */
     void *transport; /* the transport's own state (plain TCP: none) */
     conn_read_fn *read;
     conn_write_fn *write;
+    conn_end_fn *end_writing;
     char in[IN_SIZE]; /* received, not yet parsed: in[start..end) */
     size_t start, end;
     int eof; /* the peer has finished sending */
@@ -127,14 +143,42 @@ async ssize_t tcp_write(conn *c, const void *buf, size_t n) {
     return await(async_write(c->fd, buf, n));
 }
 
-static void conn_init_tcp(conn *c, int fd) {
+async int tcp_end_writing(conn *c) {
+    return shutdown(c->fd, SHUT_WR) == 0 ? 0 : -errno;
+}
+
+static void conn_init(conn *c, int fd, void *transport, conn_read_fn *read,
+                      conn_write_fn *write, conn_end_fn *end_writing) {
     c->fd = fd;
-    c->transport = NULL;
-    c->read = tcp_read;
-    c->write = tcp_write;
+    c->transport = transport;
+    c->read = read;
+    c->write = write;
+    c->end_writing = end_writing;
     c->start = c->end = 0;
     c->eof = 0;
 }
+
+#ifdef ASYNCC_HTTP_TLS
+/* TLS: an async_tls_stream over the socket.  A client that closes the
+ * connection without a close_notify has finished all the same. */
+async ssize_t tls_read(conn *c, void *buf, size_t n) {
+    int err = 0;
+    ssize_t got = async_try(await(async_tls_read(c->transport, buf, n)), &err);
+    if (err == ASYNC_TLS_ETRUNCATED)
+        return 0;
+    if (err != 0)
+        async_raise(err);
+    return got;
+}
+
+async ssize_t tls_write(conn *c, const void *buf, size_t n) {
+    return await(async_tls_write(c->transport, buf, n));
+}
+
+async int tls_end_writing(conn *c) {
+    return await(async_tls_shutdown(c->transport, 1.0));
+}
+#endif
 
 /* Reads more input after what is buffered: evaluates to the number of
  * bytes added, 0 at the end of the stream.  A cancelled fill loses
@@ -466,7 +510,9 @@ async void linger(conn *c) {
     char junk[512];
     int err = 0, late = 0;
 
-    shutdown(c->fd, SHUT_WR);
+    async_try(await(c->end_writing(c)), &err);
+    if (err != 0)
+        return;
     async_timeout(1.0, &late) {
         while (async_try(await(c->read(c, junk, sizeof junk)), &err) > 0)
             ;
@@ -515,17 +561,52 @@ async void converse(conn *c, const struct options *o) {
     }
 }
 
+#ifdef ASYNCC_HTTP_TLS
+/* An HTTPS connection: the handshake within the header timeout, the
+ * conversation over the stream, then a close_notify (not after a
+ * cancellation, which may have cut a write short).  A failed handshake
+ * (a client that does not trust us, or speaks plain HTTP) ends it
+ * quietly. */
+async void handle_tls(int fd, const struct options *o) {
+    async_tls_stream *s = NULL;
+    conn c;
+    int err = 0;
+
+    if (async_tls_stream_new(&s, o->tls, fd, NULL) != 0)
+        return;
+    async_defer { async_tls_stream_free(s); }
+    async_try(await(async_tls_handshake(s, o->header_timeout)), &err);
+    if (err == ASYNC_ECANCELED)
+        async_raise(err);
+    if (err != 0)
+        return;
+    conn_init(&c, fd, s, tls_read, tls_write, tls_end_writing);
+    async_try(await(converse(&c, o)), &err);
+    if (err == ASYNC_ECANCELED)
+        async_raise(err);
+    if (err == 0)
+        async_try(await(async_tls_shutdown(s, 1.0)), &err);
+}
+#endif
+
 /* async_serve_with's handler, one task per connection; the server
  * closes `fd` when it returns.  A client that resets the connection
  * fails a read or write: that ends the conversation, quietly.  A
  * cancellation (the shutdown, or async_serve's stall timeout) goes on
  * to the server. */
 async void handle(int fd, void *arg) {
+    const struct options *o = arg;
     conn c;
     int err = 0;
 
-    conn_init_tcp(&c, fd);
-    async_try(await(converse(&c, arg)), &err);
+#ifdef ASYNCC_HTTP_TLS
+    if (o->tls != NULL) {
+        await(handle_tls(fd, o));
+        return;
+    }
+#endif
+    conn_init(&c, fd, NULL, tcp_read, tcp_write, tcp_end_writing);
+    async_try(await(converse(&c, o)), &err);
     if (err == ASYNC_ECANCELED)
         async_raise(err);
 }
@@ -560,21 +641,39 @@ static int parse_seconds(const char *s, double *out) {
 static int usage(const char *argv0) {
     fprintf(stderr,
             "usage: %s [--idle-timeout S] [--header-timeout S] "
-            "[--max-conns N] PORT\n  (PORT 0: an ephemeral port; "
-            "a timeout of 0: none)\n",
+            "[--max-conns N] [--tls CERT KEY] PORT\n  (PORT 0: an "
+            "ephemeral port; a timeout of 0: none)\n",
             argv0);
     return 2;
 }
 
 int main(int argc, char **argv) {
-    static struct options o = {5, 10, 0};
+    static struct options o = {5, 10, 0, NULL};
     long port = -1;
     char *end;
     int i, listen_fd, rc;
 
     o.max_conns = default_max_conns();
     for (i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--idle-timeout") == 0) {
+        if (strcmp(argv[i], "--tls") == 0) {
+            if (i + 3 >= argc)
+                return usage(argv[0]);
+#ifdef ASYNCC_HTTP_TLS
+            async_tls_context *ctx;
+            rc = async_tls_server_context(&ctx, argv[i + 1], argv[i + 2]);
+            if (rc != 0) {
+                const char *why = async_tls_error_string(NULL);
+                fprintf(stderr, "tls: %s%s%s\n", async_tls_strerror(rc),
+                        why ? ": " : "", why ? why : "");
+                return 1;
+            }
+            o.tls = ctx;
+            i++;
+#else
+            fprintf(stderr, "tls: this build has no TLS (asyncrt_tls)\n");
+            return 1;
+#endif
+        } else if (strcmp(argv[i], "--idle-timeout") == 0) {
             if (parse_seconds(argv[i + 1], &o.idle_timeout) != 0)
                 return usage(argv[0]);
         } else if (strcmp(argv[i], "--header-timeout") == 0) {
@@ -612,6 +711,9 @@ int main(int argc, char **argv) {
     /* Stopped by SIGINT or SIGTERM: the normal way out. */
     if (rc == -1 && errno == ECANCELED)
         rc = 0;
+#ifdef ASYNCC_HTTP_TLS
+    async_tls_context_free(o.tls);
+#endif
     printf("served %ld requests\n", served);
     return rc == 0 ? 0 : 1;
 }
