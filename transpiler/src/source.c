@@ -57,12 +57,15 @@ static char *line_name(const char *path) {
 }
 
 /* The generated file's name for the #line directives of the code that
- * has no source line (frames, helpers), as the command line gave it,
- * for the reasons line_name gives; NULL for standard output. */
+ * has no source line (frames, helpers): its base name, so that the
+ * output does not depend on the directory it is written to (build
+ * systems name it by an absolute path in their build tree); NULL for
+ * standard output. */
 char *ac_output_path(const char *path) {
     if (!path || strcmp(path, "-") == 0)
         return NULL;
-    return line_name(path);
+    const char *slash = strrchr(path, '/');
+    return line_name(slash ? slash + 1 : path);
 }
 
 /* Offsets are unsigned, and libclang stops reading at a NUL byte. */

@@ -37,9 +37,9 @@ void ac_source_free(ac_source *src);
 void ac_source_linecol(const ac_source *src, unsigned offset, unsigned *line,
                        unsigned *col);
 
-/* The generated file's name as #line gives it (escaped for a string
- * literal, as given on the command line), for the directives of
- * generated code; NULL for standard output (NULL or "-"). */
+/* The generated file's name as #line gives it (its base name, escaped
+ * for a string literal), for the directives of generated code; NULL
+ * for standard output (NULL or "-"). */
 char *ac_output_path(const char *path);
 
 /* Reports a diagnostic at `offset` with the line and a caret. */

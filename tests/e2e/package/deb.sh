@@ -22,9 +22,13 @@ grep -Eq '(^|, )libclang-common-[0-9]+-dev' <<< "$depends" ||
     fail "the package does not depend on libclang's built-in headers: $depends"
 grep -q 'libc6' <<< "$depends" || fail "the package does not depend on libc6"
 
-# Contents: what an install gives, no more, no less.
+# Contents: what an install gives, no more, no less.  gdb's auto-load
+# script sits under a directory named after the library's absolute
+# path, the temporary prefix's here, /usr's in the package.
 install_to "$work/prefix"
-(cd "$work/prefix" && find . ! -type d | sed 's|^\./|usr/|' | sort) > "$work/installed"
+(cd "$work/prefix" && find . ! -type d |
+    sed -e 's|^\./|usr/|' -e "s|^usr/share/gdb/auto-load$work/prefix/|usr/share/gdb/auto-load/usr/|" |
+    sort) > "$work/installed"
 mkdir "$work/root"
 dpkg -x "$deb" "$work/root"
 (cd "$work/root" && find . ! -type d | sed 's|^\./||' | sort) > "$work/packaged"
