@@ -164,8 +164,9 @@ static async int second_reader(int fd) {
 /* A reader and a writer wait on one descriptor at once; a second reader
  * is refused while the first waits, and may wait once it is done. */
 static async int both_directions(int sv[2]) {
+    static char rbuf[8];
     size_t n = fill(sv[0]);
-    async_task *r = async_spawn(wait_then_read(sv[0], (char[8]){0}, 8));
+    async_task *r = async_spawn(wait_then_read(sv[0], rbuf, sizeof rbuf));
     async_task *d, *w;
     int err;
 
