@@ -5,10 +5,10 @@
 #
 #   run_transpiled_runtime.sh --asyncc PATH --cmake CMAKE --ctest CTEST
 #                             --generator GEN --cc CC --build DIR
-#                             [--build-type TYPE]
+#                             [--build-type TYPE] [--werror]
 set -euo pipefail
 
-asyncc='' cmake='' ctest='' generator='' cc='' build='' build_type=''
+asyncc='' cmake='' ctest='' generator='' cc='' build='' build_type='' werror=OFF
 while [[ $# -gt 0 ]]; do
     case $1 in
     --asyncc) asyncc=${2:?}; shift 2 ;;
@@ -18,9 +18,10 @@ while [[ $# -gt 0 ]]; do
     --cc) cc=${2:?}; shift 2 ;;
     --build) build=${2:?}; shift 2 ;;
     --build-type) build_type=${2:?}; shift 2 ;;
+    --werror) werror=ON; shift ;;
     *)
         echo "usage: $0 --asyncc PATH --cmake CMAKE --ctest CTEST" \
-            "--generator GEN --cc CC --build DIR [--build-type TYPE]" >&2
+            "--generator GEN --cc CC --build DIR [--build-type TYPE] [--werror]" >&2
         exit 2
         ;;
     esac
@@ -37,6 +38,7 @@ echo "== configure $build"
 "$cmake" -S "$here/transpiled_runtime" -B "$build" -G "$generator" \
     "-DCMAKE_C_COMPILER=$cc" "-DASYNCC=$asyncc" \
     ${build_type:+"-DCMAKE_BUILD_TYPE=$build_type"} \
+    "-DASYNCC_WERROR=$werror" \
     >"$build/configure.log" 2>&1 || {
     cat "$build/configure.log"
     exit 1

@@ -5,7 +5,7 @@
 # and compile), builds it and runs its tests there.
 #
 #   run_sanitized.sh --cmake CMAKE --ctest CTEST --source DIR --build DIR
-#                    --generator GEN --cc CC [--build-type TYPE]
+#                    --generator GEN --cc CC [--build-type TYPE] [--werror]
 #                    --sanitize LIST [-- CTEST_ARGS...]
 #
 #   CTEST_ARGS   which tests to run (-L, -R...); all of them by default
@@ -16,7 +16,7 @@
 # once more (below).  Uses 2 jobs for the build and the tests.
 set -euo pipefail
 
-cmake='' ctest='' source='' build='' generator='' cc='' build_type=''
+cmake='' ctest='' source='' build='' generator='' cc='' build_type='' werror=OFF
 sanitizers=''
 while [[ $# -gt 0 ]]; do
     case $1 in
@@ -27,11 +27,12 @@ while [[ $# -gt 0 ]]; do
     --generator) generator=${2:?}; shift 2 ;;
     --cc) cc=${2:?}; shift 2 ;;
     --build-type) build_type=${2:?}; shift 2 ;;
+    --werror) werror=ON; shift ;;
     --sanitize) sanitizers=${2:?}; shift 2 ;;
     --) shift; break ;;
     *)
         echo "usage: $0 --cmake CMAKE --ctest CTEST --source DIR" \
-            "--build DIR --generator GEN --cc CC [--build-type TYPE]" \
+            "--build DIR --generator GEN --cc CC [--build-type TYPE] [--werror]" \
             "--sanitize LIST [-- CTEST_ARGS...]" >&2
         exit 2
         ;;
@@ -53,6 +54,7 @@ step "configure $build"
 "$cmake" -S "$source" -B "$build" -G "$generator" "-DCMAKE_C_COMPILER=$cc" \
     ${build_type:+"-DCMAKE_BUILD_TYPE=$build_type"} \
     "-DASYNCC_SANITIZE=$sanitizers" -DASYNCC_TEST_SANITIZERS=OFF \
+    "-DASYNCC_WERROR=$werror" \
     >"$build/configure.log" 2>&1 || {
     cat "$build/configure.log"
     exit 1
