@@ -387,6 +387,10 @@ class AsyncTasks(gdb.Command):
 
     def invoke(self, arg, from_tty):
         tasks = all_tasks()
+        if not tasks and _tls("'loop.c'::the_loop") is None:
+            print("asyncrt: the runtime has no debug information (stripped?): "
+                  "async tasks reads the loop through it")
+            return
         if not tasks:
             print("asyncrt: no loop is running in this thread")
             return
