@@ -217,6 +217,15 @@ ac_callee *ac_parse_pointer_callee(ac_parser *p, CXCursor call);
  * values (they get starters). */
 void ac_parse_check_fnptrs(ac_parser *p, CXCursor top);
 
+/* parse.c: the construct a dialect macro's name spells, or AC_MARK_NONE. */
+ac_mark ac_parse_mark_of_macro(const char *name);
+
+/* parse_diags.c: reports libclang's errors, and its warnings about code
+ * asyncc rewrites (recording them in the unit's quiet regions, see
+ * ac_quiet); `args` are the compiler flags, for -Werror.  Returns the
+ * number of errors reported. */
+int ac_parse_report_diags(ac_parser *p, int nargs, const char *const *args);
+
 /* parse_check.c: plain code that uses the dialect */
 void ac_parse_check_plain(ac_parser *p, CXCursor c);
 
