@@ -241,6 +241,7 @@ static void note_inclusion(CXFile included, CXSourceLocation *stack,
 }
 
 static void free_parser(ac_parser *p) {
+    ac_parse_free_diags(p);
     for (unsigned i = 0; i < AC_MARK_COUNT; i++)
         free(p->macro_at[i].items);
     free(p->expansions);
@@ -286,7 +287,7 @@ static int parse_source(ac_unit *u, const char *path,
     }
     p.main_file = clang_getFile(p.tu, path);
     clang_getInclusions(p.tu, note_inclusion, u);
-    if (ac_parse_report_diags(&p, nargs, args) == 0) {
+    if (ac_parse_report_errors(&p, nargs, args) == 0) {
         CXCursor root = clang_getTranslationUnitCursor(p.tu);
         clang_visitChildren(root, first_pass, &p);
         for (unsigned i = 0; i < AC_MARK_COUNT; i++)
@@ -295,6 +296,8 @@ static int parse_source(ac_unit *u, const char *path,
         if (p.nfn_macros > 1)
             qsort(p.fn_macros, p.nfn_macros, sizeof *p.fn_macros, cmp_str);
         clang_visitChildren(root, second_pass, &p);
+        if (ac_diag_errors() == errors_before)
+            ac_parse_report_warnings(&p);
     }
     free_parser(&p);
     clang_disposeTranslationUnit(p.tu);

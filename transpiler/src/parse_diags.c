@@ -264,39 +264,75 @@ static void note_quiet(ac_parser *p, const item *it) {
     ac_quiet_add(p->u, q, it->option);
 }
 
-int ac_parse_report_diags(ac_parser *p, int nargs, const char *const *args) {
+/* The diagnostics kept between the two calls below. */
+struct ac_parse_diags {
+    item *items;
+    unsigned n;
+    regions r;
+    char **shown; /* formatted, for repeats */
+    unsigned nshown, capshown;
+};
+
+/* Reports the diagnostics wanted, the errors too if `errors_too`;
+ * returns the number of errors among them. */
+static int report_all(ac_parser *p, struct ac_parse_diags *k, int errors_too) {
+    int errors = 0;
+    for (unsigned i = 0; i < k->n; i++) {
+        item *it = &k->items[i];
+        int is_error = it->sev >= CXDiagnostic_Error;
+        int wanted = it->warning ? it->report : is_error;
+        if (!wanted || (is_error && !errors_too) ||
+            repeated(&k->shown, &k->nshown, &k->capshown, it->d))
+            continue;
+        report(p, it);
+        note_quiet(p, it);
+        errors += is_error;
+    }
+    return errors;
+}
+
+int ac_parse_report_errors(ac_parser *p, int nargs, const char *const *args) {
     unsigned n = clang_getNumDiagnostics(p->tu);
     if (n == 0)
         return 0;
-    regions r = {0};
-    visit_ctx v = {p, &r};
+    struct ac_parse_diags *k = ac_xmalloc(sizeof *k);
+    memset(k, 0, sizeof *k);
+    p->diags = k;
+    visit_ctx v = {p, &k->r};
     clang_visitChildren(clang_getTranslationUnitCursor(p->tu), collect_regions,
                         &v);
-    item *items = ac_xmalloc(n * sizeof *items);
-    memset(items, 0, n * sizeof *items);
+    k->items = ac_xmalloc(n * sizeof *k->items);
+    memset(k->items, 0, n * sizeof *k->items);
+    k->n = n;
     for (unsigned i = 0; i < n; i++) {
-        items[i].d = clang_getDiagnostic(p->tu, i);
-        classify(p, &r, &items[i], nargs, args);
+        k->items[i].d = clang_getDiagnostic(p->tu, i);
+        classify(p, &k->r, &k->items[i], nargs, args);
     }
-    widen_plain(items, n);
+    widen_plain(k->items, n);
     int errors = 0;
-    char **shown = NULL;
-    unsigned nshown = 0, capshown = 0;
-    for (unsigned i = 0; i < n; i++) {
-        item *it = &items[i];
-        int wanted = it->warning ? it->report : it->sev >= CXDiagnostic_Error;
-        if (wanted && !repeated(&shown, &nshown, &capshown, it->d)) {
-            report(p, it);
-            note_quiet(p, it);
-            errors += it->sev >= CXDiagnostic_Error;
-        }
-        clang_disposeDiagnostic(it->d);
-    }
-    for (unsigned i = 0; i < nshown; i++)
-        free(shown[i]);
-    free(shown);
-    free(items);
-    free(r.top);
-    free(r.calls);
-    return errors;
+    for (unsigned i = 0; i < n; i++)
+        errors |= k->items[i].sev >= CXDiagnostic_Error &&
+                  (!k->items[i].warning || k->items[i].report);
+    return errors ? report_all(p, k, 1) : 0;
+}
+
+void ac_parse_report_warnings(ac_parser *p) {
+    if (p->diags)
+        report_all(p, p->diags, 0);
+}
+
+void ac_parse_free_diags(ac_parser *p) {
+    struct ac_parse_diags *k = p->diags;
+    if (!k)
+        return;
+    for (unsigned i = 0; i < k->n; i++)
+        clang_disposeDiagnostic(k->items[i].d);
+    for (unsigned i = 0; i < k->nshown; i++)
+        free(k->shown[i]);
+    free(k->shown);
+    free(k->items);
+    free(k->r.top);
+    free(k->r.calls);
+    free(k);
+    p->diags = NULL;
 }
