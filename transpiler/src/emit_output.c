@@ -6,8 +6,8 @@
  * async functions defined after it, by prototypes, with the state machine
  * placed after the last of those); async_run calls in plain code become
  * helper calls; warnings asyncc reported are quieted in the code made
- * from where they are (emit_quiet.c).  After each multi-line edit a #line directive puts the
- * following lines back on their numbers in the user's file.
+ * from where they are (emit_quiet.c).  After each multi-line edit a #line
+ * directive puts the following lines back on their numbers in the user's file.
  */
 #include "diag.h"
 #include "emit_internal.h"

@@ -85,8 +85,7 @@ void ac_emit_quiet_push(const ac_quiet *q, ac_buf *out) {
     for (unsigned i = 0; i < q->noptions; i++)
         ac_buf_printf(out, "#pragma GCC diagnostic ignored \"-W%s\"\n",
                       q->options[i]);
-    ac_buf_puts(out,
-                "#elif defined(__GNUC__)\n#pragma GCC diagnostic push\n");
+    ac_buf_puts(out, "#elif defined(__GNUC__)\n#pragma GCC diagnostic push\n");
     for (unsigned i = 0; i < q->noptions; i++) {
         const char *g = gcc_name(q->options[i]);
         if (g && !gcc_listed(q, i, g))

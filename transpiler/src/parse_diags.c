@@ -42,8 +42,7 @@ typedef struct regions {
     unsigned ncalls, capcalls;
 } regions;
 
-static void push_span(ac_span **items, unsigned *n, unsigned *cap,
-                      ac_span s) {
+static void push_span(ac_span **items, unsigned *n, unsigned *cap, ac_span s) {
     if (*n == *cap) {
         *cap = *cap ? *cap * 2 : 16;
         *items = ac_xrealloc(*items, *cap * sizeof **items);
@@ -128,10 +127,10 @@ static int werror_for(const char *name, int nargs, const char *const *args) {
 typedef struct item {
     CXDiagnostic d;
     enum CXDiagnosticSeverity sev;
-    char *option;   /* "int-conversion" for -Wint-conversion, or NULL */
-    int warning;    /* a warning, or one that -Werror made an error */
-    int promoted;   /* ... the latter */
-    int in_main;    /* its location is in the main file, at `offset` */
+    char *option; /* "int-conversion" for -Wint-conversion, or NULL */
+    int warning;  /* a warning, or one that -Werror made an error */
+    int promoted; /* ... the latter */
+    int in_main;  /* its location is in the main file, at `offset` */
     unsigned offset;
     const region *top; /* the top-level declaration there, or NULL */
     int report;
@@ -224,8 +223,8 @@ static void report(ac_parser *p, const item *it) {
 /* Has this message, at this place, been shown already? */
 static int repeated(char ***shown, unsigned *nshown, unsigned *capshown,
                     CXDiagnostic d) {
-    CXString s = clang_formatDiagnostic(
-        d, CXDiagnostic_DisplaySourceLocation | CXDiagnostic_DisplayColumn);
+    CXString s = clang_formatDiagnostic(d, CXDiagnostic_DisplaySourceLocation |
+                                               CXDiagnostic_DisplayColumn);
     const char *text = clang_getCString(s);
     int seen = 0;
     for (unsigned i = 0; i < *nshown && !seen; i++)

@@ -101,7 +101,7 @@ typedef struct ac_parser {
     unsigned scope_end; /* end of the innermost enclosing block */
     unsigned top_begin; /* start of the top-level declaration being read */
     struct ac_parse_diags *diags; /* libclang's, see parse_diags.c */
-    ac_expr **raises;   /* async_raise nodes of the function being read */
+    ac_expr **raises; /* async_raise nodes of the function being read */
     unsigned nraises, capraises;
 } ac_parser;
 
