@@ -10,7 +10,12 @@
 # compile definitions (-D) and C standard as CMake gives it to the
 # compiler (-std=gnu<C_STANDARD> while C_EXTENSIONS is on, as it is by
 # default, -std=c<C_STANDARD> when it is off, nothing without a
-# standard), then the runtime's include directory.  The input is named by
+# standard), then the runtime's include directory, and the target's
+# warning options (its COMPILE_OPTIONS that start with -W, and -w and
+# -pedantic), after -Wno-unknown-warning-option so that gcc's own
+# options do not trouble libclang: asyncc reports the warnings they ask
+# for in async code at the user's lines (as errors under -Werror), as
+# the compiler would for the untranspiled source.  The input is named by
 # its absolute path, as CMake names sources to the compiler, so the
 # output's #line directives and __FILE__ are what a build of the
 # untranspiled source would have.  Call it in the directory that creates
@@ -132,6 +137,10 @@ function(asyncc_target_sources target)
   set(_rt_incs "$<TARGET_PROPERTY:${_runtime_real},INTERFACE_INCLUDE_DIRECTORIES>")
   set(_all_incs "$<REMOVE_DUPLICATES:${_incs};${_rt_incs}>")
 
+  # The warnings the compiler is asked for, so that asyncc reports the
+  # same about async code (which the compiler only sees transpiled).
+  set(_warn "$<FILTER:$<TARGET_PROPERTY:${target},COMPILE_OPTIONS>,INCLUDE,^-W|^-w$|^-pedantic$>")
+
   set(_dir "${CMAKE_CURRENT_BINARY_DIR}/${target}.dir")
   set(_outs)
   foreach(_src IN LISTS _srcs)
@@ -152,6 +161,8 @@ function(asyncc_target_sources target)
               "$<$<BOOL:${_all_incs}>:-I$<JOIN:${_all_incs},;-I>>"
               "$<$<BOOL:${_defs}>:-D$<JOIN:${_defs},;-D>>"
               "${_std_flag}"
+              -Wno-unknown-warning-option
+              "${_warn}"
       DEPENDS ${_tool_dep} "${_abs}"
       ${_dep_opt}
       COMMENT "asyncc ${_src}"

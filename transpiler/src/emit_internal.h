@@ -80,6 +80,13 @@ const char *ac_emit_defer_to(ac_emitter *E, unsigned id);
  * never lands in generated code and generated code shows as itself. */
 void ac_emit_generated(const ac_emit_options *opt, ac_buf *out);
 
+/* emit_quiet.c */
+/* Opens and closes a stretch of output in which the compiler ignores
+ * the warning options of `q` (clang's names for clang, gcc's for gcc,
+ * none that gcc lacks). */
+void ac_emit_quiet_push(const ac_quiet *q, ac_buf *out);
+void ac_emit_quiet_pop(ac_buf *out);
+
 /* emit_helpers.c */
 /* Parameter list of helpers: "T0 a0, T1 a1" (or "void"), optionally
  * preceded by the frame pointer. */

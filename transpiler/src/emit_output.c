@@ -5,8 +5,9 @@
  * Each definition is replaced by its state machine (or, when it awaits
  * async functions defined after it, by prototypes, with the state machine
  * placed after the last of those); async_run calls in plain code become
- * helper calls.  After each multi-line edit a #line directive puts the
- * following lines back on their numbers in the user's file.
+ * helper calls; warnings asyncc reported are quieted in the code made
+ * from where they are (emit_quiet.c).  After each multi-line edit a #line
+ * directive puts the following lines back on their numbers in the user's file.
  */
 #include "diag.h"
 #include "emit_internal.h"
@@ -86,6 +87,18 @@ static void number_generated(const ac_emit_options *opt, const ac_buf *in,
     }
 }
 
+/* The state machine of `f`, inside its quiet region if asyncc reported
+ * warnings in it. */
+static void quiet_function(ac_unit *u, ac_func *f, const ac_emit_options *opt,
+                           ac_buf *out) {
+    const ac_quiet *q = ac_unit_quiet(u, f->span.begin, 0);
+    if (q && q->is_async)
+        ac_emit_quiet_push(q, out);
+    ac_emit_function(u, f, opt, out);
+    if (q && q->is_async)
+        ac_emit_quiet_pop(out);
+}
+
 static const char *function_text(ac_unit *u, ac_func *f,
                                  const ac_emit_options *opt, int moved) {
     ac_buf b = {0};
@@ -98,7 +111,7 @@ static const char *function_text(ac_unit *u, ac_func *f,
                       "async functions it awaits, below */\n",
                       f->name);
     else
-        ac_emit_function(u, f, opt, &b);
+        quiet_function(u, f, opt, &b);
     const char *text = ac_arena_strdup(&u->arena, ac_buf_str(&b));
     ac_buf_free(&b);
     return text;
@@ -109,7 +122,7 @@ static const char *moved_text(ac_unit *u, ac_func *f,
     ac_buf b = {0};
     ac_buf_printf(&b, "/* asyncc: state machine of '%s' */\n", f->name);
     ac_emit_generated(opt, &b);
-    ac_emit_function(u, f, opt, &b);
+    quiet_function(u, f, opt, &b);
     const char *text = ac_arena_strdup(&u->arena, ac_buf_str(&b));
     ac_buf_free(&b);
     return text;
@@ -126,8 +139,24 @@ static void collect_edits(ac_unit *u, const ac_emit_options *opt,
         ac_emit_generated(opt, &b);
         ac_emit_external_helpers(u, &b);
         if (b.len > (opt->line_directives ? sizeof generated_mark - 1 : 0))
-            add(l, u->ext_helpers_at, u->ext_helpers_at, -1,
+            add(l, u->ext_helpers_at, u->ext_helpers_at, -2,
                 ac_arena_strdup(&u->arena, ac_buf_str(&b)), 1);
+        ac_buf_free(&b);
+    }
+    /* A plain declaration quieted as written: the pragmas go around it,
+     * after any helpers placed before it, before anything after it. */
+    for (unsigned i = 0; i < u->nquiet; i++) {
+        const ac_quiet *q = u->quiet[i];
+        if (q->is_async)
+            continue;
+        ac_buf b = {0};
+        ac_emit_quiet_push(q, &b);
+        add(l, q->span.begin, q->span.begin, -1,
+            ac_arena_strdup(&u->arena, ac_buf_str(&b)), 1);
+        b.len = 0;
+        ac_emit_quiet_pop(&b);
+        add(l, q->span.end, q->span.end, -3,
+            ac_arena_strdup(&u->arena, ac_buf_str(&b)), 1);
         ac_buf_free(&b);
     }
     for (unsigned i = 0; i < u->nprotos; i++) {

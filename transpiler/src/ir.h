@@ -276,4 +276,17 @@ typedef struct ac_edit {
     int resync; /* emit #line after the edit */
 } ac_edit;
 
+/* Warnings asyncc reported (libclang's, at the user's lines) that the
+ * generated code is not to repeat: the compiler is told to ignore these
+ * options in what is generated from `span`, an async function
+ * definition (its state machine) or a plain top-level declaration whose
+ * async_run call drew them (the declaration as written).  `options` are
+ * clang's names without "-W", e.g. "int-conversion". */
+typedef struct ac_quiet {
+    ac_span span;
+    int is_async;
+    const char **options;
+    unsigned noptions, capoptions;
+} ac_quiet;
+
 #endif

@@ -39,10 +39,12 @@ void ac_options_usage(void *stream) {
         "\n"
         "Flags after -- (such as -I, -D, -std) are used when parsing the\n"
         "input, as a compiler would use them; asyncc's own options,\n"
-        "-MD, -MF, -MT and -p included, go before --.\n"
+        "-MD, -MF, -MT and -p included, go before --.  Warning flags\n"
+        "there (-Wall, -Wno-NAME, -Werror) control the compiler warnings\n"
+        "asyncc shows about async functions and async_run calls.\n"
         "\n"
-        "Exit status: 0 success, 1 errors in the input, 2 usage or I/O\n"
-        "errors.\n",
+        "Exit status: 0 success (warnings included), 1 errors in the\n"
+        "input, 2 usage or I/O errors.\n",
         out);
 }
 

@@ -33,69 +33,7 @@ static char *file_line(ac_parser *p, CXFile file, unsigned offset) {
     return ac_arena_strndup(&p->u->arena, text + b, e - b);
 }
 
-/* Shows a compiler diagnostic in asyncc's format, with the line and a
- * caret when the position is known. */
-static void report_clang_diag(ac_parser *p, CXDiagnostic d) {
-    enum CXDiagnosticSeverity sev = clang_getDiagnosticSeverity(d);
-    CXString msg = clang_getDiagnosticSpelling(d);
-    CXSourceLocation loc = clang_getDiagnosticLocation(d);
-    CXFile file;
-    unsigned line, col, offset;
-    clang_getSpellingLocation(loc, &file, &line, &col, &offset);
-    ac_diag_level level =
-        sev >= CXDiagnostic_Error ? AC_DIAG_ERROR : AC_DIAG_NOTE;
-    if (file && clang_File_isEqual(file, p->main_file)) {
-        ac_source_diag(&p->u->src, level, offset, "%s", clang_getCString(msg));
-    } else if (file) {
-        CXString name = clang_getFileName(file);
-        char *line_text = file_line(p, file, offset);
-        ac_diag_at(level, clang_getCString(name), line, col, line_text, "%s",
-                   clang_getCString(msg));
-        clang_disposeString(name);
-    } else {
-        ac_diag_plain(level, "%s", clang_getCString(msg));
-    }
-    clang_disposeString(msg);
-}
-
-/* Is `d` the same error as an earlier one?  An operand that a dialect
- * macro expands twice (await's _Generic) is checked, and reported, twice
- * at one position. */
-static int seen_before(CXTranslationUnit tu, unsigned upto, CXDiagnostic d) {
-    CXString text = clang_formatDiagnostic(
-        d, CXDiagnostic_DisplaySourceLocation | CXDiagnostic_DisplayColumn);
-    int seen = 0;
-    for (unsigned i = 0; i < upto && !seen; i++) {
-        CXDiagnostic o = clang_getDiagnostic(tu, i);
-        if (clang_getDiagnosticSeverity(o) >= CXDiagnostic_Error) {
-            CXString t =
-                clang_formatDiagnostic(o, CXDiagnostic_DisplaySourceLocation |
-                                              CXDiagnostic_DisplayColumn);
-            seen = strcmp(clang_getCString(t), clang_getCString(text)) == 0;
-            clang_disposeString(t);
-        }
-        clang_disposeDiagnostic(o);
-    }
-    clang_disposeString(text);
-    return seen;
-}
-
-static int report_clang_diags(ac_parser *p) {
-    int errors = 0;
-    unsigned n = clang_getNumDiagnostics(p->tu);
-    for (unsigned i = 0; i < n; i++) {
-        CXDiagnostic d = clang_getDiagnostic(p->tu, i);
-        enum CXDiagnosticSeverity sev = clang_getDiagnosticSeverity(d);
-        if (sev >= CXDiagnostic_Error && !seen_before(p->tu, i, d)) {
-            report_clang_diag(p, d);
-            errors++;
-        }
-        clang_disposeDiagnostic(d);
-    }
-    return errors;
-}
-
-static ac_mark mark_of_macro(const char *name) {
+ac_mark ac_parse_mark_of_macro(const char *name) {
     if (strcmp(name, "await") == 0)
         return AC_MARK_AWAIT;
     if (strcmp(name, "async_gather") == 0)
@@ -194,7 +132,7 @@ static enum CXChildVisitResult first_pass(CXCursor c, CXCursor parent,
     case CXCursor_MacroExpansion:
         if (ac_parse_in_main(p, c)) {
             char *name = ac_parse_spelling(p, c);
-            ac_mark m = mark_of_macro(name);
+            ac_mark m = ac_parse_mark_of_macro(name);
             ac_span s;
             if (!ac_parse_span(p, c, &s))
                 break;
@@ -303,6 +241,7 @@ static void note_inclusion(CXFile included, CXSourceLocation *stack,
 }
 
 static void free_parser(ac_parser *p) {
+    ac_parse_free_diags(p);
     for (unsigned i = 0; i < AC_MARK_COUNT; i++)
         free(p->macro_at[i].items);
     free(p->expansions);
@@ -348,7 +287,7 @@ static int parse_source(ac_unit *u, const char *path,
     }
     p.main_file = clang_getFile(p.tu, path);
     clang_getInclusions(p.tu, note_inclusion, u);
-    if (report_clang_diags(&p) == 0) {
+    if (ac_parse_report_errors(&p, nargs, args) == 0) {
         CXCursor root = clang_getTranslationUnitCursor(p.tu);
         clang_visitChildren(root, first_pass, &p);
         for (unsigned i = 0; i < AC_MARK_COUNT; i++)
@@ -357,6 +296,8 @@ static int parse_source(ac_unit *u, const char *path,
         if (p.nfn_macros > 1)
             qsort(p.fn_macros, p.nfn_macros, sizeof *p.fn_macros, cmp_str);
         clang_visitChildren(root, second_pass, &p);
+        if (ac_diag_errors() == errors_before)
+            ac_parse_report_warnings(&p);
     }
     free_parser(&p);
     clang_disposeTranslationUnit(p.tu);

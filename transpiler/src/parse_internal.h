@@ -100,7 +100,8 @@ typedef struct ac_parser {
     unsigned nbreakables, capbreakables;
     unsigned scope_end; /* end of the innermost enclosing block */
     unsigned top_begin; /* start of the top-level declaration being read */
-    ac_expr **raises;   /* async_raise nodes of the function being read */
+    struct ac_parse_diags *diags; /* libclang's, see parse_diags.c */
+    ac_expr **raises; /* async_raise nodes of the function being read */
     unsigned nraises, capraises;
 } ac_parser;
 
@@ -216,6 +217,21 @@ ac_callee *ac_parse_pointer_callee(ac_parser *p, CXCursor call);
  * the top-level declaration `top` and notes the async functions used as
  * values (they get starters). */
 void ac_parse_check_fnptrs(ac_parser *p, CXCursor top);
+
+/* parse.c: the construct a dialect macro's name spells, or AC_MARK_NONE. */
+ac_mark ac_parse_mark_of_macro(const char *name);
+
+/* parse_diags.c: libclang's diagnostics.  ac_parse_report_errors
+ * reports them, and returns their number, when the parse has errors
+ * (also warnings that -Werror in `args` makes errors, where asyncc
+ * reports warnings); otherwise it keeps the warnings about code asyncc
+ * rewrites for ac_parse_report_warnings, called when asyncc's own checks
+ * found no error (a file that misuses the dialect draws warnings about
+ * <async.h>'s spelling of it, not about the user's code).  Reported
+ * warnings are recorded in the unit's quiet regions (ac_quiet). */
+int ac_parse_report_errors(ac_parser *p, int nargs, const char *const *args);
+void ac_parse_report_warnings(ac_parser *p);
+void ac_parse_free_diags(ac_parser *p);
 
 /* parse_check.c: plain code that uses the dialect */
 void ac_parse_check_plain(ac_parser *p, CXCursor c);

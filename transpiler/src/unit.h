@@ -20,6 +20,8 @@ typedef struct ac_unit {
     unsigned nprotos, capprotos;
     ac_edit **edits; /* edits outside async function definitions */
     unsigned nedits, capedits;
+    ac_quiet **quiet; /* warnings the generated code does not repeat */
+    unsigned nquiet, capquiet;
     /* Where helpers for async functions defined elsewhere (the runtime's)
      * go: before the first top-level declaration that needs them. */
     unsigned ext_helpers_at;
@@ -29,6 +31,13 @@ typedef struct ac_unit {
     const char **deps;
     unsigned ndeps, capdeps;
 } ac_unit;
+
+/* The quiet region of the async function or top-level declaration
+ * starting at `begin`, created (empty) if `create`; NULL if there is
+ * none. */
+ac_quiet *ac_unit_quiet(ac_unit *u, unsigned begin, int create);
+/* Adds warning option `name` (clang's, without "-W") to `q` once. */
+void ac_quiet_add(ac_unit *u, ac_quiet *q, const char *name);
 
 /* Releases everything the unit owns. */
 void ac_unit_free(ac_unit *u);

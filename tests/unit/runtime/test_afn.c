@@ -132,6 +132,11 @@ static void test_spawn_moves_the_frame(void **state) {
 /* Through the dialect: the starters asyncc generates. */
 typedef async int step_fn(int x);
 
+/* External (not static), so their starters are too; declared first, as
+ * -Wmissing-prototypes wants. */
+async int add_one(int x);
+async int yield_twice(int x);
+
 async int add_one(int x) { return x + 1; }
 
 async int yield_twice(int x) {
