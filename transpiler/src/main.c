@@ -11,7 +11,7 @@
  * Exit status: 0 on success, 1 when the input has errors (reported as
  * file:line:col diagnostics), 2 on usage or I/O errors.
  */
-#define _POSIX_C_SOURCE 200809L /* utimensat */
+#define _XOPEN_SOURCE 700 /* utimensat, realpath */
 
 #include "deps.h"
 #include "options.h"
@@ -31,7 +31,7 @@
  * the input that made the rule run and does not run it again.  Writes
  * through a temporary file and rename, so a failed run never leaves half
  * a file. */
-static int write_if_changed(const char *path, const char *data, size_t n) {
+static int replace_if_changed(const char *path, const char *data, size_t n) {
     FILE *old = fopen(path, "rb");
     if (old) {
         int same = 1;
@@ -73,6 +73,38 @@ static int write_if_changed(const char *path, const char *data, size_t n) {
     }
     free(tmp);
     return 0;
+}
+
+/* Writes straight into `path`: what a device, a pipe or a socket takes
+ * (a rename would put a regular file in the place of /dev/null). */
+static int write_in_place(const char *path, const char *data, size_t n) {
+    FILE *f = fopen(path, "wb");
+    int ok = f && fwrite(data, 1, n, f) == n;
+    if (f)
+        ok = (fclose(f) == 0) && ok;
+    if (!ok) {
+        ac_diag_plain(AC_DIAG_ERROR, "cannot write '%s': %s", path,
+                      strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* An output that is a device, a pipe or a socket is written as it is;
+ * a symbolic link is followed, so the file it names is replaced and the
+ * link stays; anything else is replaced only if changed. */
+static int write_if_changed(const char *path, const char *data, size_t n) {
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return write_in_place(path, data, n);
+    if (lstat(path, &st) != 0 || !S_ISLNK(st.st_mode))
+        return replace_if_changed(path, data, n);
+    char *target = realpath(path, NULL);
+    if (!target) /* a dangling link: writing creates the file it names */
+        return write_in_place(path, data, n);
+    int rc = replace_if_changed(target, data, n);
+    free(target);
+    return rc;
 }
 
 /* Standard output for no -o or "-o -"; returns the exit status. */

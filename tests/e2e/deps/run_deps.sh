@@ -191,4 +191,26 @@ expect_error "-MD to standard output" \
     "asyncc: error: -MD with standard output needs -MF FILE and -MT TARGET" \
     prog.c -MD
 
+# Outputs that are not regular files: a pipe is written into and stays a
+# pipe (as /dev/null must stay a device), and a symbolic link keeps
+# pointing at the file it names, which gets the output.
+"$asyncc" prog.c -P -o plain.c -- "-Imy inc" -DNEEDED=3
+mkfifo pipe.c
+cat pipe.c >piped.c &
+reader=$!
+if "$asyncc" prog.c -P -o pipe.c -- "-Imy inc" -DNEEDED=3 && wait "$reader" &&
+    [[ -p pipe.c ]] && cmp -s piped.c plain.c; then
+    pass "an output pipe is written into, not replaced"
+else
+    fail "an output pipe: $(ls -l pipe.c)"
+fi
+mkdir linked
+ln -s linked/target.c link.c
+if "$asyncc" prog.c -P -o link.c -- "-Imy inc" -DNEEDED=3 && [[ -L link.c ]] &&
+    cmp -s linked/target.c plain.c; then
+    pass "an output symbolic link is followed"
+else
+    fail "an output symbolic link: $(ls -l link.c linked)"
+fi
+
 [[ $failures == 0 ]]
