@@ -19,20 +19,6 @@ const char *ac_parse_runtime_include_dir(void) {
     return ac_locate_runtime_include_dir();
 }
 
-/* The line of `file` holding `offset`, for showing under a message. */
-static char *file_line(ac_parser *p, CXFile file, unsigned offset) {
-    size_t size = 0;
-    const char *text = clang_getFileContents(p->tu, file, &size);
-    if (!text || offset > size)
-        return NULL;
-    size_t b = offset, e = offset;
-    while (b > 0 && text[b - 1] != '\n')
-        b--;
-    while (e < size && text[e] != '\n')
-        e++;
-    return ac_arena_strndup(&p->u->arena, text + b, e - b);
-}
-
 ac_mark ac_parse_mark_of_macro(const char *name) {
     if (strcmp(name, "await") == 0)
         return AC_MARK_AWAIT;
@@ -85,7 +71,7 @@ static void note_async_function(ac_parser *p, CXCursor c) {
             CXString fname = clang_getFileName(file);
             char *name = ac_parse_spelling(p, c);
             ac_diag_at(AC_DIAG_ERROR, clang_getCString(fname), line, col,
-                       file_line(p, file, offset),
+                       ac_parse_file_line(p, file, offset),
                        "async function '%s' is defined in a header; define "
                        "async functions in the .c file that asyncc "
                        "transpiles",

@@ -158,20 +158,6 @@ static void classify(ac_parser *p, const regions *r, item *it, int nargs,
         it->report = (it->top && it->top->is_async) || in_call(r, it->offset);
 }
 
-/* The line of `file` holding `offset`, for showing under a message. */
-static char *file_line(ac_parser *p, CXFile file, unsigned offset) {
-    size_t size = 0;
-    const char *text = clang_getFileContents(p->tu, file, &size);
-    if (!text || offset > size)
-        return NULL;
-    size_t b = offset, e = offset;
-    while (b > 0 && text[b - 1] != '\n')
-        b--;
-    while (e < size && text[e] != '\n' && text[e] != '\r')
-        e++;
-    return ac_arena_strndup(&p->u->arena, text + b, e - b);
-}
-
 /* Shows one diagnostic (or note) in asyncc's format, where the compiler
  * would show it: a macro argument where it is written, a macro body's
  * token where the macro is called. */
@@ -186,7 +172,7 @@ static void show(ac_parser *p, CXDiagnostic d, ac_diag_level level,
     } else if (file) {
         CXString name = clang_getFileName(file);
         ac_diag_at(level, clang_getCString(name), line, col,
-                   file_line(p, file, offset), "%s", text);
+                   ac_parse_file_line(p, file, offset), "%s", text);
         clang_disposeString(name);
     } else {
         ac_diag_plain(level, "%s", text);

@@ -113,6 +113,9 @@ int ac_parse_in_main(ac_parser *p, CXCursor c);
 int ac_parse_span(ac_parser *p, CXCursor c, ac_span *out);
 /* File offset of a location in the main file; 0 if it is elsewhere. */
 int ac_parse_offset(ac_parser *p, CXSourceLocation loc, unsigned *out);
+/* The line of `file` holding byte `offset`, without its line end, in the
+ * unit's arena; NULL when the file's text is not available. */
+char *ac_parse_file_line(ac_parser *p, CXFile file, unsigned offset);
 ac_mark ac_parse_marker(CXCursor c, ac_cursors *operands);
 CXCursor ac_parse_strip_parens(CXCursor c);
 /* An operand of a dialect macro without the implicit conversions and

@@ -445,3 +445,17 @@ void ac_parse_not_async(ac_parser *p, CXCursor operand, unsigned fallback,
         ac_parse_error(p, at, "%s takes a call to an async function%s", what,
                        handle);
 }
+
+/* The line of `file` holding `offset`, for showing under a message. */
+char *ac_parse_file_line(ac_parser *p, CXFile file, unsigned offset) {
+    size_t size = 0;
+    const char *text = clang_getFileContents(p->tu, file, &size);
+    if (!text || offset > size)
+        return NULL;
+    size_t b = offset, e = offset;
+    while (b > 0 && text[b - 1] != '\n')
+        b--;
+    while (e < size && text[e] != '\n' && text[e] != '\r')
+        e++;
+    return ac_arena_strndup(&p->u->arena, text + b, e - b);
+}
