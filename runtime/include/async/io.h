@@ -8,7 +8,8 @@
  * make your own so with async_fd_nonblocking() before awaiting on them
  * (a blocking descriptor blocks every task while it waits).  Each
  * awaitable first tries its operation; only when the descriptor is not
- * ready does the task suspend until the loop's epoll reports it ready.
+ * ready does the task suspend until the loop's poller (io_uring or
+ * epoll: async_backend_name) reports it ready.
  * At most one task may wait to read and one to write on a descriptor at
  * a time; another that has to wait fails with -EBUSY.  Do not close a
  * descriptor while a task waits on it, unless async_fd_closing(fd) ends
@@ -287,6 +288,22 @@ async ssize_t async_file_write(int fd, const void *buf, size_t n, off_t offset);
  * waited), or ASYNC_EINVAL for a negative fd.  Not for the connections
  * of async_serve, which the server closes itself. */
 int async_fd_closing(int fd);
+
+/* The kernel mechanism the loop sleeps in: "io_uring" or "epoll".  Each
+ * async_run chooses when it starts: io_uring when the kernel supports
+ * what the runtime needs (multishot poll, Linux 5.13) and allows it
+ * (the sysctl kernel.io_uring_disabled, seccomp), else epoll.  The
+ * environment variable ASYNCRT_BACKEND overrides the choice: "epoll" or
+ * "io_uring" (or "auto", or empty: the default).  An async_run that is
+ * told io_uring where it is unavailable, or a value it does not know,
+ * does not start: it prints why on stderr, and evaluates to -1 with
+ * errno set to the reason (EPERM, ENOSYS... for io_uring, EINVAL for an
+ * unknown value).  Called inside async_run, returns the backend of this
+ * thread's running loop (a loop that chose io_uring by itself and then
+ * cannot create its ring, out of memory or descriptors, runs on
+ * epoll); outside, the one async_run would choose now, or NULL when it
+ * would not start.  Never fails otherwise. */
+const char *async_backend_name(void);
 
 /* Makes `fd` non-blocking.  Returns 0 or -errno. */
 int async_fd_nonblocking(int fd);
