@@ -144,9 +144,9 @@ static inline int async__io_busy(const async__io *io) {
     return io->n_watchers > 0;
 }
 
-/* Releases the kernel object (epoll instance, ring) and the watcher table.  Every watcher
- * must be unwatched already, or belong to a frame about to be freed.
- * The struct stays valid for reuse. */
+/* Releases the kernel object (epoll instance, ring) and the watcher table.
+ * Every watcher must be unwatched already, or belong to a frame about to be
+ * freed. The struct stays valid for reuse. */
 void async__io_close(async__io *io);
 
 /* Registers `w` (fd and events set, task or on_ready set) with the loop
@@ -157,9 +157,9 @@ void async__io_close(async__io *io);
  * kind only in the wait that follows: there a descriptor that cannot
  * block fires ready, and one that is not open ends the wait as
  * async__io_closing does (ASYNC__READY_CLOSED: the await fails with
- * -EBADF); its registration fails only for want of memory.  A registered watcher is unwatched
- * before its frame goes away.  With ASYNC__IO_EDGE, the caller has just
- * found the descriptor not ready in w's direction. */
+ * -EBADF); its registration fails only for want of memory.  A registered
+ * watcher is unwatched before its frame goes away.  With ASYNC__IO_EDGE, the
+ * caller has just found the descriptor not ready in w's direction. */
 int async__watch(async__watcher *w);
 
 /* Unregisters `w`; a no-op when it is not registered.  No system call.

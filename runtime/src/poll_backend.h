@@ -88,16 +88,14 @@ static inline int async__poll_arm(async__io *io, int fd, async__io_slot *s) {
                                                : async__epoll_arm(io, fd, s);
 }
 
-static inline void async__poll_leave(async__io *io, int fd,
-                                     async__io_slot *s) {
+static inline void async__poll_leave(async__io *io, int fd, async__io_slot *s) {
     if (io->backend == ASYNC__BACKEND_URING)
         async__uring_leave(io, fd, s);
     else
         async__epoll_leave(io, fd, s);
 }
 
-static inline void async__poll_rearm(async__io *io, int fd,
-                                     async__io_slot *s) {
+static inline void async__poll_rearm(async__io *io, int fd, async__io_slot *s) {
     if (io->backend == ASYNC__BACKEND_URING)
         async__uring_rearm(io, fd, s);
     else

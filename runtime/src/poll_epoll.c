@@ -1,5 +1,6 @@
 /*
- * poll_epoll.c -- the epoll backend of poll_backend.h: the loop sleeps in epoll.
+ * poll_epoll.c -- the epoll backend of poll_backend.h: the loop sleeps in
+ * epoll.
  *
  * epoll_pwait2() takes a nanosecond timeout; kernels before 5.11 lack
  * it, and then epoll_wait() gets the timeout rounded up to milliseconds.

@@ -38,9 +38,9 @@
 
 #include <errno.h>
 #include <linux/io_uring.h>
-#include <sys/epoll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -83,8 +83,8 @@ static int sys_setup(unsigned entries, struct io_uring_params *p) {
 
 static int sys_enter(int fd, unsigned to_submit, unsigned min_complete,
                      unsigned flags, const void *arg, size_t argsz) {
-    return (int)syscall(SYS_io_uring_enter, fd, to_submit, min_complete,
-                        flags, arg, argsz);
+    return (int)syscall(SYS_io_uring_enter, fd, to_submit, min_complete, flags,
+                        arg, argsz);
 }
 
 static int sys_register(int fd, unsigned op, void *arg, unsigned n) {
@@ -194,8 +194,8 @@ int async__uring_open(async__io *io, const char **why) {
     if (u == NULL)
         return -ENOMEM;
     if ((rc = ring_setup(&p)) < 0) {
-        *why = rc == -EPERM ? "io_uring_setup: not permitted (the sysctl "
-                              "kernel.io_uring_disabled, or a seccomp filter)"
+        *why = rc == -EPERM    ? "io_uring_setup: not permitted (the sysctl "
+                                 "kernel.io_uring_disabled, or a seccomp filter)"
                : rc == -ENOSYS ? "io_uring_setup: not implemented by this "
                                  "kernel (or refused by a seccomp filter)"
                                : "io_uring_setup failed";
@@ -225,9 +225,8 @@ int async__uring_open(async__io *io, const char **why) {
     if (p.features & IORING_FEAT_SINGLE_MMAP)
         u->cq_ring = u->sq_ring;
     else
-        u->cq_ring =
-            mmap(NULL, u->cq_ring_size, PROT_READ | PROT_WRITE,
-                 MAP_SHARED | MAP_POPULATE, u->fd, IORING_OFF_CQ_RING);
+        u->cq_ring = mmap(NULL, u->cq_ring_size, PROT_READ | PROT_WRITE,
+                          MAP_SHARED | MAP_POPULATE, u->fd, IORING_OFF_CQ_RING);
     if (u->cq_ring == MAP_FAILED)
         goto fail;
     u->sqes_size = p.sq_entries * sizeof(struct io_uring_sqe);
@@ -397,8 +396,8 @@ static void complete(async__io *io, const struct io_uring_cqe *cqe) {
         dirs |= ASYNC__IO_IN;
     if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR))
         dirs |= ASYNC__IO_OUT;
-    async__io_event(io, fd, gen, dirs, (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0,
-                    ended);
+    async__io_event(io, fd, gen, dirs,
+                    (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0, ended);
 }
 
 /* Dispatches every completion in the queue.  Each is consumed before
@@ -426,8 +425,7 @@ static void reap(async__io *io) {
 
 void async__uring_wait(async__io *io, uint64_t timeout_ns) {
     struct async__uring *u = io->ring;
-    unsigned flags =
-        __atomic_load_n(u->sq_flags, __ATOMIC_RELAXED);
+    unsigned flags = __atomic_load_n(u->sq_flags, __ATOMIC_RELAXED);
     int rc;
 
     if (timeout_ns == 0) {
