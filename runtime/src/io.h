@@ -151,15 +151,16 @@ void async__io_close(async__io *io);
 
 /* Registers `w` (fd and events set, task or on_ready set) with the loop
  * of this thread.  Returns 0, -EBUSY when another watcher waits on the
- * same descriptor and direction, -EBADF for a negative descriptor, or
- * -errno from the backend: epoll says -EPERM for a regular file (which
- * cannot block), -EBADF, -ENOMEM.  io_uring learns of the descriptor's
- * kind only in the wait that follows: there a descriptor that cannot
- * block fires ready, and one that is not open ends the wait as
- * async__io_closing does (ASYNC__READY_CLOSED: the await fails with
- * -EBADF); its registration fails only for want of memory.  A registered
- * watcher is unwatched before its frame goes away.  With ASYNC__IO_EDGE, the
- * caller has just found the descriptor not ready in w's direction. */
+ * same descriptor and direction, -EBADF for a descriptor that is not
+ * open, -EPERM for one that cannot block (a regular file, /dev/null),
+ * -ENOMEM.  io_uring submits a plain watcher's request at once to say
+ * so; an edge watcher's (whose owner's system call just said EAGAIN, so
+ * the descriptor can block) waits for the next wait, where a descriptor
+ * found closed ends the wait as async__io_closing does
+ * (ASYNC__READY_CLOSED: the await fails with -EBADF).  A registered
+ * watcher is unwatched before its frame goes away.  With
+ * ASYNC__IO_EDGE, the caller has just found the descriptor not ready in
+ * w's direction. */
 int async__watch(async__watcher *w);
 
 /* Unregisters `w`; a no-op when it is not registered.  No system call.

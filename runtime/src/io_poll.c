@@ -111,9 +111,16 @@ int async__watch(async__watcher *w) {
         return -EBUSY;
     /* A plain watcher re-arms even a current registration: the kernel
      * then reports readiness that is already there, as level triggering
-     * would. */
-    if ((!s->valid || !(w->events & ASYNC__IO_EDGE)) &&
-        (rc = async__poll_arm(io, w->fd, s)) != 0)
+     * would.  Its owner needs to know at once whether the descriptor can
+     * be waited on (-EPERM: it never blocks), and io_uring learns that
+     * only by submitting the request. */
+    if (!(w->events & ASYNC__IO_EDGE))
+        rc = io->backend == ASYNC__BACKEND_URING
+                 ? async__uring_arm_now(io, w->fd, s)
+                 : async__poll_arm(io, w->fd, s);
+    else
+        rc = s->valid ? 0 : async__poll_arm(io, w->fd, s);
+    if (rc != 0)
         return rc;
     if ((w->events & ASYNC__IO_EDGE) && !(s->hup && dir == ASYNC__IO_IN))
         s->maybe &= (uint8_t)~dir;

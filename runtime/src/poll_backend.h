@@ -44,6 +44,11 @@ void async__epoll_close(async__io *io);
 int async__uring_open(async__io *io, const char **why);
 int async__uring_arm(async__io *io, int fd, async__io_slot *s);
 void async__uring_leave(async__io *io, int fd, async__io_slot *s);
+/* arm, for a plain watcher, submitted at once (one system call, as
+ * epoll's epoll_ctl): -EBADF for a descriptor that is not open, -EPERM
+ * for one that cannot block (no poll method: a regular file, /dev/null),
+ * as epoll says, else 0. */
+int async__uring_arm_now(async__io *io, int fd, async__io_slot *s);
 void async__uring_rearm(async__io *io, int fd, async__io_slot *s);
 void async__uring_wait(async__io *io, uint64_t timeout_ns);
 void async__uring_close(async__io *io);

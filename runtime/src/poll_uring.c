@@ -356,6 +356,40 @@ int async__uring_arm(async__io *io, int fd, async__io_slot *s) {
     return 0;
 }
 
+int async__uring_arm_now(async__io *io, int fd, async__io_slot *s) {
+    struct async__uring *u = io->ring;
+    unsigned head, tail;
+    uint64_t ud;
+    int rc;
+
+    if ((rc = async__uring_arm(io, fd, s)) != 0)
+        return rc;
+    ud = user_data(fd, s);
+    /* Not submitted: it will be with the wait, and then a descriptor
+     * that cannot block is reported ready. */
+    if (submit(io) != 0)
+        return 0;
+    /* A request that failed, or could not wait (the file has no poll
+     * method: it ends at once with the file ready), has its completion
+     * in the queue now; a multishot one that goes on says
+     * IORING_CQE_F_MORE.  The completion is left where it is and
+     * dropped when it is reaped, under the generation it no longer
+     * has. */
+    head = *u->cq_khead;
+    tail = __atomic_load_n(u->cq_ktail, __ATOMIC_ACQUIRE);
+    for (; head != tail; head++) {
+        const struct io_uring_cqe *c = &u->cqes[head & u->cq_mask];
+
+        if (c->user_data != ud || (c->flags & IORING_CQE_F_MORE))
+            continue;
+        s->registered = 0;
+        s->valid = 0;
+        s->gen++;
+        return c->res < 0 ? c->res : -EPERM;
+    }
+    return 0;
+}
+
 void async__uring_leave(async__io *io, int fd, async__io_slot *s) {
     /* Out of entries and unable to submit: the request stays armed
      * under an old generation until the ring closes. */

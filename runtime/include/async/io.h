@@ -97,7 +97,7 @@ enum { ASYNC_READABLE = 1, ASYNC_WRITABLE = 2 };
  * completes the await when the loop next polls (the task always
  * suspends once).  "Readable" includes end of file, a hang-up and a
  * pending error, so that the call that follows reports them; a
- * descriptor that epoll cannot watch because it never blocks (a regular
+ * descriptor that cannot be polled because it never blocks (a regular
  * file, a directory, /dev/null) is ready at once, without suspending.
  *
  * One task at a time may wait per descriptor and direction (across
@@ -321,14 +321,14 @@ int async_reader_init(async_reader *r, int fd, void *buf, size_t cap);
  * a terminal, a regular file, /dev/null or another character device,
  * blocking or not.  How each is read:
  * - non-blocking descriptors: as async_reader_init does;
- * - regular files and block devices (which epoll refuses, and which
+ * - regular files and block devices (which cannot be polled, and which
  *   never make a read wait for another process): read directly, in the
  *   loop's thread, from the descriptor's current offset, which the
  *   reads advance as read(2) does;
  * - other blocking descriptors (pipes, sockets, terminals): the task
- *   waits in the loop's epoll until the descriptor is readable, and
+ *   waits in the loop's poller until the descriptor is readable, and
  *   only then reads, once, so the loop never blocks and other tasks run
- *   meanwhile; a device that epoll refuses (/dev/null) is then read
+ *   meanwhile; a device that cannot be polled (/dev/null) is then read
  *   directly.  A read may still block if another process takes the
  *   input between the readiness and the read.
  * Each read asks for as much as fits in the buffer, so bytes after the
