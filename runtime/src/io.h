@@ -2,9 +2,12 @@
  * io.h -- the operating-system wait behind the loop: sleeping until the
  * next timer is due or a watched file descriptor is ready.
  *
- * The loop and the awaitables only call these functions, so another
- * backend (kqueue, io_uring) can replace poll_epoll.c without touching
- * loop.c or the awaitables.
+ * The loop and the awaitables only call these functions.  io_poll.c
+ * keeps the watchers and what is known of each descriptor; the kernel
+ * side is a backend, chosen per loop when async_run starts
+ * (io_backend.c): poll_uring.c (io_uring) where the kernel has what it
+ * needs, else poll_epoll.c (epoll).  ASYNCRT_BACKEND=epoll|io_uring
+ * forces one.
  *
  * Watchers.  An awaitable that finds its descriptor not ready registers
  * an async__watcher (embedded in its frame) for ASYNC__IO_IN or
@@ -12,10 +15,12 @@
  * watcher whose descriptor has become ready and wakes its task (or calls
  * its on_ready).  A watcher stays registered until it is unwatched: an
  * awaitable that still finds the descriptor not ready clears `ready` and
- * goes on waiting.  Events are dispatched inside async__io_wait and never
- * kept, so a watcher that is unwatched (completion, cancellation) is
- * never touched afterwards.  At most one watcher per descriptor and
- * direction.
+ * goes on waiting.  Events are dispatched inside async__io_wait, and an
+ * event that the kernel delivers later than that (io_uring keeps
+ * completions in its ring) is checked against the current registration
+ * of its descriptor (a generation number) first, so a watcher that is
+ * unwatched (completion, cancellation) is never touched afterwards.  At
+ * most one watcher per descriptor and direction.
  *
  * Two kinds of watchers.  A plain watcher (signal.c, thread_pool.c) sees
  * level-triggered readiness: it fires whenever its descriptor is ready,
@@ -31,7 +36,8 @@
  * Descriptors that the runtime owns.  A caller may close its descriptor
  * whenever nothing waits on it, and the number may come back as another
  * file; the backend cannot see that happen, so a descriptor that nobody
- * waits on is checked again (one epoll_ctl) before the next wait.  The
+ * waits on is registered again (epoll: checked with one epoll_ctl;
+ * io_uring: a new poll request, queued) before the next wait.  The
  * connections of async_serve are closed by the server itself, which
  * tells the backend (async__io_adopt, async__io_forget): their
  * registration needs no check, and a wait on them costs no system call.
@@ -86,16 +92,43 @@ typedef struct async__io_slot {
                            timeout */
 } async__io_slot;
 
-/* The backend's state, one per loop.  A zeroed struct is valid: the
- * epoll instance is created on the first wait or watch that needs it. */
+/* async__io.backend */
+enum {
+    ASYNC__BACKEND_EPOLL = 0, /* poll_epoll.c */
+    ASYNC__BACKEND_URING = 1  /* poll_uring.c */
+};
+
+struct async__uring; /* poll_uring.c's ring */
+
+/* The backend's state, one per loop.  A zeroed struct is valid (epoll):
+ * the kernel object (epoll instance, io_uring ring) is created on the
+ * first wait or watch that needs it. */
 typedef struct async__io {
-    int epfd;                /* the epoll instance, valid when `open` */
-    unsigned char open;      /* epfd has been created */
-    unsigned char no_pwait2; /* the kernel lacks epoll_pwait2 */
-    size_t n_watchers;       /* watchers registered, quiet ones aside */
-    async__io_slot *slots;   /* indexed by descriptor */
+    int epfd;                  /* the epoll instance, valid when `open` */
+    unsigned char open;        /* the kernel object has been created */
+    unsigned char no_pwait2;   /* the kernel lacks epoll_pwait2 */
+    unsigned char backend;     /* ASYNC__BACKEND_*, set by async__io_start */
+    unsigned char forced;      /* ASYNCRT_BACKEND chose it: no fallback */
+    unsigned queued;           /* io_uring: requests not yet submitted */
+    struct async__uring *ring; /* io_uring: the ring, when `open` */
+    size_t n_watchers;         /* watchers registered, quiet ones aside */
+    async__io_slot *slots;     /* indexed by descriptor */
     size_t n_slots;
 } async__io;
+
+/* io_backend.c: chooses the backend of the loop about to run, from
+ * ASYNCRT_BACKEND and what the kernel supports.  Returns 0, or, after a
+ * line on stderr, -EINVAL for an unknown ASYNCRT_BACKEND or the error
+ * that makes a forced io_uring unavailable (-EPERM, -ENOSYS...). */
+int async__io_start(async__io *io);
+
+/* Nonzero when the backend holds requests for the kernel that only a
+ * wait submits (io_uring): the loop then waits (with a zero timeout if
+ * tasks are ready) even when no watcher is registered, so that a
+ * descriptor closed meanwhile is released by the kernel. */
+static inline int async__io_pending(const async__io *io) {
+    return io->queued > 0;
+}
 
 /* Blocks for up to `timeout_ns` nanoseconds (ASYNC__IO_FOREVER: no
  * limit), or until a watched descriptor is ready; wakes the tasks of
@@ -111,23 +144,32 @@ static inline int async__io_busy(const async__io *io) {
     return io->n_watchers > 0;
 }
 
-/* Releases the epoll instance and the watcher table.  Every watcher
- * must be unwatched already, or belong to a frame about to be freed.
- * The struct stays valid for reuse. */
+/* Releases the kernel object (epoll instance, ring) and the watcher table.
+ * Every watcher must be unwatched already, or belong to a frame about to be
+ * freed. The struct stays valid for reuse. */
 void async__io_close(async__io *io);
 
 /* Registers `w` (fd and events set, task or on_ready set) with the loop
  * of this thread.  Returns 0, -EBUSY when another watcher waits on the
- * same descriptor and direction, or -errno from epoll (-EPERM for a
- * regular file, -EBADF, -ENOMEM).  A registered watcher is unwatched
- * before its frame goes away.  With ASYNC__IO_EDGE, the caller has just
- * found the descriptor not ready in w's direction. */
+ * same descriptor and direction, -EBADF for a descriptor that is not
+ * open, -EPERM for one that cannot block (a regular file, /dev/null),
+ * -ENOMEM.  io_uring submits a plain watcher's request at once to say
+ * so; an edge watcher's (whose owner's system call just said EAGAIN, so
+ * the descriptor can block) waits for the next wait, where a descriptor
+ * found closed ends the wait as async__io_closing does
+ * (ASYNC__READY_CLOSED: the await fails with -EBADF).  A registered
+ * watcher is unwatched before its frame goes away.  With
+ * ASYNC__IO_EDGE, the caller has just found the descriptor not ready in
+ * w's direction. */
 int async__watch(async__watcher *w);
 
-/* Unregisters `w`; a no-op when it is not registered.  No system call:
- * the descriptor stays in the kernel's set until it is closed, or until
- * an event comes for it while nobody waits on it (for a connection the
- * runtime owns, an event that brings no news). */
+/* Unregisters `w`; a no-op when it is not registered.  No system call.
+ * epoll: the descriptor stays in the kernel's set until it is closed, or
+ * until an event comes for it while nobody waits on it (for a connection
+ * the runtime owns, an event that brings no news).  io_uring: a poll
+ * request holds its file open, so the last watcher of a descriptor that
+ * the runtime does not own queues the request's removal, which the
+ * next wait submits. */
 void async__unwatch(async__watcher *w);
 
 /* The edge protocol's "I just found `fd` not ready in direction `dir`"

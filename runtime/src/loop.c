@@ -411,6 +411,11 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
         errno = EBUSY;
         return -EBUSY;
     }
+    /* The backend of this run (ASYNCRT_BACKEND may refuse to start). */
+    if ((rc = async__io_start(&l->io)) != 0) {
+        errno = -rc;
+        return rc;
+    }
     /* The root task needs no handle, so it lives on this stack frame. */
     async__child_init(&main_task, poll, frame, name);
     l->running = 1;
@@ -446,8 +451,10 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
         }
         /* 5. sleep in the OS; ready descriptors wake their tasks (with
          * tasks ready and no descriptor watched there is nothing to
-         * wait for or collect) */
-        if (l->ready_head == NULL || async__io_busy(&l->io))
+         * wait for or collect, unless the backend has requests to
+         * submit) */
+        if (l->ready_head == NULL || async__io_busy(&l->io) ||
+            async__io_pending(&l->io))
             async__io_wait(&l->io, wait_timeout(l));
         async__dump_poll(); /* a SIGQUIT asked where every task waits */
     }

@@ -8,7 +8,8 @@
  * make your own so with async_fd_nonblocking() before awaiting on them
  * (a blocking descriptor blocks every task while it waits).  Each
  * awaitable first tries its operation; only when the descriptor is not
- * ready does the task suspend until the loop's epoll reports it ready.
+ * ready does the task suspend until the loop's poller (io_uring or
+ * epoll: async_backend_name) reports it ready.
  * At most one task may wait to read and one to write on a descriptor at
  * a time; another that has to wait fails with -EBUSY.  Do not close a
  * descriptor while a task waits on it, unless async_fd_closing(fd) ends
@@ -96,7 +97,7 @@ enum { ASYNC_READABLE = 1, ASYNC_WRITABLE = 2 };
  * completes the await when the loop next polls (the task always
  * suspends once).  "Readable" includes end of file, a hang-up and a
  * pending error, so that the call that follows reports them; a
- * descriptor that epoll cannot watch because it never blocks (a regular
+ * descriptor that cannot be polled because it never blocks (a regular
  * file, a directory, /dev/null) is ready at once, without suspending.
  *
  * One task at a time may wait per descriptor and direction (across
@@ -288,6 +289,22 @@ async ssize_t async_file_write(int fd, const void *buf, size_t n, off_t offset);
  * of async_serve, which the server closes itself. */
 int async_fd_closing(int fd);
 
+/* The kernel mechanism the loop sleeps in: "io_uring" or "epoll".  Each
+ * async_run chooses when it starts: io_uring when the kernel supports
+ * what the runtime needs (multishot poll, Linux 5.13) and allows it
+ * (the sysctl kernel.io_uring_disabled, seccomp), else epoll.  The
+ * environment variable ASYNCRT_BACKEND overrides the choice: "epoll" or
+ * "io_uring" (or "auto", or empty: the default).  An async_run that is
+ * told io_uring where it is unavailable, or a value it does not know,
+ * does not start: it prints why on stderr, and evaluates to -1 with
+ * errno set to the reason (EPERM, ENOSYS... for io_uring, EINVAL for an
+ * unknown value).  Called inside async_run, returns the backend of this
+ * thread's running loop (a loop that chose io_uring by itself and then
+ * cannot create its ring, out of memory or descriptors, runs on
+ * epoll); outside, the one async_run would choose now, or NULL when it
+ * would not start.  Never fails otherwise. */
+const char *async_backend_name(void);
+
 /* Makes `fd` non-blocking.  Returns 0 or -errno. */
 int async_fd_nonblocking(int fd);
 
@@ -304,14 +321,14 @@ int async_reader_init(async_reader *r, int fd, void *buf, size_t cap);
  * a terminal, a regular file, /dev/null or another character device,
  * blocking or not.  How each is read:
  * - non-blocking descriptors: as async_reader_init does;
- * - regular files and block devices (which epoll refuses, and which
+ * - regular files and block devices (which cannot be polled, and which
  *   never make a read wait for another process): read directly, in the
  *   loop's thread, from the descriptor's current offset, which the
  *   reads advance as read(2) does;
  * - other blocking descriptors (pipes, sockets, terminals): the task
- *   waits in the loop's epoll until the descriptor is readable, and
+ *   waits in the loop's poller until the descriptor is readable, and
  *   only then reads, once, so the loop never blocks and other tasks run
- *   meanwhile; a device that epoll refuses (/dev/null) is then read
+ *   meanwhile; a device that cannot be polled (/dev/null) is then read
  *   directly.  A read may still block if another process takes the
  *   input between the readiness and the read.
  * Each read asks for as much as fits in the buffer, so bytes after the

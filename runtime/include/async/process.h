@@ -24,7 +24,7 @@
  * exits, whether or not a task awaits it, and keeps its status in the
  * process object: no child of asyncrt stays a zombie while the loop
  * runs.  It watches each child through a pidfd (pidfd_open, Linux 5.3)
- * in the loop's epoll.  Where the kernel has no pidfd_open, or when the
+ * in the loop's poller.  Where the kernel has no pidfd_open, or when the
  * environment variable ASYNCRT_NO_PIDFD is set to a non-empty value
  * other than 0 when the process is spawned, it polls the running
  * children with waitpid(WNOHANG) instead, every millisecond at first,

@@ -6,7 +6,7 @@
  * calling task until SIGUSR1 arrives (like loop.add_signal_handler, but
  * awaited).  While at least one task waits for a signal, asyncrt blocks
  * it in the loop's thread and reads it from a signalfd that the loop's
- * epoll watches; when the last waiter of a signal goes (woken, cancelled
+ * poller watches; when the last waiter of a signal goes (woken, cancelled
  * or destroyed with its task when async_run returns), the thread's mask
  * is restored (a signal that was blocked before stays blocked).  One
  * delivery wakes every task waiting for that signal at the time it is
