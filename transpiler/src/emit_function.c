@@ -154,19 +154,10 @@ static void put_resume(ac_emitter *E, ac_func *f, ac_buf *out,
             ac_buf_printf(out, "#undef %s\n", func_names[i]);
 }
 
-/* The callee named `name` when it is defined in this file (its where
- * table exists here), else NULL. */
-static const ac_callee *defined_here(const ac_unit *u, const char *name) {
-    for (unsigned i = 0; name && i < u->ncallees; i++)
-        if (u->callees[i]->def && strcmp(u->callees[i]->name, name) == 0)
-            return u->callees[i];
-    return NULL;
-}
-
 /* One state's row of the where table: its line and, for an await of one
  * call, where the callee's frame is. */
-static void put_where_state(const ac_unit *u, const ac_machine *m,
-                            const ac_state *st, ac_buf *out) {
+static void put_where_state(ac_unit *u, const ac_machine *m, const ac_state *st,
+                            ac_buf *out) {
     const ac_slot *s = st->slot < m->nslots ? &m->slots[st->slot] : NULL;
     const char *member = NULL, *kind = "ASYNC__WHERE_NONE";
     if (st->kind == AC_STATE_AWAIT && s && s->kind == AC_SLOT_FRAME) {
@@ -186,7 +177,8 @@ static void put_where_state(const ac_unit *u, const ac_machine *m,
                                  s->heap != AC_HEAP_INDIRECT
                              ? s->callee
                              : NULL;
-    const ac_callee *here = defined_here(u, callee);
+    /* Defined here: its where table exists in this file. */
+    const ac_callee *here = ac_unit_defined_callee(u, callee);
     ac_buf_printf(out, ", %s, ", kind);
     if (callee)
         ac_buf_printf(out, "\"%s\", ", callee);
@@ -202,8 +194,7 @@ static void put_where_state(const ac_unit *u, const ac_machine *m,
  * where its callee's frame is, for the runtime's task dump (a task that
  * runs this function as its root registers it when it starts) and for
  * debuggers, which find it by name. */
-static void put_where_table(const ac_unit *u, const ac_machine *m,
-                            ac_buf *out) {
+static void put_where_table(ac_unit *u, const ac_machine *m, ac_buf *out) {
     /* The escaped name: it goes into a string literal. */
     const char *base = strrchr(u->src.line_name, '/');
     ac_buf_printf(out,

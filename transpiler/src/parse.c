@@ -162,6 +162,7 @@ static enum CXChildVisitResult second_pass(CXCursor c, CXCursor parent,
                                            CXClientData data) {
     (void)parent;
     ac_parser *p = data;
+    ac_parse_cache_forget();
     if (!ac_parse_in_main(p, c) ||
         clang_getCursorKind(c) == CXCursor_MacroExpansion ||
         clang_getCursorKind(c) == CXCursor_MacroDefinition ||
@@ -274,6 +275,7 @@ static int parse_source(ac_unit *u, const char *path,
     p.main_file = clang_getFile(p.tu, path);
     clang_getInclusions(p.tu, note_inclusion, u);
     if (ac_parse_report_errors(&p, nargs, args) == 0) {
+        ac_parse_cache_open(p.tu, p.main_file);
         CXCursor root = clang_getTranslationUnitCursor(p.tu);
         clang_visitChildren(root, first_pass, &p);
         for (unsigned i = 0; i < AC_MARK_COUNT; i++)
@@ -285,6 +287,7 @@ static int parse_source(ac_unit *u, const char *path,
         if (ac_diag_errors() == errors_before)
             ac_parse_report_warnings(&p);
     }
+    ac_parse_cache_close();
     free_parser(&p);
     clang_disposeTranslationUnit(p.tu);
     clang_disposeIndex(index);

@@ -105,6 +105,21 @@ typedef struct ac_parser {
     unsigned nraises, capraises;
 } ac_parser;
 
+/* parse_cache.c: libclang's answers about the cursors of one
+ * translation unit, kept from its first pass to the end of its reading
+ * (open replaces any cache still open; close frees it).  The queries
+ * answer 0 (children) or -1 (extent) for a cursor of another
+ * translation unit, which the caller then asks libclang about.
+ * Children: `*kids` stays valid until the next query.  Extent: 1 with
+ * its file offsets when both ends are in `main_file`, else 0. */
+void ac_parse_cache_open(CXTranslationUnit tu, CXFile main_file);
+void ac_parse_cache_close(void);
+/* Drops every answer kept (the parser moves to the next top-level
+ * declaration). */
+void ac_parse_cache_forget(void);
+int ac_parse_cache_children(CXCursor c, const CXCursor **kids, unsigned *n);
+int ac_parse_cache_extent(CXCursor c, unsigned *begin, unsigned *end);
+
 /* parse_util.c */
 void ac_cursors_children(CXCursor c, ac_cursors *out);
 void ac_cursors_free(ac_cursors *cs);

@@ -192,10 +192,14 @@ static void find_unsafe(ac_parser *p, const ac_func *f, CXToken *toks,
 void ac_parse_macro_args(ac_parser *p, ac_func *f, CXCursor body,
                          ac_span bspan) {
     /* The expansions written in the body, and the refs inside them. */
-    unsigned first = 0, last;
-    while (first < p->nexpansions &&
-           p->expansions[first].span.begin < bspan.begin)
-        first++;
+    unsigned first = 0, last, hi = p->nexpansions;
+    while (first < hi) { /* the first expansion at or after the body */
+        unsigned mid = first + (hi - first) / 2;
+        if (p->expansions[mid].span.begin < bspan.begin)
+            first = mid + 1;
+        else
+            hi = mid;
+    }
     for (last = first;
          last < p->nexpansions && p->expansions[last].span.begin < bspan.end;
          last++)

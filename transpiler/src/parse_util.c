@@ -22,7 +22,19 @@ static enum CXChildVisitResult collect(CXCursor c, CXCursor parent,
 
 void ac_cursors_children(CXCursor c, ac_cursors *out) {
     out->n = 0;
-    clang_visitChildren(c, collect, out);
+    const CXCursor *kids;
+    unsigned n;
+    if (!ac_parse_cache_children(c, &kids, &n)) {
+        clang_visitChildren(c, collect, out);
+        return;
+    }
+    if (n > out->cap) {
+        out->cap = n;
+        out->items = ac_xrealloc(out->items, n * sizeof *out->items);
+    }
+    if (n)
+        memcpy(out->items, kids, n * sizeof *kids);
+    out->n = n;
 }
 
 void ac_cursors_free(ac_cursors *cs) {
@@ -49,10 +61,14 @@ int ac_parse_in_main(ac_parser *p, CXCursor c) {
 }
 
 int ac_parse_span(ac_parser *p, CXCursor c, ac_span *out) {
-    CXSourceRange r = clang_getCursorExtent(c);
     unsigned b, e;
-    if (!ac_parse_offset(p, clang_getRangeStart(r), &b) ||
-        !ac_parse_offset(p, clang_getRangeEnd(r), &e) || e < b)
+    int in_main = ac_parse_cache_extent(c, &b, &e);
+    if (in_main < 0) {
+        CXSourceRange r = clang_getCursorExtent(c);
+        in_main = ac_parse_offset(p, clang_getRangeStart(r), &b) &&
+                  ac_parse_offset(p, clang_getRangeEnd(r), &e);
+    }
+    if (!in_main || e < b)
         return 0;
     /* Inside another macro's argument (await(f(INT_MAX))), libclang 14
      * maps the end of a macro that ends the extent to the macro's start:

@@ -16,6 +16,14 @@ typedef struct ac_unit {
     unsigned nfuncs, capfuncs;
     ac_callee **callees; /* every async function referenced or defined */
     unsigned ncallees, capcallees;
+    /* The defined callees sorted by name (then by index in `callees`),
+     * made by ac_unit_defined_callee when first needed: the emitter looks
+     * up every await's callee. */
+    struct ac_defined_callee {
+        const ac_callee *callee;
+        unsigned index;
+    } * defined;
+    unsigned ndefined, defined_of; /* defined_of: ncallees when made */
     ac_proto **protos; /* async function prototypes in the main file */
     unsigned nprotos, capprotos;
     ac_edit **edits; /* edits outside async function definitions */
@@ -38,6 +46,10 @@ typedef struct ac_unit {
 ac_quiet *ac_unit_quiet(ac_unit *u, unsigned begin, int create);
 /* Adds warning option `name` (clang's, without "-W") to `q` once. */
 void ac_quiet_add(ac_unit *u, ac_quiet *q, const char *name);
+
+/* The callee named `name` that is defined in this file (the first in
+ * `callees` when several are), or NULL; NULL for a NULL name. */
+const ac_callee *ac_unit_defined_callee(ac_unit *u, const char *name);
 
 /* Releases everything the unit owns. */
 void ac_unit_free(ac_unit *u);

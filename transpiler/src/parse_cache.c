@@ -1,0 +1,180 @@
+/*
+ * parse_cache.c -- answers libclang gave about a cursor, kept for the
+ * translation unit being read (see parse_internal.h).
+ *
+ * The parser asks about the same nodes many times: a marker test, a
+ * strip of parentheses and the function-pointer checks each list a
+ * node's children, and an expression's span is read by its parent and
+ * by itself.  Each libclang query walks the AST or the source manager
+ * again (a child list costs a visitor, an extent a relexing of its last
+ * token), so the first answer is kept, keyed on every byte of the cursor:
+ * the AST does not change while it is read, so the same cursor always
+ * gets the same answer.  Cursors of any other translation unit (the
+ * layout parse's) are answered by libclang directly.  The questions
+ * repeat within one top-level declaration, so the answers are forgotten
+ * at the next one: the table stays small, and forgetting is one counter.
+ */
+#include "parse_internal.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NOT_ASKED UINT32_MAX
+
+typedef struct entry {
+    CXCursor key;
+    uint32_t gen;  /* a free slot unless it is cache.gen */
+    uint32_t kids; /* first child in `pool`, or NOT_ASKED */
+    uint32_t nkids;
+    unsigned char ext; /* 0 not asked, 1 in the main file, 2 elsewhere */
+    unsigned begin, end;
+} entry;
+
+static struct {
+    CXTranslationUnit tu; /* NULL: nothing is kept */
+    CXFile main_file;
+    entry *slots;
+    size_t cap, used; /* cap: a power of two */
+    uint32_t gen;     /* the slots of this generation are in use */
+    CXCursor *pool;
+    size_t npool, cappool;
+} cache;
+
+void ac_parse_cache_open(CXTranslationUnit tu, CXFile main_file) {
+    ac_parse_cache_close();
+    cache.tu = tu;
+    cache.main_file = main_file;
+    cache.gen = 1;
+}
+
+void ac_parse_cache_forget(void) {
+    cache.used = 0;
+    cache.npool = 0;
+    if (++cache.gen == 0) { /* wrapped: slots of old generations look live */
+        memset(cache.slots, 0, cache.cap * sizeof *cache.slots);
+        cache.gen = 1;
+    }
+}
+
+void ac_parse_cache_close(void) {
+    free(cache.slots);
+    free(cache.pool);
+    memset(&cache, 0, sizeof cache);
+}
+
+static size_t hash(const CXCursor *c) {
+    uint64_t h = (uint64_t)(unsigned)c->kind * 0x9E3779B97F4A7C15u;
+    h ^= (uint64_t)(unsigned)c->xdata;
+    for (int i = 0; i < 3; i++) {
+        h ^= (uint64_t)(uintptr_t)c->data[i];
+        h *= 0xFF51AFD7ED558CCDu;
+        h ^= h >> 32;
+    }
+    return (size_t)h;
+}
+
+static int same(const CXCursor *a, const CXCursor *b) {
+    return a->kind == b->kind && a->xdata == b->xdata &&
+           a->data[0] == b->data[0] && a->data[1] == b->data[1] &&
+           a->data[2] == b->data[2];
+}
+
+static void grow(void) {
+    size_t old = cache.cap;
+    entry *slots = cache.slots;
+    cache.cap = old ? old * 2 : 1024;
+    cache.slots = calloc(cache.cap, sizeof *cache.slots);
+    if (!cache.slots) {
+        fputs("asyncc: error: out of memory\n", stderr);
+        exit(2);
+    }
+    for (size_t i = 0; i < old; i++) {
+        if (slots[i].gen != cache.gen)
+            continue;
+        size_t j = hash(&slots[i].key) & (cache.cap - 1);
+        while (cache.slots[j].gen == cache.gen)
+            j = (j + 1) & (cache.cap - 1);
+        cache.slots[j] = slots[i];
+    }
+    free(slots);
+}
+
+/* The entry of `c`, made when new; NULL when `c` is not of the
+ * translation unit being read. */
+static entry *find(CXCursor c) {
+    if (!cache.tu || c.data[2] != (const void *)cache.tu)
+        return NULL;
+    if ((cache.used + 1) * 2 > cache.cap)
+        grow();
+    size_t i = hash(&c) & (cache.cap - 1);
+    while (cache.slots[i].gen == cache.gen) {
+        if (same(&cache.slots[i].key, &c))
+            return &cache.slots[i];
+        i = (i + 1) & (cache.cap - 1);
+    }
+    entry *e = &cache.slots[i];
+    e->key = c;
+    e->gen = cache.gen;
+    e->kids = NOT_ASKED;
+    e->ext = 0;
+    cache.used++;
+    return e;
+}
+
+static enum CXChildVisitResult add_kid(CXCursor c, CXCursor parent,
+                                       CXClientData data) {
+    (void)parent;
+    (void)data;
+    if (cache.npool == cache.cappool) {
+        cache.cappool = cache.cappool ? cache.cappool * 2 : 4096;
+        cache.pool =
+            ac_xrealloc(cache.pool, cache.cappool * sizeof *cache.pool);
+    }
+    cache.pool[cache.npool++] = c;
+    return CXChildVisit_Continue;
+}
+
+int ac_parse_cache_children(CXCursor c, const CXCursor **kids, unsigned *n) {
+    entry *e = find(c);
+    if (!e)
+        return 0;
+    if (e->kids == NOT_ASKED) {
+        size_t first = cache.npool;
+        clang_visitChildren(c, add_kid, NULL);
+        e->kids = (uint32_t)first;
+        e->nkids = (uint32_t)(cache.npool - first);
+    }
+    *kids = cache.pool + e->kids;
+    *n = e->nkids;
+    return 1;
+}
+
+static int file_offset(CXSourceLocation loc, unsigned *out) {
+    CXFile file;
+    unsigned offset;
+    clang_getFileLocation(loc, &file, NULL, NULL, &offset);
+    if (!file || !clang_File_isEqual(file, cache.main_file))
+        return 0;
+    *out = offset;
+    return 1;
+}
+
+int ac_parse_cache_extent(CXCursor c, unsigned *begin, unsigned *end) {
+    entry *e = find(c);
+    if (!e)
+        return -1;
+    if (!e->ext) {
+        CXSourceRange r = clang_getCursorExtent(c);
+        unsigned b, en;
+        int in = file_offset(clang_getRangeStart(r), &b) &&
+                 file_offset(clang_getRangeEnd(r), &en);
+        e->ext = in ? 1 : 2;
+        e->begin = in ? b : 0;
+        e->end = in ? en : 0;
+    }
+    *begin = e->begin;
+    *end = e->end;
+    return e->ext == 1;
+}
