@@ -72,6 +72,16 @@ void async__io_event(async__io *io, int fd, uint32_t gen, unsigned dirs,
  * its watchers end as async__io_closing ends them (-EBADF). */
 void async__io_event_closed(async__io *io, int fd, uint32_t gen);
 
+/* Both backends, once `fd` is in the kernel's set: the registration
+ * names the file the number names now, and nothing is known of its
+ * readiness yet. */
+static inline void async__poll_armed(async__io_slot *s) {
+    s->registered = 1;
+    s->valid = 1;
+    s->hup = 0;
+    s->maybe = ASYNC__IO_DIRS; /* a file we know nothing about yet */
+}
+
 /* io_poll.c: creates the kernel object of the loop's backend, if it
  * was not yet: 0 or -errno.  A loop that chose io_uring by itself (no
  * ASYNCRT_BACKEND) and cannot have a ring now goes on with epoll. */

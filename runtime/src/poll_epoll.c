@@ -98,10 +98,7 @@ int async__epoll_arm(async__io *io, int fd, async__io_slot *s) {
         rc = ctl(io, EPOLL_CTL_MOD, fd, s);
     if (rc != 0)
         return rc;
-    s->registered = 1;
-    s->valid = 1;
-    s->hup = 0;
-    s->maybe = ASYNC__IO_DIRS; /* a file we know nothing about yet */
+    async__poll_armed(s);
     return 0;
 }
 

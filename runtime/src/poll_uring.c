@@ -349,10 +349,7 @@ int async__uring_arm(async__io *io, int fd, async__io_slot *s) {
 #endif
     sqe->user_data = user_data(fd, s);
     sqe_push(io);
-    s->registered = 1;
-    s->valid = 1;
-    s->hup = 0;
-    s->maybe = ASYNC__IO_DIRS; /* a file we know nothing about yet */
+    async__poll_armed(s);
     return 0;
 }
 
