@@ -182,7 +182,10 @@ static inline int async__sync_gathered(void) { return 0; }
  * something that nothing will do), it prints a diagnostic on stderr,
  * sets errno to EBUSY or EDEADLK and evaluates to -1; after a deadlock
  * the pending tasks are destroyed without running (debug builds report
- * each on stderr).
+ * each on stderr).  When the environment variable ASYNCRT_BACKEND asks
+ * for a backend this system cannot run, or names none (async/io.h,
+ * async_backend_name), it prints why, sets errno (EPERM, ENOSYS...,
+ * EINVAL) and evaluates to -1 without running the call.
  *
  * async_gather(call, call, ...) -- like asyncio.gather(): starts every
  * call as a concurrent child task in argument order; awaiting it
@@ -587,8 +590,10 @@ async_task *async__current(void);
 void async__wake(async_task *t);
 
 /* Runs the loop until the root frame completes.  Returns 0, the root's
- * error code when it failed, or -EBUSY (loop already running) or
- * -EDEADLK (nothing can progress) after printing a diagnostic. */
+ * error code when it failed, or -EBUSY (loop already running),
+ * -EDEADLK (nothing can progress) or the backend's refusal
+ * (ASYNCRT_BACKEND: -EPERM, -ENOSYS..., -EINVAL) after printing a
+ * diagnostic. */
 int async__run(async__poll_fn poll, void *frame, const char *name);
 
 /* async_run() for one async function: init the frame, run, convert. */
