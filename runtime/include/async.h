@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -585,9 +586,9 @@ typedef struct async__wait_for {
 /* The task being polled right now, or NULL outside the loop. */
 async_task *async__current(void);
 
-/* Queues `t` to be polled on the loop's next pass, unless it is queued
- * already or finished. */
-void async__wake(async_task *t);
+/* async__wake(t): queues `t` to be polled on the loop's next pass,
+ * unless it is queued already or finished (inline: see "Fast paths" at
+ * the end of this header). */
 
 /* Runs the loop until the root frame completes.  Returns 0, the root's
  * error code when it failed, or -EBUSY (loop already running),
@@ -604,8 +605,8 @@ int async__run(async__poll_fn poll, void *frame, const char *name);
  * the frame (async__task_frame) and then calls async__task_start.
  * Returns NULL when out of memory. */
 async_task *async__task_new(const async__fn *fn, size_t frame_size);
-void *async__task_frame(async_task *t);
-void async__task_start(async_task *t);
+/* async__task_frame(t) and async__task_start(t) are inline (see "Fast
+ * paths" at the end of this header). */
 
 /* Pointers to async functions.  In generated code an async function
  * NAME that may be pointed to (every one with external linkage, a static
@@ -789,8 +790,7 @@ struct async_join__frame {
     async_task *task;     /* the task joined */
     async__joiner waiter; /* on its waiters while the join waits */
 };
-void async_join__init(struct async_join__frame *f, async_task *t);
-int async_join__resume(void *frame);
+/* async_join__init and async_join__resume: inline ("Fast paths"). */
 
 struct async__join_cancel__frame {
     int _state; /* 2: cancelled, so t was too; waiting for its end */
@@ -815,5 +815,242 @@ int async__join_cancel__resume(void *frame);
 #include "async/sync.h"
 #include "async/ticker.h"
 #include "async/wait.h"
+
+/* ------------------------------------------------------------------ */
+/* Fast paths (inline)                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The common case of a hand-over between tasks -- a wake, a spawn, a
+ * join of a finished task, a queue put with room and nobody waiting for
+ * it, a get with an item there or a get that must wait -- is a few loads
+ * and stores, and calling into asyncrt for each cost more than the work
+ * itself.  So these are inline here, in the generated code that calls
+ * them; every other case (cancellation, closing, waiting behind others,
+ * errors, memory) goes to the function in runtime/src that handles all
+ * cases (the *_slow ones below).  The ready queue and the running task
+ * are the loop's thread-local state, reached here as asyncrt reaches
+ * them.  Like every async__ name, private to generated code and asyncrt.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* async_task.flags */
+enum {
+    ASYNC__TASK_QUEUED = 1 << 0,   /* in the ready queue */
+    ASYNC__TASK_DONE = 1 << 1,     /* its root frame returned READY/FAILED */
+    ASYNC__TASK_HEAP = 1 << 2,     /* from async__task_new: freed by asyncrt */
+    ASYNC__TASK_RELEASED = 1 << 3, /* handle given up: free once done */
+    ASYNC__TASK_CANCEL = 1 << 4,   /* async_cancel requested, not yet seen */
+    ASYNC__TASK_CAUGHT = 1 << 5,   /* gather child whose failure is caught */
+    ASYNC__TASK_SPLIT = 1 << 6,    /* heap task with its frame apart */
+    ASYNC__TASK_BIG = 1 << 7       /* heap task from malloc (task_alloc.c) */
+};
+
+/* The loop's ready queue: tasks to poll, FIFO through next_ready. */
+typedef struct async__ready_queue {
+    async_task *head;
+    async_task *tail; /* for O(1) appends */
+} async__ready_queue;
+extern ASYNC__THREAD_LOCAL async__ready_queue async__ready;
+
+/* The task being polled right now, or NULL (async__current). */
+extern ASYNC__THREAD_LOCAL async_task *async__running;
+
+/* Queues `t` to be polled on the loop's next pass, unless it is queued
+ * already or finished. */
+static inline void async__wake(async_task *t) {
+    if (t->flags & (ASYNC__TASK_QUEUED | ASYNC__TASK_DONE))
+        return;
+    t->flags |= ASYNC__TASK_QUEUED;
+    t->next_ready = NULL;
+    if (async__ready.tail != NULL)
+        async__ready.tail->next_ready = t;
+    else
+        async__ready.head = t;
+    async__ready.tail = t;
+}
+
+/* async__cancelled(), inline: consumes a pending cancellation request
+ * of the running task into its error. */
+static inline int async__cancel_seen(void) {
+    async_task *t = async__running;
+
+    if (t == NULL || !(t->flags & ASYNC__TASK_CANCEL))
+        return 0;
+    t->flags &= ~ASYNC__TASK_CANCEL;
+    t->error = ASYNC_ECANCELED;
+    return 1;
+}
+
+/* t's root frame.  A heap task's follows its header, unless the frame
+ * lives apart (ASYNC__TASK_SPLIT: its address is right after the
+ * header, see task.c); an embedded task is an async__child (async_run's
+ * main task too). */
+static inline void *async__task_frame(async_task *t) {
+    if (!(t->flags & ASYNC__TASK_HEAP))
+        return ((async__child *)t)->frame;
+    if (t->flags & ASYNC__TASK_SPLIT)
+        return *(void **)(void *)(t + 1);
+    return t + 1;
+}
+
+/* A spawned task is polled on the loop's next pass (outside a loop, it
+ * waits in the ready queue for the next async_run). */
+static inline void async__task_start(async_task *t) { async__wake(t); }
+
+/* async_join: the frame starts idle... */
+static inline void async_join__init(struct async_join__frame *f,
+                                    async_task *t) {
+    f->_state = 0;
+    f->task = t;
+    f->waiter.node.on_done = NULL; /* set by the slow path when it waits */
+    f->waiter.node.next = NULL;
+    f->waiter.task = NULL;
+    f->_ret = 0;
+}
+int async__join_slow(void *frame);
+/* ...and a join of a task that finished with success and an int result,
+ * or none, in a frame beside its header, completes here. */
+static inline int async_join__resume(void *frame) {
+    struct async_join__frame *f = (struct async_join__frame *)frame;
+    async_task *t = f->task;
+    const unsigned mask =
+        ASYNC__TASK_DONE | ASYNC__TASK_HEAP | ASYNC__TASK_SPLIT;
+
+    if (f->_state == 0 && t != NULL &&
+        (t->flags & mask) == (ASYNC__TASK_DONE | ASYNC__TASK_HEAP) &&
+        t->error == 0) {
+        if (t->fn->result_kind == ASYNC__RESULT_NONE) {
+            f->_state = -1;
+            return ASYNC__READY;
+        }
+        if (t->fn->result_kind == ASYNC__RESULT_SIGNED &&
+            t->fn->result_size == sizeof(int)) {
+            memcpy(&f->_ret, (char *)(t + 1) + t->fn->result_offset,
+                   sizeof(int));
+            f->_state = -1;
+            return ASYNC__READY;
+        }
+    }
+    return async__join_slow(frame);
+}
+
+/* async_queue_put and async_queue_get: the frames start idle. */
+static inline void async_queue_put__init(struct async_queue_put__frame *f,
+                                         async_queue *q, void *item) {
+    f->_state = 0;
+    f->queue = q;
+    f->item = item;
+    f->waiter.task = NULL;
+    f->waiter.outcome = ASYNC__SYNC_IDLE;
+    f->waiter.next = NULL;
+    f->_ret = 0;
+}
+static inline void async_queue_get__init(struct async_queue_get__frame *f,
+                                         async_queue *q) {
+    f->_state = 0;
+    f->queue = q;
+    f->waiter.task = NULL;
+    f->waiter.outcome = ASYNC__SYNC_IDLE;
+    f->waiter.next = NULL;
+    f->_ret = NULL;
+}
+int async__queue_put_slow(void *frame);
+int async__queue_get_slow(void *frame);
+
+/* A put into an open queue with room and no putter waiting ahead: the
+ * item goes straight to the first waiting getter (getters wait only
+ * while the queue is empty), else to the back of the ring.  An
+ * unbounded queue has no putters and no reservations: the same test
+ * says its ring has room. */
+static inline int async_queue_put__resume(void *frame) {
+    struct async_queue_put__frame *f = (struct async_queue_put__frame *)frame;
+    async_queue *q = f->queue;
+    async__sync_waiter *w;
+
+    if (f->_state != 0 || q == NULL || q->closed || q->putters.head != NULL ||
+        q->count + q->handed + q->reserved >= q->capacity)
+        return async__queue_put_slow(frame);
+    q->unfinished++;
+    if ((w = q->getters.head) != NULL) {
+        async_task *getter = w->task;
+
+        q->getters.head = w->next;
+        if (w->next != NULL)
+            w->next->prev = NULL;
+        else
+            q->getters.tail = NULL;
+        w->next = NULL;
+        w->task = NULL;
+        w->outcome = ASYNC__SYNC_GRANTED;
+        ((struct async_queue_get__frame
+              *)(void *)((char *)w -
+                         offsetof(struct async_queue_get__frame, waiter)))
+            ->_ret = f->item;
+        q->handed++;
+        async__wake(getter);
+    } else {
+        size_t i = q->head + q->count;
+
+        q->slots[i >= q->capacity ? i - q->capacity : i] = f->item;
+        q->count++;
+    }
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+/* A get with no putter waiting: takes the front item; or, on an empty
+ * open queue, waits at the back of the getters; or, woken with an item
+ * handed over, completes.  A pending cancellation goes the slow way. */
+static inline int async_queue_get__resume(void *frame) {
+    struct async_queue_get__frame *f = (struct async_queue_get__frame *)frame;
+    async_queue *q = f->queue;
+    async_task *self = async__running;
+
+    if (f->_state == 1) {
+        /* Granted: the item is in _ret already. */
+        if (f->waiter.task == NULL &&
+            f->waiter.outcome == ASYNC__SYNC_GRANTED &&
+            q->putters.head == NULL && self != NULL &&
+            !(self->flags & ASYNC__TASK_CANCEL)) {
+            f->waiter.outcome = ASYNC__SYNC_IDLE;
+            q->handed--;
+            f->_state = -1;
+            return ASYNC__READY;
+        }
+    } else if (f->_state == 0 && q != NULL && q->putters.head == NULL) {
+        if (q->count > 0) {
+            f->_ret = q->slots[q->head];
+            q->slots[q->head] = NULL;
+            if (++q->head == q->capacity)
+                q->head = 0;
+            q->count--;
+            f->_state = -1;
+            return ASYNC__READY;
+        }
+        if (!q->closed && self != NULL && !(self->flags & ASYNC__TASK_CANCEL)) {
+            async__sync_waiter *w = &f->waiter;
+
+            w->task = self;
+            w->next = NULL;
+            w->prev = q->getters.tail;
+            if (q->getters.tail != NULL)
+                q->getters.tail->next = w;
+            else
+                q->getters.head = w;
+            q->getters.tail = w;
+            f->_state = 1;
+            return ASYNC__PENDING;
+        }
+    }
+    return async__queue_get_slow(frame);
+}
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ASYNC_H */
