@@ -938,24 +938,20 @@ static inline int async_join__resume(void *frame) {
     return async__join_slow(frame);
 }
 
-/* async_queue_put and async_queue_get: the frames start idle. */
+/* async_queue_put and async_queue_get: the frames start idle.  Their
+ * wait nodes are set when they are first used: by the wait itself, or
+ * at the start of the slow path. */
 static inline void async_queue_put__init(struct async_queue_put__frame *f,
                                          async_queue *q, void *item) {
     f->_state = 0;
     f->queue = q;
     f->item = item;
-    f->waiter.task = NULL;
-    f->waiter.outcome = ASYNC__SYNC_IDLE;
-    f->waiter.next = NULL;
     f->_ret = 0;
 }
 static inline void async_queue_get__init(struct async_queue_get__frame *f,
                                          async_queue *q) {
     f->_state = 0;
     f->queue = q;
-    f->waiter.task = NULL;
-    f->waiter.outcome = ASYNC__SYNC_IDLE;
-    f->waiter.next = NULL;
     f->_ret = NULL;
 }
 int async__queue_put_slow(void *frame);

@@ -194,7 +194,7 @@ static void run_timers(async__loop *l) {
  * 0) is finished cancelled without running any of its body, as asyncio
  * never starts a task cancelled before its first step.  That costs one
  * flag test per poll; the frame is read only when the flag is set. */
-static void poll_task(async_task *t) {
+static void poll_task(async_task *t, async_task **running) {
     void *frame = async__task_frame_of(t);
     int rc;
 
@@ -203,9 +203,9 @@ static void poll_task(async_task *t) {
         t->error = ASYNC_ECANCELED;
         rc = ASYNC__FAILED;
     } else {
-        async__running = t;
+        *running = t;
         rc = t->fn->poll(frame);
-        async__running = NULL;
+        *running = NULL;
         if (rc != ASYNC__READY && rc != ASYNC__FAILED)
             return;
     }
@@ -224,11 +224,14 @@ static void poll_task(async_task *t) {
 }
 
 /* Phase 2: polls the tasks that are ready now.  The queue is detached
- * first, so the tasks woken meanwhile wait for the next pass. */
-static void run_ready(void) {
-    async_task *t = async__ready.head;
+ * first, so the tasks woken meanwhile wait for the next pass.  `rq` and
+ * `running` are &async__ready and &async__running, computed once by the
+ * caller: in position-independent code each access to an exported
+ * thread-local would compute its address again. */
+static void run_ready(async__ready_queue *rq, async_task **running) {
+    async_task *t = rq->head;
 
-    async__ready.head = async__ready.tail = NULL;
+    rq->head = rq->tail = NULL;
     while (t != NULL) {
         async_task *next = t->next_ready;
 
@@ -237,7 +240,7 @@ static void run_ready(void) {
         t->next_ready = NULL;
         t->flags &= ~ASYNC__TASK_QUEUED;
         assert(!(t->flags & ASYNC__TASK_DONE));
-        poll_task(t);
+        poll_task(t, running);
         t = next;
     }
 }
@@ -248,8 +251,9 @@ static void run_ready(void) {
  * does what they would (the dump requested by a signal, a new pass's
  * clock) and returns 1, so that the next pass polls at once.  The common
  * case of tasks handing work to each other. */
-static int quiet_pass(async__loop *l, const async_task *root) {
-    if (async__ready.head == NULL || l->timers.len != 0 ||
+static int quiet_pass(async__loop *l, const async__ready_queue *rq,
+                      const async_task *root) {
+    if (rq->head == NULL || l->timers.len != 0 ||
         (root->flags & ASYNC__TASK_DONE) || async__io_busy(&l->io) ||
         async__io_pending(&l->io))
         return 0;
@@ -403,6 +407,8 @@ void async__loop_each_task(void (*fn)(async_task *t, int is_root, void *arg),
 
 int async__run(async__poll_fn poll, void *frame, const char *name) {
     async__loop *l = &the_loop;
+    async__ready_queue *rq = &async__ready;
+    async_task **running = &async__running;
     async__child main_task;
     async_task *root = &main_task.task;
     int rc = 0;
@@ -430,8 +436,8 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
         /* 2. poll what was ready when the pass began; again at once
          * while passes are quiet (quiet_pass) */
         do
-            run_ready();
-        while (quiet_pass(l, root));
+            run_ready(rq, running);
+        while (quiet_pass(l, rq, root));
         /* 3. the run's result is in, once the other tasks, cancelled,
          * have finished too (or can never finish).  As asyncio.run stops
          * its loop only after the pass that follows the main task's end,

@@ -257,6 +257,7 @@ int async__queue_put_slow(void *frame) {
 
     switch (f->_state) {
     case 0:
+        async__waiter_init(&f->waiter); /* the inline init leaves it */
         if (q == NULL)
             return async__wait_fail(&f->_state, ASYNC_EINVAL);
         if (q->closed)
@@ -314,6 +315,7 @@ int async__queue_get_slow(void *frame) {
 
     switch (f->_state) {
     case 0:
+        async__waiter_init(&f->waiter); /* the inline init leaves it */
         if (q == NULL)
             return async__wait_fail(&f->_state, ASYNC_EINVAL);
         if (q->count > 0) {
