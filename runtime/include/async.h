@@ -821,16 +821,17 @@ int async__join_cancel__resume(void *frame);
 /* ------------------------------------------------------------------ */
 
 /*
- * The common case of a hand-over between tasks -- a wake, a spawn, a
- * join of a finished task, a queue put with room and nobody waiting for
- * it, a get with an item there or a get that must wait -- is a few loads
- * and stores, and calling into asyncrt for each cost more than the work
- * itself.  So these are inline here, in the generated code that calls
- * them; every other case (cancellation, closing, waiting behind others,
- * errors, memory) goes to the function in runtime/src that handles all
- * cases (the *_slow ones below).  The ready queue and the running task
- * are the loop's thread-local state, reached here as asyncrt reaches
- * them.  Like every async__ name, private to generated code and asyncrt.
+ * The common case of a hand-over between tasks -- a wake, the start of
+ * a spawned task, a join of a finished task, a queue put with room and
+ * no putter waiting, a get with an item there or a get that must wait --
+ * is a few loads and stores, and calling into asyncrt for each cost more
+ * than the work itself.  So these are inline here, in the generated code
+ * that calls them; every other case (cancellation, closing, waiting
+ * behind others, errors) goes to the function in runtime/src that
+ * handles all cases (the *_slow ones below).  The ready queue and the
+ * running task are the loop's thread-local state, exported by asyncrt
+ * (static or shared) and reached here as asyncrt reaches them.  Like
+ * every async__ name, private to generated code and asyncrt.
  */
 
 #ifdef __cplusplus
@@ -901,12 +902,13 @@ static inline void *async__task_frame(async_task *t) {
  * waits in the ready queue for the next async_run). */
 static inline void async__task_start(async_task *t) { async__wake(t); }
 
-/* async_join: the frame starts idle... */
+/* async_join: the frame starts idle (the slow path sets the waiter
+ * node's on_done when the join waits)... */
 static inline void async_join__init(struct async_join__frame *f,
                                     async_task *t) {
     f->_state = 0;
     f->task = t;
-    f->waiter.node.on_done = NULL; /* set by the slow path when it waits */
+    f->waiter.node.on_done = NULL;
     f->waiter.node.next = NULL;
     f->waiter.task = NULL;
     f->_ret = 0;
