@@ -326,13 +326,8 @@ static void renumber_seqs(async__timer_heap *h) {
         }
         a[i] = e;
     }
-    for (size_t i = 0; i < n; i++) {
-        async__timer *t = h->slots[a[i].slot].timer;
-
+    for (size_t i = 0; i < n; i++)
         a[i].seq = (uint32_t)i;
-        if (t != NULL)
-            t->seq = (uint32_t)i;
-    }
     h->next_seq = (uint32_t)n;
     heapify(h);
 }
@@ -357,9 +352,8 @@ int async__timer_heap_push(async__timer_heap *h, async__timer *t) {
     }
     h->slots[s].timer = t;
     t->index = s;
-    t->seq = h->next_seq++;
     e.deadline_ns = t->deadline_ns;
-    e.seq = t->seq;
+    e.seq = h->next_seq++;
     e.slot = s;
     sift_up(h->items, h->n_items++, e);
     h->len++;
