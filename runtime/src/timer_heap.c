@@ -23,7 +23,6 @@
 
 #include <assert.h>
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -188,29 +187,6 @@ static void slot_free(async__timer_heap *h, uint32_t s) {
     h->free_head = s + 1;
 }
 
-/* With a million timers, a pop reads the heap's bottom levels and a
- * slot at random places in arrays of megabytes: on 4 KiB pages nearly
- * each of those reads also misses the TLB, and filling the arrays costs
- * a page fault per 4 KiB.  So an array that has grown past a huge page
- * asks for transparent huge pages over the whole huge pages it spans (a
- * hint; the pages already touched stay as they are).  It costs at most
- * the unused end of one huge page per array. */
-enum { HUGE_PAGE = 1 << 21 };
-
-static void advise_huge(void *array, size_t bytes) {
-#ifdef MADV_HUGEPAGE
-    uintptr_t start =
-        ((uintptr_t)array + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
-    uintptr_t end = ((uintptr_t)array + bytes) & ~(uintptr_t)(HUGE_PAGE - 1);
-
-    if (bytes >= 2 * (size_t)HUGE_PAGE && end > start)
-        (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
-#else
-    (void)array;
-    (void)bytes;
-#endif
-}
-
 /* Makes room for one more entry. */
 static int items_reserve(async__timer_heap *h) {
     async__timer_entry *items;
@@ -227,7 +203,6 @@ static int items_reserve(async__timer_heap *h) {
         return -ENOMEM;
     h->items = items;
     h->items_cap = cap;
-    advise_huge(items, cap * sizeof(*items));
     return 0;
 }
 
@@ -250,7 +225,6 @@ static int slots_reserve(async__timer_heap *h) {
         return -ENOMEM;
     h->slots = slots;
     h->slots_cap = (uint32_t)cap;
-    advise_huge(slots, (size_t)cap * sizeof(*slots));
     return 0;
 }
 
