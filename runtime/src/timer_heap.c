@@ -102,6 +102,48 @@ static void sift_down(async__timer_entry *items, size_t n, size_t i,
     items[i] = e;
 }
 
+/* Refills the hole at the top, in a heap of n entries, with `e` (the
+ * former last entry): the hole goes down to a leaf along the smallest
+ * children, then `e` rises from there (Floyd's bottom-up heap).  The
+ * last entry nearly always belongs near the bottom, so this skips the
+ * comparison with `e` at each level that sift_down makes, and its rise
+ * is usually a step or none. */
+static void refill_top(async__timer_entry *items, size_t n,
+                       async__timer_entry e) {
+    size_t i = 0;
+
+    for (;;) {
+        size_t first = ARITY * i + 1, best;
+
+        if (first >= n)
+            break;
+#ifdef __GNUC__
+        if (ARITY * first + 1 < n) {
+            const char *g = (const char *)&items[ARITY * first + 1];
+            __builtin_prefetch(g);
+            __builtin_prefetch(g + 64);
+            __builtin_prefetch(g + 128);
+            __builtin_prefetch(g + 192);
+        }
+#endif
+        if (n - first >= ARITY) {
+            size_t a = first + entry_before(&items[first + 1], &items[first]);
+            size_t b =
+                first + 2 + entry_before(&items[first + 3], &items[first + 2]);
+
+            best = entry_before(&items[b], &items[a]) ? b : a;
+        } else {
+            best = first;
+            for (size_t c = first + 1; c < n; c++)
+                if (entry_before(&items[c], &items[best]))
+                    best = c;
+        }
+        items[i] = items[best];
+        i = best;
+    }
+    sift_up(items, i, e);
+}
+
 /* Restores the heap order of the whole array (Floyd): O(n). */
 static void heapify(async__timer_heap *h) {
     if (h->n_items < 2)
@@ -419,7 +461,7 @@ static async__timer *take_top(async__timer_heap *h) {
     async__timer_entry last = h->items[--h->n_items];
 
     if (h->n_items > 0) {
-        sift_down(h->items, h->n_items, 0, last);
+        refill_top(h->items, h->n_items, last);
 #ifdef __GNUC__
         /* The next pop reads the new top's slot, then writes its timer,
          * which the loop reads to fire it: fetch the timer now, so that
