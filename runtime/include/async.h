@@ -525,19 +525,27 @@ struct async__gather {
     async__child *last;     /* the last child added */
 };
 
-/* A timer, embedded in the frame of whatever waits on it: 16 bytes.
- * The loop's timer heap keeps its own copy of the key (deadline and
- * start order), so the heap's work never touches the frame; a timer is
- * read or written only when it is started, stopped or fires.  While it
- * is armed, what firing does takes the deadline's place (the heap has
- * the deadline, and puts it back when the timer fires): the task to
- * wake, or a function to call, as `kind` says.  kind takes one bit of
- * the slot number, the only room left: 2^31 - 1 slots are more timers
- * than fit in memory (each costs 40 bytes with its heap entry and
- * slot). */
+/* A timer, embedded in the frame of whatever waits on it: 16 bytes, of
+ * which the timer uses 12.  The loop's timer heap keeps its own copy of
+ * the key (deadline and start order), so the heap's work never touches
+ * the frame; a timer is read or written only when it is started,
+ * stopped or fires.  While it is armed, what firing does takes the
+ * deadline's place (the heap has the deadline, and puts it back when
+ * the timer fires): the task to wake, or a function to call, as `kind`
+ * says.  kind takes one bit of the slot number: 2^31 - 1 slots are more
+ * timers than fit in memory.  The first 4 bytes, `owner`, are never
+ * read or written by the runtime's timer code: they would be padding,
+ * so the frame that holds the timer keeps an int of its own there
+ * (async_sleep's frame keeps its state, which makes that frame the timer
+ * alone). */
 typedef struct async__timer async__timer;
 typedef void (*async__timer_fn)(async__timer *timer);
 struct async__timer {
+    int owner;               /* the owner's: untouched by timers */
+    unsigned int index : 31; /* slot in the loop's timer table while armed;
+                                ASYNC__TIMER_NONE when not (internal.h) */
+    unsigned int kind : 1;   /* ASYNC__TIMER_WAKE or _CALL (internal.h),
+                                set when started */
     union {
         uint64_t deadline_ns;    /* on the monotonic clock, when not armed;
                                     before the timer is started, its owner
@@ -545,20 +553,16 @@ struct async__timer {
         async_task *task;        /* armed, ASYNC__TIMER_WAKE: task to wake */
         async__timer_fn on_fire; /* armed, ASYNC__TIMER_CALL: what to call */
     };
-    uint32_t seq;            /* start order, set when started: breaks ties */
-    unsigned int index : 31; /* slot in the loop's timer table while armed;
-                                ASYNC__TIMER_NONE when not (internal.h) */
-    unsigned int kind : 1;   /* ASYNC__TIMER_WAKE or _CALL (internal.h),
-                                set when started */
 };
 /* An async_timeout block in progress, embedded in the frame.  Its timer
  * calls back into the runtime, which cancels `task`, rather than waking
  * it. */
 typedef struct async__timeout {
-    async__timer timer;
-    async_task *task;  /* the block's task (NULL outside a task) */
-    uint8_t expired;   /* the deadline passed */
-    uint8_t requested; /* the deadline's cancellation, not someone else's */
+    async__timer timer; /* its owner int holds the block's state: whether
+                           the deadline passed, and whether the task's
+                           cancellation request is the deadline's own
+                           (timeout.c) */
+    async_task *task;   /* the block's task (NULL outside a task) */
 } async__timeout;
 /* async_timeout: enter starts the deadline for the current task; exit
  * ends it and returns `code`, turned into ASYNC_ETIMEDOUT when it is the
@@ -578,9 +582,10 @@ typedef struct async__wait_for {
     async__gather g;    /* the call, as a gather of one child */
     async__timer timer; /* the waiting task's deadline; until the first
                            poll, its deadline_ns holds the time allowed
-                           in nanoseconds (0: none) */
-    uint8_t started;    /* the timer was armed (first poll) */
-    uint8_t timed_out;  /* the deadline passed: the child was cancelled */
+                           in nanoseconds (0: none); its owner int says
+                           whether it was started (first poll) and
+                           whether the deadline passed, cancelling the
+                           child (wait_for.c) */
 } async__wait_for;
 
 /* The task being polled right now, or NULL outside the loop. */
@@ -775,11 +780,17 @@ int async__wait_for_poll(async__wait_for *w);
  *   int NAME__resume(void *frame);   -- an async__poll_fn
  * _state is 0 before the first resume and -1 once complete. */
 struct async_sleep__frame {
-    int _state;
-    /* Until the first resume, timer.deadline_ns holds the length of the
-     * sleep in nanoseconds, rounded up (0: yield once); from then on, the
-     * deadline.  So the frame keeps one 8-byte time, not two. */
-    async__timer timer;
+    /* The frame is its timer alone, 16 bytes: _state (0 before the first
+     * resume, -1 once complete) is the timer's owner int under the
+     * frame convention's name, and until the first resume
+     * timer.deadline_ns holds the length of the sleep in nanoseconds,
+     * rounded up (0: yield once); from then on, the deadline.  So the
+     * frame keeps one 8-byte time, not two.  The runtime writes the
+     * state as timer.owner; _state reads the same int. */
+    union {
+        int _state;
+        async__timer timer;
+    };
 };
 void async_sleep__init(struct async_sleep__frame *f, double seconds);
 int async_sleep__resume(void *frame);
