@@ -90,6 +90,9 @@ typedef struct async__io_slot {
     uint64_t active_ns; /* owned: when a transfer on it last made progress
                            (async__io_touch), for async_serve's idle
                            timeout */
+    struct async__uring_rx *rx; /* io_uring, owned stream: what the
+                                   kernel received for the reader
+                                   (poll_uring_io.c), or NULL */
 } async__io_slot;
 
 /* async__io.backend */
@@ -98,7 +101,8 @@ enum {
     ASYNC__BACKEND_URING = 1  /* poll_uring.c */
 };
 
-struct async__uring; /* poll_uring.c's ring */
+struct async__uring;      /* poll_uring.c's ring */
+struct async__uring_bufs; /* poll_uring_io.c's provided buffers */
 
 /* The backend's state, one per loop.  A zeroed struct is valid (epoll):
  * the kernel object (epoll instance, io_uring ring) is created on the
@@ -110,9 +114,13 @@ typedef struct async__io {
     unsigned char backend;     /* ASYNC__BACKEND_*, set by async__io_start */
     unsigned char forced;      /* ASYNCRT_BACKEND chose it: no fallback */
     unsigned queued;           /* io_uring: requests not yet submitted */
+    unsigned char rx_off;      /* io_uring: no provided buffer ring */
     struct async__uring *ring; /* io_uring: the ring, when `open` */
-    size_t n_watchers;         /* watchers registered, quiet ones aside */
-    async__io_slot *slots;     /* indexed by descriptor */
+    struct async__uring_bufs *bufs; /* io_uring: the provided buffers */
+    size_t rx_dry;         /* io_uring: times a receive found the ring empty */
+    size_t n_watchers;     /* watchers registered (quiet ones aside), and
+                              io_uring transfers in flight */
+    async__io_slot *slots; /* indexed by descriptor */
     size_t n_slots;
 } async__io;
 
@@ -217,6 +225,35 @@ enum { ASYNC__READY_CLOSED = 2 };
  * ASYNC__READY_CLOSED and waking their tasks, and forgets its
  * registration.  Returns how many watchers there were. */
 int async__io_closing(int fd);
+
+/* Registers `w` (ASYNC__IO_IN) as the reader of `fd` without asking
+ * the kernel for readiness: the backend wakes it itself when its own
+ * transfer on `fd` completes (io_uring's receive).  Returns 0, -EBADF
+ * (not in the table), -EBUSY.  Unwatched as any watcher. */
+int async__io_watch_local(async__watcher *w);
+
+/* poll_uring_io.c: the transfers io_uring does itself on the byte
+ * streams that the runtime owns (async_serve's connections), on a loop
+ * whose backend is io_uring; for the others, each says -ENOTSUP and
+ * the caller uses its system call.
+ *
+ * async__uring_rx_take: copies up to `n` bytes that the kernel has
+ * received for `fd` into `buf`: the count, 0 at the end of the stream,
+ * -EAGAIN when nothing has come yet (a receive is queued: wait with
+ * async__io_watch_local), a receive error (-ECONNRESET...), or
+ * -ENOTSUP (not such a descriptor, no buffer ring, or the ring ran out
+ * of buffers: read with read(2) now).
+ *
+ * async__uring_send: queues the send of op->buf[op->done..op->n) with
+ * the next wait, which submits it: 0 (op->uring is 1 until the
+ * completion sets op->res, op->uring = 2 and wakes op->w.task), or
+ * -ENOTSUP.  The kernel reads the caller's buffer until then, so the
+ * awaitable does not end before it.
+ *
+ * async__uring_send_cancel: asks the kernel to end op's send early. */
+ssize_t async__uring_rx_take(int fd, void *buf, size_t n);
+int async__uring_send(async__io_op *op);
+void async__uring_send_cancel(async__io_op *op);
 
 /* fd_wait.c: the waiting that every I/O awaitable shares.  `events`:
  * ASYNC__IO_IN or ASYNC__IO_OUT, with ASYNC__IO_EDGE for an awaitable

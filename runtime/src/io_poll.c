@@ -50,6 +50,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void fire(async__io *io, int fd, async__watcher *w);
+
 /* The slot of `fd`, or NULL when the table does not reach it (then
  * nothing is known about it). */
 static async__io_slot *slot_of(async__io *io, int fd) {
@@ -132,6 +134,30 @@ int async__watch(async__watcher *w) {
     return 0;
 }
 
+int async__io_watch_local(async__watcher *w) {
+    async__io *io = async__loop_io();
+    async__io_slot *s = slot_of(io, w->fd);
+
+    if (w->active)
+        return 0;
+    if (s == NULL)
+        return -EBADF;
+    if (s->in != NULL)
+        return -EBUSY;
+    s->in = w;
+    w->ready = 0;
+    w->active = 1;
+    io->n_watchers++;
+    return 0;
+}
+
+void async__io_fire_in(async__io *io, int fd) {
+    async__io_slot *s = slot_of(io, fd);
+
+    if (s != NULL && s->in != NULL)
+        fire(io, fd, s->in);
+}
+
 void async__unwatch(async__watcher *w) {
     async__io *io = async__loop_io();
     async__io_slot *s;
@@ -177,6 +203,8 @@ void async__io_short_read(int fd) {
 int async__io_idle(int fd, int dir) {
     const async__io_slot *s = slot_of(async__loop_io(), fd);
 
+    if (s != NULL && s->rx != NULL && dir == ASYNC__IO_IN)
+        return async__uring_rx_idle(s->rx);
     return s != NULL && s->valid && !(s->maybe & dir);
 }
 
@@ -188,6 +216,8 @@ int async__io_idle(int fd, int dir) {
 static void slot_reset(async__io *io, int fd, async__io_slot *s) {
     if (s->registered && io->backend == ASYNC__BACKEND_URING)
         async__uring_leave(io, fd, s);
+    if (s->rx != NULL)
+        async__uring_rx_end(io, fd, s);
     s->gen++;
     s->registered = 0;
     s->valid = 0;
@@ -315,7 +345,7 @@ void async__io_event(async__io *io, int fd, uint32_t gen, unsigned dirs,
 
     /* Not the registration we know: a closed file that a duplicate
      * keeps, or a request already removed. */
-    if (s == NULL || !s->registered || s->gen != gen)
+    if (s == NULL || !s->registered || !async__gen_is(s->gen, gen))
         return;
     /* A hang-up is reported once: the stream's end stays readable. */
     if (hup)
@@ -357,7 +387,7 @@ void async__io_event(async__io *io, int fd, uint32_t gen, unsigned dirs,
 void async__io_event_closed(async__io *io, int fd, uint32_t gen) {
     async__io_slot *s = slot_of(io, fd);
 
-    if (s == NULL || !s->registered || s->gen != gen)
+    if (s == NULL || !s->registered || !async__gen_is(s->gen, gen))
         return;
     s->registered = 0;
     (void)async__io_closing(fd);
@@ -387,6 +417,10 @@ void async__io_wait(async__io *io, uint64_t timeout_ns) {
 }
 
 void async__io_close(async__io *io) {
+    /* The received data of the loop's connections goes with the ring. */
+    for (size_t fd = 0; fd < io->n_slots; fd++)
+        if (io->slots[fd].rx != NULL)
+            async__uring_rx_end(io, (int)fd, &io->slots[fd]);
     if (io->open) {
         if (io->backend == ASYNC__BACKEND_URING)
             async__uring_close(io);

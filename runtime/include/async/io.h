@@ -646,6 +646,9 @@ typedef struct async__io_op {
     size_t done;      /* bytes transferred so far */
     size_t *progress; /* async_write_counted's `written`, or NULL */
     async__watcher w;
+    int res;        /* io_uring: the result of the send in flight */
+    uint8_t uring;  /* io_uring: 1 a send in flight, 2 its result came */
+    uint8_t cancel; /* io_uring: its cancellation was asked for */
 } async__io_op;
 
 struct async_read__frame {
