@@ -90,9 +90,11 @@ typedef struct async__io_slot {
     uint64_t active_ns; /* owned: when a transfer on it last made progress
                            (async__io_touch), for async_serve's idle
                            timeout */
-    struct async__uring_rx *rx; /* io_uring, owned stream: what the
-                                   kernel received for the reader
-                                   (poll_uring_io.c), or NULL */
+    struct async__uring_rx *rx;   /* io_uring, owned stream: what the
+                                     kernel received for the reader
+                                     (poll_uring_io.c), or NULL */
+    struct async__uring_acc *acc; /* io_uring, async_serve's listener:
+                                     the connections accepted */
 } async__io_slot;
 
 /* async__io.backend */
@@ -118,6 +120,7 @@ typedef struct async__io {
     struct async__uring *ring; /* io_uring: the ring, when `open` */
     struct async__uring_bufs *bufs; /* io_uring: the provided buffers */
     size_t rx_dry;         /* io_uring: times a receive found the ring empty */
+    uint32_t req_gen;      /* io_uring: generations of the transfer requests */
     size_t n_watchers;     /* watchers registered (quiet ones aside), and
                               io_uring transfers in flight */
     async__io_slot *slots; /* indexed by descriptor */
@@ -252,6 +255,19 @@ int async__io_watch_local(async__watcher *w);
  *
  * async__uring_send_cancel: asks the kernel to end op's send early. */
 ssize_t async__uring_rx_take(int fd, void *buf, size_t n);
+
+/* async_serve's accepting on io_uring: a descriptor that the multishot
+ * accept of listener `lfd` has accepted, -EAGAIN when none is queued
+ * (the request is queued or running: wait with async__io_watch_local on
+ * `lfd`), the error that ended the request (-EMFILE...: the next call
+ * queues a new one), or -ENOTSUP (not an io_uring loop: use accept4).
+ * async__uring_accept_stop cancels the request (accepting pauses or
+ * ends); the descriptors queued stay for the next call, and are closed
+ * when the listener's slot is reset (async__io_fresh, async__io_closing,
+ * the end of the loop) or by async__uring_accept_end. */
+int async__uring_accept(int lfd);
+void async__uring_accept_stop(int lfd);
+void async__uring_accept_end(int lfd);
 int async__uring_send(async__io_op *op);
 void async__uring_send_cancel(async__io_op *op);
 

@@ -134,14 +134,21 @@ int async__watch(async__watcher *w) {
     return 0;
 }
 
+async__io_slot *async__io_slot_of(async__io *io, int fd) {
+    if (fd < 0 ||
+        ((size_t)fd >= io->n_slots && slots_grow(io, (size_t)fd + 1) != 0))
+        return NULL;
+    return &io->slots[fd];
+}
+
 int async__io_watch_local(async__watcher *w) {
     async__io *io = async__loop_io();
-    async__io_slot *s = slot_of(io, w->fd);
+    async__io_slot *s = async__io_slot_of(io, w->fd);
 
     if (w->active)
         return 0;
     if (s == NULL)
-        return -EBADF;
+        return w->fd < 0 ? -EBADF : -ENOMEM;
     if (s->in != NULL)
         return -EBUSY;
     s->in = w;
@@ -218,6 +225,8 @@ static void slot_reset(async__io *io, int fd, async__io_slot *s) {
         async__uring_leave(io, fd, s);
     if (s->rx != NULL)
         async__uring_rx_end(io, fd, s);
+    if (s->acc != NULL)
+        async__uring_acc_end(io, fd, s);
     s->gen++;
     s->registered = 0;
     s->valid = 0;
@@ -418,9 +427,12 @@ void async__io_wait(async__io *io, uint64_t timeout_ns) {
 
 void async__io_close(async__io *io) {
     /* The received data of the loop's connections goes with the ring. */
-    for (size_t fd = 0; fd < io->n_slots; fd++)
+    for (size_t fd = 0; fd < io->n_slots; fd++) {
         if (io->slots[fd].rx != NULL)
             async__uring_rx_end(io, (int)fd, &io->slots[fd]);
+        if (io->slots[fd].acc != NULL)
+            async__uring_acc_end(io, (int)fd, &io->slots[fd]);
+    }
     if (io->open) {
         if (io->backend == ASYNC__BACKEND_URING)
             async__uring_close(io);

@@ -69,7 +69,11 @@ int async__uring_probe(const char **why);
 #define ASYNC__UD_DROP UINT64_MAX
 #define ASYNC__UD_GEN_MASK 0x7fffffffu
 #define ASYNC__UD_FD_MASK 0x3fffffffu
-enum { ASYNC__UD_POLL_KIND = 0, ASYNC__UD_RECV_KIND = 1 };
+enum {
+    ASYNC__UD_POLL_KIND = 0,
+    ASYNC__UD_RECV_KIND = 1,
+    ASYNC__UD_ACCEPT_KIND = 2
+};
 
 static inline uint64_t async__ud(int fd, uint32_t gen, unsigned kind) {
     return (uint64_t)(gen & ASYNC__UD_GEN_MASK) << 32 | (uint64_t)kind << 30 |
@@ -99,12 +103,21 @@ int async__uring_can_skip(const async__io *io);
  * buffers go back to the ring); the release of the buffers before the
  * ring closes. */
 void async__uring_recv_complete(async__io *io, const struct io_uring_cqe *c);
+void async__uring_accept_complete(async__io *io, const struct io_uring_cqe *c);
 void async__uring_op_complete(async__io *io, const struct io_uring_cqe *c);
 void async__uring_rx_end(async__io *io, int fd, async__io_slot *s);
+/* poll_uring_io.c: the end of listener `lfd`'s accepting (its slot is
+ * reset): the request is cancelled, the descriptors accepted and not
+ * handed out are closed. */
+void async__uring_acc_end(async__io *io, int lfd, async__io_slot *s);
 void async__uring_bufs_close(async__io *io);
 /* poll_uring_io.c: nonzero when a read of the connection would wait
  * (nothing queued, a receive armed), as async__io_idle says. */
 int async__uring_rx_idle(const struct async__uring_rx *rx);
+
+/* io_poll.c: the slot of `fd`, the table grown to reach it; NULL for
+ * a negative `fd` or without memory. */
+async__io_slot *async__io_slot_of(async__io *io, int fd);
 
 /* io_poll.c: wakes the reader of `fd` (s->in), if any. */
 void async__io_fire_in(async__io *io, int fd);

@@ -265,7 +265,18 @@ fail:
 
 void async__uring_close(async__io *io) {
     struct async__uring *u = io->ring;
+    unsigned head = *u->cq_khead;
+    unsigned tail = __atomic_load_n(u->cq_ktail, __ATOMIC_ACQUIRE);
 
+    /* Connections that a multishot accept posted after its server
+     * stopped, never reaped: nobody will take them. */
+    for (; head != tail; head++) {
+        const struct io_uring_cqe *c = &u->cqes[head & u->cq_mask];
+
+        if (c->user_data != TAG_REMOVE && !(c->user_data & ASYNC__UD_OP) &&
+            ((c->user_data >> 30) & 3) == ASYNC__UD_ACCEPT_KIND && c->res >= 0)
+            close(c->res);
+    }
     async__uring_bufs_close(io);
     ring_unmap(u);
     close(u->fd); /* ends every request, and releases their files */
@@ -432,6 +443,10 @@ static void complete(async__io *io, const struct io_uring_cqe *cqe) {
     }
     if (((cqe->user_data >> 30) & 3) == ASYNC__UD_RECV_KIND) {
         async__uring_recv_complete(io, cqe);
+        return;
+    }
+    if (((cqe->user_data >> 30) & 3) == ASYNC__UD_ACCEPT_KIND) {
+        async__uring_accept_complete(io, cqe);
         return;
     }
 

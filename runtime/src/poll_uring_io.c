@@ -24,6 +24,17 @@
  * still to come carry an old generation: their buffers go straight
  * back to the ring.
  *
+ * Accepting.  async_serve's listening socket, on an io_uring loop, has
+ * a multishot accept (IORING_OP_ACCEPT, IORING_ACCEPT_MULTISHOT): the
+ * kernel accepts each connection as it comes (non-blocking,
+ * close-on-exec) and posts its descriptor, which waits in the
+ * listener's slot (struct async__uring_acc) until the server takes it;
+ * no accept(2) per connection.  When the server stops accepting (its
+ * connection limit, a pause, the end of the serve) the request is
+ * cancelled; at the end, the descriptors not handed out are closed, and
+ * so is any that a request posts afterwards (its completion no longer
+ * finds the slot's state, told apart by an identity in its user_data).
+ *
  * Sending.  A write or send on such a connection is a request queued
  * for the loop's next wait, which submits all of a pass's sends with
  * its own io_uring_enter: no system call per message.  The kernel
@@ -59,9 +70,8 @@ struct async__uring_bufs {
     size_t br_size;
     char *mem; /* entries * BUF_SIZE */
     unsigned entries;
-    unsigned held;     /* filled and not yet given back */
-    uint16_t tail;     /* ours: the next entry we give back */
-    uint32_t next_gen; /* of the receive requests */
+    unsigned held; /* filled and not yet given back */
+    uint16_t tail; /* ours: the next entry we give back */
 };
 
 typedef struct rx_chunk {
@@ -196,7 +206,7 @@ static int rx_arm(async__io *io, int fd, struct async__uring_rx *rx) {
 
     if (sqe == NULL)
         return -EAGAIN;
-    rx->gen = io->bufs->next_gen++ & ASYNC__UD_GEN_MASK;
+    rx->gen = io->req_gen++ & ASYNC__UD_GEN_MASK;
     sqe->opcode = IORING_OP_RECV;
     sqe->fd = fd;
     sqe->ioprio = IORING_RECV_MULTISHOT;
@@ -393,4 +403,148 @@ void async__uring_op_complete(async__io *io, const struct io_uring_cqe *c) {
     op->uring = 2;
     io->n_watchers--;
     async__wake(op->w.task);
+}
+
+/* ------------------------------------------------------------------ */
+/* accept                                                              */
+/* ------------------------------------------------------------------ */
+
+/* The accepted descriptors waiting for the server, in order (a ring of
+ * cap entries, a power of two).  Each request's generation is the
+ * state's identity (above) and its own number (the low 8 bits). */
+struct async__uring_acc {
+    uint32_t id;   /* 23 bits */
+    uint32_t cur;  /* generation of the current request */
+    uint8_t seq;   /* number of the next request */
+    uint8_t armed; /* the current request runs (not cancelled) */
+    int err;       /* an error that ended it, reported once */
+    int *q;
+    unsigned head, count, cap;
+};
+
+#define ACC_ID(gen) ((gen) >> 8)
+
+static int acc_arm(async__io *io, int lfd, struct async__uring_acc *a) {
+    struct io_uring_sqe *sqe = async__uring_sqe_get(io);
+
+    if (sqe == NULL)
+        return -EAGAIN;
+    a->cur = (a->id << 8 | a->seq++) & ASYNC__UD_GEN_MASK;
+    sqe->opcode = IORING_OP_ACCEPT;
+    sqe->fd = lfd;
+    sqe->ioprio = IORING_ACCEPT_MULTISHOT;
+    sqe->accept_flags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+    sqe->user_data = async__ud(lfd, a->cur, ASYNC__UD_ACCEPT_KIND);
+    async__uring_sqe_push(io);
+    a->armed = 1;
+    return 0;
+}
+
+int async__uring_accept(int lfd) {
+    async__io *io = async__loop_io();
+    async__io_slot *s;
+    struct async__uring_acc *a;
+    int fd;
+
+    if (io->backend != ASYNC__BACKEND_URING || async__io_open(io) != 0 ||
+        io->backend != ASYNC__BACKEND_URING ||
+        (s = async__io_slot_of(io, lfd)) == NULL)
+        return -ENOTSUP;
+    if ((a = s->acc) == NULL) {
+        if ((a = calloc(1, sizeof(*a))) == NULL)
+            return -ENOTSUP;
+        a->id = io->req_gen++ & (ASYNC__UD_GEN_MASK >> 8);
+        s->acc = a;
+    }
+    if (a->count > 0) {
+        fd = a->q[a->head];
+        a->head = (a->head + 1) & (a->cap - 1);
+        a->count--;
+        return fd;
+    }
+    if (a->err != 0) {
+        int err = a->err;
+
+        a->err = 0;
+        return err;
+    }
+    if (!a->armed && acc_arm(io, lfd, a) != 0)
+        return -ENOTSUP;
+    return -EAGAIN;
+}
+
+void async__uring_accept_stop(int lfd) {
+    async__io *io = async__loop_io();
+    async__io_slot *s = slot_at(io, lfd);
+    struct async__uring_acc *a = s != NULL ? s->acc : NULL;
+
+    if (a != NULL && a->armed && io->open) {
+        cancel_ud(io, async__ud(lfd, a->cur, ASYNC__UD_ACCEPT_KIND));
+        a->armed = 0;
+    }
+}
+
+void async__uring_acc_end(async__io *io, int lfd, async__io_slot *s) {
+    struct async__uring_acc *a = s->acc;
+
+    if (a->armed && io->open)
+        cancel_ud(io, async__ud(lfd, a->cur, ASYNC__UD_ACCEPT_KIND));
+    while (a->count > 0) {
+        close(a->q[a->head]);
+        a->head = (a->head + 1) & (a->cap - 1);
+        a->count--;
+    }
+    free(a->q);
+    free(a);
+    s->acc = NULL;
+}
+
+void async__uring_accept_end(int lfd) {
+    async__io *io = async__loop_io();
+    async__io_slot *s = slot_at(io, lfd);
+
+    if (s != NULL && s->acc != NULL)
+        async__uring_acc_end(io, lfd, s);
+}
+
+static int acc_push(struct async__uring_acc *a, int fd) {
+    if (a->count == a->cap) {
+        unsigned cap = a->cap ? a->cap * 2 : 16;
+        int *q = malloc(cap * sizeof(*q));
+
+        if (q == NULL)
+            return -ENOMEM;
+        for (unsigned i = 0; i < a->count; i++)
+            q[i] = a->q[(a->head + i) & (a->cap - 1)];
+        free(a->q);
+        a->q = q;
+        a->cap = cap;
+        a->head = 0;
+    }
+    a->q[(a->head + a->count) & (a->cap - 1)] = fd;
+    a->count++;
+    return 0;
+}
+
+void async__uring_accept_complete(async__io *io, const struct io_uring_cqe *c) {
+    int lfd = (int)(c->user_data & ASYNC__UD_FD_MASK);
+    uint32_t gen = (uint32_t)(c->user_data >> 32);
+    async__io_slot *s = slot_at(io, lfd);
+    struct async__uring_acc *a = s != NULL ? s->acc : NULL;
+
+    if (a == NULL || ACC_ID(gen) != a->id) {
+        /* Accepted for a server that has stopped: nobody takes it. */
+        if (c->res >= 0)
+            close(c->res);
+        return;
+    }
+    if (gen == a->cur && !(c->flags & IORING_CQE_F_MORE))
+        a->armed = 0;
+    if (c->res >= 0) {
+        if (acc_push(a, c->res) != 0)
+            close(c->res); /* the client sees its connection closed */
+    } else if (c->res != -ECANCELED && gen == a->cur) {
+        a->err = c->res;
+    }
+    async__io_fire_in(io, lfd);
 }

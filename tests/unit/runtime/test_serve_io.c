@@ -9,8 +9,11 @@
  * out) wait for the next read; a peer's reset fails the read with
  * -ECONNRESET; a blocked write that times out reports exactly what the
  * peer then receives; a write to a closed peer fails with -EPIPE or
- * -ECONNRESET.  Every test ends with the process's descriptors back to
- * where they were.
+ * -ECONNRESET; many connections at once are all accepted (io_uring: by
+ * the listener's multishot accept); a server stopped at its connection
+ * limit, with connections accepted and not handed out (io_uring) or in
+ * the backlog (epoll), ends them all.  Every test ends with the process's
+ * descriptors back to where they were.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -411,6 +414,120 @@ static void test_write_to_closed_peer(void **state) {
     assert_int_equal(count_fds(), fds);
 }
 
+/* ---------------------------------------------------------------- */
+
+enum { MANY = 150, LIMITED = 10 };
+
+/* Echoes one byte. */
+static async void one_byte_echo(int fd, void *arg) {
+    char c;
+
+    (void)arg;
+    if (await(async_read(fd, &c, 1)) == 1)
+        await(async_write(fd, &c, 1));
+    ts.done++;
+}
+
+static async void one_byte_client(int port, int i) {
+    char c = (char)i, back = 0;
+    int fd = await(async_tcp_connect("127.0.0.1", port, 5));
+
+    await(async_write(fd, &c, 1));
+    if (await(async_read(fd, &back, 1)) == 1 && back == c)
+        ts.got++;
+    close(fd);
+}
+
+static async int many_root(int lfd) {
+    async_task *srv = async_spawn(async_serve(lfd, one_byte_echo, NULL));
+    async_task *c[MANY];
+    int port = async_local_port(lfd);
+
+    for (int i = 0; i < MANY; i++)
+        c[i] = async_spawn(one_byte_client(port, i));
+    for (int i = 0; i < MANY; i++)
+        await(c[i]);
+    /* io_uring: the listener's connections came from its multishot
+     * accept. */
+    ts.rx_used = async__loop_io()->slots[lfd].acc != NULL;
+    async_cancel(srv);
+    async_try(await(srv), &ts.serve_err);
+    return 0;
+}
+
+static void test_many_connections_accepted(void **state) {
+    int fds = count_fds();
+    int lfd = async_tcp_listen("127.0.0.1", 0, 256);
+
+    (void)state;
+    assert_true(lfd >= 0);
+    assert_int_equal(async_run(many_root(lfd)), 0);
+    close(lfd);
+    assert_int_equal(ts.got, MANY);
+    assert_int_equal(ts.done, MANY);
+    assert_int_equal(ts.serve_err, ASYNC_ECANCELED);
+    if (strcmp(async_backend_name(), "io_uring") == 0)
+        assert_int_equal(ts.rx_used, 1);
+    assert_int_equal(count_fds(), fds);
+}
+
+/* Holds its connection until cancelled. */
+static async void holder(int fd, void *arg) {
+    (void)fd;
+    (void)arg;
+    ts.started++;
+    await(async_sleep(30));
+}
+
+/* A client that connects and then waits for the server to end its
+ * connection: end of stream or reset, not a hang. */
+static async void waiting_client(int port) {
+    char c;
+    int err = 0;
+    int fd = await(async_tcp_connect("127.0.0.1", port, 5));
+
+    while (ts.phase == 0)
+        await(async_sleep(0.005));
+    ssize_t n =
+        async_try(await(async_wait_for(async_read(fd, &c, 1), 2.0)), &err);
+    if ((err == 0 && n == 0) || err == -ECONNRESET)
+        ts.eofs++;
+    close(fd);
+}
+
+static async int limited_root(int lfd) {
+    async_serve_limits lim = {30, 2};
+    async_task *srv = async_spawn(async_serve_with(lfd, holder, NULL, &lim));
+    async_task *c[LIMITED];
+    int port = async_local_port(lfd);
+
+    for (int i = 0; i < LIMITED; i++)
+        c[i] = async_spawn(waiting_client(port));
+    for (int i = 0; ts.started < 2 && i < 400; i++)
+        await(async_sleep(0.005));
+    await(async_sleep(0.05)); /* the others queue, or wait in the backlog */
+    async_cancel(srv);
+    async_try(await(srv), &ts.serve_err);
+    close(lfd); /* the backlog's connections are reset */
+    ts.phase = 1;
+    for (int i = 0; i < LIMITED; i++)
+        await(c[i]);
+    return 0;
+}
+
+static void test_stop_with_connections_queued(void **state) {
+    int fds = count_fds();
+    int lfd = async_tcp_listen("127.0.0.1", 0, 64);
+
+    (void)state;
+    assert_true(lfd >= 0);
+    assert_int_equal(async_run(limited_root(lfd)), 0);
+    assert_int_equal(ts.started, 2);
+    assert_int_equal(ts.serve_err, ASYNC_ECANCELED);
+    assert_int_equal(ts.eofs, LIMITED);
+    assert_int_equal(count_fds(), fds);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_reads_smaller_than_received, setup),
@@ -419,6 +536,8 @@ int main(void) {
         cmocka_unit_test_setup(test_peer_reset, setup),
         cmocka_unit_test_setup(test_write_timeout_counts_exactly, setup),
         cmocka_unit_test_setup(test_write_to_closed_peer, setup),
+        cmocka_unit_test_setup(test_many_connections_accepted, setup),
+        cmocka_unit_test_setup(test_stop_with_connections_queued, setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
