@@ -131,6 +131,11 @@ int async__watch(async__watcher *w) {
     w->active = 1;
     if (!(w->events & ASYNC__IO_QUIET))
         io->n_watchers++;
+    /* Bytes that io_uring has received already are no news to the
+     * kernel's poll: a readiness wait on them is over at once. */
+    if (dir == ASYNC__IO_IN && !(w->events & ASYNC__IO_EDGE) && s->rx != NULL &&
+        async__uring_rx_readable(s->rx))
+        fire(io, w->fd, w);
     return 0;
 }
 

@@ -114,6 +114,9 @@ void async__uring_bufs_close(async__io *io);
 /* poll_uring_io.c: nonzero when a read of the connection would wait
  * (nothing queued, a receive armed), as async__io_idle says. */
 int async__uring_rx_idle(const struct async__uring_rx *rx);
+/* poll_uring_io.c: nonzero when a read of the connection would not wait
+ * (bytes queued, the end of the stream or an error to report). */
+int async__uring_rx_readable(const struct async__uring_rx *rx);
 
 /* io_poll.c: the slot of `fd`, the table grown to reach it; NULL for
  * a negative `fd` or without memory. */

@@ -325,6 +325,10 @@ int async__uring_rx_idle(const struct async__uring_rx *rx) {
     return rx->count == 0 && rx->armed && !rx->eof && rx->err == 0;
 }
 
+int async__uring_rx_readable(const struct async__uring_rx *rx) {
+    return rx->count > 0 || rx->eof || rx->err != 0;
+}
+
 ssize_t async__uring_rx_take(int fd, void *buf, size_t n) {
     async__io *io = async__loop_io();
     struct async__uring_rx *rx = rx_of(io, fd);

@@ -12,7 +12,8 @@
  * -ECONNRESET; many connections at once are all accepted (io_uring: by
  * the listener's multishot accept); a server stopped at its connection
  * limit, with connections accepted and not handed out (io_uring) or in
- * the backlog (epoll), ends them all.  Every test ends with the process's
+ * the backlog (epoll), ends them all; a readiness wait after a read
+ * that left bytes received ends at once.  Every test ends with the process's
  * descriptors back to where they were.
  */
 #include <dirent.h>
@@ -528,6 +529,57 @@ static void test_stop_with_connections_queued(void **state) {
     assert_int_equal(count_fds(), fds);
 }
 
+/* ---------------------------------------------------------------- */
+
+/* Reads 4 bytes of 11, waits for readability (the other 7 are there,
+ * received already on io_uring), reads them. */
+static async void part_reader(int fd, void *arg) {
+    char buf[16];
+    ssize_t n;
+    int err = 0;
+
+    (void)arg;
+    n = await(async_read(fd, buf, 4));
+    while (n < 4 && err == 0) /* a first segment shorter than 4 */
+        n += async_try(await(async_read(fd, buf + n, 4 - (size_t)n)), &err);
+    ts.got = (size_t)n;
+    async_try(await(async_wait_for(async_wait_readable(fd), 1.0)), &err);
+    if (err == 0) {
+        n = await(async_read(fd, buf + 4, sizeof buf - 4));
+        ts.got += (size_t)n;
+        memcpy(ts.data, buf, ts.got);
+    }
+    ts.err = err;
+    ts.done = 1;
+}
+
+static async int part_root(int lfd) {
+    async_task *srv = async_spawn(async_serve(lfd, part_reader, NULL));
+    int fd = await(async_tcp_connect("127.0.0.1", async_local_port(lfd), 5));
+
+    await(async_write(fd, "hello world", 11));
+    for (int i = 0; !ts.done && i < 400; i++)
+        await(async_sleep(0.005));
+    close(fd);
+    async_cancel(srv);
+    async_try(await(srv), &ts.serve_err);
+    return 0;
+}
+
+static void test_readable_with_bytes_received(void **state) {
+    int fds = count_fds();
+    int lfd = async_tcp_listen("127.0.0.1", 0, 8);
+
+    (void)state;
+    assert_true(lfd >= 0);
+    assert_int_equal(async_run(part_root(lfd)), 0);
+    close(lfd);
+    assert_int_equal(ts.err, 0);
+    assert_int_equal(ts.got, 11);
+    assert_memory_equal(ts.data, "hello world", 11);
+    assert_int_equal(count_fds(), fds);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_reads_smaller_than_received, setup),
@@ -538,6 +590,7 @@ int main(void) {
         cmocka_unit_test_setup(test_write_to_closed_peer, setup),
         cmocka_unit_test_setup(test_many_connections_accepted, setup),
         cmocka_unit_test_setup(test_stop_with_connections_queued, setup),
+        cmocka_unit_test_setup(test_readable_with_bytes_received, setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
