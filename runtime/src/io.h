@@ -115,6 +115,8 @@ typedef struct async__io {
     unsigned char no_pwait2;   /* the kernel lacks epoll_pwait2 */
     unsigned char backend;     /* ASYNC__BACKEND_*, set by async__io_start */
     unsigned char forced;      /* ASYNCRT_BACKEND chose it: no fallback */
+    unsigned char chosen;      /* `backend` was chosen (async__io_start,
+                                  async__io_choose) */
     unsigned queued;           /* io_uring: requests not yet submitted */
     unsigned char rx_off;      /* io_uring: no provided buffer ring */
     struct async__uring *ring; /* io_uring: the ring, when `open` */
@@ -132,6 +134,13 @@ typedef struct async__io {
  * line on stderr, -EINVAL for an unknown ASYNCRT_BACKEND or the error
  * that makes a forced io_uring unavailable (-EPERM, -ENOSYS...). */
 int async__io_start(async__io *io);
+
+/* io_backend.c: chooses the backend of a loop that needs its kernel
+ * object before any run has started (a watch outside async_run, as
+ * async_shutdown_on_signals makes): as async__io_start would, but
+ * without refusing anything (a forced io_uring that cannot be had falls
+ * back to epoll here, and async__io_start refuses it at the run). */
+void async__io_choose(async__io *io);
 
 /* Nonzero when the backend holds requests for the kernel that only a
  * wait submits (io_uring): the loop then waits (with a zero timeout if

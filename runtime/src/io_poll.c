@@ -83,6 +83,8 @@ int async__io_open(async__io *io) {
 
     if (io->open)
         return 0;
+    if (!io->chosen)
+        async__io_choose(io);
     rc = async__poll_open(io);
     if (rc != 0 && io->backend == ASYNC__BACKEND_URING && !io->forced) {
         io->backend = ASYNC__BACKEND_EPOLL;
@@ -446,6 +448,7 @@ void async__io_close(async__io *io) {
         io->open = 0;
     }
     io->queued = 0;
+    io->chosen = 0;
     free(io->slots);
     io->slots = NULL;
     io->n_slots = 0;
