@@ -138,7 +138,10 @@ static int bufs_open(async__io *io) {
         b->br_size += (size_t)page - b->br_size % (size_t)page;
     b->br = mmap(NULL, b->br_size, PROT_READ | PROT_WRITE,
                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    b->mem = malloc((size_t)b->entries * BUF_SIZE);
+    /* Zeroed (fresh pages from mmap at this size, so free): memory
+     * checkers, which do not see the kernel write into it, then find
+     * it defined. */
+    b->mem = calloc(b->entries, BUF_SIZE);
     if (b->br == MAP_FAILED || b->mem == NULL) {
         bufs_free(b);
         return -ENOMEM;
