@@ -41,6 +41,9 @@
  * connections of async_serve are closed by the server itself, which
  * tells the backend (async__io_adopt, async__io_forget): their
  * registration needs no check, and a wait on them costs no system call.
+ * On io_uring they skip readiness altogether: the kernel accepts,
+ * receives and sends for them with requests of its own
+ * (poll_uring_io.c, the async__uring_* transfers below).
  */
 #ifndef ASYNC_IO_H
 #define ASYNC_IO_H

@@ -17,6 +17,13 @@
  * so is a short read, which drains a byte stream.  In return a transfer
  * that the backend knows would only say EAGAIN (async__io_idle) waits
  * without trying: an echo server's read after its short read, say.
+ *
+ * On an io_uring loop, the connections that async_serve owns are read
+ * and written by the kernel's own requests instead (poll_uring_io.c):
+ * a read copies what the ring received (op_rx), and a write or send is
+ * a request submitted with the loop's next wait, whose completion the
+ * await waits for even when cancelled (op_tx).  Whatever they cannot
+ * do comes back here as OP_SYSCALL, and the system call path runs.
  */
 #include "internal.h"
 #include "io.h"

@@ -30,7 +30,9 @@
  * Removal requests complete with a tag that is dropped (without a
  * completion at all where IOSQE_CQE_SKIP_SUCCESS exists); the last
  * completion of a removed request carries an old generation and is
- * dropped by io_poll.c.
+ * dropped by io_poll.c.  The completions of the transfers that
+ * poll_uring_io.c queues (accept, receive, send) are told apart by
+ * their user_data (poll_backend.h) and handed to it.
  */
 #include "internal.h"
 #include "io.h"

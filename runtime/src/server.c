@@ -19,7 +19,11 @@
  * socket.  Running out of descriptors or memory pauses accepting for
  * PAUSE_SECONDS, or until a handler finishes and gives back a
  * descriptor: the socket is unwatched meanwhile, since every connection
- * that arrives would wake the server for nothing.
+ * that arrives would wake the server for nothing.  On an io_uring loop
+ * the connections come from the listener's multishot accept instead
+ * (async__uring_accept, poll_uring_io.c), already accepted, and the
+ * wait for more is the ring's; pausing cancels the request, and the end
+ * of the serve closes what it accepted and nobody took.
  *
  * The connections belong to the server, which closes them, so it tells
  * the backend (async__io_adopt, async__io_forget): their registration
