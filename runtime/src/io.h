@@ -139,7 +139,7 @@ typedef struct async__io {
 int async__io_start(async__io *io);
 
 /* io_backend.c: chooses the backend of a loop that needs its kernel
- * object before any run has started (a watch outside async_run, as
+ * object before any run has started (async__watch outside async_run, as
  * async_shutdown_on_signals makes): as async__io_start would, but
  * without refusing anything (a forced io_uring that cannot be had falls
  * back to epoll here, and async__io_start refuses it at the run). */

@@ -83,8 +83,6 @@ int async__io_open(async__io *io) {
 
     if (io->open)
         return 0;
-    if (!io->chosen)
-        async__io_choose(io);
     rc = async__poll_open(io);
     if (rc != 0 && io->backend == ASYNC__BACKEND_URING && !io->forced) {
         io->backend = ASYNC__BACKEND_EPOLL;
@@ -107,6 +105,10 @@ int async__watch(async__watcher *w) {
     if ((size_t)w->fd >= io->n_slots &&
         (rc = slots_grow(io, (size_t)w->fd + 1)) != 0)
         return rc;
+    /* A watch before any run (async_shutdown_on_signals) creates the
+     * loop's kernel object: on the backend the run would choose. */
+    if (!io->chosen && !io->open)
+        async__io_choose(io);
     if ((rc = async__io_open(io)) != 0)
         return rc;
     s = &io->slots[w->fd];

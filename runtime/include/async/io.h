@@ -136,8 +136,8 @@ async ssize_t async_read(int fd, void *buf, size_t n);
 /* Writes the whole of buf[0..n) to `fd`, in as many writes as it takes;
  * evaluates to n.  When it fails or is cancelled part way, the bytes
  * already written are lost to the caller: use async_write_counted.
- * On a connection of async_serve on an io_uring loop, each write is a
- * request that the loop submits with its next wait, and the await ends
+ * On a connection of async_serve on an io_uring loop, the bytes go out
+ * by a request that the loop submits with its next wait, and the await ends
  * only once the kernel is done with `buf`: a cancellation (or a
  * timeout) cancels the request, and the await fails when it has ended,
  * which may be a loop pass after the cancellation. */
