@@ -41,6 +41,9 @@
  * connections of async_serve are closed by the server itself, which
  * tells the backend (async__io_adopt, async__io_forget): their
  * registration needs no check, and a wait on them costs no system call.
+ * On io_uring they skip readiness altogether: the kernel accepts,
+ * receives and sends for them with requests of its own
+ * (poll_uring_io.c, the async__uring_* transfers below).
  */
 #ifndef ASYNC_IO_H
 #define ASYNC_IO_H
@@ -90,6 +93,11 @@ typedef struct async__io_slot {
     uint64_t active_ns; /* owned: when a transfer on it last made progress
                            (async__io_touch), for async_serve's idle
                            timeout */
+    struct async__uring_rx *rx;   /* io_uring, owned stream: what the
+                                     kernel received for the reader
+                                     (poll_uring_io.c), or NULL */
+    struct async__uring_acc *acc; /* io_uring, async_serve's listener:
+                                     the connections accepted */
 } async__io_slot;
 
 /* async__io.backend */
@@ -98,7 +106,8 @@ enum {
     ASYNC__BACKEND_URING = 1  /* poll_uring.c */
 };
 
-struct async__uring; /* poll_uring.c's ring */
+struct async__uring;      /* poll_uring.c's ring */
+struct async__uring_bufs; /* poll_uring_io.c's provided buffers */
 
 /* The backend's state, one per loop.  A zeroed struct is valid (epoll):
  * the kernel object (epoll instance, io_uring ring) is created on the
@@ -109,10 +118,17 @@ typedef struct async__io {
     unsigned char no_pwait2;   /* the kernel lacks epoll_pwait2 */
     unsigned char backend;     /* ASYNC__BACKEND_*, set by async__io_start */
     unsigned char forced;      /* ASYNCRT_BACKEND chose it: no fallback */
+    unsigned char chosen;      /* `backend` was chosen (async__io_start,
+                                  async__io_choose) */
     unsigned queued;           /* io_uring: requests not yet submitted */
+    unsigned char rx_off;      /* io_uring: no provided buffer ring */
     struct async__uring *ring; /* io_uring: the ring, when `open` */
-    size_t n_watchers;         /* watchers registered, quiet ones aside */
-    async__io_slot *slots;     /* indexed by descriptor */
+    struct async__uring_bufs *bufs; /* io_uring: the provided buffers */
+    size_t rx_dry;         /* io_uring: times a receive found the ring empty */
+    uint32_t req_gen;      /* io_uring: generations of the transfer requests */
+    size_t n_watchers;     /* watchers registered (quiet ones aside), and
+                              io_uring transfers in flight */
+    async__io_slot *slots; /* indexed by descriptor */
     size_t n_slots;
 } async__io;
 
@@ -121,6 +137,13 @@ typedef struct async__io {
  * line on stderr, -EINVAL for an unknown ASYNCRT_BACKEND or the error
  * that makes a forced io_uring unavailable (-EPERM, -ENOSYS...). */
 int async__io_start(async__io *io);
+
+/* io_backend.c: chooses the backend of a loop that needs its kernel
+ * object before any run has started (async__watch outside async_run, as
+ * async_shutdown_on_signals makes): as async__io_start would, but
+ * without refusing anything (a forced io_uring that cannot be had falls
+ * back to epoll here, and async__io_start refuses it at the run). */
+void async__io_choose(async__io *io);
 
 /* Nonzero when the backend holds requests for the kernel that only a
  * wait submits (io_uring): the loop then waits (with a zero timeout if
@@ -217,6 +240,48 @@ enum { ASYNC__READY_CLOSED = 2 };
  * ASYNC__READY_CLOSED and waking their tasks, and forgets its
  * registration.  Returns how many watchers there were. */
 int async__io_closing(int fd);
+
+/* Registers `w` (ASYNC__IO_IN) as the reader of `fd` without asking
+ * the kernel for readiness: the backend wakes it itself when its own
+ * transfer on `fd` completes (io_uring's receive).  Returns 0, -EBADF
+ * (not in the table), -EBUSY.  Unwatched as any watcher. */
+int async__io_watch_local(async__watcher *w);
+
+/* poll_uring_io.c: the transfers io_uring does itself on the byte
+ * streams that the runtime owns (async_serve's connections), on a loop
+ * whose backend is io_uring; for the others, each says -ENOTSUP and
+ * the caller uses its system call.
+ *
+ * async__uring_rx_take: copies up to `n` bytes that the kernel has
+ * received for `fd` into `buf`: the count, 0 at the end of the stream,
+ * -EAGAIN when nothing has come yet (a receive is queued: wait with
+ * async__io_watch_local), a receive error (-ECONNRESET...), or
+ * -ENOTSUP (not such a descriptor, no buffer ring, or the ring ran out
+ * of buffers: read with read(2) now).
+ *
+ * async__uring_send: queues the send of op->buf[op->done..op->n) with
+ * the next wait, which submits it: 0 (op->uring is 1 until the
+ * completion sets op->res, op->uring = 2 and wakes op->w.task), or
+ * -ENOTSUP.  The kernel reads the caller's buffer until then, so the
+ * awaitable does not end before it.
+ *
+ * async__uring_send_cancel: asks the kernel to end op's send early. */
+ssize_t async__uring_rx_take(int fd, void *buf, size_t n);
+
+/* async_serve's accepting on io_uring: a descriptor that the multishot
+ * accept of listener `lfd` has accepted, -EAGAIN when none is queued
+ * (the request is queued or running: wait with async__io_watch_local on
+ * `lfd`), the error that ended the request (-EMFILE...: the next call
+ * queues a new one), or -ENOTSUP (not an io_uring loop: use accept4).
+ * async__uring_accept_stop cancels the request (accepting pauses or
+ * ends); the descriptors queued stay for the next call, and are closed
+ * when the listener's slot is reset (async__io_fresh, async__io_closing,
+ * the end of the loop) or by async__uring_accept_end. */
+int async__uring_accept(int lfd);
+void async__uring_accept_stop(int lfd);
+void async__uring_accept_end(int lfd);
+int async__uring_send(async__io_op *op);
+void async__uring_send_cancel(async__io_op *op);
 
 /* fd_wait.c: the waiting that every I/O awaitable shares.  `events`:
  * ASYNC__IO_IN or ASYNC__IO_OUT, with ASYNC__IO_EDGE for an awaitable

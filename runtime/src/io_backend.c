@@ -76,10 +76,20 @@ int async__io_start(async__io *io) {
     const char *why = NULL;
     int rc;
 
-    /* Still open from an earlier run (not something loop.c does): its
-     * registrations belong to the backend that made them. */
-    if (io->open)
-        return 0;
+    /* Opened before the run (a watch outside it, as
+     * async_shutdown_on_signals makes), with the backend that
+     * async__io_choose took then: its registrations belong to it.  A
+     * forced io_uring that it could not have is refused as below. */
+    if (io->open) {
+        io->chosen = 1;
+        if (choice(env) != CHOICE_URING || io->backend == ASYNC__BACKEND_URING)
+            return 0;
+        fprintf(stderr,
+                "asyncrt: ASYNCRT_BACKEND=io_uring, but io_uring is "
+                "unavailable: the loop was set up on epoll before the run\n");
+        return -ENOSYS;
+    }
+    io->chosen = 1;
     switch (choice(env)) {
     case CHOICE_AUTO:
         io->forced = 0;
@@ -108,6 +118,19 @@ int async__io_start(async__io *io) {
                 env);
         return -EINVAL;
     }
+}
+
+void async__io_choose(async__io *io) {
+    int c = choice(getenv("ASYNCRT_BACKEND"));
+
+    /* Never forced here: a ring that cannot be had leaves the loop on
+     * epoll, and async__io_start refuses it then if io_uring is forced. */
+    io->chosen = 1;
+    io->forced = 0;
+    io->backend = c == CHOICE_EPOLL || c == CHOICE_BAD ||
+                          (c == CHOICE_AUTO && under_valgrind())
+                      ? ASYNC__BACKEND_EPOLL
+                      : ASYNC__BACKEND_URING;
 }
 
 const char *async_backend_name(void) {

@@ -17,6 +17,13 @@
  * so is a short read, which drains a byte stream.  In return a transfer
  * that the backend knows would only say EAGAIN (async__io_idle) waits
  * without trying: an echo server's read after its short read, say.
+ *
+ * On an io_uring loop, the connections that async_serve owns are read
+ * and written by the kernel's own requests instead (poll_uring_io.c):
+ * a read copies what the ring received (op_rx), and a write or send is
+ * a request submitted with the loop's next wait, whose completion the
+ * await waits for even when cancelled (op_tx).  Whatever they cannot
+ * do comes back here as OP_SYSCALL, and the system call path runs.
  */
 #include "internal.h"
 #include "io.h"
@@ -54,6 +61,9 @@ static void op_init(async__io_op *op, int kind, int fd, const void *buf,
     op->n = n;
     op->done = 0;
     op->progress = NULL;
+    op->res = 0;
+    op->uring = 0;
+    op->cancel = 0;
     async__fd_watcher_init(
         &op->w, fd,
         (kind == OP_READ || kind == OP_RECV ? ASYNC__IO_IN : ASYNC__IO_OUT) |
@@ -115,17 +125,115 @@ static int op_drains(const async__io_op *op) {
            (op->kind == OP_RECV && !(op->flags & (MSG_PEEK | MSG_OOB)));
 }
 
+/* op_rx and op_tx: the transfer is not one that io_uring does itself
+ * (poll_uring_io.c); use the system call. */
+enum { OP_SYSCALL = 100 };
+
+/* The running task has a cancellation pending (not consumed). */
+static int cancel_pending(void) {
+    return async__running != NULL &&
+           (async__running->flags & ASYNC__TASK_CANCEL) != 0;
+}
+
+static int op_is_read(const async__io_op *op) {
+    return op->kind == OP_READ || (op->kind == OP_RECV && op->flags == 0);
+}
+
+/* A read from the buffers that io_uring filled: as op_poll says, or
+ * OP_SYSCALL. */
+static int op_rx(async__io_op *op) {
+    ssize_t r =
+        async__uring_rx_take(op->fd, op->buf + op->done, op->n - op->done);
+    int rc;
+
+    if (r == -ENOTSUP) {
+        /* The reads go back to read(2) and readiness: a watcher that
+         * only the ring would wake must become a real one. */
+        async__unwatch(&op->w);
+        return OP_SYSCALL;
+    }
+    if (r == -EAGAIN) {
+        if (async__cancel_seen()) {
+            async__unwatch(&op->w);
+            return ASYNC__FAILED;
+        }
+        if (!op->w.active) {
+            op->w.task = async__running;
+            if ((rc = async__io_watch_local(&op->w)) != 0)
+                return async__raise(rc);
+        }
+        op->w.ready = 0;
+        return ASYNC__PENDING;
+    }
+    async__unwatch(&op->w);
+    if (r < 0)
+        return async__raise((int)r);
+    async__io_touch(op->fd);
+    op->done += (size_t)r;
+    if (op->progress != NULL)
+        *op->progress = op->done;
+    return ASYNC__READY;
+}
+
+/* A write or send that io_uring does with the loop's next wait: as
+ * op_poll says, or OP_SYSCALL.  The task stays in the await until the
+ * kernel has finished with the buffer, cancelled or not. */
+static int op_tx(async__io_op *op) {
+    if (op->uring == 1) {
+        if (!op->cancel && cancel_pending()) {
+            op->cancel = 1;
+            async__uring_send_cancel(op);
+        }
+        return ASYNC__PENDING;
+    }
+    if (op->uring == 2) {
+        op->uring = 0;
+        if (op->res > 0) {
+            async__io_touch(op->fd);
+            op->done += (size_t)op->res;
+            if (op->progress != NULL)
+                *op->progress = op->done;
+        }
+        if (op->cancel || (op->res == -ECANCELED && cancel_pending()))
+            return async__cancel_seen() ? ASYNC__FAILED
+                                        : async__raise(ASYNC_ECANCELED);
+        if (op->res < 0)
+            return async__raise(op->res);
+        if (op->res == 0 && op->done < op->n)
+            return async__raise(-EIO); /* wrote nothing: should not be */
+    }
+    if (op->done == op->n)
+        return ASYNC__READY;
+    if (async__cancel_seen())
+        return ASYNC__FAILED;
+    if (async__uring_send(op) != 0)
+        return OP_SYSCALL;
+    op->w.task = async__running;
+    return ASYNC__PENDING;
+}
+
 /* The transfer's state machine, shared by the frames: READY with the
  * byte count in op->done, PENDING, or FAILED with the code raised. */
 static int op_poll(async__io_op *op) {
     int rc;
 
+    if (op->uring != 0 && (rc = op_tx(op)) != OP_SYSCALL)
+        return rc;
     if (async__fd_waiting(&op->w) &&
         (rc = async__fd_check(&op->w)) != ASYNC__READY)
         return rc;
     if (op->buf == NULL) {
         async__unwatch(&op->w);
         return async__raise(ASYNC_EINVAL);
+    }
+    if (!op->w.active || op->w.ready) {
+        if (op_is_read(op)) {
+            if (op->done < op->n && (rc = op_rx(op)) != OP_SYSCALL)
+                return rc;
+        } else if (op->all && op->kind != OP_WRITE_FILE && op->done < op->n &&
+                   (rc = op_tx(op)) != OP_SYSCALL) {
+            return rc;
+        }
     }
     /* Known to say EAGAIN: wait at once.  Not for a transfer of nothing,
      * which completes whether or not the descriptor is ready. */

@@ -50,6 +50,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void fire(async__io *io, int fd, async__watcher *w);
+
 /* The slot of `fd`, or NULL when the table does not reach it (then
  * nothing is known about it). */
 static async__io_slot *slot_of(async__io *io, int fd) {
@@ -103,6 +105,10 @@ int async__watch(async__watcher *w) {
     if ((size_t)w->fd >= io->n_slots &&
         (rc = slots_grow(io, (size_t)w->fd + 1)) != 0)
         return rc;
+    /* A watch before any run (async_shutdown_on_signals) creates the
+     * loop's kernel object: on the backend the run would choose. */
+    if (!io->chosen && !io->open)
+        async__io_choose(io);
     if ((rc = async__io_open(io)) != 0)
         return rc;
     s = &io->slots[w->fd];
@@ -129,7 +135,43 @@ int async__watch(async__watcher *w) {
     w->active = 1;
     if (!(w->events & ASYNC__IO_QUIET))
         io->n_watchers++;
+    /* Bytes that io_uring has received already are no news to the
+     * kernel's poll: a readiness wait on them is over at once. */
+    if (dir == ASYNC__IO_IN && !(w->events & ASYNC__IO_EDGE) && s->rx != NULL &&
+        async__uring_rx_readable(s->rx))
+        fire(io, w->fd, w);
     return 0;
+}
+
+async__io_slot *async__io_slot_of(async__io *io, int fd) {
+    if (fd < 0 ||
+        ((size_t)fd >= io->n_slots && slots_grow(io, (size_t)fd + 1) != 0))
+        return NULL;
+    return &io->slots[fd];
+}
+
+int async__io_watch_local(async__watcher *w) {
+    async__io *io = async__loop_io();
+    async__io_slot *s = async__io_slot_of(io, w->fd);
+
+    if (w->active)
+        return 0;
+    if (s == NULL)
+        return w->fd < 0 ? -EBADF : -ENOMEM;
+    if (s->in != NULL)
+        return -EBUSY;
+    s->in = w;
+    w->ready = 0;
+    w->active = 1;
+    io->n_watchers++;
+    return 0;
+}
+
+void async__io_fire_in(async__io *io, int fd) {
+    async__io_slot *s = slot_of(io, fd);
+
+    if (s != NULL && s->in != NULL)
+        fire(io, fd, s->in);
 }
 
 void async__unwatch(async__watcher *w) {
@@ -177,6 +219,8 @@ void async__io_short_read(int fd) {
 int async__io_idle(int fd, int dir) {
     const async__io_slot *s = slot_of(async__loop_io(), fd);
 
+    if (s != NULL && s->rx != NULL && dir == ASYNC__IO_IN)
+        return async__uring_rx_idle(s->rx);
     return s != NULL && s->valid && !(s->maybe & dir);
 }
 
@@ -188,6 +232,10 @@ int async__io_idle(int fd, int dir) {
 static void slot_reset(async__io *io, int fd, async__io_slot *s) {
     if (s->registered && io->backend == ASYNC__BACKEND_URING)
         async__uring_leave(io, fd, s);
+    if (s->rx != NULL)
+        async__uring_rx_end(io, fd, s);
+    if (s->acc != NULL)
+        async__uring_acc_end(io, fd, s);
     s->gen++;
     s->registered = 0;
     s->valid = 0;
@@ -315,7 +363,7 @@ void async__io_event(async__io *io, int fd, uint32_t gen, unsigned dirs,
 
     /* Not the registration we know: a closed file that a duplicate
      * keeps, or a request already removed. */
-    if (s == NULL || !s->registered || s->gen != gen)
+    if (s == NULL || !s->registered || !async__gen_is(s->gen, gen))
         return;
     /* A hang-up is reported once: the stream's end stays readable. */
     if (hup)
@@ -357,7 +405,7 @@ void async__io_event(async__io *io, int fd, uint32_t gen, unsigned dirs,
 void async__io_event_closed(async__io *io, int fd, uint32_t gen) {
     async__io_slot *s = slot_of(io, fd);
 
-    if (s == NULL || !s->registered || s->gen != gen)
+    if (s == NULL || !s->registered || !async__gen_is(s->gen, gen))
         return;
     s->registered = 0;
     (void)async__io_closing(fd);
@@ -387,6 +435,13 @@ void async__io_wait(async__io *io, uint64_t timeout_ns) {
 }
 
 void async__io_close(async__io *io) {
+    /* The received data of the loop's connections goes with the ring. */
+    for (size_t fd = 0; fd < io->n_slots; fd++) {
+        if (io->slots[fd].rx != NULL)
+            async__uring_rx_end(io, (int)fd, &io->slots[fd]);
+        if (io->slots[fd].acc != NULL)
+            async__uring_acc_end(io, (int)fd, &io->slots[fd]);
+    }
     if (io->open) {
         if (io->backend == ASYNC__BACKEND_URING)
             async__uring_close(io);
@@ -395,6 +450,7 @@ void async__io_close(async__io *io) {
         io->open = 0;
     }
     io->queued = 0;
+    io->chosen = 0;
     free(io->slots);
     io->slots = NULL;
     io->n_slots = 0;

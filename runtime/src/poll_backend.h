@@ -60,6 +60,71 @@ void async__uring_close(async__io *io);
  * epoll_wait (EINTR) when it tears a ring down. */
 int async__uring_probe(const char **why);
 
+/* io_uring's user_data.  An async__io_op in flight (a send) is its
+ * address with ASYNC__UD_OP set; the requests that belong to a
+ * descriptor carry its generation (31 bits) above its number and their
+ * kind (ASYNC__UD_*_KIND) in bits 30 and 31; ASYNC__UD_DROP marks
+ * removals and cancellations, whose completions are dropped. */
+#define ASYNC__UD_OP (UINT64_C(1) << 63)
+#define ASYNC__UD_DROP UINT64_MAX
+#define ASYNC__UD_GEN_MASK 0x7fffffffu
+#define ASYNC__UD_FD_MASK 0x3fffffffu
+enum {
+    ASYNC__UD_POLL_KIND = 0,
+    ASYNC__UD_RECV_KIND = 1,
+    ASYNC__UD_ACCEPT_KIND = 2
+};
+
+static inline uint64_t async__ud(int fd, uint32_t gen, unsigned kind) {
+    return (uint64_t)(gen & ASYNC__UD_GEN_MASK) << 32 | (uint64_t)kind << 30 |
+           ((uint32_t)fd & ASYNC__UD_FD_MASK);
+}
+
+/* Whether generation `gen` of a completion is `s`'s current one. */
+static inline int async__gen_is(uint32_t slot_gen, uint32_t gen) {
+    return ((slot_gen ^ gen) & ASYNC__UD_GEN_MASK) == 0;
+}
+
+struct io_uring_sqe;
+struct io_uring_cqe;
+
+/* poll_uring.c: a cleared submission queue entry (NULL when the queue
+ * is full and cannot be submitted), which async__uring_sqe_push queues
+ * for the next wait; the ring's descriptor, and whether completions of
+ * successful requests can be skipped (IOSQE_CQE_SKIP_SUCCESS). */
+struct io_uring_sqe *async__uring_sqe_get(async__io *io);
+void async__uring_sqe_push(async__io *io);
+int async__uring_fd(const async__io *io);
+int async__uring_can_skip(const async__io *io);
+
+/* poll_uring_io.c: the completions of its requests (kind
+ * ASYNC__UD_RECV_KIND, or ASYNC__UD_OP); the end of `s`'s receiving
+ * (the descriptor is about to close: the request is cancelled, its
+ * buffers go back to the ring); the release of the buffers before the
+ * ring closes. */
+void async__uring_recv_complete(async__io *io, const struct io_uring_cqe *c);
+void async__uring_accept_complete(async__io *io, const struct io_uring_cqe *c);
+void async__uring_op_complete(async__io *io, const struct io_uring_cqe *c);
+void async__uring_rx_end(async__io *io, int fd, async__io_slot *s);
+/* poll_uring_io.c: the end of listener `lfd`'s accepting (its slot is
+ * reset): the request is cancelled, the descriptors accepted and not
+ * handed out are closed. */
+void async__uring_acc_end(async__io *io, int lfd, async__io_slot *s);
+void async__uring_bufs_close(async__io *io);
+/* poll_uring_io.c: nonzero when a read of the connection would wait
+ * (nothing queued, a receive armed), as async__io_idle says. */
+int async__uring_rx_idle(const struct async__uring_rx *rx);
+/* poll_uring_io.c: nonzero when a read of the connection would not wait
+ * (bytes queued, the end of the stream or an error to report). */
+int async__uring_rx_readable(const struct async__uring_rx *rx);
+
+/* io_poll.c: the slot of `fd`, the table grown to reach it; NULL for
+ * a negative `fd` or without memory. */
+async__io_slot *async__io_slot_of(async__io *io, int fd);
+
+/* io_poll.c: wakes the reader of `fd` (s->in), if any. */
+void async__io_fire_in(async__io *io, int fd);
+
 /* io_poll.c: an event for registration `gen` of `fd`: `dirs` the
  * directions it makes maybe ready (ASYNC__IO_IN/OUT), `hup` nonzero for
  * a hang-up or an error, `ended` nonzero when the registration ended

@@ -30,7 +30,9 @@
  * Removal requests complete with a tag that is dropped (without a
  * completion at all where IOSQE_CQE_SKIP_SUCCESS exists); the last
  * completion of a removed request carries an old generation and is
- * dropped by io_poll.c.
+ * dropped by io_poll.c.  The completions of the transfers that
+ * poll_uring_io.c queues (accept, receive, send) are told apart by
+ * their user_data (poll_backend.h) and handed to it.
  */
 #include "internal.h"
 #include "io.h"
@@ -54,8 +56,8 @@
 #define SQ_ENTRIES 256u
 #define CQ_ENTRIES 4096u
 
-/* user_data of the removal requests: no descriptor is -1. */
-#define TAG_REMOVE UINT64_MAX
+/* user_data of the removal requests. */
+#define TAG_REMOVE ASYNC__UD_DROP
 
 /* What every registration asks for: poll(2) bits, which epoll's equal
  * (with EPOLLRDHUP, a peer's shutdown wakes a reader). */
@@ -265,7 +267,19 @@ fail:
 
 void async__uring_close(async__io *io) {
     struct async__uring *u = io->ring;
+    unsigned head = *u->cq_khead;
+    unsigned tail = __atomic_load_n(u->cq_ktail, __ATOMIC_ACQUIRE);
 
+    /* Connections that a multishot accept posted after its server
+     * stopped, never reaped: nobody will take them. */
+    for (; head != tail; head++) {
+        const struct io_uring_cqe *c = &u->cqes[head & u->cq_mask];
+
+        if (c->user_data != TAG_REMOVE && !(c->user_data & ASYNC__UD_OP) &&
+            ((c->user_data >> 30) & 3) == ASYNC__UD_ACCEPT_KIND && c->res >= 0)
+            close(c->res);
+    }
+    async__uring_bufs_close(io);
     ring_unmap(u);
     close(u->fd); /* ends every request, and releases their files */
     free(u);
@@ -308,7 +322,19 @@ static void sqe_push(async__io *io) {
 }
 
 static uint64_t user_data(int fd, const async__io_slot *s) {
-    return (uint64_t)s->gen << 32 | (uint32_t)fd;
+    return async__ud(fd, s->gen, ASYNC__UD_POLL_KIND);
+}
+
+struct io_uring_sqe *async__uring_sqe_get(async__io *io) {
+    return sqe_get(io);
+}
+
+void async__uring_sqe_push(async__io *io) { sqe_push(io); }
+
+int async__uring_fd(const async__io *io) { return io->ring->fd; }
+
+int async__uring_can_skip(const async__io *io) {
+    return (io->ring->features & IORING_FEAT_CQE_SKIP) != 0;
 }
 
 /* Queues the removal of the request that `s` has now. */
@@ -404,13 +430,27 @@ void async__uring_rearm(async__io *io, int fd, async__io_slot *s) {
     }
 }
 
-/* One completion of a poll request. */
+/* One completion: of a poll request, or of a transfer
+ * (poll_uring_io.c). */
 static void complete(async__io *io, const struct io_uring_cqe *cqe) {
-    int fd = (int)(uint32_t)cqe->user_data;
+    int fd = (int)(cqe->user_data & ASYNC__UD_FD_MASK);
     uint32_t gen = (uint32_t)(cqe->user_data >> 32);
     int ended = !(cqe->flags & IORING_CQE_F_MORE);
     unsigned dirs = 0;
     uint32_t e;
+
+    if (cqe->user_data & ASYNC__UD_OP) {
+        async__uring_op_complete(io, cqe);
+        return;
+    }
+    if (((cqe->user_data >> 30) & 3) == ASYNC__UD_RECV_KIND) {
+        async__uring_recv_complete(io, cqe);
+        return;
+    }
+    if (((cqe->user_data >> 30) & 3) == ASYNC__UD_ACCEPT_KIND) {
+        async__uring_accept_complete(io, cqe);
+        return;
+    }
 
     if (cqe->res == -EBADF) {
         async__io_event_closed(io, fd, gen);

@@ -19,7 +19,11 @@
  * socket.  Running out of descriptors or memory pauses accepting for
  * PAUSE_SECONDS, or until a handler finishes and gives back a
  * descriptor: the socket is unwatched meanwhile, since every connection
- * that arrives would wake the server for nothing.
+ * that arrives would wake the server for nothing.  On an io_uring loop
+ * the connections come from the listener's multishot accept instead
+ * (async__uring_accept, poll_uring_io.c), already accepted, and the
+ * wait for more is the ring's; pausing cancels the request, and the end
+ * of the serve closes what it accepted and nobody took.
  *
  * The connections belong to the server, which closes them, so it tells
  * the backend (async__io_adopt, async__io_forget): their registration
@@ -82,6 +86,17 @@ struct async__serve_conn {
     async__timer idle; /* armed while idle_ns > 0: idle_check */
     async__serve_conn *prev, *next;
 };
+
+/* Stops waiting for connections: the listener's watcher, and io_uring's
+ * multishot accept, whose connections accepted meanwhile stay queued
+ * for when accepting resumes, or are closed with `end`. */
+static void core_unwatch(async__serve_core *core, int end) {
+    async__unwatch(&core->w);
+    if (end)
+        async__uring_accept_end(core->w.fd);
+    else
+        async__uring_accept_stop(core->w.fd);
+}
 
 static void server_reset(async_server *srv, int listen_fd) {
     srv->listen_fd = listen_fd;
@@ -173,7 +188,7 @@ int async_server_close(async_server *srv) {
     srv->closed = 1;
     if ((core = srv->core) != NULL) {
         /* Now, so that the caller may close the socket right after. */
-        async__unwatch(&core->w);
+        core_unwatch(core, 1);
         async__timer_stop(&core->pause);
         async__wake(core->self);
     }
@@ -402,7 +417,7 @@ static void cancel_handlers(async_server *srv) {
 
 /* Stops accepting for PAUSE_SECONDS, without watching the socket. */
 static void pause_accepting(async__serve_core *core) {
-    async__unwatch(&core->w);
+    core_unwatch(core, 0);
     if (async__timer_start(&core->pause,
                            async__deadline_after(PAUSE_SECONDS)) != 0)
         async__wake(async__running); /* no timer: retry on the next pass */
@@ -410,7 +425,7 @@ static void pause_accepting(async__serve_core *core) {
 
 /* The serve has ended: the server is no longer served. */
 static int serve_end(int *state, async__serve_core *core, int code) {
-    async__unwatch(&core->w);
+    core_unwatch(core, 1);
     core->full = 0;
     async__timer_stop(&core->pause);
     if (core->srv->core == core)
@@ -438,7 +453,7 @@ static int drain(int *state, async__serve_core *core) {
  * async_server_serve: the server is closed, the handlers run on, and
  * the await fails at once. */
 static int stop(int *state, async__serve_core *core, int code) {
-    async__unwatch(&core->w);
+    core_unwatch(core, 1);
     core->full = 0;
     async__timer_stop(&core->pause);
     if (!core->srv->structured) {
@@ -455,21 +470,37 @@ static int stop(int *state, async__serve_core *core, int code) {
 /* At the connection limit: stops accepting, without watching the
  * socket, until a handler finishes (conn_done) or the limit is raised. */
 static void pause_full(async__serve_core *core) {
-    async__unwatch(&core->w);
+    core_unwatch(core, 0);
     core->full = 1;
+}
+
+/* The next connection, or -1 with errno: from io_uring's multishot
+ * accept where the loop runs io_uring (*ring set: the wait for more is
+ * the ring's, async__io_watch_local), else from accept4. */
+static int accept_next(async__serve_core *core, int *ring) {
+    int fd = async__uring_accept(core->w.fd);
+
+    *ring = fd != -ENOTSUP;
+    if (!*ring)
+        return accept4(core->w.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+        errno = -fd;
+        return -1;
+    }
+    return fd;
 }
 
 /* Accepts the pending connections, then waits for more. */
 static int accept_some(int *state, async__serve_core *core) {
     async_server *srv = core->srv;
-    int fd, err, rc;
+    int fd, err, rc, ring;
 
     for (int i = 0; i < ACCEPT_BATCH; i++) {
         if (srv->max_connections > 0 && srv->running >= srv->max_connections) {
             pause_full(core);
             return ASYNC__PENDING;
         }
-        fd = accept4(core->w.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        fd = accept_next(core, &ring);
         if (fd >= 0) {
             conn_start(core, fd);
             continue;
@@ -485,12 +516,14 @@ static int accept_some(int *state, async__serve_core *core) {
             return stop(state, core, -err);
         /* Nothing pending: wait for the socket. */
         if (core->w.active) {
-            async__io_drained(core->w.fd, ASYNC__IO_IN);
+            if (!ring)
+                async__io_drained(core->w.fd, ASYNC__IO_IN);
             core->w.ready = 0;
             return ASYNC__PENDING;
         }
         core->w.task = async__running;
-        if ((rc = async__watch(&core->w)) != 0) {
+        rc = ring ? async__io_watch_local(&core->w) : async__watch(&core->w);
+        if (rc != 0) {
             if (exhausted(-rc)) { /* no epoll instance or table */
                 pause_accepting(core);
                 return ASYNC__PENDING;

@@ -128,12 +128,19 @@ async int async_wait_writable(int fd);
 async int async_wait_fd(int fd, int events);
 
 /* Reads up to `n` bytes from `fd` into `buf`; evaluates to the number
- * read, 0 at end of file. */
+ * read, 0 at end of file.  A read that fails because it was cancelled
+ * (or timed out) has taken nothing: what arrived waits for the next
+ * read. */
 async ssize_t async_read(int fd, void *buf, size_t n);
 
 /* Writes the whole of buf[0..n) to `fd`, in as many writes as it takes;
  * evaluates to n.  When it fails or is cancelled part way, the bytes
- * already written are lost to the caller: use async_write_counted. */
+ * already written are lost to the caller: use async_write_counted.
+ * On a connection of async_serve on an io_uring loop, the bytes go out
+ * by a request that the loop submits with its next wait, and the await ends
+ * only once the kernel is done with `buf`: a cancellation (or a
+ * timeout) cancels the request, and the await fails when it has ended,
+ * which may be a loop pass after the cancellation. */
 async ssize_t async_write(int fd, const void *buf, size_t n);
 
 /* async_write that also stores in `*written` (which must not be NULL)
@@ -144,7 +151,7 @@ async ssize_t async_write_counted(int fd, const void *buf, size_t n,
 
 /* recv(2) and send(2) with flags: async_recv reads up to `n` bytes
  * (0 at end of stream); async_send sends all `n` (MSG_NOSIGNAL is
- * added). */
+ * added).  Cancelled, they behave as async_read and async_write do. */
 async ssize_t async_recv(int fd, void *buf, size_t n, int flags);
 async ssize_t async_send(int fd, const void *buf, size_t n, int flags);
 
@@ -449,6 +456,20 @@ int async_local_port(int fd);
  *   wait.  Past the backlog the kernel drops new handshakes and clients
  *   retry them.
  *
+ * On an io_uring loop (async_backend_name), the kernel does the
+ * server's transfers itself: a multishot accept takes connections as
+ * they come (no accept(2) each; the few it took before accepting paused
+ * wait in the server, accepted, and are served in turn), a multishot
+ * receive puts the bytes that arrive on a connection into the loop's
+ * buffers ahead of the handler's reads, and writes and sends go out
+ * with the loop's next wait.  The awaitables of this header report the
+ * same on both backends, with one rule more: a handler that has read
+ * its connection with async_read, async_recv (flags 0) or a reader of
+ * this header goes on reading it through them, not with read(2),
+ * recv(2) or a library's own reads (OpenSSL's...), which would miss
+ * what was received already.  Connections accepted and not yet handed
+ * to a handler when the serve ends are closed.
+ *
  * Memory: one small allocation per running handler besides its task,
  * both freed as soon as the handler finishes.  If async_run returns
  * while the await is still in progress (its task neither cancelled nor
@@ -646,6 +667,9 @@ typedef struct async__io_op {
     size_t done;      /* bytes transferred so far */
     size_t *progress; /* async_write_counted's `written`, or NULL */
     async__watcher w;
+    int res;        /* io_uring: the result of the send in flight */
+    uint8_t uring;  /* io_uring: 1 a send in flight, 2 its result came */
+    uint8_t cancel; /* io_uring: its cancellation was asked for */
 } async__io_op;
 
 struct async_read__frame {

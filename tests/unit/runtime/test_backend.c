@@ -10,7 +10,8 @@
  * closed after a wait is released by the next loop pass (an io_uring poll
  * request holds its file), a descriptor closed and reused between waits is
  * waited on as the new file, and a wait on a closed descriptor fails with
- * -EBADF.
+ * -EBADF.  A loop whose kernel object is created before the run (the
+ * signalfd of async_shutdown_on_signals) is on the backend asked for.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -275,6 +276,31 @@ static void test_reuse_and_bad(void **state) {
     on_each_backend(run_reuse_and_bad);
 }
 
+/* async_shutdown_on_signals watches its signalfd before the run: the
+ * loop's kernel object is created then, and still on the backend that
+ * ASYNCRT_BACKEND (or the automatic choice) asks for. */
+static void watch_then_run(const char *backend, const char *want) {
+    set_env(backend, 0);
+    assert_int_equal(async_shutdown_on_signals(), 0);
+    seen_name[0] = '\0';
+    assert_int_equal(async_run(round_trip()), 0);
+    assert_string_equal(seen_name, want);
+    assert_int_equal(seen_holds,
+                     strcmp(want, "epoll") == 0 ? HOLDS_EPOLL : HOLDS_URING);
+    set_env(NULL, 0);
+}
+
+static void test_watch_before_run(void **state) {
+    int uring = uring_works() && !under_valgrind();
+
+    (void)state;
+    watch_then_run("epoll", "epoll");
+    if (uring) {
+        watch_then_run("io_uring", "io_uring");
+        watch_then_run(NULL, "io_uring");
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forced_epoll),
@@ -285,6 +311,7 @@ int main(void) {
         cmocka_unit_test(test_unknown_backend),
         cmocka_unit_test(test_close_after_wait),
         cmocka_unit_test(test_reuse_and_bad),
+        cmocka_unit_test(test_watch_before_run),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
