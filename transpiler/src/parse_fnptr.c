@@ -482,7 +482,41 @@ static enum CXChildVisitResult visit(CXCursor c, CXCursor parent,
     }
 }
 
+/* Whether the check could find anything: every conversion it reports,
+ * and every use of an async function as a value, has an expression of
+ * function or function pointer type as its source.  The function a call
+ * names is no such use, so the callee of a direct call is passed over;
+ * the rest of the tree is read with one type query per expression, much
+ * less than the check asks of each node. */
+static enum CXChildVisitResult scan(CXCursor c, CXCursor parent,
+                                    CXClientData data) {
+    (void)parent;
+    int *found = data;
+    enum CXCursorKind k = clang_getCursorKind(c);
+    if (!clang_isExpression(k))
+        return CXChildVisit_Recurse;
+    if (is_callable_type(clang_getCursorType(c))) {
+        *found = 1;
+        return CXChildVisit_Break;
+    }
+    if (k != CXCursor_CallExpr ||
+        clang_Cursor_isNull(ac_parse_direct_callee(c)))
+        return CXChildVisit_Recurse;
+    int n = clang_Cursor_getNumArguments(c);
+    for (int i = 0; i < n && !*found; i++) {
+        CXCursor arg = clang_Cursor_getArgument(c, (unsigned)i);
+        if (scan(arg, c, found) == CXChildVisit_Recurse)
+            clang_visitChildren(arg, scan, found);
+    }
+    return *found ? CXChildVisit_Break : CXChildVisit_Continue;
+}
+
 void ac_parse_check_fnptrs(ac_parser *p, CXCursor top) {
+    int found = 0;
+    if (scan(top, clang_getNullCursor(), &found) == CXChildVisit_Recurse)
+        clang_visitChildren(top, scan, &found);
+    if (!found)
+        return;
     CXType none = {CXType_Invalid, {NULL, NULL}};
     check_tree(p, top, none);
 }
