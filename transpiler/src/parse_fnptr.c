@@ -485,30 +485,38 @@ static enum CXChildVisitResult visit(CXCursor c, CXCursor parent,
 /* Whether the check could find anything: every conversion it reports,
  * and every use of an async function as a value, has an expression of
  * function or function pointer type as its source.  The function a call
- * names is no such use, so the callee of a direct call is passed over;
- * the rest of the tree is read with one type query per expression, much
- * less than the check asks of each node. */
+ * names is no such use: the callee of a direct call is passed over.  One
+ * type query per expression (a builtin type needs no more) is much less
+ * than the check asks of each node. */
+static int is_callee(CXCursor c, CXCursor parent) {
+    if (clang_getCursorKind(parent) != CXCursor_CallExpr)
+        return 0;
+    ac_cursors kids = {0};
+    ac_cursors_children(parent, &kids);
+    /* Cursors of one node reached from different parents may differ in
+     * the declaration they record: the callee is told by its location,
+     * the first written token among the call's children. */
+    int first = kids.n > 0 &&
+                clang_equalLocations(clang_getCursorLocation(c),
+                                     clang_getCursorLocation(kids.items[0]));
+    ac_cursors_free(&kids);
+    return first;
+}
+
 static enum CXChildVisitResult scan(CXCursor c, CXCursor parent,
                                     CXClientData data) {
-    (void)parent;
     int *found = data;
-    enum CXCursorKind k = clang_getCursorKind(c);
-    if (!clang_isExpression(k))
+    if (!clang_isExpression(clang_getCursorKind(c)))
         return CXChildVisit_Recurse;
-    if (is_callable_type(clang_getCursorType(c))) {
-        *found = 1;
-        return CXChildVisit_Break;
-    }
-    if (k != CXCursor_CallExpr ||
-        clang_Cursor_isNull(ac_parse_direct_callee(c)))
+    CXType t = clang_getCursorType(c);
+    if ((t.kind >= CXType_FirstBuiltin && t.kind <= CXType_LastBuiltin) ||
+        !is_callable_type(t))
         return CXChildVisit_Recurse;
-    int n = clang_Cursor_getNumArguments(c);
-    for (int i = 0; i < n && !*found; i++) {
-        CXCursor arg = clang_Cursor_getArgument(c, (unsigned)i);
-        if (scan(arg, c, found) == CXChildVisit_Recurse)
-            clang_visitChildren(arg, scan, found);
-    }
-    return *found ? CXChildVisit_Break : CXChildVisit_Continue;
+    if (is_callee(c, parent) &&
+        !clang_Cursor_isNull(ac_parse_direct_callee(parent)))
+        return CXChildVisit_Continue;
+    *found = 1;
+    return CXChildVisit_Break;
 }
 
 void ac_parse_check_fnptrs(ac_parser *p, CXCursor top) {
