@@ -482,49 +482,7 @@ static enum CXChildVisitResult visit(CXCursor c, CXCursor parent,
     }
 }
 
-/* Whether the check could find anything: every conversion it reports,
- * and every use of an async function as a value, has an expression of
- * function or function pointer type as its source.  The function a call
- * names is no such use: the callee of a direct call is passed over.  One
- * type query per expression (a builtin type needs no more) is much less
- * than the check asks of each node. */
-static int is_callee(CXCursor c, CXCursor parent) {
-    if (clang_getCursorKind(parent) != CXCursor_CallExpr)
-        return 0;
-    ac_cursors kids = {0};
-    ac_cursors_children(parent, &kids);
-    /* Cursors of one node reached from different parents may differ in
-     * the declaration they record: the callee is told by its location,
-     * the first written token among the call's children. */
-    int first = kids.n > 0 &&
-                clang_equalLocations(clang_getCursorLocation(c),
-                                     clang_getCursorLocation(kids.items[0]));
-    ac_cursors_free(&kids);
-    return first;
-}
-
-static enum CXChildVisitResult scan(CXCursor c, CXCursor parent,
-                                    CXClientData data) {
-    int *found = data;
-    if (!clang_isExpression(clang_getCursorKind(c)))
-        return CXChildVisit_Recurse;
-    CXType t = clang_getCursorType(c);
-    if ((t.kind >= CXType_FirstBuiltin && t.kind <= CXType_LastBuiltin) ||
-        !is_callable_type(t))
-        return CXChildVisit_Recurse;
-    if (is_callee(c, parent) &&
-        !clang_Cursor_isNull(ac_parse_direct_callee(parent)))
-        return CXChildVisit_Continue;
-    *found = 1;
-    return CXChildVisit_Break;
-}
-
 void ac_parse_check_fnptrs(ac_parser *p, CXCursor top) {
-    int found = 0;
-    if (scan(top, clang_getNullCursor(), &found) == CXChildVisit_Recurse)
-        clang_visitChildren(top, scan, &found);
-    if (!found)
-        return;
     CXType none = {CXType_Invalid, {NULL, NULL}};
     check_tree(p, top, none);
 }
