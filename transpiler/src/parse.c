@@ -252,11 +252,12 @@ static void note_inclusion(CXFile included, CXSourceLocation *stack,
 }
 
 /* The command line can define macros and bring in precompiled code that
- * no file of the inclusion list shows: any sign of those, and the
- * translation unit is read in full. */
+ * no file of the inclusion list shows (or name a response file holding
+ * more arguments): any sign of those, and the translation unit is read
+ * in full. */
 static int args_may_spell_dialect(int nargs, const char *const *args) {
     for (int i = 0; i < nargs; i++)
-        if (may_spell_dialect(args[i], strlen(args[i])) ||
+        if (may_spell_dialect(args[i], strlen(args[i])) || args[i][0] == '@' ||
             strstr(args[i], "pch") || strstr(args[i], "module") ||
             strstr(args[i], "-ast"))
             return 1;
