@@ -238,10 +238,9 @@ static void test_async_pointer_conversions(void **state) {
     transpiled_free(&t);
 }
 
-/* The function-pointer check reads a body only where an expression has
- * a function or function pointer type other than a direct call's callee:
- * such values inside the arguments of direct calls, of awaited calls,
- * in a return and in a cast are all still found. */
+/* Async functions used as values are found wherever they are: in the
+ * argument of a direct call, in a return, in a cast inside the argument
+ * of an awaited call. */
 static void test_async_values_inside_calls(void **state) {
     (void)state;
     transpiled t;
