@@ -32,6 +32,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -524,19 +525,27 @@ struct async__gather {
     async__child *last;     /* the last child added */
 };
 
-/* A timer, embedded in the frame of whatever waits on it: 16 bytes.
- * The loop's timer heap keeps its own copy of the key (deadline and
- * start order), so the heap's work never touches the frame; a timer is
- * read or written only when it is started, stopped or fires.  While it
- * is armed, what firing does takes the deadline's place (the heap has
- * the deadline, and puts it back when the timer fires): the task to
- * wake, or a function to call, as `kind` says.  kind takes one bit of
- * the slot number, the only room left: 2^31 - 1 slots are more timers
- * than fit in memory (each costs 40 bytes with its heap entry and
- * slot). */
+/* A timer, embedded in the frame of whatever waits on it: 16 bytes, of
+ * which the timer uses 12.  The loop's timer heap keeps its own copy of
+ * the key (deadline and start order), so the heap's work never touches
+ * the frame; a timer is read or written only when it is started,
+ * stopped or fires.  While it is armed, what firing does takes the
+ * deadline's place (the heap has the deadline, and puts it back when
+ * the timer fires): the task to wake, or a function to call, as `kind`
+ * says.  kind takes one bit of the slot number: 2^31 - 1 slots are more
+ * timers than fit in memory.  The first 4 bytes, `owner`, are never
+ * read or written by the runtime's timer code: they would be padding,
+ * so the frame that holds the timer keeps an int of its own there
+ * (async_sleep's frame keeps its state, which makes that frame the timer
+ * alone). */
 typedef struct async__timer async__timer;
 typedef void (*async__timer_fn)(async__timer *timer);
 struct async__timer {
+    int owner;               /* the owner's: untouched by timers */
+    unsigned int index : 31; /* slot in the loop's timer table while armed;
+                                ASYNC__TIMER_NONE when not (internal.h) */
+    unsigned int kind : 1;   /* ASYNC__TIMER_WAKE or _CALL (internal.h),
+                                set when started */
     union {
         uint64_t deadline_ns;    /* on the monotonic clock, when not armed;
                                     before the timer is started, its owner
@@ -544,20 +553,16 @@ struct async__timer {
         async_task *task;        /* armed, ASYNC__TIMER_WAKE: task to wake */
         async__timer_fn on_fire; /* armed, ASYNC__TIMER_CALL: what to call */
     };
-    uint32_t seq;            /* start order, set when started: breaks ties */
-    unsigned int index : 31; /* slot in the loop's timer table while armed;
-                                ASYNC__TIMER_NONE when not (internal.h) */
-    unsigned int kind : 1;   /* ASYNC__TIMER_WAKE or _CALL (internal.h),
-                                set when started */
 };
 /* An async_timeout block in progress, embedded in the frame.  Its timer
  * calls back into the runtime, which cancels `task`, rather than waking
  * it. */
 typedef struct async__timeout {
-    async__timer timer;
-    async_task *task;  /* the block's task (NULL outside a task) */
-    uint8_t expired;   /* the deadline passed */
-    uint8_t requested; /* the deadline's cancellation, not someone else's */
+    async__timer timer; /* its owner int holds the block's state: whether
+                           the deadline passed, and whether the task's
+                           cancellation request is the deadline's own
+                           (timeout.c) */
+    async_task *task;   /* the block's task (NULL outside a task) */
 } async__timeout;
 /* async_timeout: enter starts the deadline for the current task; exit
  * ends it and returns `code`, turned into ASYNC_ETIMEDOUT when it is the
@@ -577,17 +582,18 @@ typedef struct async__wait_for {
     async__gather g;    /* the call, as a gather of one child */
     async__timer timer; /* the waiting task's deadline; until the first
                            poll, its deadline_ns holds the time allowed
-                           in nanoseconds (0: none) */
-    uint8_t started;    /* the timer was armed (first poll) */
-    uint8_t timed_out;  /* the deadline passed: the child was cancelled */
+                           in nanoseconds (0: none); its owner int says
+                           whether it was started (first poll) and
+                           whether the deadline passed, cancelling the
+                           child (wait_for.c) */
 } async__wait_for;
 
 /* The task being polled right now, or NULL outside the loop. */
 async_task *async__current(void);
 
-/* Queues `t` to be polled on the loop's next pass, unless it is queued
- * already or finished. */
-void async__wake(async_task *t);
+/* async__wake(t): queues `t` to be polled on the loop's next pass,
+ * unless it is queued already or finished (inline: see "Fast paths" at
+ * the end of this header). */
 
 /* Runs the loop until the root frame completes.  Returns 0, the root's
  * error code when it failed, or -EBUSY (loop already running),
@@ -604,8 +610,8 @@ int async__run(async__poll_fn poll, void *frame, const char *name);
  * the frame (async__task_frame) and then calls async__task_start.
  * Returns NULL when out of memory. */
 async_task *async__task_new(const async__fn *fn, size_t frame_size);
-void *async__task_frame(async_task *t);
-void async__task_start(async_task *t);
+/* async__task_frame(t) and async__task_start(t) are inline (see "Fast
+ * paths" at the end of this header). */
 
 /* Pointers to async functions.  In generated code an async function
  * NAME that may be pointed to (every one with external linkage, a static
@@ -774,11 +780,17 @@ int async__wait_for_poll(async__wait_for *w);
  *   int NAME__resume(void *frame);   -- an async__poll_fn
  * _state is 0 before the first resume and -1 once complete. */
 struct async_sleep__frame {
-    int _state;
-    /* Until the first resume, timer.deadline_ns holds the length of the
-     * sleep in nanoseconds, rounded up (0: yield once); from then on, the
-     * deadline.  So the frame keeps one 8-byte time, not two. */
-    async__timer timer;
+    /* The frame is its timer alone, 16 bytes: _state (0 before the first
+     * resume, -1 once complete) is the timer's owner int under the
+     * frame convention's name, and until the first resume
+     * timer.deadline_ns holds the length of the sleep in nanoseconds,
+     * rounded up (0: yield once); from then on, the deadline.  So the
+     * frame keeps one 8-byte time, not two.  The runtime writes the
+     * state as timer.owner; _state reads the same int. */
+    union {
+        int _state;
+        async__timer timer;
+    };
 };
 void async_sleep__init(struct async_sleep__frame *f, double seconds);
 int async_sleep__resume(void *frame);
@@ -789,8 +801,7 @@ struct async_join__frame {
     async_task *task;     /* the task joined */
     async__joiner waiter; /* on its waiters while the join waits */
 };
-void async_join__init(struct async_join__frame *f, async_task *t);
-int async_join__resume(void *frame);
+/* async_join__init and async_join__resume: inline ("Fast paths"). */
 
 struct async__join_cancel__frame {
     int _state; /* 2: cancelled, so t was too; waiting for its end */
@@ -815,5 +826,240 @@ int async__join_cancel__resume(void *frame);
 #include "async/sync.h"
 #include "async/ticker.h"
 #include "async/wait.h"
+
+/* ------------------------------------------------------------------ */
+/* Fast paths (inline)                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The common case of a hand-over between tasks -- a wake, the start of
+ * a spawned task, a join of a finished task, a queue put with room and
+ * no putter waiting, a get with an item there or a get that must wait --
+ * is a few loads and stores, and calling into asyncrt for each cost more
+ * than the work itself.  So these are inline here, in the generated code
+ * that calls them; every other case (cancellation, closing, waiting
+ * behind others, errors) goes to the function in runtime/src that
+ * handles all cases (the *_slow ones below).  The ready queue and the
+ * running task are the loop's thread-local state, exported by asyncrt
+ * (static or shared) and reached here as asyncrt reaches them.  Like
+ * every async__ name, private to generated code and asyncrt.
+ */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* async_task.flags */
+enum {
+    ASYNC__TASK_QUEUED = 1 << 0,   /* in the ready queue */
+    ASYNC__TASK_DONE = 1 << 1,     /* its root frame returned READY/FAILED */
+    ASYNC__TASK_HEAP = 1 << 2,     /* from async__task_new: freed by asyncrt */
+    ASYNC__TASK_RELEASED = 1 << 3, /* handle given up: free once done */
+    ASYNC__TASK_CANCEL = 1 << 4,   /* async_cancel requested, not yet seen */
+    ASYNC__TASK_CAUGHT = 1 << 5,   /* gather child whose failure is caught */
+    ASYNC__TASK_SPLIT = 1 << 6,    /* heap task with its frame apart */
+    ASYNC__TASK_BIG = 1 << 7       /* heap task from malloc (task_alloc.c) */
+};
+
+/* The loop's ready queue: tasks to poll, FIFO through next_ready. */
+typedef struct async__ready_queue {
+    async_task *head;
+    async_task *tail; /* for O(1) appends */
+} async__ready_queue;
+extern ASYNC__THREAD_LOCAL async__ready_queue async__ready;
+
+/* The task being polled right now, or NULL (async__current). */
+extern ASYNC__THREAD_LOCAL async_task *async__running;
+
+/* Queues `t` to be polled on the loop's next pass, unless it is queued
+ * already or finished. */
+static inline void async__wake(async_task *t) {
+    if (t->flags & (ASYNC__TASK_QUEUED | ASYNC__TASK_DONE))
+        return;
+    t->flags |= ASYNC__TASK_QUEUED;
+    t->next_ready = NULL;
+    if (async__ready.tail != NULL)
+        async__ready.tail->next_ready = t;
+    else
+        async__ready.head = t;
+    async__ready.tail = t;
+}
+
+/* async__cancelled(), inline: consumes a pending cancellation request
+ * of the running task into its error. */
+static inline int async__cancel_seen(void) {
+    async_task *t = async__running;
+
+    if (t == NULL || !(t->flags & ASYNC__TASK_CANCEL))
+        return 0;
+    t->flags &= ~ASYNC__TASK_CANCEL;
+    t->error = ASYNC_ECANCELED;
+    return 1;
+}
+
+/* t's root frame.  A heap task's follows its header, unless the frame
+ * lives apart (ASYNC__TASK_SPLIT: its address is right after the
+ * header, see task.c); an embedded task is an async__child (async_run's
+ * main task too). */
+static inline void *async__task_frame(async_task *t) {
+    if (!(t->flags & ASYNC__TASK_HEAP))
+        return ((async__child *)t)->frame;
+    if (t->flags & ASYNC__TASK_SPLIT)
+        return *(void **)(void *)(t + 1);
+    return t + 1;
+}
+
+/* A spawned task is polled on the loop's next pass (outside a loop, it
+ * waits in the ready queue for the next async_run). */
+static inline void async__task_start(async_task *t) { async__wake(t); }
+
+/* async_join: the frame starts idle (the slow path sets the waiter
+ * node's on_done when the join waits)... */
+static inline void async_join__init(struct async_join__frame *f,
+                                    async_task *t) {
+    f->_state = 0;
+    f->task = t;
+    f->waiter.node.on_done = NULL;
+    f->waiter.node.next = NULL;
+    f->waiter.task = NULL;
+    f->_ret = 0;
+}
+int async__join_slow(void *frame);
+/* ...and a join of a task that finished with success and an int result,
+ * or none, in a frame beside its header, completes here. */
+static inline int async_join__resume(void *frame) {
+    struct async_join__frame *f = (struct async_join__frame *)frame;
+    async_task *t = f->task;
+    const unsigned mask =
+        ASYNC__TASK_DONE | ASYNC__TASK_HEAP | ASYNC__TASK_SPLIT;
+
+    if (f->_state == 0 && t != NULL &&
+        (t->flags & mask) == (ASYNC__TASK_DONE | ASYNC__TASK_HEAP) &&
+        t->error == 0) {
+        if (t->fn->result_kind == ASYNC__RESULT_NONE) {
+            f->_state = -1;
+            return ASYNC__READY;
+        }
+        if (t->fn->result_kind == ASYNC__RESULT_SIGNED &&
+            t->fn->result_size == sizeof(int)) {
+            memcpy(&f->_ret, (char *)(t + 1) + t->fn->result_offset,
+                   sizeof(int));
+            f->_state = -1;
+            return ASYNC__READY;
+        }
+    }
+    return async__join_slow(frame);
+}
+
+/* async_queue_put and async_queue_get: the frames start idle.  Their
+ * wait nodes are set when they are first used: by the wait itself, or
+ * at the start of the slow path. */
+static inline void async_queue_put__init(struct async_queue_put__frame *f,
+                                         async_queue *q, void *item) {
+    f->_state = 0;
+    f->queue = q;
+    f->item = item;
+    f->_ret = 0;
+}
+static inline void async_queue_get__init(struct async_queue_get__frame *f,
+                                         async_queue *q) {
+    f->_state = 0;
+    f->queue = q;
+    f->_ret = NULL;
+}
+int async__queue_put_slow(void *frame);
+int async__queue_get_slow(void *frame);
+
+/* A put into an open queue with room and no putter waiting ahead: the
+ * item goes straight to the first waiting getter (getters wait only
+ * while the queue is empty), else to the back of the ring.  An
+ * unbounded queue has no putters and no reservations: the same test
+ * says its ring has room. */
+static inline int async_queue_put__resume(void *frame) {
+    struct async_queue_put__frame *f = (struct async_queue_put__frame *)frame;
+    async_queue *q = f->queue;
+    async__sync_waiter *w;
+
+    if (f->_state != 0 || q == NULL || q->closed || q->putters.head != NULL ||
+        q->count + q->handed + q->reserved >= q->capacity)
+        return async__queue_put_slow(frame);
+    q->unfinished++;
+    if ((w = q->getters.head) != NULL) {
+        async_task *getter = w->task;
+
+        q->getters.head = w->next;
+        if (w->next != NULL)
+            w->next->prev = NULL;
+        else
+            q->getters.tail = NULL;
+        w->next = NULL;
+        w->task = NULL;
+        w->outcome = ASYNC__SYNC_GRANTED;
+        ((struct async_queue_get__frame
+              *)(void *)((char *)w -
+                         offsetof(struct async_queue_get__frame, waiter)))
+            ->_ret = f->item;
+        q->handed++;
+        async__wake(getter);
+    } else {
+        size_t i = q->head + q->count;
+
+        q->slots[i >= q->capacity ? i - q->capacity : i] = f->item;
+        q->count++;
+    }
+    f->_state = -1;
+    return ASYNC__READY;
+}
+
+/* A get with no putter waiting: takes the front item; or, on an empty
+ * open queue, waits at the back of the getters; or, woken with an item
+ * handed over, completes.  A pending cancellation goes the slow way. */
+static inline int async_queue_get__resume(void *frame) {
+    struct async_queue_get__frame *f = (struct async_queue_get__frame *)frame;
+    async_queue *q = f->queue;
+    async_task *self = async__running;
+
+    if (f->_state == 1) {
+        /* Granted: the item is in _ret already. */
+        if (f->waiter.task == NULL &&
+            f->waiter.outcome == ASYNC__SYNC_GRANTED &&
+            q->putters.head == NULL && self != NULL &&
+            !(self->flags & ASYNC__TASK_CANCEL)) {
+            f->waiter.outcome = ASYNC__SYNC_IDLE;
+            q->handed--;
+            f->_state = -1;
+            return ASYNC__READY;
+        }
+    } else if (f->_state == 0 && q != NULL && q->putters.head == NULL) {
+        if (q->count > 0) {
+            f->_ret = q->slots[q->head];
+            q->slots[q->head] = NULL;
+            if (++q->head == q->capacity)
+                q->head = 0;
+            q->count--;
+            f->_state = -1;
+            return ASYNC__READY;
+        }
+        if (!q->closed && self != NULL && !(self->flags & ASYNC__TASK_CANCEL)) {
+            async__sync_waiter *w = &f->waiter;
+
+            w->task = self;
+            w->next = NULL;
+            w->prev = q->getters.tail;
+            if (q->getters.tail != NULL)
+                q->getters.tail->next = w;
+            else
+                q->getters.head = w;
+            q->getters.tail = w;
+            f->_state = 1;
+            return ASYNC__PENDING;
+        }
+    }
+    return async__queue_get_slow(frame);
+}
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* ASYNC_H */

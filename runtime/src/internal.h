@@ -12,34 +12,21 @@
 
 #include "timer_heap.h"
 
-/* async_task.flags */
-enum {
-    ASYNC__TASK_QUEUED = 1 << 0,   /* in the ready queue */
-    ASYNC__TASK_DONE = 1 << 1,     /* its root frame returned READY/FAILED */
-    ASYNC__TASK_HEAP = 1 << 2,     /* from async__task_new: freed by us */
-    ASYNC__TASK_RELEASED = 1 << 3, /* handle given up: free once done */
-    ASYNC__TASK_CANCEL = 1 << 4,   /* async_cancel requested, not yet seen */
-    ASYNC__TASK_CAUGHT = 1 << 5,   /* gather child whose failure is caught */
-    ASYNC__TASK_SPLIT = 1 << 6,    /* heap task with its frame apart */
-    ASYNC__TASK_BIG = 1 << 7,      /* heap task from malloc (task_alloc.c) */
-};
-
 /* Where a split task keeps its frame pointer, and then its result once
- * it has finished: right after the task header. */
+ * it has finished: right after the task header (async__task_frame reads
+ * the pointer there). */
 typedef union async__split {
     void *frame;
     max_align_t align;
 } async__split;
 
-/* t's root frame.  A heap task's follows its header, unless the frame
- * lives apart (ASYNC__TASK_SPLIT); an embedded task is an async__child
- * (async_run's main task too). */
+/* The task flags (ASYNC__TASK_*), the ready queue,
+ * async__running, async__wake and async__cancel_seen are in async.h's
+ * fast paths, which generated code inlines. */
+
+/* t's root frame (async__task_frame). */
 static inline void *async__task_frame_of(async_task *t) {
-    if (!(t->flags & ASYNC__TASK_HEAP))
-        return ((async__child *)t)->frame;
-    if (t->flags & ASYNC__TASK_SPLIT)
-        return ((async__split *)(t + 1))->frame;
-    return t + 1;
+    return async__task_frame(t);
 }
 
 /* Where t's result is: in its frame, or, for a finished split task
@@ -144,22 +131,6 @@ void async__dump_disarm(void);
  * oldest first, then the main task, and lets the loop run the cancelled
  * tasks to their end after the main one has finished. */
 void async__loop_cancel_all(void);
-
-/* loop.c: the task being polled (async__current), for the runtime's
- * own hot paths to read without a call. */
-extern _Thread_local async_task *async__running;
-
-/* async__cancelled(), inline: consumes a pending cancellation request
- * of the running task into its error. */
-static inline int async__cancel_seen(void) {
-    async_task *t = async__running;
-
-    if (t == NULL || !(t->flags & ASYNC__TASK_CANCEL))
-        return 0;
-    t->flags &= ~ASYNC__TASK_CANCEL;
-    t->error = ASYNC_ECANCELED;
-    return 1;
-}
 
 /* t's name for diagnostics. */
 static inline const char *async__task_name(const async_task *t) {

@@ -27,8 +27,6 @@
 #include <string.h>
 
 typedef struct async__loop {
-    async_task *ready_head;   /* tasks to poll, FIFO through next_ready */
-    async_task *ready_tail;   /* last of them, for O(1) appends */
     async__timer_heap timers; /* armed timers, earliest first */
     uint64_t now_ns;          /* the clock, read in this pass if now_read */
     int now_read;             /* now_ns was read in this pass */
@@ -46,9 +44,11 @@ typedef struct async__loop {
  * async__task_new work before the first async_run as well. */
 static _Thread_local async__loop the_loop;
 
-/* The task being polled, or NULL: apart from the loop, so that reading
- * it is one load from thread-local storage. */
+/* The task being polled, or NULL, and the ready queue: apart from the
+ * loop, so that generated code reaches them inline (async.h's fast
+ * paths) with one thread-local access each. */
 _Thread_local async_task *async__running;
+_Thread_local async__ready_queue async__ready;
 
 async_task *async__current(void) { return async__running; }
 
@@ -84,24 +84,10 @@ static void run_reset_hooks(async__loop *l) {
     l->resets_tail = &l->resets;
 }
 
-void async__wake(async_task *t) {
-    async__loop *l = &the_loop;
-
-    if (t->flags & (ASYNC__TASK_QUEUED | ASYNC__TASK_DONE))
-        return;
-    t->flags |= ASYNC__TASK_QUEUED;
-    t->next_ready = NULL;
-    if (l->ready_tail != NULL)
-        l->ready_tail->next_ready = t;
-    else
-        l->ready_head = t;
-    l->ready_tail = t;
-}
-
 /* O(n), but only reached when a task woke itself and then finished in
  * the same poll: one that called async_cancel on itself. */
-static void ready_remove(async__loop *l, async_task *t) {
-    async_task **link = &l->ready_head;
+static void ready_remove(async_task *t) {
+    async_task **link = &async__ready.head;
     async_task *prev = NULL;
 
     while (*link != t) {
@@ -109,8 +95,8 @@ static void ready_remove(async__loop *l, async_task *t) {
         link = &prev->next_ready;
     }
     *link = t->next_ready;
-    if (l->ready_tail == t)
-        l->ready_tail = prev;
+    if (async__ready.tail == t)
+        async__ready.tail = prev;
     t->next_ready = NULL;
     t->flags &= ~ASYNC__TASK_QUEUED;
 }
@@ -208,7 +194,7 @@ static void run_timers(async__loop *l) {
  * 0) is finished cancelled without running any of its body, as asyncio
  * never starts a task cancelled before its first step.  That costs one
  * flag test per poll; the frame is read only when the flag is set. */
-static void poll_task(async__loop *l, async_task *t) {
+static void poll_task(async_task *t, async_task **running) {
     void *frame = async__task_frame_of(t);
     int rc;
 
@@ -217,9 +203,9 @@ static void poll_task(async__loop *l, async_task *t) {
         t->error = ASYNC_ECANCELED;
         rc = ASYNC__FAILED;
     } else {
-        async__running = t;
+        *running = t;
         rc = t->fn->poll(frame);
-        async__running = NULL;
+        *running = NULL;
         if (rc != ASYNC__READY && rc != ASYNC__FAILED)
             return;
     }
@@ -233,16 +219,19 @@ static void poll_task(async__loop *l, async_task *t) {
     }
     /* A finished task must not stay queued: it may be freed now. */
     if (t->flags & ASYNC__TASK_QUEUED)
-        ready_remove(l, t);
+        ready_remove(t);
     async__task_finish(t);
 }
 
 /* Phase 2: polls the tasks that are ready now.  The queue is detached
- * first, so the tasks woken meanwhile wait for the next pass. */
-static void run_ready(async__loop *l) {
-    async_task *t = l->ready_head;
+ * first, so the tasks woken meanwhile wait for the next pass.  `rq` and
+ * `running` are &async__ready and &async__running, computed once by the
+ * caller: in position-independent code each access to an exported
+ * thread-local would compute its address again. */
+static void run_ready(async__ready_queue *rq, async_task **running) {
+    async_task *t = rq->head;
 
-    l->ready_head = l->ready_tail = NULL;
+    rq->head = rq->tail = NULL;
     while (t != NULL) {
         async_task *next = t->next_ready;
 
@@ -251,9 +240,26 @@ static void run_ready(async__loop *l) {
         t->next_ready = NULL;
         t->flags &= ~ASYNC__TASK_QUEUED;
         assert(!(t->flags & ASYNC__TASK_DONE));
-        poll_task(l, t);
+        poll_task(t, running);
         t = next;
     }
+}
+
+/* After a pass that left tasks ready, with the main task running, no
+ * timer armed and nothing for the backend to watch or submit, the rest
+ * of the pass and the next one's timer phase would do nothing: then this
+ * does what they would (the dump requested by a signal, a new pass's
+ * clock) and returns 1, so that the next pass polls at once.  The common
+ * case of tasks handing work to each other. */
+static int quiet_pass(async__loop *l, const async__ready_queue *rq,
+                      const async_task *root) {
+    if (rq->head == NULL || l->timers.len != 0 ||
+        (root->flags & ASYNC__TASK_DONE) || async__io_busy(&l->io) ||
+        async__io_pending(&l->io))
+        return 0;
+    async__dump_poll();
+    l->now_read = 0;
+    return 1;
 }
 
 /* How long phase 5 may sleep: not at all when tasks are ready, else until
@@ -261,7 +267,7 @@ static void run_ready(async__loop *l) {
 static uint64_t wait_timeout(async__loop *l) {
     uint64_t next, now;
 
-    if (l->ready_head != NULL)
+    if (async__ready.head != NULL)
         return 0;
     next = async__timer_heap_next_deadline(&l->timers);
     if (next == UINT64_MAX)
@@ -305,7 +311,7 @@ static size_t pending_tasks(void) {
 
 /* Nothing ready, armed or watched: nothing can ever happen. */
 static int loop_stuck(const async__loop *l) {
-    return l->ready_head == NULL && l->timers.len == 0 &&
+    return async__ready.head == NULL && l->timers.len == 0 &&
            !async__io_busy(&l->io);
 }
 
@@ -355,12 +361,12 @@ static void free_task(async_task *t, void *arg) {
 static void loop_reset(async__loop *l) {
     async_task *t, *next;
 
-    for (t = l->ready_head; t != NULL; t = next) {
+    for (t = async__ready.head; t != NULL; t = next) {
         next = t->next_ready;
         t->next_ready = NULL;
         t->flags &= ~ASYNC__TASK_QUEUED;
     }
-    l->ready_head = l->ready_tail = NULL;
+    async__ready.head = async__ready.tail = NULL;
     async__timer_heap_free(&l->timers);
     /* Before the backend closes and the frames go: signal waiters and
      * worker threads' calls point into frames (the add-ons unwatch
@@ -401,6 +407,8 @@ void async__loop_each_task(void (*fn)(async_task *t, int is_root, void *arg),
 
 int async__run(async__poll_fn poll, void *frame, const char *name) {
     async__loop *l = &the_loop;
+    async__ready_queue *rq = &async__ready;
+    async_task **running = &async__running;
     async__child main_task;
     async_task *root = &main_task.task;
     int rc = 0;
@@ -425,14 +433,18 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
 
     for (;;) {
         run_timers(l); /* 1. due timers wake their tasks */
-        run_ready(l);  /* 2. poll what was ready when the pass began */
+        /* 2. poll what was ready when the pass began; again at once
+         * while passes are quiet (quiet_pass) */
+        do
+            run_ready(rq, running);
+        while (quiet_pass(l, rq, root));
         /* 3. the run's result is in, once the other tasks, cancelled,
          * have finished too (or can never finish).  As asyncio.run stops
          * its loop only after the pass that follows the main task's end,
          * what was ready then (tasks spawned by its last step included)
          * runs one more pass before the others are cancelled. */
         if ((root->flags & ASYNC__TASK_DONE) && !l->winding_down &&
-            !l->last_pass && l->ready_head != NULL) {
+            !l->last_pass && async__ready.head != NULL) {
             l->last_pass = 1;
             if (async__io_busy(&l->io))
                 async__io_wait(&l->io, 0);
@@ -453,7 +465,7 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
          * tasks ready and no descriptor watched there is nothing to
          * wait for or collect, unless the backend has requests to
          * submit) */
-        if (l->ready_head == NULL || async__io_busy(&l->io) ||
+        if (async__ready.head == NULL || async__io_busy(&l->io) ||
             async__io_pending(&l->io))
             async__io_wait(&l->io, wait_timeout(l));
         async__dump_poll(); /* a SIGQUIT asked where every task waits */

@@ -34,7 +34,7 @@ typedef struct registry {
     size_t n_polled;   /* running children without a pidfd */
 } registry;
 
-static _Thread_local registry R = {NULL, {{0}, 0, ASYNC__TIMER_NONE, 0}, 0, 0};
+static _Thread_local registry R = {NULL, {.index = ASYNC__TIMER_NONE}, 0, 0};
 
 int async__process_status(int wstatus) {
     if (WIFSIGNALED(wstatus))

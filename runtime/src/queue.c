@@ -239,14 +239,8 @@ int async_queue_close(async_queue *q) {
 /* put                                                                 */
 /* ------------------------------------------------------------------ */
 
-void async_queue_put__init(struct async_queue_put__frame *f, async_queue *q,
-                           void *item) {
-    f->_state = 0;
-    f->queue = q;
-    f->item = item;
-    async__waiter_init(&f->waiter);
-    f->_ret = 0;
-}
+/* async_queue_put__init and the common case of the put are inline
+ * (async.h's fast paths); this is every case. */
 
 /* A slot reserved for a cancelled putter goes to the next one. */
 static void put_pass_on(void *frame) {
@@ -256,13 +250,14 @@ static void put_pass_on(void *frame) {
     grant_room(q);
 }
 
-int async_queue_put__resume(void *frame) {
+int async__queue_put_slow(void *frame) {
     struct async_queue_put__frame *f = frame;
     async_queue *q = f->queue;
     int r;
 
     switch (f->_state) {
     case 0:
+        async__waiter_init(&f->waiter); /* the inline init leaves it */
         if (q == NULL)
             return async__wait_fail(&f->_state, ASYNC_EINVAL);
         if (q->closed)
@@ -297,12 +292,8 @@ int async_queue_put__resume(void *frame) {
 /* get                                                                 */
 /* ------------------------------------------------------------------ */
 
-void async_queue_get__init(struct async_queue_get__frame *f, async_queue *q) {
-    f->_state = 0;
-    f->queue = q;
-    async__waiter_init(&f->waiter);
-    f->_ret = NULL;
-}
+/* async_queue_get__init and the common cases of the get are inline
+ * (async.h's fast paths); this is every case. */
 
 /* An item handed to a cancelled getter goes back to the front, still
  * in its slot's room, and on to the next getter. */
@@ -316,7 +307,7 @@ static void get_pass_on(void *frame) {
     hand_to_getters(q);
 }
 
-int async_queue_get__resume(void *frame) {
+int async__queue_get_slow(void *frame) {
     struct async_queue_get__frame *f = frame;
     async_queue *q = f->queue;
     void *item;
@@ -324,6 +315,7 @@ int async_queue_get__resume(void *frame) {
 
     switch (f->_state) {
     case 0:
+        async__waiter_init(&f->waiter); /* the inline init leaves it */
         if (q == NULL)
             return async__wait_fail(&f->_state, ASYNC_EINVAL);
         if (q->count > 0) {

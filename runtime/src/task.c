@@ -107,13 +107,6 @@ async_task *async__task_new(const async__fn *fn, size_t frame_size) {
     return t;
 }
 
-void *async__task_frame(async_task *t) { return async__task_frame_of(t); }
-
-/* Called by spawning code inside a running loop: the task is polled on
- * the next pass.  Outside a loop it waits in the ready queue for the next
- * async_run(). */
-void async__task_start(async_task *t) { async__wake(t); }
-
 int async_task_done(const async_task *t) {
     return t != NULL && (t->flags & ASYNC__TASK_DONE) != 0;
 }
@@ -257,18 +250,15 @@ static void joiner_init(async__joiner *j) {
     j->task = NULL;
 }
 
-void async_join__init(struct async_join__frame *f, async_task *t) {
-    f->_state = 0;
-    f->task = t;
-    joiner_init(&f->waiter);
-    f->_ret = 0;
-}
+/* async_join__init and a join of a finished task are inline (async.h's
+ * fast paths); async__join_slow is every case. */
 
 /* Puts the current task's node `j` at the end of t's list of waiters,
  * so that joiners wake in the order they started waiting. */
 static void waiter_append(async_task *t, async__joiner *j) {
     async__waiter **link;
 
+    j->node.on_done = joiner_done; /* an inline init leaves it unset */
     j->task = async__running;
     j->node.next = NULL;
     for (link = &t->waiters; *link != NULL; link = &(*link)->next)
@@ -294,7 +284,7 @@ static void waiter_remove(async_task *t, async__joiner *j) {
  * A join that has to wait checks for cancellation first, and again on
  * every poll while it waits, even when t has finished meanwhile.  A join
  * of a finished task returns at once: its result, or its error. */
-int async_join__resume(void *frame) {
+int async__join_slow(void *frame) {
     struct async_join__frame *f = frame;
     async_task *t = f->task;
 

@@ -10,6 +10,7 @@
  * waits only makes it wait for the new deadline.
  *
  * Frame states: 0 = not started; 1 = waiting for the timer; -1 = done.
+ * The state is kept in the timer's owner int (the frame's _state).
  */
 #include "internal.h"
 
@@ -74,9 +75,16 @@ static uint64_t take_tick(async_ticker *t, uint64_t now) {
     return late;
 }
 
+/* The frame's state: its timer's owner int, which timers leave alone. */
+#define STATE(f) ((f)->timer.owner)
+
+_Static_assert(sizeof(void *) != 8 ||
+                   sizeof(struct async_ticker_tick__frame) == 32,
+               "a tick's frame is its timer, the ticker and the result");
+
 void async_ticker_tick__init(struct async_ticker_tick__frame *f,
                              async_ticker *t) {
-    f->_state = 0;
+    STATE(f) = 0;
     f->t = t;
     f->timer.deadline_ns = 0;
     f->timer.index = ASYNC__TIMER_NONE;
@@ -87,17 +95,17 @@ int async_ticker_tick__resume(void *frame) {
     struct async_ticker_tick__frame *f = frame;
     uint64_t now;
 
-    switch (f->_state) {
+    switch (STATE(f)) {
     case 0:
         if (f->t == NULL) {
-            f->_state = -1;
+            STATE(f) = -1;
             return async__raise(ASYNC_EINVAL);
         }
         break;
     case 1:
         if (async__cancel_seen()) {
             async__timer_stop(&f->timer);
-            f->_state = -1;
+            STATE(f) = -1;
             return ASYNC__FAILED;
         }
         if (f->timer.index != ASYNC__TIMER_NONE)
@@ -109,17 +117,17 @@ int async_ticker_tick__resume(void *frame) {
     now = async__clock_ns();
     if (now >= f->t->next_ns) {
         f->_ret = take_tick(f->t, now);
-        f->_state = -1;
+        STATE(f) = -1;
         return ASYNC__READY;
     }
-    if (f->_state == 0 && async__cancel_seen()) {
-        f->_state = -1;
+    if (STATE(f) == 0 && async__cancel_seen()) {
+        STATE(f) = -1;
         return ASYNC__FAILED;
     }
     if (async__timer_start(&f->timer, f->t->next_ns) != 0) {
-        f->_state = -1;
+        STATE(f) = -1;
         return async__raise(ASYNC_ENOMEM);
     }
-    f->_state = 1;
+    STATE(f) = 1;
     return ASYNC__PENDING;
 }

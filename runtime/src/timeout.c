@@ -14,12 +14,19 @@
 
 #include <stddef.h>
 
+/* The block's state bits, in its timer's owner int (which timers leave
+ * alone), so the block costs a timer and a task pointer: 24 bytes. */
+enum {
+    EXPIRED = 1,  /* the deadline passed */
+    REQUESTED = 2 /* the deadline's cancellation, not someone else's */
+};
+
 static void expire(async__timeout *s) {
-    s->expired = 1;
+    s->timer.owner |= EXPIRED;
     /* A cancellation already requested is someone else's: it stays
      * ASYNC_ECANCELED at the end of the block. */
     if (!(s->task->flags & ASYNC__TASK_CANCEL)) {
-        s->requested = 1;
+        s->timer.owner |= REQUESTED;
         async_cancel(s->task);
     }
 }
@@ -33,8 +40,7 @@ void async__timeout_enter(async__timeout *s, double seconds) {
     int armed;
 
     s->task = async__running;
-    s->expired = 0;
-    s->requested = 0;
+    s->timer.owner = 0;
     s->timer.index = ASYNC__TIMER_NONE;
     if (s->task == NULL)
         return; /* not in a task: nothing to cancel */
@@ -48,13 +54,13 @@ void async__timeout_enter(async__timeout *s, double seconds) {
 
 int async__timeout_exit(async__timeout *s, int code) {
     async__timer_stop(&s->timer);
-    if (s->requested) {
+    if (s->timer.owner & REQUESTED) {
         /* Not seen by any await: the block ended first. */
         s->task->flags &= ~ASYNC__TASK_CANCEL;
         if (code == ASYNC_ECANCELED)
             code = ASYNC_ETIMEDOUT;
     }
-    s->requested = 0;
+    s->timer.owner &= ~REQUESTED;
     return code;
 }
 

@@ -24,6 +24,8 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 
 enum {
     ARITY = ASYNC__TIMER_HEAP_ARITY,
@@ -100,12 +102,101 @@ static void sift_down(async__timer_entry *items, size_t n, size_t i,
     items[i] = e;
 }
 
+/* Refills the hole at the top, in a heap of n entries, with `e` (the
+ * former last entry): the hole goes down to a leaf along the smallest
+ * children, then `e` rises from there (Floyd's bottom-up heap).  The
+ * last entry nearly always belongs near the bottom, so this skips the
+ * comparison with `e` at each level that sift_down makes, and its rise
+ * is usually a step or none. */
+static void refill_top(async__timer_entry *items, size_t n,
+                       async__timer_entry e) {
+    size_t i = 0;
+
+    for (;;) {
+        size_t first = ARITY * i + 1, best;
+
+        if (first >= n)
+            break;
+#ifdef __GNUC__
+        if (ARITY * first + 1 < n) {
+            const char *g = (const char *)&items[ARITY * first + 1];
+            __builtin_prefetch(g);
+            __builtin_prefetch(g + 64);
+            __builtin_prefetch(g + 128);
+            __builtin_prefetch(g + 192);
+        }
+#endif
+        if (n - first >= ARITY) {
+            size_t a = first + entry_before(&items[first + 1], &items[first]);
+            size_t b =
+                first + 2 + entry_before(&items[first + 3], &items[first + 2]);
+
+            best = entry_before(&items[b], &items[a]) ? b : a;
+        } else {
+            best = first;
+            for (size_t c = first + 1; c < n; c++)
+                if (entry_before(&items[c], &items[best]))
+                    best = c;
+        }
+        items[i] = items[best];
+        i = best;
+    }
+    sift_up(items, i, e);
+}
+
 /* Restores the heap order of the whole array (Floyd): O(n). */
 static void heapify(async__timer_heap *h) {
     if (h->n_items < 2)
         return;
     for (size_t i = (h->n_items - 2) / ARITY + 1; i-- > 0;)
         sift_down(h->items, h->n_items, i, h->items[i]);
+}
+
+/* Arrays of MAP_MIN bytes or more are mappings of their own, resized
+ * with mremap: growing one moves its page table entries, not its bytes,
+ * and the old copy never coexists with the new one.  realloc copies once
+ * an array lives in malloc's heap (glibc's mmap threshold rises to 32
+ * MiB as the task allocator frees its chunks): with a million timers
+ * that was 24 MB copied in the pass that arms them.  Smaller arrays
+ * come from realloc, so an interposed allocator still sees them.  An
+ * array's size says where it is: the caller passes the byte count it
+ * was given. */
+enum { MAP_MIN = 1 << 20 };
+
+static void *map_bytes(size_t bytes) {
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void array_free(void *p, size_t bytes) {
+    if (p != NULL && bytes >= MAP_MIN)
+        (void)munmap(p, bytes);
+    else
+        free(p);
+}
+
+/* realloc(p, new_bytes) for an array of old_bytes (0 when p is NULL):
+ * NULL, with p untouched, when out of memory. */
+static void *array_resize(void *p, size_t old_bytes, size_t new_bytes) {
+    void *q;
+
+    if (p == NULL)
+        old_bytes = 0;
+    if (old_bytes < MAP_MIN && new_bytes < MAP_MIN)
+        return realloc(p, new_bytes);
+    if (old_bytes >= MAP_MIN && new_bytes >= MAP_MIN) {
+        q = mremap(p, old_bytes, new_bytes, MREMAP_MAYMOVE);
+        return q == MAP_FAILED ? NULL : q;
+    }
+    q = new_bytes >= MAP_MIN ? map_bytes(new_bytes) : malloc(new_bytes);
+    if (q == NULL)
+        return NULL;
+    if (p != NULL)
+        memcpy(q, p, old_bytes < new_bytes ? old_bytes : new_bytes);
+    array_free(p, old_bytes);
+    return q;
 }
 
 void async__timer_heap_init(async__timer_heap *h) {
@@ -128,8 +219,8 @@ void async__timer_heap_free(async__timer_heap *h) {
         if (t != NULL)
             t->index = ASYNC__TIMER_NONE;
     }
-    free(h->items);
-    free(h->slots);
+    array_free(h->items, h->items_cap * sizeof(*h->items));
+    array_free(h->slots, (size_t)h->slots_cap * sizeof(*h->slots));
     async__timer_heap_init(h);
 }
 
@@ -148,7 +239,8 @@ static int items_reserve(async__timer_heap *h) {
     cap = h->items_cap ? h->items_cap * 2 : FIRST_CAP;
     if (cap > SIZE_MAX / sizeof(*items))
         return -ENOMEM;
-    items = realloc(h->items, cap * sizeof(*items));
+    items = array_resize(h->items, h->items_cap * sizeof(*items),
+                         cap * sizeof(*items));
     if (items == NULL)
         return -ENOMEM;
     h->items = items;
@@ -169,7 +261,8 @@ static int slots_reserve(async__timer_heap *h) {
         cap = ASYNC__TIMER_NONE;
     if (cap == h->slots_cap || cap > SIZE_MAX / sizeof(*slots))
         return -ENOMEM;
-    slots = realloc(h->slots, (size_t)cap * sizeof(*slots));
+    slots = array_resize(h->slots, (size_t)h->slots_cap * sizeof(*slots),
+                         (size_t)cap * sizeof(*slots));
     if (slots == NULL)
         return -ENOMEM;
     h->slots = slots;
@@ -184,7 +277,7 @@ static void *shrink_to(void *array, size_t size, size_t cap, size_t *cap_now) {
 
     if (cap >= *cap_now)
         return array;
-    p = realloc(array, cap * size);
+    p = array_resize(array, *cap_now * size, cap * size);
     if (p == NULL)
         return array;
     *cap_now = cap;
@@ -222,7 +315,7 @@ static void rebuild(async__timer_heap *h, int renumber) {
         while (cap < 2 * h->len)
             cap *= 2;
         if (cap < h->slots_cap)
-            fresh = realloc(NULL, cap * sizeof(*fresh));
+            fresh = array_resize(NULL, 0, cap * sizeof(*fresh));
     }
     for (size_t i = 0; i < h->n_items; i++) {
         async__timer_entry e = h->items[i];
@@ -242,7 +335,7 @@ static void rebuild(async__timer_heap *h, int renumber) {
     }
     h->n_items = j;
     if (fresh != NULL) {
-        free(h->slots);
+        array_free(h->slots, (size_t)h->slots_cap * sizeof(*h->slots));
         h->slots = fresh;
         h->slots_cap = (uint32_t)cap;
         h->n_slots = (uint32_t)j;
@@ -326,13 +419,8 @@ static void renumber_seqs(async__timer_heap *h) {
         }
         a[i] = e;
     }
-    for (size_t i = 0; i < n; i++) {
-        async__timer *t = h->slots[a[i].slot].timer;
-
+    for (size_t i = 0; i < n; i++)
         a[i].seq = (uint32_t)i;
-        if (t != NULL)
-            t->seq = (uint32_t)i;
-    }
     h->next_seq = (uint32_t)n;
     heapify(h);
 }
@@ -357,9 +445,8 @@ int async__timer_heap_push(async__timer_heap *h, async__timer *t) {
     }
     h->slots[s].timer = t;
     t->index = s;
-    t->seq = h->next_seq++;
     e.deadline_ns = t->deadline_ns;
-    e.seq = t->seq;
+    e.seq = h->next_seq++;
     e.slot = s;
     sift_up(h->items, h->n_items++, e);
     h->len++;
@@ -374,10 +461,14 @@ static async__timer *take_top(async__timer_heap *h) {
     async__timer_entry last = h->items[--h->n_items];
 
     if (h->n_items > 0) {
-        sift_down(h->items, h->n_items, 0, last);
+        refill_top(h->items, h->n_items, last);
 #ifdef __GNUC__
-        /* The next pop reads the new top's slot: start fetching it. */
-        __builtin_prefetch(&h->slots[h->items[0].slot]);
+        /* The next pop reads the new top's slot, then writes its timer,
+         * which the loop reads to fire it: fetch the timer now, so that
+         * its cache miss overlaps with firing this one rather than
+         * following it.  (The slot itself is read here, and a stale
+         * slot's NULL prefetches nothing harmful.) */
+        __builtin_prefetch(h->slots[h->items[0].slot].timer, 1);
 #endif
     }
     slot_free(h, s);

@@ -38,8 +38,9 @@
 #define ASYNC__TIMER_HEAP_ARITY 4
 
 /* One heap entry: a copy of the timer's key and its slot number.  seq
- * is the start order, which makes keys unique and equal deadlines fire
- * in the order their timers were started. */
+ * is the start order, kept here only (the timer has no room for it), which
+ * makes keys unique and equal deadlines fire in the order their timers were
+ * started. */
 typedef struct async__timer_entry {
     uint64_t deadline_ns;
     uint32_t seq;
@@ -75,7 +76,7 @@ void async__timer_heap_init(async__timer_heap *h);
 void async__timer_heap_free(async__timer_heap *h);
 
 /* Arms `t`, whose deadline_ns the caller has set: sets t->index to its
- * slot and t->seq to its start order, which comes after every timer
+ * slot and gives it a start order (in its entry) that comes after every timer
  * pushed before.  O(log n), and O(1) on average for random deadlines.
  * Returns 0, or -ENOMEM when an array cannot grow (the heap is then
  * unchanged and t->index is ASYNC__TIMER_NONE). */

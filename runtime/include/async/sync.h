@@ -411,9 +411,8 @@ struct async_queue_put__frame {
     void *item;
     async__sync_waiter waiter;
 };
-void async_queue_put__init(struct async_queue_put__frame *f, async_queue *q,
-                           void *item);
-int async_queue_put__resume(void *frame);
+/* async_queue_put__init and __resume: inline, in async.h's "Fast
+ * paths". */
 
 struct async_queue_get__frame {
     int _state;
@@ -421,8 +420,8 @@ struct async_queue_get__frame {
     async__sync_waiter waiter;
     void *_ret; /* also where a put hands the item over */
 };
-void async_queue_get__init(struct async_queue_get__frame *f, async_queue *q);
-int async_queue_get__resume(void *frame);
+/* async_queue_get__init and __resume: inline, in async.h's "Fast
+ * paths". */
 
 struct async_queue_join__frame {
     int _state;

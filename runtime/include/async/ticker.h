@@ -102,9 +102,13 @@ async uint64_t async_ticker_tick(async_ticker *t);
 /* ------------------------------------------------------------------ */
 
 struct async_ticker_tick__frame {
-    int _state;
+    /* _state is the timer's owner int (as in async_sleep's frame): 32
+     * bytes rather than 40.  The runtime writes it as timer.owner. */
+    union {
+        int _state;
+        async__timer timer;
+    };
     async_ticker *t;
-    async__timer timer;
     uint64_t _ret;
 };
 void async_ticker_tick__init(struct async_ticker_tick__frame *f,
