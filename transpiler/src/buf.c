@@ -57,6 +57,21 @@ static void put_unsigned(ac_buf *b, unsigned long long v) {
     ac_buf_add(b, digits + sizeof digits - n, n);
 }
 
+void ac_buf_line_directive(ac_buf *b, unsigned line, const char *name) {
+    size_t n = strlen(name);
+    buf_reserve(b, n + 24);
+    memcpy(b->data + b->len, "#line ", 6);
+    b->len += 6;
+    put_unsigned(b, line);
+    b->data[b->len++] = ' ';
+    b->data[b->len++] = '"';
+    memcpy(b->data + b->len, name, n);
+    b->len += n;
+    b->data[b->len++] = '"';
+    b->data[b->len++] = '\n';
+    b->data[b->len] = '\0';
+}
+
 /* Spells the conversions nearly all of the generated code's pieces use
  * (%s %d %u %zu %c %%, without flags, width or precision) in one pass
  * over `fmt`, as vsnprintf would; returns 0, having consumed some of

@@ -23,6 +23,10 @@ typedef struct ac_buf {
 void ac_buf_add(ac_buf *b, const char *s, size_t n);
 /* Appends a NUL-terminated string. */
 void ac_buf_puts(ac_buf *b, const char *s);
+/* Appends `#line LINE "NAME"` and a newline: what ac_buf_printf would
+ * write for that format, without reading one (the emitter writes a
+ * directive before most generated lines). */
+void ac_buf_line_directive(ac_buf *b, unsigned line, const char *name);
 /* Appends printf-style formatted text. */
 void ac_buf_printf(ac_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -54,7 +54,7 @@ static void put_line(ac_buf *out, const ac_unit *u, unsigned offset,
         return;
     unsigned line, col;
     ac_source_linecol(&u->src, offset, &line, &col);
-    ac_buf_printf(out, "#line %u \"%s\"\n", line, u->src.line_name);
+    ac_buf_line_directive(out, line, u->src.line_name);
 }
 
 /* What ac_emit_generated writes, until ac_emit_output numbers it. */
@@ -79,7 +79,7 @@ static void number_generated(const ac_emit_options *opt, const ac_buf *in,
         size_t end = nl ? (size_t)(nl - in->data) + 1 : in->len;
         if (end - i == mark_len &&
             memcmp(in->data + i, generated_mark, mark_len) == 0)
-            ac_buf_printf(out, "#line %u \"%s\"\n", line + 1, path);
+            ac_buf_line_directive(out, line + 1, path);
         else
             ac_buf_add(out, in->data + i, end - i);
         line++;

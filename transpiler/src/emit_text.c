@@ -61,7 +61,7 @@ void ac_emit_line(ac_emitter *E, unsigned offset) {
         return;
     unsigned line, col;
     ac_source_linecol(&E->u->src, offset, &line, &col);
-    ac_buf_printf(E->out, "#line %u \"%s\"\n", line, E->u->src.line_name);
+    ac_buf_line_directive(E->out, line, E->u->src.line_name);
 }
 
 static int is_bare(const ac_emitter *E, const ac_var *v) {

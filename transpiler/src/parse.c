@@ -208,23 +208,60 @@ static void link_expansions(ac_parser *p) {
     free(open);
 }
 
-/* Records each file the translation unit read, for -MD.  libclang
- * reports the input first (at depth 0) and every header once per
- * inclusion: repeats (include guards) are dropped. */
+/* What clang_getInclusions reports to, for -MD and for the scan below. */
+typedef struct inclusions {
+    ac_unit *u;
+    CXTranslationUnit tu;
+    int dialect; /* some file may spell the dialect */
+} inclusions;
+
+/* Can `text` spell anything asyncc rewrites or checks?  Every async
+ * declaration carries the `annotate` attribute and every dialect
+ * construct calls a __async_..._point marker, so a translation unit whose
+ * files and command line spell neither holds no async code: its checks
+ * would walk every body for nothing. */
+static int may_spell_dialect(const char *text, size_t len) {
+    return memmem(text, len, "annotate", 8) || memmem(text, len, "__async_", 8);
+}
+
+/* Records each file the translation unit read, for -MD, and whether its
+ * text may spell the dialect.  libclang reports the input first (at depth
+ * 0) and every header once per inclusion: repeats (include guards) are
+ * dropped. */
 static void note_inclusion(CXFile included, CXSourceLocation *stack,
                            unsigned depth, CXClientData data) {
     (void)stack;
     (void)depth;
-    ac_unit *u = data;
+    inclusions *in = data;
+    ac_unit *u = in->u;
     CXString name = clang_getFileName(included);
     const char *s = clang_getCString(name);
     int seen = !s || !*s;
     for (unsigned i = 0; i < u->ndeps && !seen; i++)
         seen = strcmp(u->deps[i], s) == 0;
-    if (!seen)
+    if (!seen) {
         ac_vec_push((void ***)&u->deps, &u->ndeps, &u->capdeps,
                     ac_arena_strdup(&u->arena, s));
+        if (!in->dialect) {
+            size_t len = 0;
+            const char *text = clang_getFileContents(in->tu, included, &len);
+            in->dialect = !text || may_spell_dialect(text, len);
+        }
+    }
     clang_disposeString(name);
+}
+
+/* The command line can define macros and bring in precompiled code that
+ * no file of the inclusion list shows (or name a response file holding
+ * more arguments): any sign of those, and the translation unit is read
+ * in full. */
+static int args_may_spell_dialect(int nargs, const char *const *args) {
+    for (int i = 0; i < nargs; i++)
+        if (may_spell_dialect(args[i], strlen(args[i])) || args[i][0] == '@' ||
+            strstr(args[i], "pch") || strstr(args[i], "module") ||
+            strstr(args[i], "-ast"))
+            return 1;
+    return 0;
 }
 
 static void free_parser(ac_parser *p) {
@@ -240,6 +277,19 @@ static void free_parser(ac_parser *p) {
     free(p->vars);
     free(p->breakables);
     free(p->defer_open);
+}
+
+/* The two passes over the top level (see the head of this file). */
+static void read_dialect(ac_parser *p) {
+    ac_parse_cache_open(p->tu, p->main_file);
+    CXCursor root = clang_getTranslationUnitCursor(p->tu);
+    clang_visitChildren(root, first_pass, p);
+    for (unsigned i = 0; i < AC_MARK_COUNT; i++)
+        ac_offsets_sort(&p->macro_at[i]);
+    link_expansions(p);
+    if (p->nfn_macros > 1)
+        qsort(p->fn_macros, p->nfn_macros, sizeof *p->fn_macros, cmp_str);
+    clang_visitChildren(root, second_pass, p);
 }
 
 /* Parses the source already in u->src; `unsaved`, when not NULL, gives
@@ -273,17 +323,11 @@ static int parse_source(ac_unit *u, const char *path,
         return -1;
     }
     p.main_file = clang_getFile(p.tu, path);
-    clang_getInclusions(p.tu, note_inclusion, u);
+    inclusions in = {u, p.tu, args_may_spell_dialect(nargs, args)};
+    clang_getInclusions(p.tu, note_inclusion, &in);
     if (ac_parse_report_errors(&p, nargs, args) == 0) {
-        ac_parse_cache_open(p.tu, p.main_file);
-        CXCursor root = clang_getTranslationUnitCursor(p.tu);
-        clang_visitChildren(root, first_pass, &p);
-        for (unsigned i = 0; i < AC_MARK_COUNT; i++)
-            ac_offsets_sort(&p.macro_at[i]);
-        link_expansions(&p);
-        if (p.nfn_macros > 1)
-            qsort(p.fn_macros, p.nfn_macros, sizeof *p.fn_macros, cmp_str);
-        clang_visitChildren(root, second_pass, &p);
+        if (in.dialect)
+            read_dialect(&p);
         if (ac_diag_errors() == errors_before)
             ac_parse_report_warnings(&p);
     }

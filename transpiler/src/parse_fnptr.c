@@ -319,11 +319,14 @@ static void check_call(ac_parser *p, CXCursor call) {
     for (int i = 0; i < n && i < nparams; i++) {
         CXCursor parm = direct ? clang_Cursor_getArgument(fn, (unsigned)i)
                                : clang_getNullCursor();
-        if (direct && ac_parse_is_handler_param(p, fn, parm))
-            continue; /* async_serve's handler: parse_expr.c checks it */
         CXType pt = !clang_Cursor_isNull(parm)
                         ? clang_getCursorType(parm)
                         : clang_getArgType(ft, (unsigned)i);
+        /* Only a function or function pointer parameter converts. */
+        if (!is_callable_type(pt))
+            continue;
+        if (direct && ac_parse_is_handler_param(p, fn, parm))
+            continue; /* async_serve's handler: parse_expr.c checks it */
         check_conversion(p, pt, parm,
                          clang_Cursor_getArgument(call, (unsigned)i));
     }
@@ -458,7 +461,10 @@ static enum CXChildVisitResult visit(CXCursor c, CXCursor parent,
         return CXChildVisit_Continue;
     case CXCursor_ParenExpr: {
         /* await(x) holds x twice (in a _Generic): check it once. */
-        if (!ac_offsets_has(&p->macro_at[AC_MARK_AWAIT], where(p, c)))
+        /* A parenthesis's location is where its extent begins: the
+         * cheaper query gives the offset where() would. */
+        if (!ac_offsets_has(&p->macro_at[AC_MARK_AWAIT],
+                            ac_parse_cursor_offset(p, c)))
             return CXChildVisit_Recurse;
         ac_cursors ops = {0};
         if (ac_parse_marker(c, &ops) == AC_MARK_AWAIT && ops.n) {

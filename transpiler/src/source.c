@@ -17,15 +17,15 @@ static void index_lines(ac_source *src) {
     src->line_starts = ac_xmalloc(cap * sizeof *src->line_starts);
     src->nlines = 0;
     src->line_starts[src->nlines++] = 0;
-    for (unsigned i = 0; i < src->len; i++) {
-        if (src->text[i] != '\n')
-            continue;
+    const char *end = src->text + src->len;
+    for (const char *nl = src->text;
+         (nl = memchr(nl, '\n', (size_t)(end - nl))) != NULL;) {
         if (src->nlines == cap) {
             cap *= 2;
             src->line_starts =
                 ac_xrealloc(src->line_starts, cap * sizeof *src->line_starts);
         }
-        src->line_starts[src->nlines++] = i + 1;
+        src->line_starts[src->nlines++] = (unsigned)(++nl - src->text);
     }
 }
 
