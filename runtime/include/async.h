@@ -892,7 +892,7 @@ static inline int async__cancel_seen(void) {
 
     if (t == NULL || !(t->flags & ASYNC__TASK_CANCEL))
         return 0;
-    t->flags &= ~ASYNC__TASK_CANCEL;
+    t->flags = (uint8_t)(t->flags & ~ASYNC__TASK_CANCEL);
     t->error = ASYNC_ECANCELED;
     return 1;
 }
