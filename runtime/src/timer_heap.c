@@ -60,6 +60,40 @@ static void sift_up(async__timer_entry *items, size_t i, async__timer_entry e) {
     items[i] = e;
 }
 
+/* The index of the smallest of the children of the entry whose first
+ * child is `first` (< n), in a heap of n entries. */
+static size_t smallest_child(const async__timer_entry *items, size_t n,
+                             size_t first) {
+    size_t best;
+
+#ifdef __GNUC__
+    /* The grandchildren's addresses follow from `first` alone: fetching
+     * them now overlaps the next level's cache misses with this level's
+     * comparisons. */
+    if (ARITY * first + 1 < n) {
+        const char *g = (const char *)&items[ARITY * first + 1];
+        __builtin_prefetch(g);
+        __builtin_prefetch(g + 64);
+        __builtin_prefetch(g + 128);
+        __builtin_prefetch(g + 192);
+    }
+#endif
+    if (n - first >= ARITY) {
+        /* All four children: a tournament of independent comparisons
+         * rather than a chain of dependent ones. */
+        size_t a = first + entry_before(&items[first + 1], &items[first]);
+        size_t b =
+            first + 2 + entry_before(&items[first + 3], &items[first + 2]);
+
+        return entry_before(&items[b], &items[a]) ? b : a;
+    }
+    best = first;
+    for (size_t c = first + 1; c < n; c++)
+        if (entry_before(&items[c], &items[best]))
+            best = c;
+    return best;
+}
+
 /* Puts `e` at hole i or below it, in a heap of n entries. */
 static void sift_down(async__timer_entry *items, size_t n, size_t i,
                       async__timer_entry e) {
@@ -68,32 +102,7 @@ static void sift_down(async__timer_entry *items, size_t n, size_t i,
 
         if (first >= n)
             break;
-#ifdef __GNUC__
-        /* The grandchildren's addresses follow from i alone: fetching
-         * them now overlaps the next level's cache misses with this
-         * level's comparisons. */
-        if (ARITY * first + 1 < n) {
-            const char *g = (const char *)&items[ARITY * first + 1];
-            __builtin_prefetch(g);
-            __builtin_prefetch(g + 64);
-            __builtin_prefetch(g + 128);
-            __builtin_prefetch(g + 192);
-        }
-#endif
-        if (n - first >= ARITY) {
-            /* All four children: a tournament of independent
-             * comparisons rather than a chain of dependent ones. */
-            size_t a = first + entry_before(&items[first + 1], &items[first]);
-            size_t b =
-                first + 2 + entry_before(&items[first + 3], &items[first + 2]);
-
-            best = entry_before(&items[b], &items[a]) ? b : a;
-        } else {
-            best = first;
-            for (size_t c = first + 1; c < n; c++)
-                if (entry_before(&items[c], &items[best]))
-                    best = c;
-        }
+        best = smallest_child(items, n, first);
         if (!entry_before(&items[best], &e))
             break;
         items[i] = items[best];
@@ -117,27 +126,7 @@ static void refill_top(async__timer_entry *items, size_t n,
 
         if (first >= n)
             break;
-#ifdef __GNUC__
-        if (ARITY * first + 1 < n) {
-            const char *g = (const char *)&items[ARITY * first + 1];
-            __builtin_prefetch(g);
-            __builtin_prefetch(g + 64);
-            __builtin_prefetch(g + 128);
-            __builtin_prefetch(g + 192);
-        }
-#endif
-        if (n - first >= ARITY) {
-            size_t a = first + entry_before(&items[first + 1], &items[first]);
-            size_t b =
-                first + 2 + entry_before(&items[first + 3], &items[first + 2]);
-
-            best = entry_before(&items[b], &items[a]) ? b : a;
-        } else {
-            best = first;
-            for (size_t c = first + 1; c < n; c++)
-                if (entry_before(&items[c], &items[best]))
-                    best = c;
-        }
+        best = smallest_child(items, n, first);
         items[i] = items[best];
         i = best;
     }
