@@ -8,8 +8,8 @@
  * the descriptor and the slot's generation.  The request is
  * edge-triggered, as epoll's EPOLLET: each wake-up of the file posts a
  * completion with the readiness of that moment, and arming it reports
- * readiness that is already there.  It stays armed until it is removed
- * (IORING_OP_POLL_REMOVE) or the kernel ends it (a completion without
+ * readiness that is already there.  It stays armed until it is cancelled
+ * (IORING_OP_ASYNC_CANCEL) or the kernel ends it (a completion without
  * IORING_CQE_F_MORE: io_poll.c then arms a new one for whoever waits).
  *
  * Unlike an epoll entry, a poll request holds a reference to its file:
@@ -132,10 +132,10 @@ static int ring_check(int fd, unsigned features, const char **why) {
     if (sys_register(fd, IORING_REGISTER_PROBE, probe, 256) != 0) {
         rc = -errno;
         *why = "IORING_REGISTER_PROBE failed";
-    } else if (probe->last_op < IORING_OP_POLL_REMOVE ||
+    } else if (probe->last_op < IORING_OP_ASYNC_CANCEL ||
                !(probe->ops[IORING_OP_POLL_ADD].flags &
                  IO_URING_OP_SUPPORTED) ||
-               !(probe->ops[IORING_OP_POLL_REMOVE].flags &
+               !(probe->ops[IORING_OP_ASYNC_CANCEL].flags &
                  IO_URING_OP_SUPPORTED)) {
         rc = -ENOSYS;
         *why = "the kernel's io_uring cannot poll";
@@ -337,13 +337,20 @@ int async__uring_can_skip(const async__io *io) {
     return (io->ring->features & IORING_FEAT_CQE_SKIP) != 0;
 }
 
-/* Queues the removal of the request that `s` has now. */
+/* Queues the removal of the request that `s` has now.  By
+ * IORING_OP_ASYNC_CANCEL, not IORING_OP_POLL_REMOVE: with
+ * DEFER_TASKRUN a wake-up of the file leaves the request owned by work
+ * that runs only at the next wait, and a POLL_REMOVE arriving then fails
+ * with EALREADY, leaving the request armed; a loop that waits and stops
+ * waiting on one descriptor gathered thousands, each run at every
+ * wake-up of the file.  A cancel marks the request for its owner to end
+ * (its last completion carries the old generation and is dropped). */
 static int queue_remove(async__io *io, const async__io_slot *s, int fd) {
     struct io_uring_sqe *sqe = sqe_get(io);
 
     if (sqe == NULL)
         return -EAGAIN;
-    sqe->opcode = IORING_OP_POLL_REMOVE;
+    sqe->opcode = IORING_OP_ASYNC_CANCEL;
     sqe->fd = -1;
     sqe->addr = user_data(fd, s);
     sqe->user_data = TAG_REMOVE;
