@@ -29,6 +29,8 @@
 
 #include <cmocka.h>
 
+#include "fds.h"
+
 #include "internal.h"
 #include "io.h"
 
@@ -55,19 +57,6 @@ static struct {
 } ts;
 
 static unsigned char big[BIG_WRITE];
-
-static int count_fds(void) {
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
-}
 
 static int setup(void **state) {
     (void)state;

@@ -28,6 +28,8 @@
 
 #include <cmocka.h>
 
+#include "fds.h"
+
 #include "frames.h"
 #include "internal.h"
 #include "io.h"
@@ -54,20 +56,6 @@ static int setup(void **state) {
     (void)state;
     memset(&ctx, 0, sizeof(ctx));
     return 0;
-}
-
-/* The descriptors this process has open. */
-static int count_fds(void) {
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
 }
 
 struct named_count {
