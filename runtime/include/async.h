@@ -463,13 +463,17 @@ typedef struct async__waiter async__waiter;
  * must not free t. */
 typedef void (*async__done_fn)(async__waiter *node, async_task *t);
 
-/* A node on a task's list of waiters: 16 bytes.  The node itself says
+/* A node on a task's list of waiters: 24 bytes.  The node itself says
  * what the task's end does for it (wake a joining task, tell a group or
  * a gather...), so the runtime's core calls on_done and knows nothing of
- * who put it there. */
+ * who put it there.  A task's header has no room for the list (most
+ * tasks are never waited for): the loop keeps the lists of spawned
+ * tasks in a table keyed by `of`, chained through the nodes themselves
+ * (task_waiters.c), so linking one never allocates. */
 struct async__waiter {
     async__done_fn on_done;
-    struct async__waiter *next; /* next node on the same task's list */
+    struct async__waiter *next; /* next node on the same chain */
+    async_task *of;             /* the task whose end it waits for */
 };
 
 /* The node of a task that waits for another one to finish (a join):
@@ -493,16 +497,16 @@ typedef struct async__fn {
     uint8_t frame_align;    /* _Alignof the frame; 0: any type's */
 } async__fn;
 
-/* A task: 32 bytes.  A spawned task's frame follows it in the same
- * block of the runtime's task allocator; a task embedded in a frame (a
- * gather or wait_for child, or async_run's main task) is the first
+/* A task: 24 bytes.  A spawned task's frame follows it in the same
+ * block of the runtime's task allocator (a frame aligned to more than 8
+ * bytes lives apart, as a large one does); a task embedded in a frame
+ * (a gather or wait_for child, or async_run's main task) is the first
  * member of an async__child.  Fields are private to asyncrt. */
 struct async_task {
     const async__fn *fn;    /* the root frame's function */
     async_task *next_ready; /* link in the ready queue */
-    async__waiter *waiters; /* tasks joining this one */
     int error;              /* the failure being propagated, or 0 */
-    uint8_t flags;          /* private state bits */
+    unsigned flags;         /* private state bits */
 };
 
 /* A task embedded in another frame: a gather or wait_for child. */
@@ -512,6 +516,7 @@ typedef struct async__child {
     void *frame;               /* the child's frame */
     async__gather *group;      /* the gather it belongs to, or NULL */
     struct async__child *next; /* the gather's next child */
+    async__waiter *waiters;    /* nodes waiting for its end */
 } async__child;
 
 /* A gather in progress, embedded in the gathering frame. */
@@ -795,10 +800,10 @@ struct async_sleep__frame {
 void async_sleep__init(struct async_sleep__frame *f, double seconds);
 int async_sleep__resume(void *frame);
 
+/* The joined task is waiter.node.of, from the start of the join. */
 struct async_join__frame {
     int _state;
     int _ret;
-    async_task *task;     /* the task joined */
     async__joiner waiter; /* on its waiters while the join waits */
 };
 /* async_join__init and async_join__resume: inline ("Fast paths"). */
@@ -806,8 +811,7 @@ struct async_join__frame {
 struct async__join_cancel__frame {
     int _state; /* 2: cancelled, so t was too; waiting for its end */
     int _ret;
-    async_task *task;
-    async__joiner waiter;
+    async__joiner waiter; /* waiter.node.of: the task joined */
 };
 void async__join_cancel__init(struct async__join_cancel__frame *f,
                               async_task *t);
@@ -858,7 +862,8 @@ enum {
     ASYNC__TASK_CANCEL = 1 << 4,   /* async_cancel requested, not yet seen */
     ASYNC__TASK_CAUGHT = 1 << 5,   /* gather child whose failure is caught */
     ASYNC__TASK_SPLIT = 1 << 6,    /* heap task with its frame apart */
-    ASYNC__TASK_BIG = 1 << 7       /* heap task from malloc (task_alloc.c) */
+    ASYNC__TASK_BIG = 1 << 7,      /* heap task from malloc (task_alloc.c) */
+    ASYNC__TASK_WAITED = 1 << 8 /* heap task with nodes in the waiter table */
 };
 
 /* The loop's ready queue: tasks to poll, FIFO through next_ready. */
@@ -892,7 +897,7 @@ static inline int async__cancel_seen(void) {
 
     if (t == NULL || !(t->flags & ASYNC__TASK_CANCEL))
         return 0;
-    t->flags = (uint8_t)(t->flags & ~ASYNC__TASK_CANCEL);
+    t->flags &= ~(unsigned)ASYNC__TASK_CANCEL;
     t->error = ASYNC_ECANCELED;
     return 1;
 }
@@ -918,9 +923,9 @@ static inline void async__task_start(async_task *t) { async__wake(t); }
 static inline void async_join__init(struct async_join__frame *f,
                                     async_task *t) {
     f->_state = 0;
-    f->task = t;
     f->waiter.node.on_done = NULL;
     f->waiter.node.next = NULL;
+    f->waiter.node.of = t;
     f->waiter.task = NULL;
     f->_ret = 0;
 }
@@ -929,7 +934,7 @@ int async__join_slow(void *frame);
  * or none, in a frame beside its header, completes here. */
 static inline int async_join__resume(void *frame) {
     struct async_join__frame *f = (struct async_join__frame *)frame;
-    async_task *t = f->task;
+    async_task *t = f->waiter.node.of;
     const unsigned mask =
         ASYNC__TASK_DONE | ASYNC__TASK_HEAP | ASYNC__TASK_SPLIT;
 

@@ -6,7 +6,7 @@
  * run time.  The frame cannot be embedded in the caller's; it comes from
  * the task allocator instead of malloc, so that an indirect await in a
  * loop reuses the block the previous one freed.  A block is the
- * allocator's 32-byte header (its fn NULL: no task lives there, the walk
+ * allocator's 24-byte header (its fn NULL: no task lives there, the walk
  * over live tasks skips it), the descriptor just before the frame (where
  * async.h's inline accessors read it), and the frame at a 16-byte
  * boundary.  The block an await frees is kept as this thread's spare
@@ -21,8 +21,7 @@
 #include <string.h>
 
 typedef struct afn_block {
-    async_task mem; /* the allocator's header; mem.fn stays NULL */
-    void *unused;
+    async_task mem;        /* the allocator's header; mem.fn stays NULL */
     const async__afn *afn; /* right before the frame: ASYNC__AFN_OF */
 } afn_block;
 

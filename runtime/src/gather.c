@@ -38,7 +38,7 @@ void async__gather_add(async__gather *g, async__child *child,
                        async__poll_fn poll, void *frame, const char *name) {
     async__child_init(child, poll, frame, name);
     child->group = g;
-    child->task.waiters = &child_node;
+    child->waiters = &child_node;
     if (g->children == NULL)
         g->children = child;
     else

@@ -145,8 +145,7 @@ int async_group_add(async_group *g, async_task *t) {
         return ASYNC_ENOMEM;
     }
     m->node.on_done = member_done;
-    m->node.next = t->waiters;
-    t->waiters = &m->node;
+    async__waiter_link(t, &m->node, 0);
     m->task = t;
     m->group = g;
     m->next = NULL;

@@ -12,13 +12,13 @@
 
 #include "timer_heap.h"
 
-/* Where a split task keeps its frame pointer, and then its result once
- * it has finished: right after the task header (async__task_frame reads
- * the pointer there). */
-typedef union async__split {
-    void *frame;
-    max_align_t align;
-} async__split;
+/* A split task keeps its frame's address right after its header
+ * (async__task_frame reads it there), and once it has finished its
+ * result at ASYNC__SPLIT_RESULT, aligned for any type. */
+enum { ASYNC__SPLIT_RESULT = 32 };
+static inline void *async__split_frame(async_task *t) {
+    return *(void **)(void *)(t + 1);
+}
 
 /* The task flags (ASYNC__TASK_*), the ready queue,
  * async__running, async__wake and async__cancel_seen are in async.h's
@@ -36,9 +36,23 @@ static inline char *async__task_result_at(async_task *t) {
         ASYNC__TASK_HEAP | ASYNC__TASK_SPLIT | ASYNC__TASK_DONE;
 
     if ((t->flags & kept) == kept)
-        return (char *)((async__split *)(t + 1) + 1);
+        return (char *)t + ASYNC__SPLIT_RESULT;
     return (char *)async__task_frame_of(t) + t->fn->result_offset;
 }
+
+/* task_waiters.c: the nodes waiting for a task's end.  Links `w` on
+ * t's list (w->of = t; on_done set by the caller), at its end when
+ * `at_end`, else at its front; never fails. */
+void async__waiter_link(async_task *t, async__waiter *w, int at_end);
+/* Takes `w` off the list of w->of, which must still exist; does
+ * nothing when w is not on it (t has finished, or w was never linked). */
+void async__waiter_unlink(async__waiter *w);
+/* Takes all of t's nodes off its list, in order, linked through next;
+ * NULL when it has none.  For the end of t. */
+async__waiter *async__waiters_take(async_task *t);
+/* The node after `w` on t's list, or its first when w is NULL; NULL at
+ * the end.  For tests and the dump. */
+async__waiter *async__waiter_next(async_task *t, async__waiter *w);
 
 /* clock.c: the monotonic clock in nanoseconds. */
 uint64_t async__clock_ns(void);

@@ -400,8 +400,7 @@ static void conn_start(async__serve_core *core, int fd) {
     c->fd = fd;
     c->node.on_done = conn_done;
     c->server = srv;
-    c->node.next = t->waiters;
-    t->waiters = &c->node;
+    async__waiter_link(t, &c->node, 0);
     c->prev = NULL;
     c->next = srv->conns;
     if (srv->conns != NULL)

@@ -3,7 +3,7 @@
  * cancelling, releasing, and reading results and errors.
  *
  * A spawned task is one block of the task allocator (task_alloc.h), its
- * 32-byte header followed by its root frame.  A finished task's frame is
+ * 24-byte header followed by its root frame.  A finished task's frame is
  * dead but for its result, which must stay readable until the handle is
  * released; for a large frame (a connection handler with a 64 KiB
  * buffer...) that would hold far more memory than the result.  So a
@@ -20,10 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-_Static_assert(sizeof(async_task) == 32, "the task header is 32 bytes");
-_Static_assert(sizeof(async_task) % _Alignof(max_align_t) == 0,
-               "a frame right after a task header is aligned for any type");
-_Static_assert(sizeof(async__waiter) == 16, "a waiter node is 16 bytes");
+_Static_assert(sizeof(async_task) == 24, "the task header is 24 bytes");
+_Static_assert(sizeof(async_task) % 8 == 0 && ASYNC__SPLIT_RESULT % 16 == 0,
+               "a frame right after a task header is aligned to 8 bytes, "
+               "the result a split task keeps for any type");
+_Static_assert(sizeof(async__waiter) == 24, "a waiter node is 24 bytes");
 _Static_assert(sizeof(struct async_join__frame) == 40 &&
                    sizeof(struct async__join_cancel__frame) == 40,
                "join frames, embedded in generated frames, keep their size");
@@ -31,7 +32,6 @@ _Static_assert(sizeof(struct async_join__frame) == 40 &&
 static void task_init(async_task *t, const async__fn *fn) {
     t->fn = fn;
     t->next_ready = NULL;
-    t->waiters = NULL;
     t->error = 0;
 }
 
@@ -47,6 +47,7 @@ void async__child_init(async__child *c, async__poll_fn poll, void *frame,
     c->frame = frame;
     c->group = NULL;
     c->next = NULL;
+    c->waiters = NULL;
 }
 
 /* Frames up to this size stay with their task until it is freed. */
@@ -54,7 +55,7 @@ enum { SPLIT_MIN = 1024 };
 
 void async__task_free_split(async_task *t) {
     if ((t->flags & ASYNC__TASK_SPLIT) && !(t->flags & ASYNC__TASK_DONE))
-        free(((async__split *)(t + 1))->frame);
+        free(async__split_frame(t));
 }
 
 /* Frees a heap task once nothing can reach it: finished, and its handle
@@ -77,22 +78,18 @@ async_task *async__task_new(const async__fn *fn, size_t frame_size) {
         errno = ENOMEM;
         return NULL;
     }
-    if (frame_size <= SPLIT_MIN) {
-        /* A frame of 8-byte alignment at most packs to 8 bytes; others
-         * (long double, max_align_t...) take a 16-byte aligned block. */
-        size_t size = sizeof *t + frame_size;
-
-        if (fn->frame_align == 0 || fn->frame_align > 8)
-            size = (size + 15) & ~(size_t)15;
-        t = async__task_mem_alloc(size);
+    /* A frame right after the header is 8-byte aligned: one that needs
+     * more (long double, max_align_t...) lives apart, as large ones do. */
+    if (frame_size <= SPLIT_MIN && fn->frame_align != 0 &&
+        fn->frame_align <= 8) {
+        t = async__task_mem_alloc(sizeof *t + frame_size);
         if (t == NULL)
             return NULL;
     } else {
         void *frame = malloc(frame_size);
 
         /* Rounded to 16: the kept result may be of any type. */
-        size_t size =
-            (sizeof *t + sizeof(async__split) + result_size + 15) & ~(size_t)15;
+        size_t size = (ASYNC__SPLIT_RESULT + result_size + 15) & ~(size_t)15;
 
         t = frame != NULL ? async__task_mem_alloc(size) : NULL;
         if (t == NULL) {
@@ -100,7 +97,7 @@ async_task *async__task_new(const async__fn *fn, size_t frame_size) {
             errno = ENOMEM;
             return NULL;
         }
-        ((async__split *)(t + 1))->frame = frame;
+        *(void **)(void *)(t + 1) = frame;
         t->flags |= ASYNC__TASK_SPLIT;
     }
     task_init(t, fn);
@@ -121,21 +118,20 @@ void async_task_release(async_task *t) {
 }
 
 void async__task_finish(async_task *t) {
-    async__waiter *w = t->waiters;
+    async__waiter *w = async__waiters_take(t);
 
     if (t->flags & ASYNC__TASK_SPLIT) {
         /* Nothing refers to a finished frame: keep the result only. */
-        void *frame = ((async__split *)(t + 1))->frame;
+        void *frame = async__split_frame(t);
 
-        memmove((async__split *)(t + 1) + 1,
+        memmove((char *)t + ASYNC__SPLIT_RESULT,
                 (char *)frame + t->fn->result_offset, t->fn->result_size);
         free(frame);
     }
     t->flags |= ASYNC__TASK_DONE;
     t->flags &= ~ASYNC__TASK_CANCEL; /* too late: dropped */
     /* Each waiter node lives in a joiner's frame, which may be gone once
-     * the joiner runs again; unlink them all before anything else. */
-    t->waiters = NULL;
+     * the joiner runs again: they were all unlinked before anything else. */
     while (w != NULL) {
         async__waiter *next = w->next;
 
@@ -244,9 +240,10 @@ static void joiner_done(async__waiter *node, async_task *t) {
     async__wake(((async__joiner *)node)->task); /* node is its first field */
 }
 
-static void joiner_init(async__joiner *j) {
+static void joiner_init(async__joiner *j, async_task *t) {
     j->node.on_done = joiner_done;
     j->node.next = NULL;
+    j->node.of = t;
     j->task = NULL;
 }
 
@@ -256,28 +253,9 @@ static void joiner_init(async__joiner *j) {
 /* Puts the current task's node `j` at the end of t's list of waiters,
  * so that joiners wake in the order they started waiting. */
 static void waiter_append(async_task *t, async__joiner *j) {
-    async__waiter **link;
-
     j->node.on_done = joiner_done; /* an inline init leaves it unset */
     j->task = async__running;
-    j->node.next = NULL;
-    for (link = &t->waiters; *link != NULL; link = &(*link)->next)
-        ;
-    *link = &j->node;
-}
-
-/* Takes the join's waiter node off t's list, wherever it is; it is not
- * there any more once t has finished. */
-static void waiter_remove(async_task *t, async__joiner *j) {
-    async__waiter **link;
-
-    for (link = &t->waiters; *link != NULL; link = &(*link)->next) {
-        if (*link == &j->node) {
-            *link = j->node.next;
-            break;
-        }
-    }
-    j->node.next = NULL;
+    async__waiter_link(t, &j->node, 1);
 }
 
 /* States: 0 = not started; 1 = waiting on t's waiter list; -1 = done.
@@ -286,7 +264,7 @@ static void waiter_remove(async_task *t, async__joiner *j) {
  * of a finished task returns at once: its result, or its error. */
 int async__join_slow(void *frame) {
     struct async_join__frame *f = frame;
-    async_task *t = f->task;
+    async_task *t = f->waiter.node.of;
 
     switch (f->_state) {
     case 0:
@@ -308,7 +286,7 @@ int async__join_slow(void *frame) {
     case 1:
         if (async__cancel_seen()) {
             /* t goes on; only this join stops waiting for it. */
-            waiter_remove(t, &f->waiter);
+            async__waiter_unlink(&f->waiter.node);
             f->_state = -1;
             return ASYNC__FAILED;
         }
@@ -329,8 +307,7 @@ int async__join_slow(void *frame) {
 void async__join_cancel__init(struct async__join_cancel__frame *f,
                               async_task *t) {
     f->_state = 0;
-    f->task = t;
-    joiner_init(&f->waiter);
+    joiner_init(&f->waiter, t);
     f->_ret = 0;
 }
 
@@ -343,7 +320,7 @@ enum { JOINING = 1, STOPPING = 2 };
  * fails with ASYNC_ECANCELED whatever t's outcome. */
 int async__join_cancel__resume(void *frame) {
     struct async__join_cancel__frame *f = frame;
-    async_task *t = f->task;
+    async_task *t = f->waiter.node.of;
     int stopping;
 
     switch (f->_state) {

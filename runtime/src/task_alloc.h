@@ -2,7 +2,7 @@
  * task_alloc.h -- memory for spawned tasks: a slab allocator, one per
  * thread (like the loop), that also finds every live task.
  *
- * A spawned task is its 32-byte header followed by its frame.  Taking
+ * A spawned task is its 24-byte header followed by its frame.  Taking
  * each from malloc cost 16 bytes of malloc's own header per task and
  * a list link in each task to find them all again (for a shutdown, the
  * task dump and the end of async_run).  Here blocks of one size share

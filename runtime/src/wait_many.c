@@ -23,26 +23,13 @@
 #include <limits.h>
 #include <math.h>
 
-_Static_assert(sizeof(async_wait_node) == 24, "a wait node is 24 bytes");
-
-/* Takes `node` off t's list of waiters. */
-static void node_unlink(async_task *t, async__waiter *node) {
-    for (async__waiter **link = &t->waiters; *link != NULL;
-         link = &(*link)->next) {
-        if (*link == node) {
-            *link = node->next;
-            break;
-        }
-    }
-    node->next = NULL;
-}
+_Static_assert(sizeof(async_wait_node) == 32, "a wait node is 32 bytes");
 
 static void node_link(async_task *t, async_wait_node *w, async__done_fn done,
                       void *owner) {
     w->node.on_done = done;
     w->owner = owner;
-    w->node.next = t->waiters;
-    t->waiters = &w->node;
+    async__waiter_link(t, &w->node, 0);
 }
 
 /* Seconds to nanoseconds, with UINT64_MAX for "no deadline": negative
@@ -112,7 +99,7 @@ static int wait_end(struct async_wait__frame *f) {
         if (async_task_done(f->tasks[i]))
             done++;
         else if (f->_state == 1)
-            node_unlink(f->tasks[i], &f->nodes[i].node);
+            async__waiter_unlink(&f->nodes[i].node);
     }
     f->remaining = 0;
     f->_state = -1;
@@ -202,7 +189,7 @@ static void ac_detach(async_as_completed *ac) {
     if (ac->linked > 0)
         for (size_t i = 0; i < ac->n; i++)
             if (!async_task_done(ac->tasks[i]))
-                node_unlink(ac->tasks[i], &ac->nodes[i].node);
+                async__waiter_unlink(&ac->nodes[i].node);
     ac->linked = 0;
 }
 
@@ -435,8 +422,7 @@ int async_gather_tasks__resume(void *frame) {
         if (f->_state == 0 && async__cancel_seen())
             gather_cancelled(f);
         f->joiner.task = async__running;
-        f->joiner.node.next = f->tasks[f->next]->waiters;
-        f->tasks[f->next]->waiters = &f->joiner.node;
+        async__waiter_link(f->tasks[f->next], &f->joiner.node, 0);
         f->_state = 1;
         return ASYNC__PENDING;
     }

@@ -19,6 +19,8 @@
 #include "timer_heap.h"
 
 void *__real_malloc(size_t size);
+void *__real_calloc(size_t n, size_t size);
+void *__wrap_calloc(size_t n, size_t size);
 void *__real_aligned_alloc(size_t alignment, size_t size);
 void *__wrap_aligned_alloc(size_t alignment, size_t size);
 void *__real_realloc(void *ptr, size_t size);
@@ -84,6 +86,14 @@ static int fail_now(void) {
 
 void *__wrap_malloc(size_t size) {
     void *p = fail_now() ? NULL : __real_malloc(size);
+
+    if (p != NULL)
+        set_put(blocks, p);
+    return p;
+}
+
+void *__wrap_calloc(size_t n, size_t size) {
+    void *p = fail_now() ? NULL : __real_calloc(n, size);
 
     if (p != NULL)
         set_put(blocks, p);

@@ -486,7 +486,8 @@ static void cancel_victim(async_task **t, int n) {
     int k = 0;
 
     (void)n;
-    for (async__waiter *w = t[0]->waiters; w != NULL; w = w->next)
+    for (async__waiter *w = async__waiter_next(t[0], NULL); w != NULL;
+         w = async__waiter_next(t[0], w))
         assert_ptr_equal(((async__joiner *)w)->task, t[1 + k++]);
     assert_int_equal(k, 3);
     assert_int_equal(async_cancel(t[victim]), 1);
@@ -501,7 +502,8 @@ static void check_waiters(async_task **t, int n) {
     assert_true(async_task_done(t[victim]));
     assert_int_equal(async_task_error(t[victim]), ASYNC_ECANCELED);
     assert_false(async_task_done(t[0]));
-    for (async__waiter *w = t[0]->waiters; w != NULL; w = w->next) {
+    for (async__waiter *w = async__waiter_next(t[0], NULL); w != NULL;
+         w = async__waiter_next(t[0], w)) {
         if (1 + k == victim)
             k++;
         assert_ptr_equal(((async__joiner *)w)->task, t[1 + k++]);

@@ -68,7 +68,9 @@ static async int other(void) {
 }
 
 /* No node of any wait on t's list. */
-static void assert_no_waiters(const async_task *t) { assert_null(t->waiters); }
+static void assert_no_waiters(async_task *t) {
+    assert_null(async__waiter_next(t, NULL));
+}
 
 /* Releases every handle; nothing may wait on them any more. */
 static void release_all(async_task **t, int n) {
