@@ -992,11 +992,12 @@ static inline int async_queue_put__resume(void *frame) {
     if ((w = q->getters.head) != NULL) {
         async_task *getter = w->task;
 
-        q->getters.head = w->next;
-        if (w->next != NULL)
-            w->next->prev = NULL;
-        else
-            q->getters.tail = NULL;
+        if (async__wait_is_end(w->next)) {
+            q->getters.head = q->getters.tail = NULL;
+        } else {
+            q->getters.head = w->next;
+            w->next->prev = w->prev; /* the list's end */
+        }
         w->next = NULL;
         w->task = NULL;
         w->outcome = ASYNC__SYNC_GRANTED;
@@ -1049,12 +1050,14 @@ static inline int async_queue_get__resume(void *frame) {
             async__sync_waiter *w = &f->waiter;
 
             w->task = self;
-            w->next = NULL;
-            w->prev = q->getters.tail;
-            if (q->getters.tail != NULL)
+            w->next = async__wait_end(&q->getters);
+            if (q->getters.tail != NULL) {
+                w->prev = q->getters.tail;
                 q->getters.tail->next = w;
-            else
+            } else {
+                w->prev = async__wait_end(&q->getters);
                 q->getters.head = w;
+            }
             q->getters.tail = w;
             f->_state = 1;
             return ASYNC__PENDING;

@@ -132,7 +132,7 @@ int async_barrier_wait__resume(void *frame) {
     default:
         return ASYNC__READY;
     }
-    r = async__wait_poll(&b->waiters, &f->waiter, &f->_state, NULL, f);
+    r = async__wait_poll(&f->waiter, &f->_state, NULL, f);
     if (r == ASYNC__PENDING)
         return r;
     if (r == ASYNC__FAILED) {

@@ -35,7 +35,7 @@ static int start(async_process *p, async__sync_waiter *w, int *state) {
 /* On the list: PENDING while there, FAILED when cancelled (the node has
  * left), READY once the child is no longer running. */
 static int poll_list(async_process *p, async__sync_waiter *w, int *state) {
-    int rc = async__wait_poll(&p->waiters, w, state, NULL, NULL);
+    int rc = async__wait_poll(w, state, NULL, NULL);
 
     if (rc != ASYNC__PENDING)
         async__process_watch_update(p);
@@ -136,8 +136,7 @@ int async_process_wait_or_kill__resume(void *frame) {
         if (f->timer.index == ASYNC__TIMER_NONE &&
             async__waiter_status(&f->waiter) == ASYNC__SYNC_WAITING &&
             !(async__running->flags & ASYNC__TASK_CANCEL)) {
-            (void)async__wait_take(&f->p->waiters, &f->waiter,
-                                   ASYNC__SYNC_IDLE);
+            (void)async__wait_unlink(&f->waiter, ASYNC__SYNC_IDLE);
             async__process_watch_update(f->p);
             return kill_now(f);
         }

@@ -271,8 +271,7 @@ int async__queue_put_slow(void *frame) {
             return async__wait_start(&q->putters, &f->waiter, &f->_state);
         break;
     case 1:
-        r = async__wait_poll(&q->putters, &f->waiter, &f->_state, put_pass_on,
-                             f);
+        r = async__wait_poll(&f->waiter, &f->_state, put_pass_on, f);
         if (r != ASYNC__READY)
             return r;
         q->reserved--;
@@ -326,8 +325,7 @@ int async__queue_get_slow(void *frame) {
             return async__wait_fail(&f->_state, -EPIPE);
         return async__wait_start(&q->getters, &f->waiter, &f->_state);
     case 1:
-        r = async__wait_poll(&q->getters, &f->waiter, &f->_state, get_pass_on,
-                             f);
+        r = async__wait_poll(&f->waiter, &f->_state, get_pass_on, f);
         if (r != ASYNC__READY)
             return r;
         item = f->_ret;
@@ -365,7 +363,7 @@ int async_queue_join__resume(void *frame) {
             return async__wait_start(&q->joiners, &f->waiter, &f->_state);
         break;
     case 1:
-        r = async__wait_poll(&q->joiners, &f->waiter, &f->_state, NULL, f);
+        r = async__wait_poll(&f->waiter, &f->_state, NULL, f);
         if (r != ASYNC__READY)
             return r;
         break;

@@ -630,7 +630,7 @@ int async_server_wait_closed__resume(void *frame) {
             return async__wait_start(&srv->closers, &f->waiter, &f->_state);
         break;
     case 1:
-        r = async__wait_poll(&srv->closers, &f->waiter, &f->_state, NULL, f);
+        r = async__wait_poll(&f->waiter, &f->_state, NULL, f);
         if (r != ASYNC__READY)
             return r;
         break;

@@ -57,27 +57,34 @@ int async_event_is_set(const async_event *e) {
     return e->is_set != 0;
 }
 
+_Static_assert(sizeof(struct async_event_wait__frame) == 32,
+               "a task blocked on an event costs a 40-byte frame at most");
+
+/* The frame has no room for the event beside the node (sync.h): it
+ * stays in the idle node's next link until the first resume. */
 void async_event_wait__init(struct async_event_wait__frame *f, async_event *e) {
     f->_state = 0;
-    f->event = e;
     async__waiter_init(&f->waiter);
+    f->waiter.next = (async__sync_waiter *)(void *)e;
     f->_ret = 0;
 }
 
 int async_event_wait__resume(void *frame) {
     struct async_event_wait__frame *f = frame;
-    async_event *e = f->event;
+    async_event *e;
     int r;
 
     switch (f->_state) {
     case 0:
+        e = (async_event *)(void *)f->waiter.next;
+        f->waiter.next = NULL;
         if (e == NULL)
             return async__wait_fail(&f->_state, ASYNC_EINVAL);
         if (!e->is_set)
             return async__wait_start(&e->waiters, &f->waiter, &f->_state);
         break;
     case 1:
-        r = async__wait_poll(&e->waiters, &f->waiter, &f->_state, NULL, f);
+        r = async__wait_poll(&f->waiter, &f->_state, NULL, f);
         if (r != ASYNC__READY)
             return r;
         break;
@@ -144,8 +151,7 @@ int async_lock_acquire__resume(void *frame) {
         l->locked = 1;
         break;
     case 1:
-        r = async__wait_poll(&l->waiters, &f->waiter, &f->_state, lock_pass_on,
-                             f);
+        r = async__wait_poll(&f->waiter, &f->_state, lock_pass_on, f);
         if (r != ASYNC__READY)
             return r;
         break;
@@ -230,8 +236,7 @@ int async_semaphore_acquire__resume(void *frame) {
         s->value--;
         break;
     case 1:
-        r = async__wait_poll(&s->waiters, &f->waiter, &f->_state,
-                             semaphore_pass_on, f);
+        r = async__wait_poll(&f->waiter, &f->_state, semaphore_pass_on, f);
         if (r != ASYNC__READY)
             return r;
         break;
@@ -305,8 +310,7 @@ int async_condition_wait__resume(void *frame) {
             (void)async_lock_release(c->lock);
         return r;
     case 1:
-        r = async__wait_poll(&c->waiters, &f->waiter, &f->_state,
-                             condition_pass_on, f);
+        r = async__wait_poll(&f->waiter, &f->_state, condition_pass_on, f);
         if (r == ASYNC__PENDING)
             return r;
         /* Cancelled: the wait fails, but only once the lock is held. */

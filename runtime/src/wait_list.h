@@ -41,29 +41,35 @@ static inline void async__waiter_init(async__sync_waiter *w) {
 static inline void async__wait_push(async__wait_list *l,
                                     async__sync_waiter *w) {
     w->task = async__running;
-    w->next = NULL;
-    w->prev = l->tail;
-    if (l->tail != NULL)
+    w->next = async__wait_end(l);
+    if (l->tail != NULL) {
+        w->prev = l->tail;
         l->tail->next = w;
-    else
+    } else {
+        w->prev = async__wait_end(l);
         l->head = w;
+    }
     l->tail = w;
 }
 
-/* Takes `w`, which is on `l`, off it with `outcome` (ASYNC__SYNC_*, not
- * WAITING); returns the task it held. */
-static inline async_task *async__wait_take(async__wait_list *l,
-                                           async__sync_waiter *w, int outcome) {
+/* Takes `w`, which is on a list, off it with `outcome` (ASYNC__SYNC_*,
+ * not WAITING); returns the task it held.  The list is found through
+ * the node's links when w is at one of its ends. */
+static inline async_task *async__wait_unlink(async__sync_waiter *w,
+                                             int outcome) {
     async_task *t = w->task;
+    async__sync_waiter *prev = w->prev, *next = w->next;
 
-    if (w->prev != NULL)
-        w->prev->next = w->next;
+    if (async__wait_is_end(prev))
+        async__wait_list_of(prev)->head =
+            async__wait_is_end(next) ? NULL : next;
     else
-        l->head = w->next;
-    if (w->next != NULL)
-        w->next->prev = w->prev;
+        prev->next = next;
+    if (async__wait_is_end(next))
+        async__wait_list_of(next)->tail =
+            async__wait_is_end(prev) ? NULL : prev;
     else
-        l->tail = w->prev;
+        next->prev = prev;
     w->next = NULL;
     w->task = NULL;
     w->outcome = outcome; /* in place of prev, read above */
@@ -78,7 +84,7 @@ static inline async__sync_waiter *async__wait_settle_first(async__wait_list *l,
     async__sync_waiter *w = l->head;
 
     if (w != NULL)
-        async__wake(async__wait_take(l, w, outcome));
+        async__wake(async__wait_unlink(w, outcome));
     return w;
 }
 
@@ -114,7 +120,7 @@ static inline int async__wait_start(async__wait_list *l, async__sync_waiter *w,
  * the object. */
 typedef void (*async__wait_pass_fn)(void *frame);
 
-/* State 1 of the await whose frame is `frame` and node `w`, on `l`.
+/* State 1 of the await whose frame is `frame` and node `w`.
  * Cancellation first, even over a hand-over that has happened: the node
  * leaves `l` if it is still there, what it was granted goes to
  * pass_on(frame) (unless pass_on is NULL: nothing to give back), and the
@@ -122,14 +128,13 @@ typedef void (*async__wait_pass_fn)(void *frame);
  * poll): ASYNC__PENDING; CLOSED: fails with -EPIPE; GRANTED: returns
  * ASYNC__READY and the caller completes.  The node is IDLE again
  * whenever the await has ended. */
-static inline int async__wait_poll(async__wait_list *l, async__sync_waiter *w,
-                                   int *state, async__wait_pass_fn pass_on,
-                                   void *frame) {
+static inline int async__wait_poll(async__sync_waiter *w, int *state,
+                                   async__wait_pass_fn pass_on, void *frame) {
     int status = async__waiter_status(w);
 
     if (async__cancel_seen()) {
         if (status == ASYNC__SYNC_WAITING)
-            (void)async__wait_take(l, w, ASYNC__SYNC_IDLE);
+            (void)async__wait_unlink(w, ASYNC__SYNC_IDLE);
         w->outcome = ASYNC__SYNC_IDLE;
         if (status == ASYNC__SYNC_GRANTED && pass_on != NULL)
             pass_on(frame);

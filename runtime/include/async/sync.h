@@ -44,13 +44,14 @@ enum {
 };
 
 /* A task waiting on an object, embedded in the awaiting frame: 24
- * bytes, so a task blocked on an event costs its header and a 48-byte
+ * bytes, so a task blocked on an event costs its header and a 40-byte
  * frame.  On a wait list, a node needs its task (to hand over to) and
- * both links (to leave in O(1) when cancelled).  Taken off the list, it
- * needs none of them (its task has been woken) but the outcome, which
- * takes the back link's place; `task` tells which is there: it is NULL
- * off the list.  A queue's getter receives its item in its frame's
- * _ret. */
+ * both links (to leave in O(1) when cancelled, without knowing the
+ * list: the first node's prev and the last one's next are the list
+ * itself, tagged, see async__wait_end).  Taken off the list, it needs
+ * none of them (its task has been woken) but the outcome, which takes
+ * the back link's place; `task` tells which is there: it is NULL off
+ * the list.  A queue's getter receives its item in its frame's _ret. */
 typedef struct async__sync_waiter {
     async_task *task; /* the waiting task while on a list, else NULL */
     union {
@@ -65,11 +66,30 @@ static inline int async__waiter_status(const async__sync_waiter *w) {
     return w->task != NULL ? ASYNC__SYNC_WAITING : w->outcome;
 }
 
-/* A FIFO of waiters: doubly linked, so a cancelled waiter leaves in O(1). */
+/* A FIFO of waiters: doubly linked, so a cancelled waiter leaves in
+ * O(1).  Empty, both are NULL (a zeroed list is an empty list). */
 typedef struct async__wait_list {
     async__sync_waiter *head;
     async__sync_waiter *tail;
 } async__wait_list;
+
+/* What the nodes at the ends of `l` link to in place of NULL: `l`
+ * itself with its lowest bit set, so a node leaves its list without
+ * being told which it is.  Never dereferenced as a node. */
+static inline async__sync_waiter *async__wait_end(async__wait_list *l) {
+    return (async__sync_waiter *)(void *)((char *)l + 1);
+}
+static inline int async__wait_is_end(const async__sync_waiter *w) {
+    return ((uintptr_t)(const void *)w & 1) != 0;
+}
+static inline async__wait_list *async__wait_list_of(async__sync_waiter *end) {
+    return (async__wait_list *)(void *)((char *)end - 1);
+}
+/* The node after `w` on its list, or NULL after the last one. */
+static inline async__sync_waiter *
+async__wait_next(const async__sync_waiter *w) {
+    return async__wait_is_end(w->next) ? NULL : w->next;
+}
 
 /* The operations on wait lists are asyncrt's own (runtime/src). */
 
@@ -339,10 +359,12 @@ int async_queue_close(async_queue *q);
 /* Frames of the awaitables (generated-code interface)                 */
 /* ------------------------------------------------------------------ */
 
+/* Until its first resume, the frame keeps the event in waiter.next (a
+ * node off any list has no use for it); then the node's links reach
+ * the event's list when they need to. */
 struct async_event_wait__frame {
     int _state;
     int _ret;
-    async_event *event;
     async__sync_waiter waiter;
 };
 void async_event_wait__init(struct async_event_wait__frame *f, async_event *e);

@@ -57,7 +57,8 @@ typedef int step_fn(int step);
 static inline int list_len(const async__wait_list *l) {
     int n = 0;
 
-    for (const async__sync_waiter *w = l->head; w != NULL; w = w->next)
+    for (const async__sync_waiter *w = l->head; w != NULL;
+         w = async__wait_next(w))
         n++;
     return n;
 }
