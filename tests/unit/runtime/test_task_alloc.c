@@ -73,9 +73,15 @@ static int teardown(void **state) {
     return 0;
 }
 
+static void free_split(async_task *t, void *arg) {
+    (void)arg;
+    async__task_free_split(t);
+}
+
 /* Every frame size up to the largest that stays with its task, with
- * both alignments: the frame is aligned as asked, and it does not
- * overlap the next block (the whole frame is written). */
+ * both alignments: the frame is aligned as asked (one aligned for any
+ * type lives apart from its task), and it does not overlap the next
+ * block (the whole frame is written). */
 static void test_alignment_of_every_size(void **state) {
     (void)state;
     for (size_t size = 1; size <= 1024; size++) {
@@ -93,8 +99,11 @@ static void test_alignment_of_every_size(void **state) {
         memset(fb, 0x5a, size);
         assert_ptr_equal(a->fn, &fn_any);
         assert_ptr_equal(b->fn, &fn_8);
+        assert_true(a->flags & ASYNC__TASK_SPLIT);
+        assert_false(b->flags & ASYNC__TASK_SPLIT);
     }
     assert_int_equal(live(), 2 * 1024);
+    async__task_mem_each(free_split, NULL);
 }
 
 /* Freed tasks are no longer found, and their blocks are handed out
