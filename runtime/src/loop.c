@@ -189,26 +189,8 @@ static void run_timers(async__loop *l) {
  * and one that failed a negative code: a frame that fails without
  * storing one (not something asyncc generates) fails with ASYNC_EINVAL.
  * A failed task produced no result: its result bytes read as zero.
- *
- * A task cancelled before its first step (its root frame still in state
- * 0) is finished cancelled without running any of its body, as asyncio
- * never starts a task cancelled before its first step.  That costs one
- * flag test per poll; the frame is read only when the flag is set. */
-static void poll_task(async_task *t, async_task **running) {
-    void *frame = async__task_frame_of(t);
-    int rc;
-
-    if ((t->flags & ASYNC__TASK_CANCEL) && *(const int *)frame == 0) {
-        t->flags &= ~ASYNC__TASK_CANCEL;
-        t->error = ASYNC_ECANCELED;
-        rc = ASYNC__FAILED;
-    } else {
-        *running = t;
-        rc = t->fn->poll(frame);
-        *running = NULL;
-        if (rc != ASYNC__READY && rc != ASYNC__FAILED)
-            return;
-    }
+ * Apart from poll_task, as the rarer path. */
+static void end_task(async_task *t, int rc) {
     if (rc == ASYNC__READY) {
         t->error = 0;
     } else {
@@ -223,26 +205,27 @@ static void poll_task(async_task *t, async_task **running) {
     async__task_finish(t);
 }
 
-/* Phase 2: polls the tasks that are ready now.  The queue is detached
- * first, so the tasks woken meanwhile wait for the next pass.  `rq` and
- * `running` are &async__ready and &async__running, computed once by the
- * caller: in position-independent code each access to an exported
- * thread-local would compute its address again. */
-static void run_ready(async__ready_queue *rq, async_task **running) {
-    async_task *t = rq->head;
+/* Polls `t`, just taken off the ready queue, and ends it when its root
+ * frame has returned.  A task cancelled before its first step (its root
+ * frame still in state 0) is finished cancelled without running any of
+ * its body, as asyncio never starts a task cancelled before its first
+ * step.  That costs one flag test per poll; the frame is read only when
+ * the flag is set. */
+static inline void poll_task(async_task *t, async_task **running) {
+    void *frame = async__task_frame_of(t);
+    int rc;
 
-    rq->head = rq->tail = NULL;
-    while (t != NULL) {
-        async_task *next = t->next_ready;
-
-        /* Still flagged as queued until now, so waking it earlier in this
-         * pass did not queue it twice. */
-        t->next_ready = NULL;
-        t->flags &= ~ASYNC__TASK_QUEUED;
-        assert(!(t->flags & ASYNC__TASK_DONE));
-        poll_task(t, running);
-        t = next;
+    if ((t->flags & ASYNC__TASK_CANCEL) && *(const int *)frame == 0) {
+        t->flags &= ~ASYNC__TASK_CANCEL;
+        t->error = ASYNC_ECANCELED;
+        end_task(t, ASYNC__FAILED);
+        return;
     }
+    *running = t;
+    rc = t->fn->poll(frame);
+    *running = NULL;
+    if (rc == ASYNC__READY || rc == ASYNC__FAILED)
+        end_task(t, rc);
 }
 
 /* After a pass that left tasks ready, with the main task running, no
@@ -250,16 +233,43 @@ static void run_ready(async__ready_queue *rq, async_task **running) {
  * of the pass and the next one's timer phase would do nothing: then this
  * does what they would (the dump requested by a signal, a new pass's
  * clock) and returns 1, so that the next pass polls at once.  The common
- * case of tasks handing work to each other. */
-static int quiet_pass(async__loop *l, const async__ready_queue *rq,
-                      const async_task *root) {
-    if (rq->head == NULL || l->timers.len != 0 ||
-        (root->flags & ASYNC__TASK_DONE) || async__io_busy(&l->io) ||
-        async__io_pending(&l->io))
+ * case of tasks handing work to each other.  The three counts are
+ * tested together: one branch for the common case. */
+static inline int quiet_pass(async__loop *l, const async__ready_queue *rq,
+                             const async_task *root) {
+    if (rq->head == NULL || (root->flags & ASYNC__TASK_DONE) ||
+        (l->timers.len | (size_t)l->io.n_watchers | (size_t)l->io.queued) != 0)
         return 0;
     async__dump_poll();
     l->now_read = 0;
     return 1;
+}
+
+/* Phase 2: polls the tasks that are ready now, and again at once while
+ * passes are quiet (quiet_pass).  Each time the queue is detached first,
+ * so the tasks woken meanwhile wait for the next pass.  A task's link is
+ * left as it is: it is read only while the task is queued, and
+ * async__wake sets it.  `rq` and `running` are &async__ready and
+ * &async__running, computed once by the caller: in position-independent
+ * code each access to an exported thread-local would compute its
+ * address again. */
+static void run_ready(async__loop *l, async__ready_queue *rq,
+                      async_task **running, const async_task *root) {
+    do {
+        async_task *t = rq->head;
+
+        rq->head = rq->tail = NULL;
+        while (t != NULL) {
+            async_task *next = t->next_ready;
+
+            /* Still flagged as queued until now, so waking it earlier in
+             * this pass did not queue it twice. */
+            t->flags &= ~ASYNC__TASK_QUEUED;
+            assert(!(t->flags & ASYNC__TASK_DONE));
+            poll_task(t, running);
+            t = next;
+        }
+    } while (quiet_pass(l, rq, root));
 }
 
 /* How long phase 5 may sleep: not at all when tasks are ready, else until
@@ -435,9 +445,7 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
         run_timers(l); /* 1. due timers wake their tasks */
         /* 2. poll what was ready when the pass began; again at once
          * while passes are quiet (quiet_pass) */
-        do
-            run_ready(rq, running);
-        while (quiet_pass(l, rq, root));
+        run_ready(l, rq, running, root);
         /* 3. the run's result is in, once the other tasks, cancelled,
          * have finished too (or can never finish).  As asyncio.run stops
          * its loop only after the pass that follows the main task's end,
