@@ -970,37 +970,44 @@ static inline void async_queue_get__init(struct async_queue_get__frame *f,
 int async__queue_put_slow(void *frame);
 int async__queue_get_slow(void *frame);
 
-/* A put into an open queue with room and no putter waiting ahead: the
- * item goes straight to the first waiting getter (getters wait only
- * while the queue is empty), else to the back of the ring.  An
- * unbounded queue has no putters and no reservations: the same test
- * says its ring has room. */
+/* Hands `item` to `w`, the first waiting getter: its node leaves the
+ * list GRANTED, the item lands in its frame's _ret and its task is
+ * woken.  The node's next link is left as it is: off a list, nothing
+ * reads it (a wait sets it again). */
+static inline void async__queue_hand(async_queue *q, async__sync_waiter *w,
+                                     void *item) {
+    async_task *getter = w->task;
+    async__sync_waiter *next = w->next;
+
+    q->getters.head = next;
+    if (next != NULL)
+        next->prev = NULL;
+    else
+        q->getters.tail = NULL;
+    w->task = NULL;
+    w->outcome = ASYNC__SYNC_GRANTED;
+    ((struct async_queue_get__frame
+          *)(void *)((char *)w -
+                     offsetof(struct async_queue_get__frame, waiter)))
+        ->_ret = item;
+    async__wake(getter);
+}
+
+/* A put into an open queue with room: the item goes straight to the
+ * first waiting getter (getters wait only while the queue is empty),
+ * else to the back of the ring.  Putters wait only while all the room
+ * is taken, so with room none waits ahead of this one.  An unbounded
+ * queue has no putters: the same test says its ring has a free slot. */
 static inline int async_queue_put__resume(void *frame) {
     struct async_queue_put__frame *f = (struct async_queue_put__frame *)frame;
     async_queue *q = f->queue;
-    async__sync_waiter *w;
 
-    if (f->_state != 0 || q == NULL || q->closed || q->putters.head != NULL ||
-        q->count + q->handed + q->reserved >= q->capacity)
+    if (f->_state != 0 || q == NULL || q->closed || q->used >= q->capacity)
         return async__queue_put_slow(frame);
     q->unfinished++;
-    if ((w = q->getters.head) != NULL) {
-        async_task *getter = w->task;
-
-        q->getters.head = w->next;
-        if (w->next != NULL)
-            w->next->prev = NULL;
-        else
-            q->getters.tail = NULL;
-        w->next = NULL;
-        w->task = NULL;
-        w->outcome = ASYNC__SYNC_GRANTED;
-        ((struct async_queue_get__frame
-              *)(void *)((char *)w -
-                         offsetof(struct async_queue_get__frame, waiter)))
-            ->_ret = f->item;
-        q->handed++;
-        async__wake(getter);
+    q->used++;
+    if (q->getters.head != NULL) {
+        async__queue_hand(q, q->getters.head, f->item);
     } else {
         size_t i = q->head + q->count;
 
@@ -1011,9 +1018,30 @@ static inline int async_queue_put__resume(void *frame) {
     return ASYNC__READY;
 }
 
-/* A get with no putter waiting: takes the front item; or, on an empty
- * open queue, waits at the back of the getters; or, woken with an item
- * handed over, completes.  A pending cancellation goes the slow way. */
+/* A get's wait on an empty open queue, for a task not cancelled: its
+ * node joins the back of the getters (putters waiting meanwhile do not
+ * matter: the slow path would wait the same way). */
+static inline int async__queue_get_wait(async_queue *q,
+                                        struct async_queue_get__frame *f,
+                                        async_task *self) {
+    async__sync_waiter *w = &f->waiter;
+
+    w->task = self;
+    w->next = NULL;
+    w->prev = q->getters.tail;
+    if (q->getters.tail != NULL)
+        q->getters.tail->next = w;
+    else
+        q->getters.head = w;
+    q->getters.tail = w;
+    f->_state = 1;
+    return ASYNC__PENDING;
+}
+
+/* A get that, woken with an item handed over, completes, or that takes
+ * the front item when no putter waits for the room it frees, or waits
+ * on an empty open queue.  Cancellation, closing and putters waiting
+ * for room go the slow way. */
 static inline int async_queue_get__resume(void *frame) {
     struct async_queue_get__frame *f = (struct async_queue_get__frame *)frame;
     async_queue *q = f->queue;
@@ -1026,33 +1054,24 @@ static inline int async_queue_get__resume(void *frame) {
             q->putters.head == NULL && self != NULL &&
             !(self->flags & ASYNC__TASK_CANCEL)) {
             f->waiter.outcome = ASYNC__SYNC_IDLE;
-            q->handed--;
+            q->used--;
             f->_state = -1;
             return ASYNC__READY;
         }
-    } else if (f->_state == 0 && q != NULL && q->putters.head == NULL) {
-        if (q->count > 0) {
+    } else if (f->_state == 0 && q != NULL) {
+        if (q->count == 0) {
+            if (!q->closed && self != NULL &&
+                !(self->flags & ASYNC__TASK_CANCEL))
+                return async__queue_get_wait(q, f, self);
+        } else if (q->putters.head == NULL) {
             f->_ret = q->slots[q->head];
             q->slots[q->head] = NULL;
             if (++q->head == q->capacity)
                 q->head = 0;
             q->count--;
+            q->used--;
             f->_state = -1;
             return ASYNC__READY;
-        }
-        if (!q->closed && self != NULL && !(self->flags & ASYNC__TASK_CANCEL)) {
-            async__sync_waiter *w = &f->waiter;
-
-            w->task = self;
-            w->next = NULL;
-            w->prev = q->getters.tail;
-            if (q->getters.tail != NULL)
-                q->getters.tail->next = w;
-            else
-                q->getters.head = w;
-            q->getters.tail = w;
-            f->_state = 1;
-            return ASYNC__PENDING;
         }
     }
     return async__queue_get_slow(frame);
