@@ -970,13 +970,29 @@ static inline void async_queue_get__init(struct async_queue_get__frame *f,
 int async__queue_put_slow(void *frame);
 int async__queue_get_slow(void *frame);
 
+/* async_queue_get's state once a put has handed it an item (in _ret)
+ * and taken its node off the getters, beyond the states of the
+ * wait-list skeleton (runtime/src/wait_list.h).  The hand-over leaves
+ * the node's fields as they were: the get reads only this state, and
+ * its slow path makes the node GRANTED (state 1) before anything else
+ * when it sees it. */
+enum { ASYNC__QUEUE_GET_HANDED = 2 };
+
+/* The get whose node `w` is: every node on a queue's getters list is
+ * the waiter of an async_queue_get frame. */
+static inline struct async_queue_get__frame *
+async__queue_getter(async__sync_waiter *w) {
+    return (struct async_queue_get__frame
+                *)(void *)((char *)w -
+                           offsetof(struct async_queue_get__frame, waiter));
+}
+
 /* Hands `item` to `w`, the first waiting getter: its node leaves the
- * list GRANTED, the item lands in its frame's _ret and its task is
- * woken.  The node's next link is left as it is: off a list, nothing
- * reads it (a wait sets it again). */
+ * list, the item lands in its frame's _ret, the frame says HANDED and
+ * its task is woken. */
 static inline void async__queue_hand(async_queue *q, async__sync_waiter *w,
                                      void *item) {
-    async_task *getter = w->task;
+    struct async_queue_get__frame *getter = async__queue_getter(w);
     async__sync_waiter *next = w->next;
 
     q->getters.head = next;
@@ -984,13 +1000,9 @@ static inline void async__queue_hand(async_queue *q, async__sync_waiter *w,
         next->prev = NULL;
     else
         q->getters.tail = NULL;
-    w->task = NULL;
-    w->outcome = ASYNC__SYNC_GRANTED;
-    ((struct async_queue_get__frame
-          *)(void *)((char *)w -
-                     offsetof(struct async_queue_get__frame, waiter)))
-        ->_ret = item;
-    async__wake(getter);
+    getter->_ret = item;
+    getter->_state = ASYNC__QUEUE_GET_HANDED;
+    async__wake(w->task);
 }
 
 /* A put into an open queue with room: the item goes straight to the
@@ -1038,22 +1050,18 @@ static inline int async__queue_get_wait(async_queue *q,
     return ASYNC__PENDING;
 }
 
-/* A get that, woken with an item handed over, completes, or that takes
- * the front item when no putter waits for the room it frees, or waits
- * on an empty open queue.  Cancellation, closing and putters waiting
- * for room go the slow way. */
+/* A get that, handed an item, completes, or that takes the front item,
+ * in both cases when no putter waits for the room it frees; or that
+ * waits on an empty open queue.  Cancellation, closing and putters
+ * waiting for room go the slow way. */
 static inline int async_queue_get__resume(void *frame) {
     struct async_queue_get__frame *f = (struct async_queue_get__frame *)frame;
     async_queue *q = f->queue;
     async_task *self = async__running;
 
-    if (f->_state == 1) {
-        /* Granted: the item is in _ret already. */
-        if (f->waiter.task == NULL &&
-            f->waiter.outcome == ASYNC__SYNC_GRANTED &&
-            q->putters.head == NULL && self != NULL &&
+    if (f->_state == ASYNC__QUEUE_GET_HANDED) {
+        if (q->putters.head == NULL && self != NULL &&
             !(self->flags & ASYNC__TASK_CANCEL)) {
-            f->waiter.outcome = ASYNC__SYNC_IDLE;
             q->used--;
             f->_state = -1;
             return ASYNC__READY;

@@ -93,23 +93,24 @@ static void *slots_pop_front(async_queue *q) {
     return item;
 }
 
-/* The getter whose waiter node `w` is: every node on a queue's getters
- * list is the waiter of an async_queue_get frame. */
-static struct async_queue_get__frame *getter_of(async__sync_waiter *w) {
-    return (
-        struct async_queue_get__frame *)((char *)w -
-                                         offsetof(struct async_queue_get__frame,
-                                                  waiter));
+/* `item` goes to the getter whose node `w` is, just granted: into its
+ * frame's result, which says HANDED as after the inline hand-over, so
+ * that the inline get completes it too. */
+static void hand_item(async__sync_waiter *w, void *item) {
+    struct async_queue_get__frame *f = async__queue_getter(w);
+
+    f->_ret = item;
+    f->_state = ASYNC__QUEUE_GET_HANDED;
 }
 
-/* Stored items go to waiting getters, first to first, into the result of
- * their frames (still counted in `used`). */
+/* Stored items go to waiting getters, first to first (still counted in
+ * `used`). */
 static void hand_to_getters(async_queue *q) {
     async__sync_waiter *w;
 
     while (q->count > 0 && (w = async__wait_settle_first(
                                 &q->getters, ASYNC__SYNC_GRANTED)) != NULL)
-        getter_of(w)->_ret = slots_pop_front(q);
+        hand_item(w, slots_pop_front(q));
 }
 
 /* Free room goes to waiting putters, first to first (an unbounded
@@ -129,7 +130,7 @@ static void deliver(async_queue *q, void *item) {
     if (q->count == 0 && (w = async__wait_settle_first(
                               &q->getters, ASYNC__SYNC_GRANTED)) != NULL) {
         /* Straight to the first getter, as the ring would hand it. */
-        getter_of(w)->_ret = item;
+        hand_item(w, item);
         return;
     }
     slots_push_back(q, item);
@@ -322,6 +323,13 @@ int async__queue_get_slow(void *frame) {
         if (q->closed)
             return async__wait_fail(&f->_state, -EPIPE);
         return async__wait_start(&q->getters, &f->waiter, &f->_state);
+    case ASYNC__QUEUE_GET_HANDED:
+        /* Off the list with its item: the node becomes what the
+         * skeleton expects of a granted one. */
+        f->waiter.task = NULL;
+        f->waiter.outcome = ASYNC__SYNC_GRANTED;
+        f->_state = 1;
+        /* fall through */
     case 1:
         r = async__wait_poll(&q->getters, &f->waiter, &f->_state, get_pass_on,
                              f);
