@@ -1014,9 +1014,8 @@ static inline int async_queue_put__resume(void *frame) {
     struct async_queue_put__frame *f = (struct async_queue_put__frame *)frame;
     async_queue *q = f->queue;
 
-    if (f->_state != 0 || q == NULL || q->closed || q->used >= q->capacity)
+    if (q == NULL || f->_state != 0 || q->closed || q->used >= q->capacity)
         return async__queue_put_slow(frame);
-    q->unfinished++;
     q->used++;
     if (q->getters.head != NULL) {
         async__queue_hand(q, q->getters.head, f->item);
@@ -1026,6 +1025,7 @@ static inline int async_queue_put__resume(void *frame) {
         q->slots[i >= q->capacity ? i - q->capacity : i] = f->item;
         q->count++;
     }
+    q->unfinished++;
     f->_state = -1;
     return ASYNC__READY;
 }
@@ -1059,14 +1059,7 @@ static inline int async_queue_get__resume(void *frame) {
     async_queue *q = f->queue;
     async_task *self = async__running;
 
-    if (f->_state == ASYNC__QUEUE_GET_HANDED) {
-        if (q->putters.head == NULL && self != NULL &&
-            !(self->flags & ASYNC__TASK_CANCEL)) {
-            q->used--;
-            f->_state = -1;
-            return ASYNC__READY;
-        }
-    } else if (f->_state == 0 && q != NULL) {
+    if (f->_state == 0 && q != NULL) {
         if (q->count == 0) {
             if (!q->closed && self != NULL &&
                 !(self->flags & ASYNC__TASK_CANCEL))
@@ -1077,6 +1070,13 @@ static inline int async_queue_get__resume(void *frame) {
             if (++q->head == q->capacity)
                 q->head = 0;
             q->count--;
+            q->used--;
+            f->_state = -1;
+            return ASYNC__READY;
+        }
+    } else if (f->_state == ASYNC__QUEUE_GET_HANDED) {
+        if (q->putters.head == NULL && self != NULL &&
+            !(self->flags & ASYNC__TASK_CANCEL)) {
             q->used--;
             f->_state = -1;
             return ASYNC__READY;
