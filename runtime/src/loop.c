@@ -188,9 +188,8 @@ static void run_timers(async__loop *l) {
  * with the code left in t->error.  A task that succeeded has error 0,
  * and one that failed a negative code: a frame that fails without
  * storing one (not something asyncc generates) fails with ASYNC_EINVAL.
- * A failed task produced no result: its result bytes read as zero.
- * Apart from poll_task, as the rarer path. */
-static void end_task(async_task *t, int rc) {
+ * A failed task produced no result: its result bytes read as zero. */
+static inline void end_task(async_task *t, int rc) {
     if (rc == ASYNC__READY) {
         t->error = 0;
     } else {
@@ -209,17 +208,29 @@ static void end_task(async_task *t, int rc) {
  * frame has returned.  A task cancelled before its first step (its root
  * frame still in state 0) is finished cancelled without running any of
  * its body, as asyncio never starts a task cancelled before its first
- * step.  That costs one flag test per poll; the frame is read only when
+ * step.  That costs nothing in the common cases: the test that finds the
+ * frame of an embedded task or of a heap task with its frame beside the
+ * header tests the flag too, and the frame's state is read only when
  * the flag is set. */
 static inline void poll_task(async_task *t, async_task **running) {
-    void *frame = async__task_frame_of(t);
+    const unsigned kind =
+        t->flags & (ASYNC__TASK_HEAP | ASYNC__TASK_SPLIT | ASYNC__TASK_CANCEL);
+    void *frame;
     int rc;
 
-    if ((t->flags & ASYNC__TASK_CANCEL) && *(const int *)frame == 0) {
-        t->flags &= ~ASYNC__TASK_CANCEL;
-        t->error = ASYNC_ECANCELED;
-        end_task(t, ASYNC__FAILED);
-        return;
+    /* What async__task_frame computes, for a task not cancelled. */
+    if (kind == 0) {
+        frame = ((async__child *)t)->frame;
+    } else if (kind == ASYNC__TASK_HEAP) {
+        frame = t + 1;
+    } else {
+        frame = async__task_frame_of(t);
+        if ((t->flags & ASYNC__TASK_CANCEL) && *(const int *)frame == 0) {
+            t->flags &= ~ASYNC__TASK_CANCEL;
+            t->error = ASYNC_ECANCELED;
+            end_task(t, ASYNC__FAILED);
+            return;
+        }
     }
     *running = t;
     rc = t->fn->poll(frame);
