@@ -256,16 +256,29 @@ static inline int quiet_pass(async__loop *l, const async__ready_queue *rq,
     return 1;
 }
 
+/* Makes the compiler take pointer `p` as unknown from here on, so that
+ * it keeps it in a register rather than compute it again at each use:
+ * in position-independent code the address of a thread-local costs two
+ * instructions each time, and a pass of one task uses three of them
+ * several times. */
+#if defined(__GNUC__) || defined(__clang__)
+#define KEEP_IN_REGISTER(p) __asm__("" : "+r"(p))
+#else
+#define KEEP_IN_REGISTER(p) ((void)0)
+#endif
+
 /* Phase 2: polls the tasks that are ready now, and again at once while
  * passes are quiet (quiet_pass).  Each time the queue is detached first,
  * so the tasks woken meanwhile wait for the next pass.  A task's link is
  * left as it is: it is read only while the task is queued, and
- * async__wake sets it.  `rq` and `running` are &async__ready and
- * &async__running, computed once by the caller: in position-independent
- * code each access to an exported thread-local would compute its
- * address again. */
+ * async__wake sets it.  `l`, `rq` and `running` are the_loop,
+ * &async__ready and &async__running, computed once by the caller and
+ * kept in registers over the passes. */
 static void run_ready(async__loop *l, async__ready_queue *rq,
                       async_task **running, const async_task *root) {
+    KEEP_IN_REGISTER(l);
+    KEEP_IN_REGISTER(rq);
+    KEEP_IN_REGISTER(running);
     do {
         async_task *t = rq->head;
 
