@@ -975,92 +975,119 @@ static inline void async_queue_get__init(struct async_queue_get__frame *f,
 int async__queue_put_slow(void *frame);
 int async__queue_get_slow(void *frame);
 
-/* A put into an open queue with room and no putter waiting ahead: the
- * item goes straight to the first waiting getter (getters wait only
- * while the queue is empty), else to the back of the ring.  An
- * unbounded queue has no putters and no reservations: the same test
- * says its ring has room. */
+/* async_queue_get's state once a put has handed it an item (in _ret)
+ * and taken its node off the getters, beyond the states of the
+ * wait-list skeleton (runtime/src/wait_list.h).  The hand-over leaves
+ * the node's fields as they were: the get reads only this state, and
+ * its slow path makes the node GRANTED (state 1) before anything else
+ * when it sees it. */
+enum { ASYNC__QUEUE_GET_HANDED = 2 };
+
+/* The get whose node `w` is: every node on a queue's getters list is
+ * the waiter of an async_queue_get frame. */
+static inline struct async_queue_get__frame *
+async__queue_getter(async__sync_waiter *w) {
+    return (struct async_queue_get__frame
+                *)(void *)((char *)w -
+                           offsetof(struct async_queue_get__frame, waiter));
+}
+
+/* Hands `item` to `w`, the first waiting getter: its node leaves the
+ * list, the item lands in its frame's _ret, the frame says HANDED and
+ * its task is woken. */
+static inline void async__queue_hand(async_queue *q, async__sync_waiter *w,
+                                     void *item) {
+    struct async_queue_get__frame *getter = async__queue_getter(w);
+    async__sync_waiter *next = w->next;
+
+    if (async__wait_is_end(next)) {
+        q->getters.head = q->getters.tail = NULL;
+    } else {
+        q->getters.head = next;
+        next->prev = w->prev; /* the list's end */
+    }
+    getter->_ret = item;
+    getter->_state = ASYNC__QUEUE_GET_HANDED;
+    async__wake(w->task);
+}
+
+/* A put into an open queue with room: the item goes straight to the
+ * first waiting getter (getters wait only while the queue is empty),
+ * else to the back of the ring.  Putters wait only while all the room
+ * is taken, so with room none waits ahead of this one.  An unbounded
+ * queue has no putters: the same test says its ring has a free slot. */
 static inline int async_queue_put__resume(void *frame) {
     struct async_queue_put__frame *f = (struct async_queue_put__frame *)frame;
     async_queue *q = f->queue;
-    async__sync_waiter *w;
 
-    if (f->_state != 0 || q == NULL || q->closed || q->putters.head != NULL ||
-        q->count + q->handed + q->reserved >= q->capacity)
+    if (q == NULL || f->_state != 0 || q->closed || q->used >= q->capacity)
         return async__queue_put_slow(frame);
-    q->unfinished++;
-    if ((w = q->getters.head) != NULL) {
-        async_task *getter = w->task;
-
-        if (async__wait_is_end(w->next)) {
-            q->getters.head = q->getters.tail = NULL;
-        } else {
-            q->getters.head = w->next;
-            w->next->prev = w->prev; /* the list's end */
-        }
-        w->next = NULL;
-        w->task = NULL;
-        w->outcome = ASYNC__SYNC_GRANTED;
-        ((struct async_queue_get__frame
-              *)(void *)((char *)w -
-                         offsetof(struct async_queue_get__frame, waiter)))
-            ->_ret = f->item;
-        q->handed++;
-        async__wake(getter);
+    q->used++;
+    if (q->getters.head != NULL) {
+        async__queue_hand(q, q->getters.head, f->item);
     } else {
         size_t i = q->head + q->count;
 
         q->slots[i >= q->capacity ? i - q->capacity : i] = f->item;
         q->count++;
     }
+    q->unfinished++;
     f->_state = -1;
     return ASYNC__READY;
 }
 
-/* A get with no putter waiting: takes the front item; or, on an empty
- * open queue, waits at the back of the getters; or, woken with an item
- * handed over, completes.  A pending cancellation goes the slow way. */
+/* A get's wait on an empty open queue, for a task not cancelled: its
+ * node joins the back of the getters (putters waiting meanwhile do not
+ * matter: the slow path would wait the same way). */
+static inline int async__queue_get_wait(async_queue *q,
+                                        struct async_queue_get__frame *f,
+                                        async_task *self) {
+    async__sync_waiter *w = &f->waiter;
+
+    w->task = self;
+    w->next = async__wait_end(&q->getters);
+    if (q->getters.tail != NULL) {
+        w->prev = q->getters.tail;
+        q->getters.tail->next = w;
+    } else {
+        w->prev = async__wait_end(&q->getters);
+        q->getters.head = w;
+    }
+    q->getters.tail = w;
+    f->_state = 1;
+    return ASYNC__PENDING;
+}
+
+/* A get that, handed an item, completes, or that takes the front item,
+ * in both cases when no putter waits for the room it frees; or that
+ * waits on an empty open queue.  Cancellation, closing and putters
+ * waiting for room go the slow way. */
 static inline int async_queue_get__resume(void *frame) {
     struct async_queue_get__frame *f = (struct async_queue_get__frame *)frame;
     async_queue *q = f->queue;
     async_task *self = async__running;
 
-    if (f->_state == 1) {
-        /* Granted: the item is in _ret already. */
-        if (f->waiter.task == NULL &&
-            f->waiter.outcome == ASYNC__SYNC_GRANTED &&
-            q->putters.head == NULL && self != NULL &&
-            !(self->flags & ASYNC__TASK_CANCEL)) {
-            f->waiter.outcome = ASYNC__SYNC_IDLE;
-            q->handed--;
-            f->_state = -1;
-            return ASYNC__READY;
-        }
-    } else if (f->_state == 0 && q != NULL && q->putters.head == NULL) {
-        if (q->count > 0) {
+    if (f->_state == 0 && q != NULL) {
+        if (q->count == 0) {
+            if (!q->closed && self != NULL &&
+                !(self->flags & ASYNC__TASK_CANCEL))
+                return async__queue_get_wait(q, f, self);
+        } else if (q->putters.head == NULL) {
             f->_ret = q->slots[q->head];
             q->slots[q->head] = NULL;
             if (++q->head == q->capacity)
                 q->head = 0;
             q->count--;
+            q->used--;
             f->_state = -1;
             return ASYNC__READY;
         }
-        if (!q->closed && self != NULL && !(self->flags & ASYNC__TASK_CANCEL)) {
-            async__sync_waiter *w = &f->waiter;
-
-            w->task = self;
-            w->next = async__wait_end(&q->getters);
-            if (q->getters.tail != NULL) {
-                w->prev = q->getters.tail;
-                q->getters.tail->next = w;
-            } else {
-                w->prev = async__wait_end(&q->getters);
-                q->getters.head = w;
-            }
-            q->getters.tail = w;
-            f->_state = 1;
-            return ASYNC__PENDING;
+    } else if (f->_state == ASYNC__QUEUE_GET_HANDED) {
+        if (q->putters.head == NULL && self != NULL &&
+            !(self->flags & ASYNC__TASK_CANCEL)) {
+            q->used--;
+            f->_state = -1;
+            return ASYNC__READY;
         }
     }
     return async__queue_get_slow(frame);

@@ -200,7 +200,7 @@ static int dump_on_quit(void) {
 /* The signal only sets a flag: the loop, woken from its wait (epoll
  * returns EINTR), prints the dump between passes, where every task is at
  * rest. */
-static volatile sig_atomic_t quit_requested;
+volatile sig_atomic_t async__dump_requested;
 static struct sigaction quit_before;
 static int quit_armed;     /* the signal our handler is installed for */
 static int dump_signo = 0; /* async_dump_on_signal's choice, -1: none */
@@ -208,7 +208,7 @@ static int dump_chosen;    /* async_dump_on_signal was called */
 
 static void on_quit(int signo) {
     (void)signo;
-    quit_requested = 1;
+    async__dump_requested = 1;
 }
 
 void async__dump_arm(void) {
@@ -232,7 +232,7 @@ void async__dump_disarm(void) {
     if (quit_armed)
         sigaction(quit_armed, &quit_before, NULL);
     quit_armed = 0;
-    quit_requested = 0;
+    async__dump_requested = 0;
 }
 
 int async_dump_on_signal(int signo) {
@@ -247,9 +247,7 @@ int async_dump_on_signal(int signo) {
     return 0;
 }
 
-void async__dump_poll(void) {
-    if (quit_requested) {
-        quit_requested = 0;
-        async_dump_tasks(STDERR_FILENO);
-    }
+void async__dump_now(void) {
+    async__dump_requested = 0;
+    async_dump_tasks(STDERR_FILENO);
 }

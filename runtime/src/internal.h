@@ -7,6 +7,7 @@
 #define ASYNC_INTERNAL_H
 
 #include <async.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -136,10 +137,18 @@ void async__loop_each_task(void (*fn)(async_task *t, int is_root, void *arg),
 async_task *async__loop_root(void);
 
 /* dump.c: the SIGQUIT dump of debug builds (no-ops with NDEBUG): arm at
- * the start of a run, poll after each wait, disarm when it ends. */
+ * the start of a run, poll after each wait, disarm when it ends.  The
+ * signal's handler only sets async__dump_requested; the poll is inline
+ * because the loop makes it between every two passes, and the dump
+ * itself (async__dump_now, which clears the request) is rare. */
+extern volatile sig_atomic_t async__dump_requested;
 void async__dump_arm(void);
-void async__dump_poll(void);
+void async__dump_now(void);
 void async__dump_disarm(void);
+static inline void async__dump_poll(void) {
+    if (async__dump_requested)
+        async__dump_now();
+}
 
 /* loop.c, for signal.c's shutdown: cancels every unfinished heap task,
  * oldest first, then the main task, and lets the loop run the cancelled

@@ -188,27 +188,8 @@ static void run_timers(async__loop *l) {
  * with the code left in t->error.  A task that succeeded has error 0,
  * and one that failed a negative code: a frame that fails without
  * storing one (not something asyncc generates) fails with ASYNC_EINVAL.
- * A failed task produced no result: its result bytes read as zero.
- *
- * A task cancelled before its first step (its root frame still in state
- * 0) is finished cancelled without running any of its body, as asyncio
- * never starts a task cancelled before its first step.  That costs one
- * flag test per poll; the frame is read only when the flag is set. */
-static void poll_task(async_task *t, async_task **running) {
-    void *frame = async__task_frame_of(t);
-    int rc;
-
-    if ((t->flags & ASYNC__TASK_CANCEL) && *(const int *)frame == 0) {
-        t->flags &= ~ASYNC__TASK_CANCEL;
-        t->error = ASYNC_ECANCELED;
-        rc = ASYNC__FAILED;
-    } else {
-        *running = t;
-        rc = t->fn->poll(frame);
-        *running = NULL;
-        if (rc != ASYNC__READY && rc != ASYNC__FAILED)
-            return;
-    }
+ * A failed task produced no result: its result bytes read as zero. */
+static inline void end_task(async_task *t, int rc) {
     if (rc == ASYNC__READY) {
         t->error = 0;
     } else {
@@ -223,26 +204,39 @@ static void poll_task(async_task *t, async_task **running) {
     async__task_finish(t);
 }
 
-/* Phase 2: polls the tasks that are ready now.  The queue is detached
- * first, so the tasks woken meanwhile wait for the next pass.  `rq` and
- * `running` are &async__ready and &async__running, computed once by the
- * caller: in position-independent code each access to an exported
- * thread-local would compute its address again. */
-static void run_ready(async__ready_queue *rq, async_task **running) {
-    async_task *t = rq->head;
+/* Polls `t`, just taken off the ready queue, and ends it when its root
+ * frame has returned.  A task cancelled before its first step (its root
+ * frame still in state 0) is finished cancelled without running any of
+ * its body, as asyncio never starts a task cancelled before its first
+ * step.  That costs nothing in the common cases: the test that finds the
+ * frame of an embedded task or of a heap task with its frame beside the
+ * header tests the flag too, and the frame's state is read only when
+ * the flag is set. */
+static inline void poll_task(async_task *t, async_task **running) {
+    const unsigned kind =
+        t->flags & (ASYNC__TASK_HEAP | ASYNC__TASK_SPLIT | ASYNC__TASK_CANCEL);
+    void *frame;
+    int rc;
 
-    rq->head = rq->tail = NULL;
-    while (t != NULL) {
-        async_task *next = t->next_ready;
-
-        /* Still flagged as queued until now, so waking it earlier in this
-         * pass did not queue it twice. */
-        t->next_ready = NULL;
-        t->flags &= ~ASYNC__TASK_QUEUED;
-        assert(!(t->flags & ASYNC__TASK_DONE));
-        poll_task(t, running);
-        t = next;
+    /* What async__task_frame computes, for a task not cancelled. */
+    if (kind == 0) {
+        frame = ((async__child *)t)->frame;
+    } else if (kind == ASYNC__TASK_HEAP) {
+        frame = t + 1;
+    } else {
+        frame = async__task_frame_of(t);
+        if ((t->flags & ASYNC__TASK_CANCEL) && *(const int *)frame == 0) {
+            t->flags &= ~ASYNC__TASK_CANCEL;
+            t->error = ASYNC_ECANCELED;
+            end_task(t, ASYNC__FAILED);
+            return;
+        }
     }
+    *running = t;
+    rc = t->fn->poll(frame);
+    *running = NULL;
+    if (rc == ASYNC__READY || rc == ASYNC__FAILED)
+        end_task(t, rc);
 }
 
 /* After a pass that left tasks ready, with the main task running, no
@@ -250,16 +244,56 @@ static void run_ready(async__ready_queue *rq, async_task **running) {
  * of the pass and the next one's timer phase would do nothing: then this
  * does what they would (the dump requested by a signal, a new pass's
  * clock) and returns 1, so that the next pass polls at once.  The common
- * case of tasks handing work to each other. */
-static int quiet_pass(async__loop *l, const async__ready_queue *rq,
-                      const async_task *root) {
-    if (rq->head == NULL || l->timers.len != 0 ||
-        (root->flags & ASYNC__TASK_DONE) || async__io_busy(&l->io) ||
-        async__io_pending(&l->io))
+ * case of tasks handing work to each other.  The three counts are
+ * tested together: one branch for the common case. */
+static inline int quiet_pass(async__loop *l, const async__ready_queue *rq,
+                             const async_task *root) {
+    if (rq->head == NULL || (root->flags & ASYNC__TASK_DONE) ||
+        (l->timers.len | (size_t)l->io.n_watchers | (size_t)l->io.queued) != 0)
         return 0;
     async__dump_poll();
     l->now_read = 0;
     return 1;
+}
+
+/* Makes the compiler take pointer `p` as unknown from here on, so that
+ * it keeps it in a register rather than compute it again at each use:
+ * in position-independent code the address of a thread-local costs two
+ * instructions each time, and a pass of one task uses three of them
+ * several times. */
+#if defined(__GNUC__) || defined(__clang__)
+#define KEEP_IN_REGISTER(p) __asm__("" : "+r"(p))
+#else
+#define KEEP_IN_REGISTER(p) ((void)0)
+#endif
+
+/* Phase 2: polls the tasks that are ready now, and again at once while
+ * passes are quiet (quiet_pass).  Each time the queue is detached first,
+ * so the tasks woken meanwhile wait for the next pass.  A task's link is
+ * left as it is: it is read only while the task is queued, and
+ * async__wake sets it.  `l`, `rq` and `running` are the_loop,
+ * &async__ready and &async__running, computed once by the caller and
+ * kept in registers over the passes. */
+static void run_ready(async__loop *l, async__ready_queue *rq,
+                      async_task **running, const async_task *root) {
+    KEEP_IN_REGISTER(l);
+    KEEP_IN_REGISTER(rq);
+    KEEP_IN_REGISTER(running);
+    do {
+        async_task *t = rq->head;
+
+        rq->head = rq->tail = NULL;
+        while (t != NULL) {
+            async_task *next = t->next_ready;
+
+            /* Still flagged as queued until now, so waking it earlier in
+             * this pass did not queue it twice. */
+            t->flags &= ~ASYNC__TASK_QUEUED;
+            assert(!(t->flags & ASYNC__TASK_DONE));
+            poll_task(t, running);
+            t = next;
+        }
+    } while (quiet_pass(l, rq, root));
 }
 
 /* How long phase 5 may sleep: not at all when tasks are ready, else until
@@ -435,9 +469,7 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
         run_timers(l); /* 1. due timers wake their tasks */
         /* 2. poll what was ready when the pass began; again at once
          * while passes are quiet (quiet_pass) */
-        do
-            run_ready(rq, running);
-        while (quiet_pass(l, rq, root));
+        run_ready(l, rq, running, root);
         /* 3. the run's result is in, once the other tasks, cancelled,
          * have finished too (or can never finish).  As asyncio.run stops
          * its loop only after the pass that follows the main task's end,

@@ -5,22 +5,25 @@
  *
  * Items are handed over, not competed for: an item put while getters
  * wait goes straight to the first of them, and room freed while putters
- * wait is reserved for the first of them.  So the queue counts, against
- * its capacity, the items it stores (count), those handed to getters
- * that have not run yet (handed) and the slots reserved for putters that
- * have not run yet (reserved).  That keeps FIFO order and makes
- * cancellation lossless: a getter cancelled with an item in hand puts it
- * back at the front, where its slot is still counted; a putter cancelled
- * with a reservation gives the reservation to the next putter, and
- * inserts nothing.
+ * wait is reserved for the first of them.  So the room taken (used),
+ * counted against the capacity, is that of the items the queue stores
+ * (count), of those handed to getters that have not run yet and of the
+ * slots reserved for putters that have not run yet.  That keeps FIFO
+ * order and makes cancellation lossless: a getter cancelled with an item
+ * in hand puts it back at the front, where its slot is still counted; a
+ * putter cancelled with a reservation gives the reservation to the next
+ * putter, and inserts nothing.  One count of the three is all that the
+ * fast paths (async.h) test and update on a hand-over.
  *
  * Invariants: getters wait only while count == 0; putters wait only
- * while count + handed + reserved == capacity.
+ * while used == capacity (so a put that finds room has no putter
+ * waiting ahead of it).
  *
- * An unbounded queue has no putters and no limit: its ring grows before
- * an item enters, to count + handed + 1 slots, so that every item handed
- * to a getter keeps a slot to come back to (a cancelled getter's item
- * goes back to the front, and that must not need memory).
+ * An unbounded queue has no putters and no limit (nothing is ever
+ * reserved): its ring grows before an item enters, to used + 1 slots,
+ * so that every item handed to a getter keeps a slot to come back to (a
+ * cancelled getter's item goes back to the front, and that must not
+ * need memory).
  *
  * The awaitables follow the skeleton of wait_list.h; async_queue_close
  * takes waiting putters and getters off their lists as CLOSED.
@@ -34,18 +37,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t used(const async_queue *q) {
-    return q->count + q->handed + q->reserved;
-}
-
 /* Room for a new item: a bounded queue's limit, or an unbounded queue's
  * ring grown to hold it.  0, -EAGAIN (full) or ASYNC_ENOMEM. */
 static int make_room(async_queue *q) {
-    size_t need = q->count + q->handed + 1, cap;
+    size_t need = q->used + 1, cap;
     void **slots;
 
     if (!q->unbounded)
-        return used(q) < q->capacity ? 0 : -EAGAIN;
+        return q->used < q->capacity ? 0 : -EAGAIN;
     if (need <= q->capacity)
         return 0;
     if (q->capacity > PTRDIFF_MAX / sizeof(void *) / 2)
@@ -94,33 +93,32 @@ static void *slots_pop_front(async_queue *q) {
     return item;
 }
 
-/* The getter whose waiter node `w` is: every node on a queue's getters
- * list is the waiter of an async_queue_get frame. */
-static struct async_queue_get__frame *getter_of(async__sync_waiter *w) {
-    return (
-        struct async_queue_get__frame *)((char *)w -
-                                         offsetof(struct async_queue_get__frame,
-                                                  waiter));
+/* `item` goes to the getter whose node `w` is, just granted: into its
+ * frame's result, which says HANDED as after the inline hand-over, so
+ * that the inline get completes it too. */
+static void hand_item(async__sync_waiter *w, void *item) {
+    struct async_queue_get__frame *f = async__queue_getter(w);
+
+    f->_ret = item;
+    f->_state = ASYNC__QUEUE_GET_HANDED;
 }
 
-/* Stored items go to waiting getters, first to first, into the result of
- * their frames. */
+/* Stored items go to waiting getters, first to first (still counted in
+ * `used`). */
 static void hand_to_getters(async_queue *q) {
     async__sync_waiter *w;
 
     while (q->count > 0 && (w = async__wait_settle_first(
-                                &q->getters, ASYNC__SYNC_GRANTED)) != NULL) {
-        getter_of(w)->_ret = slots_pop_front(q);
-        q->handed++;
-    }
+                                &q->getters, ASYNC__SYNC_GRANTED)) != NULL)
+        hand_item(w, slots_pop_front(q));
 }
 
 /* Free room goes to waiting putters, first to first (an unbounded
  * queue has none). */
 static void grant_room(async_queue *q) {
-    while (used(q) < q->capacity &&
+    while (q->used < q->capacity &&
            async__wait_settle_first(&q->putters, ASYNC__SYNC_GRANTED) != NULL)
-        q->reserved++;
+        q->used++;
 }
 
 /* A new item enters at the back (room is accounted for by the caller). */
@@ -128,11 +126,11 @@ static void deliver(async_queue *q, void *item) {
     async__sync_waiter *w;
 
     q->unfinished++;
+    q->used++;
     if (q->count == 0 && (w = async__wait_settle_first(
                               &q->getters, ASYNC__SYNC_GRANTED)) != NULL) {
         /* Straight to the first getter, as the ring would hand it. */
-        getter_of(w)->_ret = item;
-        q->handed++;
+        hand_item(w, item);
         return;
     }
     slots_push_back(q, item);
@@ -150,7 +148,7 @@ int async_queue_init(async_queue *q, void **slots, size_t capacity) {
         return ASYNC_EINVAL;
     q->slots = slots;
     q->capacity = capacity;
-    q->head = q->count = q->handed = q->reserved = q->unfinished = 0;
+    q->head = q->count = q->used = q->unfinished = 0;
     q->closed = 0;
     q->unbounded = 0;
     async__wait_list_init(&q->getters);
@@ -164,7 +162,7 @@ int async_queue_init_unbounded(async_queue *q) {
         return ASYNC_EINVAL;
     q->slots = NULL; /* allocated by the first put that needs it */
     q->capacity = 0;
-    q->head = q->count = q->handed = q->reserved = q->unfinished = 0;
+    q->head = q->count = q->used = q->unfinished = 0;
     q->closed = 0;
     q->unbounded = 1;
     async__wait_list_init(&q->getters);
@@ -177,14 +175,14 @@ int async_queue_free(async_queue *q) {
     if (q == NULL)
         return ASYNC_EINVAL;
     if (q->getters.head != NULL || q->putters.head != NULL ||
-        q->joiners.head != NULL || q->handed > 0 || q->reserved > 0)
+        q->joiners.head != NULL || q->used > q->count)
         return -EBUSY;
     if (q->unbounded) {
         free(q->slots);
         q->slots = NULL;
         q->capacity = 0;
     }
-    q->head = q->count = q->unfinished = 0;
+    q->head = q->count = q->used = q->unfinished = 0;
     return 0;
 }
 
@@ -207,6 +205,7 @@ int async_queue_get_nowait(async_queue *q, void **item) {
     if (q->count == 0)
         return q->closed ? -EPIPE : -EAGAIN;
     *item = slots_pop_front(q);
+    q->used--;
     grant_room(q);
     return 0;
 }
@@ -246,7 +245,7 @@ int async_queue_close(async_queue *q) {
 static void put_pass_on(void *frame) {
     async_queue *q = ((struct async_queue_put__frame *)frame)->queue;
 
-    q->reserved--;
+    q->used--;
     grant_room(q);
 }
 
@@ -267,14 +266,14 @@ int async__queue_put_slow(void *frame) {
                 return async__wait_fail(&f->_state, r);
             break;
         }
-        if (used(q) >= q->capacity || q->putters.head != NULL)
+        if (q->used >= q->capacity || q->putters.head != NULL)
             return async__wait_start(&q->putters, &f->waiter, &f->_state);
         break;
     case 1:
         r = async__wait_poll(&f->waiter, &f->_state, put_pass_on, f);
         if (r != ASYNC__READY)
             return r;
-        q->reserved--;
+        q->used--;
         /* Closed after the slot was reserved: insert nothing. */
         if (q->closed)
             return async__wait_fail(&f->_state, -EPIPE);
@@ -295,12 +294,11 @@ int async__queue_put_slow(void *frame) {
  * (async.h's fast paths); this is every case. */
 
 /* An item handed to a cancelled getter goes back to the front, still
- * in its slot's room, and on to the next getter. */
+ * in its slot's room (counted in `used`), and on to the next getter. */
 static void get_pass_on(void *frame) {
     struct async_queue_get__frame *f = frame;
     async_queue *q = f->queue;
 
-    q->handed--;
     slots_push_front(q, f->_ret);
     f->_ret = NULL;
     hand_to_getters(q);
@@ -324,16 +322,23 @@ int async__queue_get_slow(void *frame) {
         if (q->closed)
             return async__wait_fail(&f->_state, -EPIPE);
         return async__wait_start(&q->getters, &f->waiter, &f->_state);
+    case ASYNC__QUEUE_GET_HANDED:
+        /* Off the list with its item: the node becomes what the
+         * skeleton expects of a granted one. */
+        f->waiter.task = NULL;
+        f->waiter.outcome = ASYNC__SYNC_GRANTED;
+        f->_state = 1;
+        /* fall through */
     case 1:
         r = async__wait_poll(&f->waiter, &f->_state, get_pass_on, f);
         if (r != ASYNC__READY)
             return r;
         item = f->_ret;
-        q->handed--;
         break;
     default:
         return ASYNC__READY;
     }
+    q->used--; /* the item's room, in the ring or in hand */
     grant_room(q);
     f->_ret = item;
     return async__wait_done(&f->_state);

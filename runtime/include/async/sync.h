@@ -134,8 +134,9 @@ typedef struct async_queue {
     size_t capacity;          /* > 0; unbounded: the ring's size, or 0 */
     size_t head;              /* index of the first item */
     size_t count;             /* items in slots */
-    size_t handed;            /* items handed to getters not yet resumed */
-    size_t reserved;          /* slots granted to putters not yet resumed */
+    size_t used;              /* room taken: count, the items handed to
+                                 getters not yet resumed and the slots
+                                 granted to putters not yet resumed */
     size_t unfinished;        /* items put and not yet marked done */
     int closed;               /* async_queue_close was called */
     int unbounded;            /* puts never wait; the ring grows */

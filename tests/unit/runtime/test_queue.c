@@ -1,8 +1,9 @@
 /*
  * test_queue.c -- async_queue: FIFO order, put waiting while full, get
  * waiting while empty, task_done/join, close waking getters and putters
- * with -EPIPE, cancelled gets and puts (also after a hand-over) losing
- * and inserting nothing, and NULL arguments.
+ * with -EPIPE, cancelled gets and puts (also after a hand-over, by
+ * put_nowait or by a put's inline path) losing and inserting nothing,
+ * and NULL arguments.
  *
  * As in test_sync.c, tasks run `op` frames (one awaitable operation,
  * logged) and a `driver` root calls a test's step hook once per loop
@@ -512,6 +513,65 @@ static void test_cancel_get_after_handover(void **state) {
     assert_int_equal(async_queue_size(&q), 0);
 }
 
+enum { PUTTER = 9 }; /* the id of the put task in the race below */
+
+static int inline_race_steps(int step) {
+    struct async_queue_get__frame *first;
+
+    switch (step) {
+    case 0:
+        for (int id = 1; id <= handed_getters; id++)
+            spawn(id, OP_GET, &q, 0);
+        return 1;
+    case 1:
+        /* The put runs in the next pass, before this hook. */
+        spawn(PUTTER, OP_PUT, &q, 7);
+        return 1;
+    case 2:
+        /* 7 was handed to getter 1 by the inline put, and getter 1 has
+         * not run yet: it is cancelled now. */
+        first = &((struct op__frame *)async__task_frame(tasks[0]))->_a1.get;
+        assert_int_equal(first->_state, ASYNC__QUEUE_GET_HANDED);
+        assert_int_equal(list_len(&q.getters), handed_getters - 1);
+        /* The handed item still takes the only slot's room. */
+        assert_int_equal(async_queue_put_nowait(&q, ITEM(8)), -EAGAIN);
+        assert_int_equal(async_cancel(tasks[0]), 1);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The same race through the inline hand-over of a put that found the
+ * getter waiting: the item goes back to the queue, or on to the next
+ * getter, and its room is counted once. */
+static void test_cancel_get_after_inline_handover(void **state) {
+    static const int alone[] = {1, PUTTER, DONE + PUTTER, FAILED + 1};
+    static const int next[] = {1,          2,       PUTTER, DONE + PUTTER,
+                               FAILED + 1, DONE + 2};
+
+    (void)state;
+    assert_int_equal(async_queue_init(&q, slots, 1), 0);
+    handed_getters = 1;
+    drive(inline_race_steps);
+    assert_events(alone, 4);
+    assert_int_equal(op_err[1], ASYNC_ECANCELED);
+    assert_int_equal(async_queue_size(&q), 1);
+    assert_int_equal(get_now(), 7);
+    assert_int_equal(async_queue_put_nowait(&q, ITEM(8)), 0);
+    assert_int_equal(async_queue_put_nowait(&q, ITEM(9)), -EAGAIN);
+
+    setup(NULL);
+    assert_int_equal(async_queue_init(&q, slots, 1), 0);
+    handed_getters = 2;
+    drive(inline_race_steps);
+    assert_events(next, 6);
+    assert_int_equal(op_err[1], ASYNC_ECANCELED);
+    assert_int_equal(op_got[2], 7);
+    assert_int_equal(async_queue_size(&q), 0);
+    assert_int_equal(async_queue_free(&q), 0);
+}
+
 static int put_cancel_steps(int step) {
     switch (step) {
     case 0:
@@ -628,6 +688,7 @@ int main(void) {
         cmocka_unit_test_setup(test_close, setup),
         cmocka_unit_test_setup(test_cancel_waiting_get, setup),
         cmocka_unit_test_setup(test_cancel_get_after_handover, setup),
+        cmocka_unit_test_setup(test_cancel_get_after_inline_handover, setup),
         cmocka_unit_test_setup(test_cancel_waiting_put, setup),
         cmocka_unit_test_setup(test_cancel_put_after_handover, setup),
         cmocka_unit_test_setup(test_bad_arguments, setup),
