@@ -13,6 +13,12 @@
  * layout parse's) are answered by libclang directly.  The questions
  * repeat within one top-level declaration, so the answers are forgotten
  * at the next one: the table stays small, and forgetting is one counter.
+ *
+ * Each top-level declaration's child lists are recorded at once, in one
+ * recursive traversal (ac_parse_cache_fill): a traversal per node, or a
+ * whole walk per check (the function-pointer check, the body walk), costs
+ * libclang its walk again each time.  The walks then run over the kept
+ * lists (ac_parse_cache_walk).
  */
 #include "parse_internal.h"
 
@@ -177,4 +183,131 @@ int ac_parse_cache_extent(CXCursor c, unsigned *begin, unsigned *end) {
     *begin = e->begin;
     *end = e->end;
     return e->ext == 1;
+}
+
+/* --- a whole subtree in one traversal --------------------------------- */
+
+/* The nodes whose children are still arriving while a subtree is
+ * recorded: each with where its children start in `pending`. */
+typedef struct open_node {
+    CXCursor c;
+    size_t first;
+} open_node;
+
+typedef struct recording {
+    open_node *open;
+    size_t nopen, capopen;
+    CXCursor *pending; /* the children of the open nodes, in order */
+    size_t npending, cappending;
+    int lost; /* a parent was not among the open nodes */
+} recording;
+
+static void *grow_array(void *items, size_t *cap, size_t size) {
+    *cap = *cap ? *cap * 2 : 256;
+    return ac_xrealloc(items, *cap * size);
+}
+
+/* The open node on top has all its children: they move to the pool. */
+static void close_node(recording *r) {
+    open_node *o = &r->open[--r->nopen];
+    size_t n = r->npending - o->first;
+    entry *e = find(o->c);
+    if (e && e->kids == NOT_ASKED) {
+        while (cache.npool + n > cache.cappool)
+            cache.pool =
+                grow_array(cache.pool, &cache.cappool, sizeof *cache.pool);
+        if (n)
+            memcpy(cache.pool + cache.npool, r->pending + o->first,
+                   n * sizeof *cache.pool);
+        e->kids = (uint32_t)cache.npool;
+        e->nkids = (uint32_t)n;
+        cache.npool += n;
+    }
+    r->npending = o->first;
+}
+
+static void open_node_push(recording *r, CXCursor c) {
+    if (r->nopen == r->capopen)
+        r->open = grow_array(r->open, &r->capopen, sizeof *r->open);
+    r->open[r->nopen].c = c;
+    r->open[r->nopen++].first = r->npending;
+}
+
+/* Visits come in preorder: the nodes open above `parent` are complete. */
+static enum CXChildVisitResult record(CXCursor c, CXCursor parent,
+                                      CXClientData data) {
+    recording *r = data;
+    while (r->nopen && !same(&r->open[r->nopen - 1].c, &parent))
+        close_node(r);
+    if (!r->nopen) {
+        r->lost = 1;
+        return CXChildVisit_Break;
+    }
+    if (r->npending == r->cappending)
+        r->pending = grow_array(r->pending, &r->cappending, sizeof *r->pending);
+    r->pending[r->npending++] = c;
+    open_node_push(r, c);
+    return CXChildVisit_Recurse;
+}
+
+void ac_parse_cache_fill(CXCursor top) {
+    entry *e = find(top);
+    if (!e || e->kids != NOT_ASKED)
+        return;
+    recording r;
+    memset(&r, 0, sizeof r);
+    open_node_push(&r, top);
+    clang_visitChildren(top, record, &r);
+    if (r.lost) {
+        /* Never seen with libclang 14; the lists are asked for one by
+         * one instead. */
+        ac_parse_cache_forget();
+    } else {
+        while (r.nopen)
+            close_node(&r);
+    }
+    free(r.open);
+    free(r.pending);
+}
+
+/* Children of `c` in the pool: 1 with where they are, else 0. */
+static int kept_children(CXCursor c, size_t *first, size_t *n) {
+    if (!cache.tu || c.data[2] != (const void *)cache.tu)
+        return 0;
+    entry *e = find(c);
+    if (e->kids == NOT_ASKED)
+        return 0;
+    *first = e->kids;
+    *n = e->nkids;
+    return 1;
+}
+
+/* Returns 1 when the visitor asked to stop. */
+static int walk_kept(CXCursor c, size_t first, size_t n,
+                     CXCursorVisitor visitor, CXClientData data) {
+    for (size_t i = 0; i < n; i++) {
+        /* The visitor may add lists to the pool: index, never point. */
+        CXCursor k = cache.pool[first + i];
+        enum CXChildVisitResult r = visitor(k, c, data);
+        if (r == CXChildVisit_Break)
+            return 1;
+        if (r != CXChildVisit_Recurse)
+            continue;
+        size_t kfirst, kn;
+        if (kept_children(k, &kfirst, &kn)) {
+            if (walk_kept(k, kfirst, kn, visitor, data))
+                return 1;
+        } else if (clang_visitChildren(k, visitor, data)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+unsigned ac_parse_cache_walk(CXCursor c, CXCursorVisitor visitor,
+                             CXClientData data) {
+    size_t first, n;
+    if (!kept_children(c, &first, &n))
+        return clang_visitChildren(c, visitor, data);
+    return (unsigned)walk_kept(c, first, n, visitor, data);
 }

@@ -119,6 +119,15 @@ void ac_parse_cache_close(void);
 void ac_parse_cache_forget(void);
 int ac_parse_cache_children(CXCursor c, const CXCursor **kids, unsigned *n);
 int ac_parse_cache_extent(CXCursor c, unsigned *begin, unsigned *end);
+/* Records the child lists of every node under `top` (a top-level
+ * declaration) in one traversal: a traversal per list, or per walk,
+ * costs libclang its visitor setup and its walk again each time. */
+void ac_parse_cache_fill(CXCursor top);
+/* clang_visitChildren's contract (preorder, the visitor's answer
+ * decides whether to recurse, nonzero when it stopped the walk) over the
+ * kept lists where there are some. */
+unsigned ac_parse_cache_walk(CXCursor c, CXCursorVisitor visitor,
+                             CXClientData data);
 
 /* parse_util.c */
 void ac_cursors_children(CXCursor c, ac_cursors *out);
