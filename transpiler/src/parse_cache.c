@@ -27,12 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NOT_ASKED UINT32_MAX
-
 typedef struct entry {
     CXCursor key;
-    uint32_t gen;  /* a free slot unless it is cache.gen */
-    uint32_t kids; /* first child in `pool`, or NOT_ASKED */
+    uint32_t gen;         /* a free slot unless it is cache.gen */
+    const CXCursor *kids; /* in a pool block; NULL: not asked */
     uint32_t nkids;
     unsigned char ext; /* 0 not asked, 1 in the main file, 2 elsewhere */
     unsigned begin, end;
@@ -44,9 +42,20 @@ static struct {
     entry *slots;
     size_t cap, used; /* cap: a power of two */
     uint32_t gen;     /* the slots of this generation are in use */
-    CXCursor *pool;
-    size_t npool, cappool;
+    /* The child lists, in blocks that never move while kept: a list
+     * handed out stays valid until the next forget. */
+    struct block {
+        CXCursor *mem;
+        size_t cap;
+    } * blocks;
+    size_t nblocks, capblocks;
+    size_t cur, filled; /* the block being filled, and its cursors used */
+    CXCursor *scratch;  /* a list while libclang gives it */
+    size_t nscratch, capscratch;
 } cache;
+
+/* Where an empty list points: anywhere but NULL. */
+static const CXCursor no_kids[1];
 
 void ac_parse_cache_open(CXTranslationUnit tu, CXFile main_file) {
     ac_parse_cache_close();
@@ -57,7 +66,8 @@ void ac_parse_cache_open(CXTranslationUnit tu, CXFile main_file) {
 
 void ac_parse_cache_forget(void) {
     cache.used = 0;
-    cache.npool = 0;
+    cache.cur = 0;
+    cache.filled = 0;
     if (++cache.gen == 0) { /* wrapped: slots of old generations look live */
         memset(cache.slots, 0, cache.cap * sizeof *cache.slots);
         cache.gen = 1;
@@ -66,7 +76,10 @@ void ac_parse_cache_forget(void) {
 
 void ac_parse_cache_close(void) {
     free(cache.slots);
-    free(cache.pool);
+    for (size_t i = 0; i < cache.nblocks; i++)
+        free(cache.blocks[i].mem);
+    free(cache.blocks);
+    free(cache.scratch);
     memset(&cache, 0, sizeof cache);
 }
 
@@ -123,22 +136,52 @@ static entry *find(CXCursor c) {
     entry *e = &cache.slots[i];
     e->key = c;
     e->gen = cache.gen;
-    e->kids = NOT_ASKED;
+    e->kids = NULL;
     e->ext = 0;
     cache.used++;
     return e;
+}
+
+/* A copy of `n` cursors in the current block (the next one when it has
+ * no room); blocks past the current one hold no list still handed out,
+ * so one of them may grow. */
+static const CXCursor *keep(const CXCursor *items, size_t n) {
+    if (!n)
+        return no_kids;
+    if (cache.nblocks && cache.blocks[cache.cur].cap - cache.filled < n) {
+        cache.cur++;
+        cache.filled = 0;
+    }
+    if (cache.cur == cache.nblocks) {
+        if (cache.nblocks == cache.capblocks) {
+            cache.capblocks = cache.capblocks ? cache.capblocks * 2 : 16;
+            cache.blocks = ac_xrealloc(cache.blocks,
+                                       cache.capblocks * sizeof *cache.blocks);
+        }
+        cache.blocks[cache.nblocks].mem = NULL;
+        cache.blocks[cache.nblocks++].cap = 0;
+    }
+    struct block *b = &cache.blocks[cache.cur];
+    if (b->cap < n) {
+        b->cap = n > 4096 ? n : 4096;
+        b->mem = ac_xrealloc(b->mem, b->cap * sizeof *b->mem);
+    }
+    CXCursor *to = b->mem + cache.filled;
+    memcpy(to, items, n * sizeof *items);
+    cache.filled += n;
+    return to;
 }
 
 static enum CXChildVisitResult add_kid(CXCursor c, CXCursor parent,
                                        CXClientData data) {
     (void)parent;
     (void)data;
-    if (cache.npool == cache.cappool) {
-        cache.cappool = cache.cappool ? cache.cappool * 2 : 4096;
-        cache.pool =
-            ac_xrealloc(cache.pool, cache.cappool * sizeof *cache.pool);
+    if (cache.nscratch == cache.capscratch) {
+        cache.capscratch = cache.capscratch ? cache.capscratch * 2 : 64;
+        cache.scratch = ac_xrealloc(cache.scratch,
+                                    cache.capscratch * sizeof *cache.scratch);
     }
-    cache.pool[cache.npool++] = c;
+    cache.scratch[cache.nscratch++] = c;
     return CXChildVisit_Continue;
 }
 
@@ -146,13 +189,13 @@ int ac_parse_cache_children(CXCursor c, const CXCursor **kids, unsigned *n) {
     entry *e = find(c);
     if (!e)
         return 0;
-    if (e->kids == NOT_ASKED) {
-        size_t first = cache.npool;
+    if (!e->kids) {
+        cache.nscratch = 0;
         clang_visitChildren(c, add_kid, NULL);
-        e->kids = (uint32_t)first;
-        e->nkids = (uint32_t)(cache.npool - first);
+        e->kids = keep(cache.scratch, cache.nscratch);
+        e->nkids = (uint32_t)cache.nscratch;
     }
-    *kids = cache.pool + e->kids;
+    *kids = e->kids;
     *n = e->nkids;
     return 1;
 }
@@ -212,16 +255,9 @@ static void close_node(recording *r) {
     open_node *o = &r->open[--r->nopen];
     size_t n = r->npending - o->first;
     entry *e = find(o->c);
-    if (e && e->kids == NOT_ASKED) {
-        while (cache.npool + n > cache.cappool)
-            cache.pool =
-                grow_array(cache.pool, &cache.cappool, sizeof *cache.pool);
-        if (n)
-            memcpy(cache.pool + cache.npool, r->pending + o->first,
-                   n * sizeof *cache.pool);
-        e->kids = (uint32_t)cache.npool;
+    if (e && !e->kids) {
+        e->kids = keep(r->pending + o->first, n);
         e->nkids = (uint32_t)n;
-        cache.npool += n;
     }
     r->npending = o->first;
 }
@@ -252,7 +288,7 @@ static enum CXChildVisitResult record(CXCursor c, CXCursor parent,
 
 void ac_parse_cache_fill(CXCursor top) {
     entry *e = find(top);
-    if (!e || e->kids != NOT_ASKED)
+    if (!e || e->kids)
         return;
     recording r;
     memset(&r, 0, sizeof r);
@@ -270,44 +306,39 @@ void ac_parse_cache_fill(CXCursor top) {
     free(r.pending);
 }
 
-/* Children of `c` in the pool: 1 with where they are, else 0. */
-static int kept_children(CXCursor c, size_t *first, size_t *n) {
+/* The kept children of `c`, or NULL. */
+static const CXCursor *kept_children(CXCursor c, size_t *n) {
     if (!cache.tu || c.data[2] != (const void *)cache.tu)
-        return 0;
+        return NULL;
     entry *e = find(c);
-    if (e->kids == NOT_ASKED)
-        return 0;
-    *first = e->kids;
     *n = e->nkids;
-    return 1;
+    return e->kids;
 }
 
 /* Returns 1 when the visitor asked to stop. */
-static int walk_kept(CXCursor c, size_t first, size_t n,
+static int walk_kept(CXCursor c, const CXCursor *kids, size_t n,
                      CXCursorVisitor visitor, CXClientData data) {
     for (size_t i = 0; i < n; i++) {
-        /* The visitor may add lists to the pool: index, never point. */
-        CXCursor k = cache.pool[first + i];
+        CXCursor k = kids[i];
         enum CXChildVisitResult r = visitor(k, c, data);
         if (r == CXChildVisit_Break)
             return 1;
         if (r != CXChildVisit_Recurse)
             continue;
-        size_t kfirst, kn;
-        if (kept_children(k, &kfirst, &kn)) {
-            if (walk_kept(k, kfirst, kn, visitor, data))
-                return 1;
-        } else if (clang_visitChildren(k, visitor, data)) {
+        size_t kn;
+        const CXCursor *kk = kept_children(k, &kn);
+        if (kk ? walk_kept(k, kk, kn, visitor, data)
+               : clang_visitChildren(k, visitor, data) != 0)
             return 1;
-        }
     }
     return 0;
 }
 
 unsigned ac_parse_cache_walk(CXCursor c, CXCursorVisitor visitor,
                              CXClientData data) {
-    size_t first, n;
-    if (!kept_children(c, &first, &n))
+    size_t n;
+    const CXCursor *kids = kept_children(c, &n);
+    if (!kids)
         return clang_visitChildren(c, visitor, data);
-    return (unsigned)walk_kept(c, first, n, visitor, data);
+    return (unsigned)walk_kept(c, kids, n, visitor, data);
 }

@@ -26,6 +26,9 @@ typedef enum {
     AC_MARK_COUNT
 } ac_mark;
 
+/* A list of cursors: owned (cap > 0) or a child list the cache keeps
+ * until it forgets (cap == 0), which must not be written to; add to it
+ * and free it only through parse_util.c. */
 typedef struct ac_cursors {
     CXCursor *items;
     unsigned n, cap;

@@ -8,13 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An ac_cursors either owns its items (cap > 0) or borrows a list the
+ * cache keeps (cap == 0): appending to a borrowed list copies it first. */
 static enum CXChildVisitResult collect(CXCursor c, CXCursor parent,
                                        CXClientData data) {
     (void)parent;
     ac_cursors *cs = data;
-    if (cs->n == cs->cap) {
-        cs->cap = cs->cap ? cs->cap * 2 : 8;
-        cs->items = ac_xrealloc(cs->items, cs->cap * sizeof *cs->items);
+    if (cs->n >= cs->cap) {
+        unsigned cap = cs->cap ? cs->cap * 2 : cs->n + 8;
+        CXCursor *items = ac_xmalloc(cap * sizeof *items);
+        if (cs->n)
+            memcpy(items, cs->items, cs->n * sizeof *items);
+        if (cs->cap)
+            free(cs->items);
+        cs->items = items;
+        cs->cap = cap;
     }
     cs->items[cs->n++] = c;
     return CXChildVisit_Continue;
@@ -28,6 +36,12 @@ void ac_cursors_children(CXCursor c, ac_cursors *out) {
         clang_visitChildren(c, collect, out);
         return;
     }
+    if (!out->cap) {
+        /* Borrowed: the cache keeps the list until the next forget. */
+        out->items = (CXCursor *)kids;
+        out->n = n;
+        return;
+    }
     if (n > out->cap) {
         out->cap = n;
         out->items = ac_xrealloc(out->items, n * sizeof *out->items);
@@ -38,7 +52,8 @@ void ac_cursors_children(CXCursor c, ac_cursors *out) {
 }
 
 void ac_cursors_free(ac_cursors *cs) {
-    free(cs->items);
+    if (cs->cap)
+        free(cs->items);
     cs->items = NULL;
     cs->n = cs->cap = 0;
 }
