@@ -32,7 +32,8 @@ typedef struct entry {
     uint32_t gen;         /* a free slot unless it is cache.gen */
     const CXCursor *kids; /* in a pool block; NULL: not asked */
     uint32_t nkids;
-    unsigned char ext; /* 0 not asked, 1 in the main file, 2 elsewhere */
+    unsigned char ext;  /* 0 not asked, 1 in the main file, 2 elsewhere */
+    unsigned char mark; /* 0 not asked, else 1 + the ac_mark */
     unsigned begin, end;
 } entry;
 
@@ -138,6 +139,7 @@ static entry *find(CXCursor c) {
     e->gen = cache.gen;
     e->kids = NULL;
     e->ext = 0;
+    e->mark = 0;
     cache.used++;
     return e;
 }
@@ -341,4 +343,15 @@ unsigned ac_parse_cache_walk(CXCursor c, CXCursorVisitor visitor,
     if (!kids)
         return clang_visitChildren(c, visitor, data);
     return (unsigned)walk_kept(c, kids, n, visitor, data);
+}
+
+int ac_parse_cache_mark(CXCursor c) {
+    entry *e = find(c);
+    return e && e->mark ? e->mark - 1 : -1;
+}
+
+void ac_parse_cache_set_mark(CXCursor c, ac_mark m) {
+    entry *e = find(c);
+    if (e)
+        e->mark = (unsigned char)(m + 1);
 }

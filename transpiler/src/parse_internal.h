@@ -126,6 +126,10 @@ int ac_parse_cache_extent(CXCursor c, unsigned *begin, unsigned *end);
  * declaration) in one traversal: a traversal per list, or per walk,
  * costs libclang its visitor setup and its walk again each time. */
 void ac_parse_cache_fill(CXCursor top);
+/* The marker a ParenExpr was found to hold (ac_parse_marker), or -1
+ * when it was not asked yet (or `c` is of another translation unit). */
+int ac_parse_cache_mark(CXCursor c);
+void ac_parse_cache_set_mark(CXCursor c, ac_mark m);
 /* clang_visitChildren's contract (preorder, the visitor's answer
  * decides whether to recurse, nonzero when it stopped the walk) over the
  * kept lists where there are some. */

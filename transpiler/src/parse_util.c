@@ -164,6 +164,11 @@ static ac_mark marker_of_call(CXCursor call) {
 ac_mark ac_parse_marker(CXCursor c, ac_cursors *operands) {
     if (clang_getCursorKind(c) != CXCursor_ParenExpr)
         return AC_MARK_NONE;
+    /* Every walk asks about every parenthesis: the answer is kept, and
+     * only the operands are read again. */
+    int known = ac_parse_cache_mark(c);
+    if (known == AC_MARK_NONE || (known > 0 && !operands))
+        return (ac_mark)known;
     ac_cursors kids = {0};
     ac_cursors_children(c, &kids);
     ac_cursors rights = {0};
@@ -184,6 +189,7 @@ ac_mark ac_parse_marker(CXCursor c, ac_cursors *operands) {
             break;
         }
     }
+    ac_parse_cache_set_mark(c, m);
     if (m != AC_MARK_NONE && operands) {
         operands->n = 0;
         for (unsigned i = rights.n; i-- > 0;)
