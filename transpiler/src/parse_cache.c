@@ -84,15 +84,13 @@ void ac_parse_cache_close(void) {
     memset(&cache, 0, sizeof cache);
 }
 
+/* The translation unit (data[2]) is the same for every key. */
 static size_t hash(const CXCursor *c) {
-    uint64_t h = (uint64_t)(unsigned)c->kind * 0x9E3779B97F4A7C15u;
-    h ^= (uint64_t)(unsigned)c->xdata;
-    for (int i = 0; i < 3; i++) {
-        h ^= (uint64_t)(uintptr_t)c->data[i];
-        h *= 0xFF51AFD7ED558CCDu;
-        h ^= h >> 32;
-    }
-    return (size_t)h;
+    uint64_t h = (uint64_t)(uintptr_t)c->data[1] ^
+                 ((uint64_t)(unsigned)c->kind << 48) ^ (unsigned)c->xdata;
+    h = (h ^ (uint64_t)(uintptr_t)c->data[0] * 0x9E3779B97F4A7C15u) *
+        0xFF51AFD7ED558CCDu;
+    return (size_t)(h ^ h >> 32);
 }
 
 static int same(const CXCursor *a, const CXCursor *b) {
