@@ -256,7 +256,8 @@ static void close_node(recording *r) {
     size_t n = r->npending - o->first;
     entry *e = find(o->c);
     if (e && !e->kids) {
-        e->kids = keep(r->pending + o->first, n);
+        /* No child, and `pending` may not be allocated yet. */
+        e->kids = n ? keep(r->pending + o->first, n) : no_kids;
         e->nkids = (uint32_t)n;
     }
     r->npending = o->first;
