@@ -168,6 +168,7 @@ static enum CXChildVisitResult second_pass(CXCursor c, CXCursor parent,
         clang_getCursorKind(c) == CXCursor_MacroDefinition ||
         clang_getCursorKind(c) == CXCursor_InclusionDirective)
         return CXChildVisit_Continue;
+    ac_parse_cache_fill(c);
     if (clang_getCursorKind(c) == CXCursor_FunctionDecl &&
         ac_parse_is_async_decl(c) && clang_isCursorDefinition(c)) {
         ac_parse_check_fnptrs(p, c);

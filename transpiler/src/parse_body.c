@@ -163,7 +163,7 @@ static enum CXChildVisitResult walk_body(CXCursor c, CXCursor parent,
     if (k == CXCursor_StmtExpr) {
         /* Searched for awaits as a whole, after the walk. */
         note_item(w, c, parent);
-        clang_visitChildren(c, find_refs, w->p);
+        ac_parse_cache_walk(c, find_refs, w->p);
         return CXChildVisit_Continue;
     }
     if (ac_parse_marker(c, NULL) == AC_MARK_AWAIT)
@@ -176,7 +176,7 @@ static void check_unseen(body_walk *w, unseen_check *u) {
     for (unsigned i = 0; i < w->n; i++) {
         CXCursor c = w->items[i].c;
         if (clang_getCursorKind(c) == CXCursor_StmtExpr) {
-            clang_visitChildren(c, find_unseen, u);
+            ac_parse_cache_walk(c, find_unseen, u);
             continue;
         }
         ac_span s;
@@ -244,7 +244,7 @@ void ac_parse_async_function(ac_parser *p, CXCursor fn, ac_func *f) {
         f->body = ac_parse_stmt(p, body);
         ac_parse_check_defer_gotos(p, f);
         body_walk walk = {p, NULL, 0, 0};
-        clang_visitChildren(body, walk_body, &walk);
+        ac_parse_cache_walk(body, walk_body, &walk);
         finish_refs(p, f);
         ac_parse_macro_args(p, f, body, bspan);
         unseen_check check = {p, f, 0};

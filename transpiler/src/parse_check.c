@@ -74,7 +74,7 @@ static void handle_run(ac_parser *p, CXCursor c, ac_cursors *ops) {
     for (int i = 0; i < n; i++) {
         CXCursor arg = clang_Cursor_getArgument(call, (unsigned)i);
         check_visit(arg, call, p);
-        clang_visitChildren(arg, check_visit, p);
+        ac_parse_cache_walk(arg, check_visit, p);
         ac_span as;
         if (!ac_parse_span(p, arg, &as)) {
             ac_parse_error(p, span.begin,
@@ -177,5 +177,5 @@ static enum CXChildVisitResult check_visit(CXCursor c, CXCursor parent,
 
 void ac_parse_check_plain(ac_parser *p, CXCursor c) {
     if (check_visit(c, clang_getNullCursor(), p) == CXChildVisit_Recurse)
-        clang_visitChildren(c, check_visit, p);
+        ac_parse_cache_walk(c, check_visit, p);
 }

@@ -361,7 +361,7 @@ typedef struct walk {
 static void check_tree(ac_parser *p, CXCursor c, CXType ret) {
     walk w = {p, ret};
     if (visit(c, clang_getNullCursor(), &w) == CXChildVisit_Recurse)
-        clang_visitChildren(c, visit, &w);
+        ac_parse_cache_walk(c, visit, &w);
 }
 
 static enum CXChildVisitResult visit(CXCursor c, CXCursor parent,

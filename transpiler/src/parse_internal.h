@@ -26,6 +26,9 @@ typedef enum {
     AC_MARK_COUNT
 } ac_mark;
 
+/* A list of cursors: owned (cap > 0) or a child list the cache keeps
+ * until it forgets (cap == 0), which must not be written to; add to it
+ * and free it only through parse_util.c. */
 typedef struct ac_cursors {
     CXCursor *items;
     unsigned n, cap;
@@ -119,6 +122,19 @@ void ac_parse_cache_close(void);
 void ac_parse_cache_forget(void);
 int ac_parse_cache_children(CXCursor c, const CXCursor **kids, unsigned *n);
 int ac_parse_cache_extent(CXCursor c, unsigned *begin, unsigned *end);
+/* Records the child lists of every node under `top` (a top-level
+ * declaration) in one traversal: a traversal per list, or per walk,
+ * costs libclang its visitor setup and its walk again each time. */
+void ac_parse_cache_fill(CXCursor top);
+/* The marker a ParenExpr was found to hold (ac_parse_marker), or -1
+ * when it was not asked yet (or `c` is of another translation unit). */
+int ac_parse_cache_mark(CXCursor c);
+void ac_parse_cache_set_mark(CXCursor c, ac_mark m);
+/* clang_visitChildren's contract (preorder, the visitor's answer
+ * decides whether to recurse, nonzero when it stopped the walk) over the
+ * kept lists where there are some. */
+unsigned ac_parse_cache_walk(CXCursor c, CXCursorVisitor visitor,
+                             CXClientData data);
 
 /* parse_util.c */
 void ac_cursors_children(CXCursor c, ac_cursors *out);

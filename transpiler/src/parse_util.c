@@ -8,13 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An ac_cursors either owns its items (cap > 0) or borrows a list the
+ * cache keeps (cap == 0): appending to a borrowed list copies it first. */
 static enum CXChildVisitResult collect(CXCursor c, CXCursor parent,
                                        CXClientData data) {
     (void)parent;
     ac_cursors *cs = data;
-    if (cs->n == cs->cap) {
-        cs->cap = cs->cap ? cs->cap * 2 : 8;
-        cs->items = ac_xrealloc(cs->items, cs->cap * sizeof *cs->items);
+    if (cs->n >= cs->cap) {
+        unsigned cap = cs->cap ? cs->cap * 2 : cs->n + 8;
+        CXCursor *items = ac_xmalloc(cap * sizeof *items);
+        if (cs->n)
+            memcpy(items, cs->items, cs->n * sizeof *items);
+        if (cs->cap)
+            free(cs->items);
+        cs->items = items;
+        cs->cap = cap;
     }
     cs->items[cs->n++] = c;
     return CXChildVisit_Continue;
@@ -28,6 +36,12 @@ void ac_cursors_children(CXCursor c, ac_cursors *out) {
         clang_visitChildren(c, collect, out);
         return;
     }
+    if (!out->cap) {
+        /* Borrowed: the cache keeps the list until the next forget. */
+        out->items = (CXCursor *)kids;
+        out->n = n;
+        return;
+    }
     if (n > out->cap) {
         out->cap = n;
         out->items = ac_xrealloc(out->items, n * sizeof *out->items);
@@ -38,7 +52,8 @@ void ac_cursors_children(CXCursor c, ac_cursors *out) {
 }
 
 void ac_cursors_free(ac_cursors *cs) {
-    free(cs->items);
+    if (cs->cap)
+        free(cs->items);
     cs->items = NULL;
     cs->n = cs->cap = 0;
 }
@@ -149,6 +164,11 @@ static ac_mark marker_of_call(CXCursor call) {
 ac_mark ac_parse_marker(CXCursor c, ac_cursors *operands) {
     if (clang_getCursorKind(c) != CXCursor_ParenExpr)
         return AC_MARK_NONE;
+    /* Every walk asks about every parenthesis: the answer is kept, and
+     * only the operands are read again. */
+    int known = ac_parse_cache_mark(c);
+    if (known == AC_MARK_NONE || (known > 0 && !operands))
+        return (ac_mark)known;
     ac_cursors kids = {0};
     ac_cursors_children(c, &kids);
     ac_cursors rights = {0};
@@ -169,6 +189,7 @@ ac_mark ac_parse_marker(CXCursor c, ac_cursors *operands) {
             break;
         }
     }
+    ac_parse_cache_set_mark(c, m);
     if (m != AC_MARK_NONE && operands) {
         operands->n = 0;
         for (unsigned i = rights.n; i-- > 0;)
