@@ -23,11 +23,29 @@ static async_task *targets[MANY];
 static int order[MANY][JOINERS]; /* which joiner woke first, second... */
 static int woke[MANY];
 
+static int reset(void **state) {
+    (void)state;
+    for (int i = 0; i < MANY; i++)
+        woke[i] = 0;
+    return 0;
+}
+
 static async void target(void) { await(async_sleep(0.001)); }
 
 static async void joiner(int i, int k) {
     await(targets[i]);
     order[i][woke[i]++] = k;
+}
+
+/* Every target, then joiners 0..JOINERS-1 of each, and waits until
+ * every joiner waits. */
+static async void spawn_all(async_task *(*j)[JOINERS]) {
+    for (int i = 0; i < MANY; i++)
+        targets[i] = async_spawn(target());
+    for (int k = 0; k < JOINERS; k++)
+        for (int i = 0; i < MANY; i++)
+            j[i][k] = async_spawn(joiner(i, k));
+    await(async_sleep(0));
 }
 
 /* Joiners 0..JOINERS-1 of every target, started in that order: each
@@ -36,12 +54,7 @@ static async void joiner(int i, int k) {
 static async int join_many(void) {
     static async_task *j[MANY][JOINERS];
 
-    for (int i = 0; i < MANY; i++)
-        targets[i] = async_spawn(target());
-    for (int k = 0; k < JOINERS; k++)
-        for (int i = 0; i < MANY; i++)
-            j[i][k] = async_spawn(joiner(i, k));
-    await(async_sleep(0)); /* every joiner is waiting now */
+    await(spawn_all(j));
     for (int i = 0; i < MANY; i += 97) {
         int n = 0;
 
@@ -67,8 +80,6 @@ static async int join_many(void) {
 
 static void test_joiners_wake_in_order(void **state) {
     (void)state;
-    for (int i = 0; i < MANY; i++)
-        woke[i] = 0;
     assert_int_equal(async_run(join_many()), 0);
     for (int i = 0; i < MANY; i++) {
         assert_int_equal(woke[i], JOINERS);
@@ -82,12 +93,7 @@ static void test_joiners_wake_in_order(void **state) {
 static async int cancel_middle(void) {
     static async_task *j[MANY][JOINERS];
 
-    for (int i = 0; i < MANY; i++)
-        targets[i] = async_spawn(target());
-    for (int k = 0; k < JOINERS; k++)
-        for (int i = 0; i < MANY; i++)
-            j[i][k] = async_spawn(joiner(i, k));
-    await(async_sleep(0));
+    await(spawn_all(j));
     for (int i = 0; i < MANY; i++)
         async_cancel(j[i][1]);
     await(async_sleep(0)); /* the cancelled joiners have run */
@@ -117,8 +123,6 @@ static async int cancel_middle(void) {
 
 static void test_cancelled_joiner_leaves(void **state) {
     (void)state;
-    for (int i = 0; i < MANY; i++)
-        woke[i] = 0;
     assert_int_equal(async_run(cancel_middle()), 0);
     for (int i = 0; i < MANY; i++) {
         assert_int_equal(woke[i], 2);
@@ -143,16 +147,15 @@ static async int end_while_joined(void) {
 static void test_run_ends_while_joined(void **state) {
     (void)state;
     assert_int_equal(async_run(end_while_joined()), 7);
-    for (int i = 0; i < MANY; i++)
-        woke[i] = 0;
+    reset(NULL);
     assert_int_equal(async_run(join_many()), 0);
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_joiners_wake_in_order),
-        cmocka_unit_test(test_cancelled_joiner_leaves),
-        cmocka_unit_test(test_run_ends_while_joined),
+        cmocka_unit_test_setup(test_joiners_wake_in_order, reset),
+        cmocka_unit_test_setup(test_cancelled_joiner_leaves, reset),
+        cmocka_unit_test_setup(test_run_ends_while_joined, reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
