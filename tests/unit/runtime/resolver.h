@@ -26,7 +26,6 @@
 #define RUNTIME_TEST_RESOLVER_H
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -39,6 +38,7 @@
 #include <unistd.h>
 
 #include "dns.h"
+#include "fds.h"
 
 static pthread_mutex_t scripted_mu = PTHREAD_MUTEX_INITIALIZER;
 static int scripted_started, scripted_finished; /* under scripted_mu */
@@ -126,20 +126,6 @@ static int scripted_getaddrinfo(const char *host, const char *service,
         rc = -atoi(host + 5);
     scripted_count(&scripted_finished);
     return rc;
-}
-
-/* The number of open descriptors of this process. */
-static inline int count_fds(void) {
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n - 1; /* opendir's own */
 }
 
 /* A blocking TCP listener on numeric `addr`:`port` (0: any port), or
