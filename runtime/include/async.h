@@ -824,6 +824,7 @@ int async__join_cancel__resume(void *frame);
 /* The rest of the runtime's API, by subject. */
 #include "async/group.h"
 #include "async/io.h"
+#include "async/loops.h"
 #include "async/net.h"
 #include "async/process.h"
 #include "async/signal.h"
