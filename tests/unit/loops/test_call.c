@@ -154,6 +154,35 @@ static void test_results_and_failures(void **state) {
     assert_int_equal(load(&ran_on[0]), 0);
 }
 
+/* Each loop calls the other CALLS times, at the same time; the first
+ * to finish waits for the other. */
+static int finished;
+
+static async int both_ways(int loop, void *arg) {
+    int sum = 0;
+    (void)arg;
+
+    for (int i = 0; i < CALLS; i++)
+        sum += await(async_loop_call(async_loop_at(1 - loop), twice,
+                                     (void *)(intptr_t)i)) == 2 * i;
+    add(&finished, 1);
+    if (await(reach(&finished, 2)) < 0)
+        return -1;
+    return sum;
+}
+
+static void test_calls_both_ways(void **state) {
+    int results[2];
+    (void)state;
+
+    store(&finished, 0);
+    assert_int_equal(async_run_loops(2, both_ways, NULL, results), 0);
+    assert_int_equal(results[0], CALLS);
+    assert_int_equal(results[1], CALLS);
+    assert_int_equal(load(&ran_on[0]), CALLS);
+    assert_int_equal(load(&ran_on[1]), CALLS);
+}
+
 /* Loop 1 ends at once; loop 0 calls it once posts say it has ended. */
 static async int target_ended(int loop, void *arg) {
     int rc = 0;
@@ -320,6 +349,7 @@ static void test_bad_arguments(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_results_and_failures, setup),
+        cmocka_unit_test_setup(test_calls_both_ways, setup),
         cmocka_unit_test_setup(test_target_ended, setup),
         cmocka_unit_test_setup(test_caller_times_out, setup),
         cmocka_unit_test_setup(test_caller_cancelled, setup),

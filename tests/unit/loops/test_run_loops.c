@@ -41,6 +41,8 @@ static int failed_flag;        /* loop 1 of test_failure_isolated failed */
 static int busy_rc[2];         /* async_run_loops inside a loop */
 static async_event wake[2];    /* loop i's event, set by a post */
 static cpu_set_t process_cpus; /* the test's mask at its start */
+static int wound_down;         /* sleepers cancelled at their run's end */
+static int outside[4];         /* what a plain thread saw meanwhile */
 static int token;              /* the argument passed to every loop */
 
 static int setup(void **state) {
@@ -48,6 +50,8 @@ static int setup(void **state) {
     memset(seen, 0, sizeof(seen));
     store(&mains_run, 0);
     store(&failed_flag, 0);
+    store(&wound_down, 0);
+    memset(outside, 0, sizeof(outside));
     busy_rc[0] = busy_rc[1] = 0;
     async_event_init(&wake[0]);
     async_event_init(&wake[1]);
@@ -334,12 +338,75 @@ static void test_not_pinned(void **state) {
         assert_true(CPU_EQUAL(&seen[i].cpus, &process_cpus));
 }
 
+/* Sleeps 30 s unless cancelled. */
+static async void sleeper(void) {
+    async_defer {
+        if (async_failing() == ASYNC_ECANCELED)
+            add(&wound_down, 1);
+    }
+    await(async_sleep(30));
+}
+
+/* Each loop leaves a sleeper behind; loop 1 ends first, loop 0 last. */
+static async int leave_sleepers(int loop, void *arg) {
+    (void)arg;
+    async_spawn(sleeper());
+    await(async_sleep(0));
+    if (loop == 0 && await(reach(&wound_down, 1)) < 0)
+        return -1;
+    return loop;
+}
+
+static void test_each_loop_winds_down(void **state) {
+    int results[2];
+    (void)state;
+
+    assert_int_equal(async_run_loops(2, leave_sleepers, NULL, results), 0);
+    assert_int_equal(results[0], 0);
+    assert_int_equal(results[1], 1);
+    assert_int_equal(load(&wound_down), 2);
+}
+
+/* A plain thread started by loop 0 runs no loop, whatever runs meanwhile. */
+static void *look(void *arg) {
+    (void)arg;
+    outside[0] = async_loop_index();
+    outside[1] = async_loop_count();
+    outside[2] = async_loop_current() == NULL;
+    outside[3] = async_loop_at(0) == NULL;
+    return NULL;
+}
+
+static async int look_from_thread(int loop, void *arg) {
+    pthread_t t;
+    (void)arg;
+
+    if (loop == 0) {
+        if (pthread_create(&t, NULL, look, NULL) != 0)
+            return -1;
+        pthread_join(t, NULL);
+    }
+    return 0;
+}
+
+static void test_plain_thread_runs_no_loop(void **state) {
+    (void)state;
+
+    assert_int_equal(async_run_loops(2, look_from_thread, NULL, NULL), 0);
+    assert_int_equal(outside[0], -1);
+    assert_int_equal(outside[1], 0);
+    assert_int_equal(outside[2], 1);
+    assert_int_equal(outside[3], 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_indices_and_handles, setup),
         cmocka_unit_test_setup(test_results_may_be_null, setup),
         cmocka_unit_test_setup(test_plain_run_is_one_loop, setup),
         cmocka_unit_test_setup(test_failure_isolated, setup),
+        cmocka_unit_test_setup(test_each_loop_winds_down, setup),
+        cmocka_unit_test_setup(test_plain_thread_runs_no_loop, setup),
         cmocka_unit_test_setup(test_default_is_one_per_cpu, setup),
         cmocka_unit_test_setup(test_bad_arguments, setup),
         cmocka_unit_test_setup(test_busy_inside_a_loop, setup),
