@@ -453,7 +453,8 @@ static void test_cancelled_wake_passes_on(void **state) {
     assert_int_equal(async_channel_destroy(ch), 0);
 }
 
-int main(void) {
+/* An argument runs only the tests whose names match it (a glob). */
+int main(int argc, char **argv) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_create_bounds, setup),
         cmocka_unit_test_setup(test_try_fifo_and_capacity, setup),
@@ -468,5 +469,7 @@ int main(void) {
         cmocka_unit_test_setup(test_cancelled_wake_passes_on, setup),
     };
 
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
