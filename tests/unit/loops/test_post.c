@@ -116,10 +116,12 @@ static async int wait_for_one_post(struct poster *p) {
 
 static void test_post_wakes_task(void **state) {
     struct poster p = {0};
+    int rc;
     (void)state;
 
-    assert_int_equal(async_run(wait_for_one_post(&p)), 5);
+    rc = async_run(wait_for_one_post(&p));
     assert_int_equal(pthread_join(p.thread, NULL), 0);
+    assert_int_equal(rc, 5);
     assert_int_equal(p.accepted, 1);
     assert_int_equal(ran[7], 1);
     assert_int_equal(logged, 1);
@@ -139,13 +141,15 @@ static async int two_posters(struct poster *p) {
 
 static void test_order_per_thread(void **state) {
     struct poster p[2];
-    int next[2] = {0, ORDERED};
+    int next[2] = {0, ORDERED}, rc;
     (void)state;
 
     memset(p, 0, sizeof(p));
-    assert_int_equal(async_run(two_posters(p)), 0);
+    rc = async_run(two_posters(p));
+    /* The threads write to p: joined before anything may fail. */
     assert_int_equal(pthread_join(p[0].thread, NULL), 0);
     assert_int_equal(pthread_join(p[1].thread, NULL), 0);
+    assert_int_equal(rc, 0);
     assert_int_equal(p[0].accepted, ORDERED);
     assert_int_equal(p[1].accepted, ORDERED);
     assert_int_equal(logged, 2 * ORDERED);
@@ -236,10 +240,12 @@ static async int end_under_posts(struct poster *p) {
 
 static void test_accepted_posts_run_once(void **state) {
     struct poster p = {0};
+    int rc;
     (void)state;
 
-    assert_int_equal(async_run(end_under_posts(&p)), 0);
+    rc = async_run(end_under_posts(&p));
     assert_int_equal(pthread_join(p.thread, NULL), 0);
+    assert_int_equal(rc, 0);
     assert_int_equal(p.other, 0);
     assert_true(p.accepted >= 1000);
     /* The accepted ones are the first ids; each ran once, and the
@@ -276,12 +282,15 @@ static async int released_then_stuck(pthread_t *thread) {
 
 static void test_release_ends_protection(void **state) {
     pthread_t thread;
+    int rc, err;
     (void)state;
 
     errno = 0;
-    assert_int_equal(async_run(released_then_stuck(&thread)), -1);
-    assert_int_equal(errno, EDEADLK);
+    rc = async_run(released_then_stuck(&thread));
+    err = errno;
     assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_int_equal(rc, -1);
+    assert_int_equal(err, EDEADLK);
 }
 
 static async int bad_posts(void) {
