@@ -396,17 +396,20 @@ static void free_task(async_task *t, void *arg) {
 static void loop_reset(async__loop *l) {
     async_task *t, *next;
 
+    async__timer_heap_free(&l->timers);
+    /* Before the backend closes and the frames go: signal waiters and
+     * worker threads' calls point into frames (the add-ons unwatch
+     * their descriptors, and the worker pool waits for running calls). */
+    run_reset_hooks(l);
+    /* Then the ready queue: a hook may wake tasks (a callback posted to
+     * the loop runs at its end and sets an event a destroyed task waited
+     * on), and the thread's next run must not find them queued. */
     for (t = async__ready.head; t != NULL; t = next) {
         next = t->next_ready;
         t->next_ready = NULL;
         t->flags &= ~ASYNC__TASK_QUEUED;
     }
     async__ready.head = async__ready.tail = NULL;
-    async__timer_heap_free(&l->timers);
-    /* Before the backend closes and the frames go: signal waiters and
-     * worker threads' calls point into frames (the add-ons unwatch
-     * their descriptors, and the worker pool waits for running calls). */
-    run_reset_hooks(l);
     async__io_close(&l->io);
     async__task_mem_each(free_task, l);
     async__task_mem_reset();
