@@ -8,7 +8,6 @@
 
 #include <async.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -142,12 +141,12 @@ async_task *async__loop_root(void);
  * signal's handler only sets async__dump_requested; the poll is inline
  * because the loop makes it between every two passes, and the dump
  * itself (async__dump_now, which clears the request) is rare. */
-extern _Atomic int async__dump_requested;
+extern volatile sig_atomic_t async__dump_requested;
 void async__dump_arm(void);
 void async__dump_now(void);
 void async__dump_disarm(void);
 static inline void async__dump_poll(void) {
-    if (atomic_load_explicit(&async__dump_requested, memory_order_relaxed))
+    if (async__dump_requested)
         async__dump_now();
 }
 
