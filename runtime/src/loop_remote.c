@@ -84,7 +84,11 @@ int async__remote_push_locked(async_loop *l, async__remote *r, int *wake) {
     l->tail = r;
     r->queued = 1;
     /* Only the first of a burst writes: the loop takes them all. */
-    *wake = l->n_queued++ == 0;
+    *wake = atomic_load_explicit(&l->n_queued, memory_order_relaxed) == 0;
+    atomic_store_explicit(
+        &l->n_queued,
+        atomic_load_explicit(&l->n_queued, memory_order_relaxed) + 1,
+        memory_order_relaxed);
     return 0;
 }
 
@@ -121,7 +125,10 @@ static void unlink_locked(async_loop *l, async__remote *r) {
         l->tail = r->prev;
     r->next = r->prev = NULL;
     r->queued = 0;
-    l->n_queued--;
+    atomic_store_explicit(
+        &l->n_queued,
+        atomic_load_explicit(&l->n_queued, memory_order_relaxed) - 1,
+        memory_order_relaxed);
 }
 
 int async__remote_withdraw_locked(async_loop *l, async__remote *r) {
@@ -210,22 +217,12 @@ static void dispatch(async_loop *l, async__remote *r, int closing) {
     }
 }
 
-/* The eventfd is readable: the requests queued when the loop looks are
- * handled now; those queued meanwhile, on the next pass (a thread
- * posting without pause cannot keep the loop here). */
-static void on_inbox(async__watcher *w) {
-    async_loop *l = async__loop_self;
-    uint64_t count;
-    size_t n;
+/* Takes the requests queued when it looks; those queued meanwhile wait
+ * for the next pass (a thread posting without pause cannot keep the
+ * loop here). */
+static void take_inbox(async_loop *l) {
+    size_t n = atomic_load_explicit(&l->n_queued, memory_order_relaxed);
 
-    (void)w;
-    /* The read leaves the counter at 0: not readable until the next
-     * write, whose edge the poller reports without being re-armed. */
-    (void)!read(l->efd, &count, sizeof(count));
-    async__io_drained(l->efd, ASYNC__IO_IN);
-    pthread_mutex_lock(&l->mu);
-    n = l->n_queued;
-    pthread_mutex_unlock(&l->mu);
     while (n-- > 0) {
         async__remote *r = pop(l);
 
@@ -233,12 +230,34 @@ static void on_inbox(async__watcher *w) {
             break;
         dispatch(l, r, 0);
     }
-    pthread_mutex_lock(&l->mu);
-    n = l->n_queued;
-    pthread_mutex_unlock(&l->mu);
-    if (n > 0)
-        async__remote_kick(l);
     update_hold(l);
+}
+
+/* The eventfd is readable. */
+static void on_inbox(async__watcher *w) {
+    async_loop *l = async__loop_self;
+    uint64_t count;
+
+    (void)w;
+    /* The read leaves the counter at 0: not readable until the next
+     * write, whose edge the poller reports without being re-armed. */
+    (void)!read(l->efd, &count, sizeof(count));
+    async__io_drained(l->efd, ASYNC__IO_IN);
+    take_inbox(l);
+    /* What was queued meanwhile may have found the inbox not empty and
+     * written nothing: make sure an edge comes for it. */
+    if (atomic_load_explicit(&l->n_queued, memory_order_relaxed) > 0)
+        async__remote_kick(l);
+}
+
+/* A busy loop held by other threads looks at its inbox between passes
+ * without a system call; a request that came while it looked elsewhere
+ * has written the eventfd too, which a later wait finds empty. */
+void async__remote_poll(void) {
+    async_loop *l = async__loop_self;
+
+    if (atomic_load_explicit(&l->n_queued, memory_order_acquire) > 0)
+        take_inbox(l);
 }
 
 static void remote_close(void);

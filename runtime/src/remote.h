@@ -39,7 +39,7 @@ typedef struct async__loop_group async__loop_group;
 struct async_loop {
     pthread_mutex_t mu;
     async__remote *head, *tail; /* the inbox, under mu */
-    size_t n_queued;            /* in the inbox, under mu */
+    atomic_size_t n_queued;     /* in the inbox: written under mu */
     int closed;                 /* the run has ended: under mu */
     int efd;                    /* written to wake the loop */
     atomic_int refs;            /* the object's: freed at 0 */
@@ -100,6 +100,17 @@ int async__remote_push_locked(async_loop *l, async__remote *r, int *wake);
 void async__remote_kick(async_loop *l);
 int async__remote_withdraw(async_loop *l, async__remote *r);
 int async__remote_withdraw_locked(async_loop *l, async__remote *r);
+
+/* loop_remote.c, for loop.c: with tasks ready, a loop whose only
+ * watched descriptor is its eventfd's hold need not ask the kernel: it
+ * looks at its inbox's count and takes what is queued.  Returns 0 when
+ * that is not the case (the loop polls as usual). */
+static inline int async__remote_only_hold(const async__io *io) {
+    const async_loop *l = async__loop_self;
+
+    return l != NULL && l->held && io->n_watchers == 1 && io->queued == 0;
+}
+void async__remote_poll(void);
 
 /* loop_remote.c: a task of this loop begins or ends a wait that another
  * thread ends: while any does, the loop watches its eventfd as a
