@@ -71,8 +71,8 @@ QUICK_N = {"await_chain": 100_000, "await_chain_indirect": 100_000, "spawn_gathe
 # Node.js's N where it differs: its messages between threads queue
 # without bound (a structured clone each), so 5 M would take gigabytes.
 NODE_N = {"loop_channel": 1_000_000}
-# /hash?rounds=K for http_loops: K rounds of FNV-1a over the 208-byte
-# page, about 30 µs of a core per request in C.
+# /hash?rounds=K for http_loops: K rounds of FNV-1a over the 162-byte
+# page, about 23 µs of a core per request (in C and in Node.js alike).
 HTTP_LOOPS_ROUNDS = 100
 # asyncc's PostgreSQL programs also run in libpq's pipeline mode with this
 # many queries in flight per connection, on PG_PIPELINE_FACTOR times N.
