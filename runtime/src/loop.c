@@ -18,6 +18,7 @@
  */
 #include "internal.h"
 #include "io.h"
+#include "remote.h"
 #include "task_alloc.h"
 
 #include <assert.h>
@@ -463,6 +464,9 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
     l->running = 1;
     l->root = root;
     async__wake(root);
+    /* A loop of async_run_loops: other threads may reach it at once. */
+    if (async__loop_self != NULL)
+        async__remote_begin();
     async__dump_arm();
 
     for (;;) {

@@ -69,7 +69,10 @@ int async_loop_cpus(void);
  *
  * While another loop of the call has not finished its run, a loop is
  * never reported as a deadlock: a task of that loop may still post to
- * it or send to a channel it waits on.
+ * it or send to a channel it waits on.  Likewise on any loop, a task
+ * waiting on a channel or for an async_loop_call keeps the loop running
+ * (another thread may still end the wait): a wait that nothing ends
+ * hangs rather than failing with -EDEADLK.
  *
  * Returns 0 when every loop ran (whatever their results), or without
  * running any: ASYNC_EINVAL (`main` NULL, or n above 1024), -EBUSY (the
@@ -117,7 +120,7 @@ void async_loop_release(async_loop *loop);
  * Every callback accepted runs exactly once: at the latest when the
  * loop's run ends, before its tasks are freed.  Returns 0, ASYNC_EINVAL
  * (NULL loop or fn), -ESHUTDOWN (the loop's run has ended, or is ending:
- * fn will not run), ASYNC_ENOMEM (the 32-byte request could not be
+ * fn will not run), ASYNC_ENOMEM (the 40-byte request could not be
  * allocated). */
 int async_loop_post(async_loop *loop, void (*fn)(void *arg), void *arg);
 
@@ -204,11 +207,11 @@ typedef struct async__remote {
 
 /* A task waiting on a channel, embedded in its frame.  Private. */
 typedef struct async__chan_waiter {
-    async__remote wake;                      /* queued on loop to wake it */
-    struct async__chan_waiter *next, *prev;  /* in the channel's list */
-    async_loop *loop;                        /* the task's loop */
-    async_task *task;                        /* the waiting task */
-    int state;                               /* private */
+    async__remote wake;                     /* queued on loop to wake it */
+    struct async__chan_waiter *next, *prev; /* in the channel's list */
+    async_loop *loop;                       /* the task's loop */
+    async_task *task;                       /* the waiting task */
+    int state;                              /* private */
 } async__chan_waiter;
 
 struct async_channel_send__frame {
@@ -234,16 +237,19 @@ int async_channel_recv__resume(void *frame);
 
 /* A call to another loop, embedded in the caller's frame.  Private. */
 typedef struct async__loop_call {
-    async__remote req;  /* to the target: start, then cancel */
-    async__remote done; /* back to the caller: finished */
+    async__remote start;  /* to the target: start fn's task */
+    async__remote cancel; /* to the target: cancel it */
+    async__remote done;   /* back to the caller: it has finished */
+    async__waiter node;   /* on the waiters of fn's task, on the target */
+    struct async__loop_call *next, *prev; /* the target's running calls */
     async_loop *target, *caller;
-    async_task *waiting;   /* the caller's task */
-    async_task *task;      /* fn's task on the target, once started */
-    int (*fn)(void *arg);  /* the starter of fn (async.h) */
+    async_task *waiting;  /* the caller's task */
+    int (*fn)(void *arg); /* the starter of fn (async.h) */
     void *arg;
     int result, error;
-    int state;             /* private */
-    int cancel;            /* the caller asked for a cancellation */
+    int finished;  /* no request of it is left on the target (its lock) */
+    int cancelled; /* the caller asked for a cancellation */
+    int got_done;  /* the caller has seen `done` */
 } async__loop_call;
 
 struct async_loop_call__frame {
@@ -251,8 +257,8 @@ struct async_loop_call__frame {
     async__loop_call call;
     int _ret;
 };
-void async_loop_call__init(struct async_loop_call__frame *f,
-                           async_loop *loop, int (*fn)(void *arg), void *arg);
+void async_loop_call__init(struct async_loop_call__frame *f, async_loop *loop,
+                           int (*fn)(void *arg), void *arg);
 int async_loop_call__resume(void *frame);
 
 #ifdef __cplusplus
