@@ -455,12 +455,16 @@ def bench_http_loops(b, systems, runs, quick, results):
                 r = subprocess.run([wrk, "-t2", "-c100", "-d%ds" % seconds, "--latency",
                                     base + path], capture_output=True, text=True,
                                    timeout=seconds + 30)
+            except (OSError, subprocess.TimeoutExpired) as e:
+                body, want, r = None, None, None
+                why = "%s: %s" % (" ".join(cmd), e)
             finally:
                 stop_server(proc)
-            v, p99, errors = parse_wrk(r.stdout)
-            if body != want or v is None or errors:
-                why = ("%s answered %r, not %r" % (path, body, want) if body != want
-                       else "wrk: %s" % r.stdout[-300:])
+            v, p99, errors = parse_wrk(r.stdout) if r else (None, None, 0)
+            if r is None or body != want or v is None or errors:
+                if r is not None:
+                    why = ("%s answered %r, not %r" % (path, body, want) if body != want
+                           else "wrk: %s" % r.stdout[-300:])
                 results.append({"workload": "http_loops", "system": system, "error": why})
                 failed.add(system)
                 continue

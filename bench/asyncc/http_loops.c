@@ -5,10 +5,10 @@
  *     http_loops reuseport|handoff LOOPS PORT
  *
  * Runs LOOPS loops (async_run_loops), prints "listening on PORT" on
- * stdout (PORT 0: an ephemeral port) and answers GET /hash?rounds=K
- * over keep-alive connections exactly as samples/http.c does (the
- * FNV-1a of its page, K times over); anything else gets a 404.  The
- * designs:
+ * stdout (PORT 0: an ephemeral port) and answers GET / (the page) and
+ * GET /hash?rounds=K over keep-alive connections as samples/http.c does
+ * (the FNV-1a of its page, K times over); anything else gets a 404.
+ * The designs:
  *
  *   reuseport  each loop has its own listening socket on the port
  *              (async_tcp_listen_shared) and serves it with async_serve:
@@ -48,7 +48,7 @@ static const char page[] =
 struct server {
     int handoff;
     int loops;
-    int listen_fds[LOOPS_MAX]; /* reuseport: one per loop; handoff: [0] */
+    int listen_fds[LOOPS_MAX];    /* reuseport: one per loop; handoff: [0] */
     async_channel *to[LOOPS_MAX]; /* handoff: connections for loop i */
 };
 
@@ -63,27 +63,30 @@ static uint32_t fnv1a_rounds(const char *p, size_t len, long rounds) {
 
 /* The response to the request whose line starts at `req`, into out. */
 static size_t answer(const char *req, char *out, size_t size) {
-    char body[64];
-    const char *status = "404 Not Found";
+    char hash[64];
+    const char *status = "200 OK", *type = "text/plain", *body = hash;
     long rounds = 0;
 
     if (strncmp(req, "GET /hash?rounds=", 17) == 0)
         rounds = strtol(req + 17, NULL, 10);
     if (rounds >= 1 && rounds <= ROUNDS_MAX) {
-        status = "200 OK";
-        snprintf(body, sizeof body, "fnv1a %08x\n",
+        snprintf(hash, sizeof hash, "fnv1a %08x\n",
                  (unsigned)fnv1a_rounds(page, sizeof page - 1, rounds));
+    } else if (strncmp(req, "GET / ", 6) == 0) {
+        type = "text/html; charset=utf-8";
+        body = page;
     } else {
-        snprintf(body, sizeof body, "not found\n");
+        status = "404 Not Found";
+        body = "not found\n";
     }
     return (size_t)snprintf(out, size,
                             "HTTP/1.1 %s\r\n"
                             "Server: asyncc-http\r\n"
-                            "Content-Type: text/plain\r\n"
+                            "Content-Type: %s\r\n"
                             "Content-Length: %zu\r\n"
                             "Connection: keep-alive\r\n"
                             "\r\n%s",
-                            status, strlen(body), body);
+                            status, type, strlen(body), body);
 }
 
 /* Requests on connection `fd` until the client closes it: each complete
