@@ -7,8 +7,9 @@
  * Runs LOOPS loops (async_run_loops), prints "listening on PORT" on
  * stdout (PORT 0: an ephemeral port) and answers GET / (the page) and
  * GET /hash?rounds=K over keep-alive connections as samples/http.c does
- * (the FNV-1a of its page, K times over); anything else gets a 404.
- * The designs:
+ * (the FNV-1a of its page, K times over); anything else gets a 404.  A
+ * request with "Connection: close" closes its connection after the
+ * response, so that a client can open one per request.  The designs:
  *
  *   reuseport  each loop has its own listening socket on the port
  *              (async_tcp_listen_shared) and serves it with async_serve:
@@ -61,8 +62,9 @@ static uint32_t fnv1a_rounds(const char *p, size_t len, long rounds) {
     return h;
 }
 
-/* The response to the request whose line starts at `req`, into out. */
-static size_t answer(const char *req, char *out, size_t size) {
+/* The response to the request whose head starts at `req`, into out;
+ * *close is set when the head asks to close the connection after it. */
+static size_t answer(const char *req, char *out, size_t size, int *close) {
     char hash[64];
     const char *status = "200 OK", *type = "text/plain", *body = hash;
     long rounds = 0;
@@ -79,18 +81,21 @@ static size_t answer(const char *req, char *out, size_t size) {
         status = "404 Not Found";
         body = "not found\n";
     }
+    *close = strcasestr(req, "\r\nConnection: close\r\n") != NULL;
     return (size_t)snprintf(out, size,
                             "HTTP/1.1 %s\r\n"
                             "Server: asyncc-http\r\n"
                             "Content-Type: %s\r\n"
                             "Content-Length: %zu\r\n"
-                            "Connection: keep-alive\r\n"
+                            "Connection: %s\r\n"
                             "\r\n%s",
-                            status, type, strlen(body), body);
+                            status, type, strlen(body),
+                            *close ? "close" : "keep-alive", body);
 }
 
-/* Requests on connection `fd` until the client closes it: each complete
- * head in the buffer is answered in turn (pipelined ones too). */
+/* Requests on connection `fd` until the client closes it or asks to:
+ * each complete head in the buffer is answered in turn (pipelined ones
+ * too). */
 async void converse(int fd) {
     char in[IN_SIZE], out[512];
     size_t len = 0;
@@ -104,9 +109,14 @@ async void converse(int fd) {
         len += (size_t)n;
         in[len] = '\0';
         while ((end = strstr(start, "\r\n\r\n")) != NULL) {
-            size_t k = answer(start, out, sizeof out);
+            int close_after;
+            size_t k;
 
+            end[2] = '\0'; /* the head, its last line's CRLF kept */
+            k = answer(start, out, sizeof out, &close_after);
             await(async_write(fd, out, k));
+            if (close_after)
+                return;
             start = end + 4;
         }
         len -= (size_t)(start - in);
