@@ -219,7 +219,10 @@ static void on_inbox(async__watcher *w) {
     size_t n;
 
     (void)w;
+    /* The read leaves the counter at 0: not readable until the next
+     * write, whose edge the poller reports without being re-armed. */
     (void)!read(l->efd, &count, sizeof(count));
+    async__io_drained(l->efd, ASYNC__IO_IN);
     pthread_mutex_lock(&l->mu);
     n = l->n_queued;
     pthread_mutex_unlock(&l->mu);
@@ -247,11 +250,14 @@ static int attach(async_loop *l) {
     int rc;
 
     l->w.fd = l->efd;
-    l->w.events = ASYNC__IO_IN | ASYNC__IO_QUIET;
+    l->w.events = ASYNC__IO_IN | ASYNC__IO_QUIET | ASYNC__IO_EDGE;
     l->w.task = NULL;
     l->w.on_ready = on_inbox;
     if ((rc = async__watch(&l->w)) != 0)
         return rc;
+    /* An edge watcher is registered as "found not ready": requests
+     * queued before the run began need an edge of their own. */
+    async__remote_kick(l);
     async__remote_ref(l);
     l->attached = 1;
     async__loop_on_reset(&close_hook);

@@ -248,7 +248,7 @@ static void loop_reset(void) {
     (void)sync_set(0);
 }
 
-static async__loop_hook reset_hook = {loop_reset, NULL, 0};
+static _Thread_local async__loop_hook reset_hook = {loop_reset, NULL, 0};
 
 static void on_ready(async__watcher *w) {
     (void)w;
