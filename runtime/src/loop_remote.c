@@ -92,10 +92,23 @@ int async__remote_push_locked(async_loop *l, async__remote *r, int *wake) {
     return 0;
 }
 
-void async__remote_kick(async_loop *l) {
+/* A write of the eventfd: its counter goes up, and the poller of a loop
+ * blocked on it returns. */
+static void kick(async_loop *l) {
     uint64_t one = 1;
 
     (void)!write(l->efd, &one, sizeof(one));
+}
+
+/* The other half of async__remote_wait's handshake: the request is
+ * counted before the fence, `sleeping` read after it, so either this
+ * thread sees the loop going to sleep and writes, or the loop sees the
+ * request before it sleeps.  A loop that is awake takes its requests
+ * between passes without being written to. */
+void async__remote_notify(async_loop *l) {
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&l->sleeping, memory_order_relaxed))
+        kick(l);
 }
 
 int async__remote_push(async_loop *l, async__remote *r) {
@@ -109,7 +122,7 @@ int async__remote_push(async_loop *l, async__remote *r) {
     rc = async__remote_push_locked(l, r, &wake);
     pthread_mutex_unlock(&l->mu);
     if (wake)
-        async__remote_kick(l);
+        async__remote_notify(l);
     async__remote_unref(l);
     return rc;
 }
@@ -233,7 +246,8 @@ static void take_inbox(async_loop *l) {
     update_hold(l);
 }
 
-/* The eventfd is readable. */
+/* The eventfd is readable: what it announced is taken after the wait
+ * (async__remote_wait). */
 static void on_inbox(async__watcher *w) {
     async_loop *l = async__loop_self;
     uint64_t count;
@@ -243,20 +257,49 @@ static void on_inbox(async__watcher *w) {
      * write, whose edge the poller reports without being re-armed. */
     (void)!read(l->efd, &count, sizeof(count));
     async__io_drained(l->efd, ASYNC__IO_IN);
-    take_inbox(l);
-    /* What was queued meanwhile may have found the inbox not empty and
-     * written nothing: make sure an edge comes for it. */
-    if (atomic_load_explicit(&l->n_queued, memory_order_relaxed) > 0)
-        async__remote_kick(l);
 }
 
-/* A busy loop held by other threads looks at its inbox between passes
- * without a system call; a request that came while it looked elsewhere
- * has written the eventfd too, which a later wait finds empty. */
-void async__remote_poll(void) {
+static size_t queued(async_loop *l) {
+    return atomic_load_explicit(&l->n_queued, memory_order_relaxed);
+}
+
+/* How long a loop whose task waits for another thread polls its inbox
+ * before it sleeps: an answer that comes within it (another loop's
+ * reply to a channel or a call) costs neither thread a system call or a
+ * wake-up, which on a virtual machine take tens of microseconds. */
+enum { SPIN_NS = 50000 };
+
+static int spin_for_request(async_loop *l, uint64_t timeout_ns) {
+    uint64_t start = async__clock_ns();
+    uint64_t budget = timeout_ns < SPIN_NS ? timeout_ns : SPIN_NS;
+
+    do {
+        for (int i = 0; i < 64; i++) {
+            if (queued(l) > 0)
+                return 1;
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        }
+    } while (async__clock_ns() - start < budget);
+    return 0;
+}
+
+void async__remote_wait(async__io *io, uint64_t timeout_ns) {
     async_loop *l = async__loop_self;
 
-    if (atomic_load_explicit(&l->n_queued, memory_order_acquire) > 0)
+    if (timeout_ns == 0) {
+        /* Busy: the kernel has news only of what else is watched. */
+        if (io->n_watchers > (size_t)l->held || async__io_pending(io))
+            async__io_wait(io, 0);
+    } else if (!(l->waits > 0 && io->n_watchers == (size_t)l->held &&
+                 !async__io_pending(io) && spin_for_request(l, timeout_ns))) {
+        atomic_store_explicit(&l->sleeping, 1, memory_order_relaxed);
+        atomic_thread_fence(memory_order_seq_cst);
+        async__io_wait(io, queued(l) > 0 ? 0 : timeout_ns);
+        atomic_store_explicit(&l->sleeping, 0, memory_order_relaxed);
+    }
+    if (queued(l) > 0)
         take_inbox(l);
 }
 
@@ -274,9 +317,8 @@ static int attach(async_loop *l) {
     l->w.on_ready = on_inbox;
     if ((rc = async__watch(&l->w)) != 0)
         return rc;
-    /* An edge watcher is registered as "found not ready": requests
-     * queued before the run began need an edge of their own. */
-    async__remote_kick(l);
+    /* Requests queued before the run began are taken after its first
+     * pass (async__remote_wait). */
     async__remote_ref(l);
     l->attached = 1;
     async__loop_on_reset(&close_hook);
