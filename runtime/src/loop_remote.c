@@ -266,22 +266,35 @@ static size_t queued(async_loop *l) {
 /* How long a loop whose task waits for another thread polls its inbox
  * before it sleeps: an answer that comes within it (another loop's
  * reply to a channel or a call) costs neither thread a system call or a
- * wake-up, which on a virtual machine take tens of microseconds. */
-enum { SPIN_NS = 50000 };
+ * wake-up, which on a virtual machine take tens of microseconds.  A
+ * spin that saw nothing makes the loop skip the spin of its next 1, 3,
+ * 7... up to 63 sleeps, so a task that waits for something rare (a
+ * consumer of a quiet channel) costs at most a spin in 64 sleeps. */
+enum { SPIN_NS = 50000, SPIN_BACKOFF_MAX = 63 };
 
 static int spin_for_request(async_loop *l, uint64_t timeout_ns) {
-    uint64_t start = async__clock_ns();
-    uint64_t budget = timeout_ns < SPIN_NS ? timeout_ns : SPIN_NS;
+    uint64_t start, budget = timeout_ns < SPIN_NS ? timeout_ns : SPIN_NS;
 
+    if (l->spin_skip > 0) {
+        l->spin_skip--;
+        return 0;
+    }
+    start = async__clock_ns();
     do {
         for (int i = 0; i < 64; i++) {
-            if (queued(l) > 0)
+            if (queued(l) > 0) {
+                l->spin_backoff = 0;
                 return 1;
+            }
 #if defined(__x86_64__) || defined(__i386__)
             __builtin_ia32_pause();
 #endif
         }
     } while (async__clock_ns() - start < budget);
+    l->spin_backoff = l->spin_backoff * 2 + 1;
+    if (l->spin_backoff > SPIN_BACKOFF_MAX)
+        l->spin_backoff = SPIN_BACKOFF_MAX;
+    l->spin_skip = l->spin_backoff;
     return 0;
 }
 

@@ -53,6 +53,8 @@ struct async_loop {
     async__watcher w;        /* of efd */
     int attached;            /* w is registered, the reset hook set */
     unsigned waits;          /* its tasks waiting for other threads */
+    unsigned spin_skip;      /* sleeps left before the next spin */
+    unsigned spin_backoff;   /* spin_skip after the next failed spin */
     int held;                /* n_watchers counts the hold */
     async__loop_call *calls; /* calls started here, running */
 };
