@@ -27,7 +27,11 @@ def esc(s):
 
 
 def chart(results, title, key, groups, y0):
-    by = {(r["workload"], r["system"]): r.get(key) for r in results if key in r}
+    # Only the charted workloads set the axis: others share the key (the
+    # microseconds of a round trip between loops would squash the bars).
+    charted = {w for w, _ in groups}
+    by = {(r["workload"], r["system"]): r.get(key) for r in results
+          if key in r and r["workload"] in charted}
     values = [v for v in by.values() if v and v > 0]
     if not values:
         return [], 0

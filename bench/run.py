@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
@@ -55,6 +56,9 @@ WORKLOADS = {
     "ping_pong": (1_000_000, 200_000, ["asyncc", "handwritten", "node", "python"]),
     "echo": (0, 0, ["asyncc", "handwritten", "libuv", "node", "python"]),
     "http": (0, 0, ["asyncc", "node"]),
+    "http_loops": (0, 0, ["asyncc", "node"]),
+    "loop_channel": (5_000_000, 0, ["asyncc", "handwritten", "node"]),
+    "loop_ping_pong": (50_000, 0, ["asyncc", "handwritten", "node"]),
     "tls_echo": (100_000, 100_000, ["asyncc", "node"]),
     "scale": (0, 0, ["asyncc"]),
     "transpile": (3000, 3000, ["asyncc"]),
@@ -63,7 +67,13 @@ WORKLOADS = {
 }
 QUICK_N = {"await_chain": 100_000, "await_chain_indirect": 100_000, "spawn_gather": 10_000, "sleepers": 2_000,
            "ping_pong": 10_000, "transpile": 50, "tls_echo": 1_000, "pg_select1": 2_000,
-           "pg_row1k": 2_000}
+           "pg_row1k": 2_000, "loop_channel": 100_000, "loop_ping_pong": 2_000}
+# Node.js's N where it differs: its messages between threads queue
+# without bound (a structured clone each), so 5 M would take gigabytes.
+NODE_N = {"loop_channel": 1_000_000}
+# /hash?rounds=K for http_loops: K rounds of FNV-1a over the 162-byte
+# page, about 23 µs of a core per request (in C and in Node.js alike).
+HTTP_LOOPS_ROUNDS = 100
 # asyncc's PostgreSQL programs also run in libpq's pipeline mode with this
 # many queries in flight per connection, on PG_PIPELINE_FACTOR times N.
 PG_DEPTH = 64
@@ -192,7 +202,7 @@ def program_cmd(b, system, workload):
     if system == "asyncc":
         return [b.asyncc_program(name, tls=workload == "tls_echo")], None
     if system == "handwritten":
-        return [b.c_program("handwritten", name)], None
+        return [b.c_program("handwritten", name, ["-lpthread"])], None
     if system == "libuv":
         if not b.have_uv:
             return None, "libuv1-dev is not installed"
@@ -229,7 +239,9 @@ def bench_simple(b, workload, systems, runs, quick, results):
             log("%s/%s: skipped (%s)" % (workload, system, why))
             results.append({"workload": workload, "system": system, "skipped": why})
             continue
-        n = QUICK_N[workload] if quick else (n_python if system == "python" else n_default)
+        n = QUICK_N[workload] if quick else (n_python if system == "python" else
+                                             NODE_N.get(workload, n_default)
+                                             if system == "node" else n_default)
         samples = []
         for _ in range(runs):
             try:
@@ -251,6 +263,8 @@ def bench_simple(b, workload, systems, runs, quick, results):
                "stable_check": len(checks) == 1}
         if workload == "tls_echo":
             row["rps"] = median([s["ops"] / s["seconds"] for s in samples])
+        if workload == "loop_channel":
+            row["items_per_s"] = median([s["ops"] / s["seconds"] for s in samples])
         if system == "asyncc" and workload in TASK_FUNCTION:
             # What the runtime adds to each task: all the task costs, less
             # the async function's own frame and the program's handle.
@@ -376,6 +390,97 @@ def bench_http(b, systems, runs, quick, results):
                    "rps": median(rps), "p99_us": median(p99)}
             log("http/%s: %.0f req/s, p99 %.0f us" % (system, row["rps"], row["p99_us"]))
             results.append(row)
+
+
+def fnv1a_rounds(data, rounds):
+    """samples/http.c's /hash: FNV-1a (32 bits) of `data`, `rounds` times
+    over."""
+    h = 2166136261
+    for _ in range(rounds):
+        for byte in data:
+            h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def bench_http_loops(b, systems, runs, quick, results):
+    """A CPU-bound handler (/hash?rounds=K) on one core and on two: asyncc's
+    samples/http.c on 1 loop and with --loops 2, against Node.js's
+    http_server.js in one process and in a cluster of 2 workers; and the
+    two ways of spreading connections over 2 loops (bench/asyncc/
+    http_loops.c: a listening socket per loop, or loop 0 accepting and
+    handing connections out through channels).  wrk runs on the same two
+    cores.  The configurations take turns within each run, so a change in
+    the machine's load hits them all alike."""
+    wrk = shutil.which("wrk")
+    if not wrk:
+        log("http_loops: skipped (wrk is not installed)")
+        results.append({"workload": "http_loops", "system": "asyncc",
+                        "skipped": "wrk is not installed"})
+        return
+    path = "/hash?rounds=%d" % HTTP_LOOPS_ROUNDS
+    configs = []  # (system, key, command, port pattern, stream)
+    if "asyncc" in systems:
+        sample = b.asyncc_program("http", os.path.join(ROOT, "samples", "http.c"))
+        spread = b.asyncc_program("http_loops")
+        pat = r"listening on (\d+)"
+        configs += [("asyncc", "rps_1", [sample, "0"], pat, "stdout"),
+                    ("asyncc", "rps_2", [sample, "--loops", "2", "0"], pat, "stdout"),
+                    ("asyncc", "rps_2_reuseport", [spread, "reuseport", "2", "0"], pat,
+                     "stdout"),
+                    ("asyncc", "rps_2_handoff", [spread, "handoff", "2", "0"], pat,
+                     "stdout")]
+    if "node" in systems:
+        node = shutil.which("node")
+        if node:
+            configs += [("node", "rps_1", [node, os.path.join(BENCH, "node", "http_server.js"),
+                                           "0", "0"], r"PORT (\d+)", "stderr"),
+                        ("node", "rps_2", [node, os.path.join(BENCH, "node", "http_cluster.js"),
+                                           "2", "0"], r"PORT (\d+)", "stderr")]
+        else:
+            results.append({"workload": "http_loops", "system": "node",
+                            "skipped": "node is not installed"})
+    seconds = 1 if quick else 5
+    got = {}
+    failed = set()
+    for _ in range(runs):
+        for system, key, cmd, pattern, stream in configs:
+            if system in failed:
+                continue
+            proc, port = start_server(cmd, pattern, stream)
+            try:
+                base = "http://127.0.0.1:%d" % port
+                page = urllib.request.urlopen(base + "/", timeout=10).read()
+                body = urllib.request.urlopen(base + path, timeout=10).read()
+                want = b"fnv1a %08x\n" % fnv1a_rounds(page, HTTP_LOOPS_ROUNDS)
+                r = subprocess.run([wrk, "-t2", "-c100", "-d%ds" % seconds, "--latency",
+                                    base + path], capture_output=True, text=True,
+                                   timeout=seconds + 30)
+            except (OSError, subprocess.TimeoutExpired) as e:
+                body, want, r = None, None, None
+                why = "%s: %s" % (" ".join(cmd), e)
+            finally:
+                stop_server(proc)
+            v, p99, errors = parse_wrk(r.stdout) if r else (None, None, 0)
+            if r is None or body != want or v is None or errors:
+                if r is not None:
+                    why = ("%s answered %r, not %r" % (path, body, want) if body != want
+                           else "wrk: %s" % r.stdout[-300:])
+                results.append({"workload": "http_loops", "system": system, "error": why})
+                failed.add(system)
+                continue
+            got.setdefault((system, key), []).append(v)
+    for system in dict.fromkeys(c[0] for c in configs):
+        if system in failed:
+            continue
+        row = {"workload": "http_loops", "system": system, "runs": runs,
+               "rounds": HTTP_LOOPS_ROUNDS}
+        for (s_, key), vs in got.items():
+            if s_ == system:
+                row[key] = median(vs)
+        row["speedup"] = row["rps_2"] / row["rps_1"]
+        log("http_loops/%s: %s" % (system, ", ".join(
+            "%s %.0f" % (k, row[k]) for k in row if k.startswith("rps_"))))
+        results.append(row)
 
 
 def bench_scale(b, budget_gib, quick, results):
@@ -585,7 +690,14 @@ METRICS = [
     ("echo", "p99_us", "echo: p99 µs", "%.0f", False),
     ("http", "rps", "http: requests/s", "%.0f", True),
     ("http", "p99_us", "http: p99 µs", "%.0f", False),
+    ("http_loops", "rps_1", "http, CPU-bound handler: requests/s, 1 loop (1 process)",
+     "%.0f", True),
+    ("http_loops", "rps_2",
+     "http, CPU-bound handler: requests/s, 2 loops (2 cluster workers)", "%.0f", True),
     ("tls_echo", "rps", "tls echo: round trips/s", "%.0f", True),
+    ("loop_channel", "items_per_s", "channel between two loops: items/s", "%.0f", True),
+    ("loop_ping_pong", "ns_per_op", "ping-pong between two loops: ns per round trip",
+     "%.0f", False),
     ("pg_select1", "qps", "pg SELECT 1: queries/s (asyncc pipelined)", "%.0f", True),
     ("pg_select1", "qps_serial", "pg SELECT 1: queries/s, one at a time", "%.0f", True),
     ("pg_row1k", "qps", "pg 1 KB row: queries/s (asyncc pipelined)", "%.0f", True),
@@ -621,6 +733,13 @@ def table(results, systems):
                              r["workload"].replace("_", "-"),
                              r["runtime_bytes_per_task"], r["frame_bytes"],
                              HANDLE_BYTES))
+        if r.get("workload") == "http_loops" and r.get("system") == "asyncc":
+            extra.append("http_loops: asyncc on 2 loops %.2f× its 1 loop; spreading "
+                         "connections over 2 loops, a socket per loop (SO_REUSEPORT) "
+                         "%.0f requests/s, loop 0 handing them out through channels "
+                         "%.0f (/hash?rounds=%d)" % (
+                             r["speedup"], r.get("rps_2_reuseport", 0),
+                             r.get("rps_2_handoff", 0), r["rounds"]))
         if r.get("workload") == "transpile" and "seconds" in r:
             extra.append("transpile: asyncc %.3f s, clang -fsyntax-only %.3f s "
                          "(%.2f×), %d async functions, %d lines" % (
@@ -684,6 +803,8 @@ def main():
             bench_echo(b, systems, args.runs, args.quick, results)
         elif w == "http":
             bench_http(b, systems, args.runs, args.quick, results)
+        elif w == "http_loops":
+            bench_http_loops(b, systems, args.runs, args.quick, results)
         elif w == "scale":
             bench_scale(b, args.budget_gib, args.quick, results)
         elif w == "transpile":

@@ -1,9 +1,10 @@
 /*
  * http.c -- a small HTTP/1.1 server: one task per connection, keep-alive,
- * timeouts, a connection limit, and a clean stop on SIGINT or SIGTERM.
+ * timeouts, a connection limit, a clean stop on SIGINT or SIGTERM, and
+ * optionally a loop on every core.
  *
  *     http [--idle-timeout S] [--header-timeout S] [--max-conns N]
- *          [--tls CERT KEY] PORT
+ *          [--tls CERT KEY] [--loops N] PORT
  *
  * PORT 0 picks an ephemeral port.  It listens on 127.0.0.1, prints
  * "listening on PORT" and serves
@@ -11,6 +12,9 @@
  *     GET /              a small HTML page
  *     GET /sleep?ms=N    answers after N milliseconds (0 to 60000); the
  *                        other connections are served meanwhile
+ *     GET /hash?rounds=K the FNV-1a hash (32 bits) of the page, hashed K
+ *                        times over (1 to 100000): work for the CPU, to
+ *                        measure a server whose handlers compute
  *
  * and HEAD of both (the same head, no body); 404 for other paths, 405
  * (with "Allow: GET, HEAD") for other methods.  The request target may
@@ -39,9 +43,10 @@
  *                        later request on it: else 408 Request Timeout
  *                        and the connection is closed;
  *   --max-conns N        (the descriptor limit less 16) the most
- *                        connections served at once: the next ones wait
- *                        in the listening socket's backlog until one
- *                        closes (async_serve_with's connection limit).
+ *                        connections served at once (by each loop, with
+ *                        --loops): the next ones wait in the listening
+ *                        socket's backlog until one closes
+ *                        (async_serve_with's connection limit).
  * And a connection on which nothing moves for STALL_SECONDS (75 s,
  * longer than the longest /sleep), such as a client that stops reading
  * its response, is dropped by async_serve_with's idle timeout.
@@ -57,11 +62,21 @@
  * with a close_notify.  `curl --cacert CA https://localhost:PORT/` or
  * `openssl s_client -connect 127.0.0.1:PORT` talk to it.
  *
+ * Every core: with --loops N (0: one per CPU; 1, the default, is one
+ * loop in the main thread) the server runs on N loops, one thread each
+ * (async_run_loops, async/loops.h).  Each loop has its own listening
+ * socket on the same port (async_tcp_listen_shared) and serves the
+ * connections the kernel gives that socket, start to end: nothing of a
+ * connection crosses between loops, and the handlers below are the
+ * same.  The default --max-conns is then shared out between the loops.
+ *
  * On SIGINT or SIGTERM (async_shutdown_on_signals) every task is
- * cancelled: the server stops accepting, each handler's await fails
- * with ASYNC_ECANCELED and the server closes its connection, async_run
- * returns -1 with errno ECANCELED, and the program prints "served N
- * requests" and exits 0.
+ * cancelled, on every loop: the server stops accepting, each handler's
+ * await fails with ASYNC_ECANCELED and the server closes its
+ * connection, async_run returns -1 with errno ECANCELED (each loop's
+ * result is ASYNC_ECANCELED), and the program prints "served N
+ * requests" (with --loops, followed by each loop's share, as in
+ * "served 10 requests (6 + 4)") and exits 0.
  *
  * The asyncio equivalent is asyncio.start_server(handle, "127.0.0.1",
  * port) with asyncio.timeout around the reads and
@@ -70,6 +85,7 @@
 #include <async.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,11 +98,13 @@
 #endif
 
 enum {
-    IN_SIZE = 4096,      /* a connection's input buffer */
-    LINE_SIZE = 2048,    /* the longest request or header line, + 1 */
-    HEADERS_MAX = 8192,  /* bytes of headers per request */
-    BODY_MAX = 65536,    /* a request body we read and ignore */
-    SLEEP_MAX_MS = 60000 /* the longest /sleep */
+    IN_SIZE = 4096,           /* a connection's input buffer */
+    LINE_SIZE = 2048,         /* the longest request or header line, + 1 */
+    HEADERS_MAX = 8192,       /* bytes of headers per request */
+    BODY_MAX = 65536,         /* a request body we read and ignore */
+    SLEEP_MAX_MS = 60000,     /* the longest /sleep */
+    HASH_ROUNDS_MAX = 100000, /* the most rounds of /hash */
+    LOOPS_MAX = 1024          /* async_run_loops' limit */
 };
 
 #define STALL_SECONDS 75.0
@@ -100,7 +118,9 @@ struct options {
     void *tls; /* the server's async_tls_context, or NULL: plain HTTP */
 };
 
-static long served; /* responses sent, 100 Continue aside */
+/* Responses sent by each loop (100 Continue aside), each count on a
+ * cache line of its own so that loops do not slow each other down. */
+static struct { _Alignas(64) long n; } served[LOOPS_MAX];
 
 static const char page[] =
     "<!DOCTYPE html>\n"
@@ -437,22 +457,37 @@ async int respond(conn *c, const struct request *req, int status,
         await(c->write(c, out, (size_t)n));
         await(c->write(c, body, len));
     }
-    served++;
+    served[async_loop_index()].n++;
     return 0;
 }
 
-/* The N of "/sleep?ms=N", or -1 when malformed or out of range. */
-static long sleep_ms(const char *query) {
+/* The N of query "NAME=N" (name given with its "="), or -1 when the
+ * query is malformed or N is above `max`. */
+static long query_number(const char *query, const char *name, long max) {
+    size_t k = strlen(name);
     char *end;
-    long ms;
+    long v;
 
-    if (strncmp(query, "ms=", 3) != 0 || !isdigit((unsigned char)query[3]))
+    if (strncmp(query, name, k) != 0 || !isdigit((unsigned char)query[k]))
         return -1;
     errno = 0;
-    ms = strtol(query + 3, &end, 10);
-    if (errno != 0 || *end != '\0' || ms > SLEEP_MAX_MS)
+    v = strtol(query + k, &end, 10);
+    if (errno != 0 || *end != '\0' || v > max)
         return -1;
-    return ms;
+    return v;
+}
+
+/* FNV-1a, 32 bits, of `len` bytes at `p`, `rounds` times over: each
+ * round goes on from the hash the previous one left.  Every byte waits
+ * for the multiplication before it, so the work grows with the rounds
+ * and no compiler can skip it. */
+static uint32_t fnv1a_rounds(const char *p, size_t len, long rounds) {
+    uint32_t h = 2166136261u;
+
+    for (long r = 0; r < rounds; r++)
+        for (size_t i = 0; i < len; i++)
+            h = (h ^ (unsigned char)p[i]) * 16777619u;
+    return h;
 }
 
 /* Reads the body of `req` (ignored) and answers it. */
@@ -474,7 +509,7 @@ async void answer(conn *c, struct request *req) {
     } else if (strcmp(req->path, "/") == 0) {
         await(respond(c, req, 200, "OK", "text/html; charset=utf-8", page));
     } else if (strncmp(req->path, "/sleep?", 7) == 0) {
-        long ms = sleep_ms(req->path + 7);
+        long ms = query_number(req->path + 7, "ms=", SLEEP_MAX_MS);
         char body[64];
 
         if (ms < 0) {
@@ -483,6 +518,18 @@ async void answer(conn *c, struct request *req) {
         } else {
             await(async_sleep((double)ms / 1000.0));
             snprintf(body, sizeof body, "slept %ld ms\n", ms);
+            await(respond(c, req, 200, "OK", "text/plain", body));
+        }
+    } else if (strncmp(req->path, "/hash?", 6) == 0) {
+        long rounds = query_number(req->path + 6, "rounds=", HASH_ROUNDS_MAX);
+        char body[64];
+
+        if (rounds < 1) {
+            await(respond(c, req, 400, "Bad Request", "text/plain",
+                          "usage: /hash?rounds=K with 1 <= K <= 100000\n"));
+        } else {
+            snprintf(body, sizeof body, "fnv1a %08x\n",
+                     (unsigned)fnv1a_rounds(page, sizeof page - 1, rounds));
             await(respond(c, req, 200, "OK", "text/plain", body));
         }
     } else {
@@ -617,6 +664,48 @@ async int serve(int listen_fd, struct options *o) {
     return await(async_serve_with(listen_fd, handle, o, &lim));
 }
 
+/* With --loops: what every loop shares (read only), and each loop's
+ * listening socket. */
+struct server {
+    struct options *o;
+    int listen_fds[LOOPS_MAX];
+};
+
+/* async_run_loops' function: loop `loop` serves its own socket. */
+async int serve_loop(int loop, void *arg) {
+    struct server *s = arg;
+
+    return await(serve(s->listen_fds[loop], s->o));
+}
+
+/* Opens n listening sockets on one port (an ephemeral one for port 0,
+ * taken by the first socket); returns 0 or a negative code, with the
+ * sockets opened so far left in s->listen_fds. */
+static int listen_shared(struct server *s, int n, int port) {
+    for (int i = 0; i < n; i++) {
+        int fd = async_tcp_listen_shared("127.0.0.1", port, 128);
+
+        if (fd < 0)
+            return fd;
+        s->listen_fds[i] = fd;
+        if (i == 0)
+            port = async_local_port(fd);
+    }
+    return 0;
+}
+
+/* Serves on n loops until SIGINT or SIGTERM; returns 0 when every loop
+ * was stopped by them, else the first other result. */
+static int run_loops(struct server *s, int n) {
+    static int results[LOOPS_MAX];
+    int rc = async_run_loops(n, serve_loop, s, results);
+
+    for (int i = 0; i < n && rc == 0; i++)
+        if (results[i] != ASYNC_ECANCELED)
+            rc = results[i];
+    return rc;
+}
+
 /* The default --max-conns: what RLIMIT_NOFILE allows, less 16 for the
  * listening socket, epoll and the signal descriptor. */
 static size_t default_max_conns(void) {
@@ -641,19 +730,32 @@ static int parse_seconds(const char *s, double *out) {
 static int usage(const char *argv0) {
     fprintf(stderr,
             "usage: %s [--idle-timeout S] [--header-timeout S] "
-            "[--max-conns N] [--tls CERT KEY] PORT\n  (PORT 0: an "
-            "ephemeral port; a timeout of 0: none)\n",
+            "[--max-conns N] [--tls CERT KEY] [--loops N] PORT\n  (PORT 0: "
+            "an ephemeral port; a timeout of 0: none; --loops 0: one per "
+            "CPU)\n",
             argv0);
     return 2;
 }
 
+/* "served N requests", and with several loops each one's share. */
+static void print_served(int loops) {
+    long total = 0;
+
+    for (int i = 0; i < loops; i++)
+        total += served[i].n;
+    printf("served %ld requests", total);
+    for (int i = 0; loops > 1 && i < loops; i++)
+        printf("%s%ld", i == 0 ? " (" : " + ", served[i].n);
+    printf("%s\n", loops > 1 ? ")" : "");
+}
+
 int main(int argc, char **argv) {
     static struct options o = {5, 10, 0, NULL};
-    long port = -1;
+    static struct server srv = {&o, {0}};
+    long port = -1, max_conns = 0, loops = 1;
     char *end;
-    int i, listen_fd, rc;
+    int i, rc;
 
-    o.max_conns = default_max_conns();
     for (i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--tls") == 0) {
             if (i + 3 >= argc)
@@ -680,11 +782,14 @@ int main(int argc, char **argv) {
             if (parse_seconds(argv[i + 1], &o.header_timeout) != 0)
                 return usage(argv[0]);
         } else if (strcmp(argv[i], "--max-conns") == 0) {
-            long n = strtol(argv[i + 1], &end, 10);
-
-            if (*end != '\0' || n < 1)
+            max_conns = strtol(argv[i + 1], &end, 10);
+            if (*end != '\0' || max_conns < 1)
                 return usage(argv[0]);
-            o.max_conns = (size_t)n;
+        } else if (strcmp(argv[i], "--loops") == 0) {
+            loops = strtol(argv[i + 1], &end, 10);
+            if (*argv[i + 1] == '\0' || *end != '\0' || loops < 0 ||
+                loops > LOOPS_MAX)
+                return usage(argv[0]);
         } else {
             return usage(argv[0]);
         }
@@ -694,9 +799,17 @@ int main(int argc, char **argv) {
     port = strtol(argv[i], &end, 10);
     if (*argv[i] == '\0' || *end != '\0' || port < 0 || port > 65535)
         return usage(argv[0]);
-    listen_fd = async_tcp_listen("127.0.0.1", (int)port, 128);
-    if (listen_fd < 0) {
-        fprintf(stderr, "listen: %s\n", async_strerror(listen_fd));
+    if (loops == 0)
+        loops = async_loop_cpus();
+    o.max_conns =
+        max_conns > 0 ? (size_t)max_conns : default_max_conns() / (size_t)loops;
+    if (loops == 1) {
+        rc = srv.listen_fds[0] = async_tcp_listen("127.0.0.1", (int)port, 128);
+    } else {
+        rc = listen_shared(&srv, (int)loops, (int)port);
+    }
+    if (rc < 0) {
+        fprintf(stderr, "listen: %s\n", async_strerror(rc));
         return 1;
     }
     rc = async_shutdown_on_signals();
@@ -704,16 +817,23 @@ int main(int argc, char **argv) {
         fprintf(stderr, "signals: %s\n", async_strerror(rc));
         return 1;
     }
-    printf("listening on %d\n", async_local_port(listen_fd));
+    printf("listening on %d\n", async_local_port(srv.listen_fds[0]));
     fflush(stdout);
-    rc = async_run(serve(listen_fd, &o));
-    close(listen_fd);
-    /* Stopped by SIGINT or SIGTERM: the normal way out. */
-    if (rc == -1 && errno == ECANCELED)
-        rc = 0;
+    if (loops == 1) {
+        rc = async_run(serve(srv.listen_fds[0], &o));
+        /* Stopped by SIGINT or SIGTERM: the normal way out. */
+        if (rc == -1 && errno == ECANCELED)
+            rc = 0;
+    } else {
+        rc = run_loops(&srv, (int)loops);
+        if (rc != 0)
+            fprintf(stderr, "loops: %s\n", async_strerror(rc));
+    }
+    for (i = 0; i < loops; i++)
+        close(srv.listen_fds[i]);
 #ifdef ASYNCC_HTTP_TLS
     async_tls_context_free(o.tls);
 #endif
-    printf("served %ld requests\n", served);
+    print_served((int)loops);
     return rc == 0 ? 0 : 1;
 }

@@ -25,6 +25,9 @@
  *
  * Threading: the loop and every function here belong to the thread that
  * called async_run(); none of them may be called from another thread.
+ * Each thread may run a loop of its own (async_run_loops runs several);
+ * async/loops.h declares what crosses between them: channels, calls,
+ * posted callbacks.
  */
 #ifndef ASYNC_H
 #define ASYNC_H

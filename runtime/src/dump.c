@@ -15,7 +15,9 @@
  */
 #include "internal.h"
 
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,19 +28,32 @@ enum {
     DEPTH_MAX = 64    /* awaited frames shown below a root */
 };
 
+/* Written under the lock by the loops of any thread; read by the dump
+ * of one of them, up to the count it loads. */
 static const async__where *wheres[WHERE_MAX];
-static unsigned nwheres;
+static _Atomic unsigned nwheres;
+static pthread_mutex_t wheres_mu = PTHREAD_MUTEX_INITIALIZER;
 
 void async__where_register(const async__where *w) {
-    for (unsigned i = 0; i < nwheres; i++)
+    unsigned n;
+
+    pthread_mutex_lock(&wheres_mu);
+    n = atomic_load_explicit(&nwheres, memory_order_relaxed);
+    for (unsigned i = 0; i < n; i++)
         if (wheres[i] == w)
-            return;
-    if (nwheres < WHERE_MAX)
-        wheres[nwheres++] = w;
+            goto out;
+    if (n < WHERE_MAX) {
+        wheres[n] = w;
+        atomic_store_explicit(&nwheres, n + 1, memory_order_release);
+    }
+out:
+    pthread_mutex_unlock(&wheres_mu);
 }
 
 static const async__where *where_of(const char *name) {
-    for (unsigned i = 0; name != NULL && i < nwheres; i++)
+    unsigned n = atomic_load_explicit(&nwheres, memory_order_acquire);
+
+    for (unsigned i = 0; name != NULL && i < n; i++)
         if (strcmp(wheres[i]->name, name) == 0)
             return wheres[i];
     return NULL;
@@ -199,8 +214,15 @@ static int dump_on_quit(void) {
 
 /* The signal only sets a flag: the loop, woken from its wait (epoll
  * returns EINTR), prints the dump between passes, where every task is at
- * rest. */
+ * rest.  With loops in several threads (async_run_loops) the handler is
+ * installed by the first run to begin and restored by the last to end,
+ * and each loop that sees the flag before one of them clears it dumps
+ * its own tasks.  The flag stays a plain volatile: the loop tests it on
+ * every pass, and an atomic load there costs the fastest path three
+ * instructions of its 160. */
 volatile sig_atomic_t async__dump_requested;
+static pthread_mutex_t quit_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned quit_users; /* runs between arm and disarm */
 static struct sigaction quit_before;
 static int quit_armed;     /* the signal our handler is installed for */
 static int dump_signo = 0; /* async_dump_on_signal's choice, -1: none */
@@ -211,7 +233,7 @@ static void on_quit(int signo) {
     async__dump_requested = 1;
 }
 
-void async__dump_arm(void) {
+static void install_locked(void) {
     struct sigaction sa;
     int signo = dump_chosen ? dump_signo : (dump_on_quit() ? SIGQUIT : 0);
 
@@ -228,22 +250,39 @@ void async__dump_arm(void) {
         quit_armed = signo;
 }
 
-void async__dump_disarm(void) {
+static void restore_locked(void) {
     if (quit_armed)
         sigaction(quit_armed, &quit_before, NULL);
     quit_armed = 0;
-    async__dump_requested = 0;
+}
+
+void async__dump_arm(void) {
+    pthread_mutex_lock(&quit_mu);
+    if (quit_users++ == 0)
+        install_locked();
+    pthread_mutex_unlock(&quit_mu);
+}
+
+void async__dump_disarm(void) {
+    pthread_mutex_lock(&quit_mu);
+    if (quit_users > 0 && --quit_users == 0) {
+        restore_locked();
+        async__dump_requested = 0;
+    }
+    pthread_mutex_unlock(&quit_mu);
 }
 
 int async_dump_on_signal(int signo) {
     if (signo < 0 || signo >= NSIG || signo == SIGKILL || signo == SIGSTOP)
         return ASYNC_EINVAL;
+    pthread_mutex_lock(&quit_mu);
     dump_chosen = 1;
     dump_signo = signo;
-    if (async__loop_root() != NULL) { /* a run in progress: now */
-        async__dump_disarm();
-        async__dump_arm();
+    if (quit_users > 0) { /* runs in progress: now */
+        restore_locked();
+        install_locked();
     }
+    pthread_mutex_unlock(&quit_mu);
     return 0;
 }
 

@@ -504,8 +504,10 @@ int async__run(async__poll_fn poll, void *frame, const char *name) {
          * tasks ready and no descriptor watched there is nothing to
          * wait for or collect, unless the backend has requests to
          * submit) */
-        if (async__ready.head == NULL || async__io_busy(&l->io) ||
-            async__io_pending(&l->io))
+        if (async__loop_self != NULL) /* other threads may reach it */
+            async__remote_wait(&l->io, wait_timeout(l));
+        else if (async__ready.head == NULL || async__io_busy(&l->io) ||
+                 async__io_pending(&l->io))
             async__io_wait(&l->io, wait_timeout(l));
         async__dump_poll(); /* a SIGQUIT asked where every task waits */
     }

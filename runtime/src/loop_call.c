@@ -149,7 +149,7 @@ static void call_cancel(async__loop_call *c) {
     }
     pthread_mutex_unlock(&l->mu);
     if (wake)
-        async__remote_kick(l);
+        async__remote_notify(l);
 }
 
 int async_loop_call__resume(void *frame) {

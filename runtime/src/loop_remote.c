@@ -84,14 +84,31 @@ int async__remote_push_locked(async_loop *l, async__remote *r, int *wake) {
     l->tail = r;
     r->queued = 1;
     /* Only the first of a burst writes: the loop takes them all. */
-    *wake = l->n_queued++ == 0;
+    *wake = atomic_load_explicit(&l->n_queued, memory_order_relaxed) == 0;
+    atomic_store_explicit(
+        &l->n_queued,
+        atomic_load_explicit(&l->n_queued, memory_order_relaxed) + 1,
+        memory_order_relaxed);
     return 0;
 }
 
-void async__remote_kick(async_loop *l) {
+/* A write of the eventfd: its counter goes up, and the poller of a loop
+ * blocked on it returns. */
+static void kick(async_loop *l) {
     uint64_t one = 1;
 
     (void)!write(l->efd, &one, sizeof(one));
+}
+
+/* The other half of async__remote_wait's handshake: the request is
+ * counted before the fence, `sleeping` read after it, so either this
+ * thread sees the loop going to sleep and writes, or the loop sees the
+ * request before it sleeps.  A loop that is awake takes its requests
+ * between passes without being written to. */
+void async__remote_notify(async_loop *l) {
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&l->sleeping, memory_order_relaxed))
+        kick(l);
 }
 
 int async__remote_push(async_loop *l, async__remote *r) {
@@ -105,7 +122,7 @@ int async__remote_push(async_loop *l, async__remote *r) {
     rc = async__remote_push_locked(l, r, &wake);
     pthread_mutex_unlock(&l->mu);
     if (wake)
-        async__remote_kick(l);
+        async__remote_notify(l);
     async__remote_unref(l);
     return rc;
 }
@@ -121,7 +138,10 @@ static void unlink_locked(async_loop *l, async__remote *r) {
         l->tail = r->prev;
     r->next = r->prev = NULL;
     r->queued = 0;
-    l->n_queued--;
+    atomic_store_explicit(
+        &l->n_queued,
+        atomic_load_explicit(&l->n_queued, memory_order_relaxed) - 1,
+        memory_order_relaxed);
 }
 
 int async__remote_withdraw_locked(async_loop *l, async__remote *r) {
@@ -210,19 +230,12 @@ static void dispatch(async_loop *l, async__remote *r, int closing) {
     }
 }
 
-/* The eventfd is readable: the requests queued when the loop looks are
- * handled now; those queued meanwhile, on the next pass (a thread
- * posting without pause cannot keep the loop here). */
-static void on_inbox(async__watcher *w) {
-    async_loop *l = async__loop_self;
-    uint64_t count;
-    size_t n;
+/* Takes the requests queued when it looks; those queued meanwhile wait
+ * for the next pass (a thread posting without pause cannot keep the
+ * loop here). */
+static void take_inbox(async_loop *l) {
+    size_t n = atomic_load_explicit(&l->n_queued, memory_order_relaxed);
 
-    (void)w;
-    (void)!read(l->efd, &count, sizeof(count));
-    pthread_mutex_lock(&l->mu);
-    n = l->n_queued;
-    pthread_mutex_unlock(&l->mu);
     while (n-- > 0) {
         async__remote *r = pop(l);
 
@@ -230,12 +243,77 @@ static void on_inbox(async__watcher *w) {
             break;
         dispatch(l, r, 0);
     }
-    pthread_mutex_lock(&l->mu);
-    n = l->n_queued;
-    pthread_mutex_unlock(&l->mu);
-    if (n > 0)
-        async__remote_kick(l);
     update_hold(l);
+}
+
+/* The eventfd is readable: what it announced is taken after the wait
+ * (async__remote_wait). */
+static void on_inbox(async__watcher *w) {
+    async_loop *l = async__loop_self;
+    uint64_t count;
+
+    (void)w;
+    /* The read leaves the counter at 0: not readable until the next
+     * write, whose edge the poller reports without being re-armed. */
+    (void)!read(l->efd, &count, sizeof(count));
+    async__io_drained(l->efd, ASYNC__IO_IN);
+}
+
+static size_t queued(async_loop *l) {
+    return atomic_load_explicit(&l->n_queued, memory_order_relaxed);
+}
+
+/* How long a loop whose task waits for another thread polls its inbox
+ * before it sleeps: an answer that comes within it (another loop's
+ * reply to a channel or a call) costs neither thread a system call or a
+ * wake-up, which on a virtual machine take tens of microseconds.  A
+ * spin that saw nothing makes the loop skip the spin of its next 1, 3,
+ * 7... up to 63 sleeps, so a task that waits for something rare (a
+ * consumer of a quiet channel) costs at most a spin in 64 sleeps. */
+enum { SPIN_NS = 50000, SPIN_BACKOFF_MAX = 63 };
+
+static int spin_for_request(async_loop *l, uint64_t timeout_ns) {
+    uint64_t start, budget = timeout_ns < SPIN_NS ? timeout_ns : SPIN_NS;
+
+    if (l->spin_skip > 0) {
+        l->spin_skip--;
+        return 0;
+    }
+    start = async__clock_ns();
+    do {
+        for (int i = 0; i < 64; i++) {
+            if (queued(l) > 0) {
+                l->spin_backoff = 0;
+                return 1;
+            }
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#endif
+        }
+    } while (async__clock_ns() - start < budget);
+    l->spin_backoff = l->spin_backoff * 2 + 1;
+    if (l->spin_backoff > SPIN_BACKOFF_MAX)
+        l->spin_backoff = SPIN_BACKOFF_MAX;
+    l->spin_skip = l->spin_backoff;
+    return 0;
+}
+
+void async__remote_wait(async__io *io, uint64_t timeout_ns) {
+    async_loop *l = async__loop_self;
+
+    if (timeout_ns == 0) {
+        /* Busy: the kernel has news only of what else is watched. */
+        if (io->n_watchers > (size_t)l->held || async__io_pending(io))
+            async__io_wait(io, 0);
+    } else if (!(l->waits > 0 && io->n_watchers == (size_t)l->held &&
+                 !async__io_pending(io) && spin_for_request(l, timeout_ns))) {
+        atomic_store_explicit(&l->sleeping, 1, memory_order_relaxed);
+        atomic_thread_fence(memory_order_seq_cst);
+        async__io_wait(io, queued(l) > 0 ? 0 : timeout_ns);
+        atomic_store_explicit(&l->sleeping, 0, memory_order_relaxed);
+    }
+    if (queued(l) > 0)
+        take_inbox(l);
 }
 
 static void remote_close(void);
@@ -247,11 +325,13 @@ static int attach(async_loop *l) {
     int rc;
 
     l->w.fd = l->efd;
-    l->w.events = ASYNC__IO_IN | ASYNC__IO_QUIET;
+    l->w.events = ASYNC__IO_IN | ASYNC__IO_QUIET | ASYNC__IO_EDGE;
     l->w.task = NULL;
     l->w.on_ready = on_inbox;
     if ((rc = async__watch(&l->w)) != 0)
         return rc;
+    /* Requests queued before the run began are taken after its first
+     * pass (async__remote_wait). */
     async__remote_ref(l);
     l->attached = 1;
     async__loop_on_reset(&close_hook);

@@ -184,7 +184,7 @@ static void teardown(void) {
     R.n_polled = 0;
 }
 
-static async__loop_hook hook = {teardown, NULL, 0};
+static _Thread_local async__loop_hook hook = {teardown, NULL, 0};
 
 void async__process_add(async_process *p) {
     p->prev = NULL;

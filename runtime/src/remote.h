@@ -39,9 +39,10 @@ typedef struct async__loop_group async__loop_group;
 struct async_loop {
     pthread_mutex_t mu;
     async__remote *head, *tail; /* the inbox, under mu */
-    size_t n_queued;            /* in the inbox, under mu */
+    atomic_size_t n_queued;     /* in the inbox: written under mu */
     int closed;                 /* the run has ended: under mu */
     int efd;                    /* written to wake the loop */
+    atomic_int sleeping;        /* the loop may block in its poller */
     atomic_int refs;            /* the object's: freed at 0 */
     atomic_int holds;           /* async_loop_retain's */
     async__remote nudge;        /* ASYNC__REMOTE_NUDGE */
@@ -52,6 +53,8 @@ struct async_loop {
     async__watcher w;        /* of efd */
     int attached;            /* w is registered, the reset hook set */
     unsigned waits;          /* its tasks waiting for other threads */
+    unsigned spin_skip;      /* sleeps left before the next spin */
+    unsigned spin_backoff;   /* spin_skip after the next failed spin */
     int held;                /* n_watchers counts the hold */
     async__loop_call *calls; /* calls started here, running */
 };
@@ -92,14 +95,23 @@ void async__remote_unref(async_loop *l);
 /* loop_remote.c: the inbox.  push queues `r` (a no-op when it is queued
  * already) and wakes the loop; 0, or -ESHUTDOWN when the loop's run has
  * ended.  push_locked does the same with l->mu held by the caller, and
- * returns through *wake whether the caller must call async__remote_kick
+ * returns through *wake whether the caller must call async__remote_notify
  * after unlocking.  withdraw takes `r` out when it is queued: 1 when it
  * was. */
 int async__remote_push(async_loop *l, async__remote *r);
 int async__remote_push_locked(async_loop *l, async__remote *r, int *wake);
-void async__remote_kick(async_loop *l);
+void async__remote_notify(async_loop *l);
 int async__remote_withdraw(async_loop *l, async__remote *r);
 int async__remote_withdraw_locked(async_loop *l, async__remote *r);
+
+/* loop_remote.c, for loop.c: the wait of a pass (step 5) of a loop that
+ * has an object, `timeout_ns` being what the loop would sleep (0 when
+ * tasks are ready).  It asks the kernel only when something besides
+ * the eventfd is watched or the loop would sleep; before sleeping it
+ * tells other threads so (only then do they write the eventfd), and
+ * while one of its tasks waits for another thread it first polls its
+ * inbox for a short while.  Then it takes the requests queued. */
+void async__remote_wait(async__io *io, uint64_t timeout_ns);
 
 /* loop_remote.c: a task of this loop begins or ends a wait that another
  * thread ends: while any does, the loop watches its eventfd as a

@@ -18,7 +18,9 @@
  * armed, cancels every task (async__loop_cancel_all); both signals then
  * stay blocked and consumed until async_run returns, so a duplicate
  * (a terminal and `timeout` signal the whole process group) cannot kill
- * the process while the cancelled tasks clean up.  Of the two, one that
+ * the process while the cancelled tasks clean up.  On a loop of
+ * async_run_loops the shutdown cancels every other loop of the call
+ * too (async_loop_cancel).  Of the two, one that
  * is ignored (SIG_IGN) when the shutdown is armed is left out: blocking
  * it would make the kernel queue it despite SIG_IGN, and a shell ignores
  * SIGINT in background jobs precisely so that Ctrl-C does not reach them
@@ -88,6 +90,19 @@ static void waiter_link(async__signal_waiter *w) {
     S.last = w;
 }
 
+/* The shutdown of a loop of async_run_loops stops the whole call: the
+ * other loops' threads block SIGINT and SIGTERM, so the signal reaches
+ * this loop's signalfd only, and each other loop is cancelled through
+ * its inbox.  A loop whose run has ended refuses (-ESHUTDOWN): nothing
+ * is left to cancel there. */
+static void cancel_other_loops(void) {
+    int n = async_loop_count(), self = async_loop_index();
+
+    for (int i = 0; i < n; i++)
+        if (i != self)
+            (void)async_loop_cancel(async_loop_at(i));
+}
+
 /* One delivery of `signo`: every waiter of it (woken in the order they
  * started waiting), else the shutdown. */
 static void deliver(int signo, int dispatch) {
@@ -108,6 +123,7 @@ static void deliver(int signo, int dispatch) {
     if (!taken && S.shutdown != 0 && sigismember(&S.stops, signo) == 1) {
         S.shutdown = TRIGGERED;
         async__loop_cancel_all();
+        cancel_other_loops();
     }
 }
 
@@ -232,7 +248,7 @@ static void loop_reset(void) {
     (void)sync_set(0);
 }
 
-static async__loop_hook reset_hook = {loop_reset, NULL, 0};
+static _Thread_local async__loop_hook reset_hook = {loop_reset, NULL, 0};
 
 static void on_ready(async__watcher *w) {
     (void)w;

@@ -1,6 +1,7 @@
 /*
- * tcp.c -- TCP helpers: a listening socket, its local port, and
- * async_tcp_connect with Happy Eyeballs (RFC 8305).
+ * tcp.c -- TCP helpers: a listening socket (alone on its port, or one
+ * of several that share it), its local port, and async_tcp_connect with
+ * Happy Eyeballs (RFC 8305).
  *
  * async_tcp_listen resolves its host with getaddrinfo() in the loop
  * thread (it is no awaitable; a server's address is numeric or local).
@@ -46,7 +47,10 @@ static int resolve(const char *host, int port, int passive,
     return rc == EAI_MEMORY ? ASYNC_ENOMEM : -EADDRNOTAVAIL;
 }
 
-int async_tcp_listen(const char *host, int port, int backlog) {
+/* async_tcp_listen and async_tcp_listen_shared: `shared` adds
+ * SO_REUSEPORT, which must be set before bind() on every socket that
+ * shares the port. */
+static int listen_on(const char *host, int port, int backlog, int shared) {
     struct addrinfo *res, *ai;
     int rc, fd = -1, one = 1;
 
@@ -64,6 +68,13 @@ int async_tcp_listen(const char *host, int port, int backlog) {
             continue;
         }
         (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (shared &&
+            setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+            rc = -errno;
+            close(fd);
+            fd = -1;
+            continue;
+        }
         if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
             listen(fd, backlog) == 0)
             break;
@@ -73,6 +84,14 @@ int async_tcp_listen(const char *host, int port, int backlog) {
     }
     freeaddrinfo(res);
     return fd >= 0 ? fd : rc;
+}
+
+int async_tcp_listen(const char *host, int port, int backlog) {
+    return listen_on(host, port, backlog, 0);
+}
+
+int async_tcp_listen_shared(const char *host, int port, int backlog) {
+    return listen_on(host, port, backlog, 1);
 }
 
 int async_local_port(int fd) {

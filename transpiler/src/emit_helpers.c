@@ -72,12 +72,15 @@ static void put_run_heap(const ac_callee *c, ac_buf *out) {
 
 /* Tells the runtime where each state of a root function waits (its
  * NAME__where table), for the task dump: once per program, so a spawn
- * costs one test of a flag. */
+ * costs one test of a flag.  The flag is atomic because loops of other
+ * threads may start the function at the same time (a load of it is a
+ * plain load on the common processors); registering twice is
+ * harmless. */
 static void put_where(const ac_callee *c, ac_buf *out) {
     if (!c->def)
         return;
     ac_buf_printf(out,
-                  "    static int where_told;\n"
+                  "    static _Atomic int where_told;\n"
                   "    if (!where_told) {\n"
                   "        where_told = 1;\n"
                   "        async__where_register(&%s__where);\n"

@@ -52,7 +52,21 @@ static void handle_run(ac_parser *p, CXCursor c, ac_cursors *ops) {
     CXCursor fn =
         clang_Cursor_isNull(call) ? call : ac_parse_async_callee(call);
     if (clang_Cursor_isNull(fn)) {
-        ac_parse_not_async(p, call, span.begin, "async_run()");
+        ac_cursors callee = {0};
+        if (!clang_Cursor_isNull(call) &&
+            clang_getCursorKind(call) == CXCursor_CallExpr)
+            ac_cursors_children(call, &callee);
+        int through_async_ptr =
+            callee.n > 0 && ac_parse_fn_kind(p, callee.items[0]) == AC_FN_ASYNC;
+        ac_cursors_free(&callee);
+        if (through_async_ptr)
+            ac_parse_error(p, span.begin,
+                           "async_run() takes a call to an async function "
+                           "by name, not through a pointer: await the call "
+                           "through the pointer in an async function that "
+                           "async_run() runs");
+        else
+            ac_parse_not_async(p, call, span.begin, "async_run()");
         return;
     }
     ac_callee *callee = ac_parse_callee(p, fn);

@@ -369,6 +369,43 @@ size_t async_reader_partial(const async_reader *r);
  * for a bad port, -EADDRNOTAVAIL when `host` does not resolve). */
 int async_tcp_listen(const char *host, int port, int backlog);
 
+/*
+ * A listening TCP socket like async_tcp_listen's, with SO_REUSEPORT as
+ * well as SO_REUSEADDR: several such sockets, in this process or another
+ * of the same user, may listen on the same host and port, and the
+ * kernel spreads new connections across them (by a hash of the
+ * client's address and port).  That is how a server runs on every loop
+ * of async_run_loops (async/loops.h): each loop opens its own socket
+ * and serves it, so no connection crosses between loops and nothing of
+ * the server is shared:
+ *
+ *     async int serve_loop(int loop, void *arg) {
+ *         int lfd = async_tcp_listen_shared(NULL, 8080, 128);
+ *         ...
+ *         await(async_serve(lfd, handle_client, arg));
+ *     }
+ *
+ * async_serve, async_serve_with and a TLS server (async/tls.h: an
+ * async_serve handler that makes a stream over its connection; one
+ * context may serve the streams of every loop) work unchanged on each
+ * loop, with per-loop limits: a connection limit of N allows N
+ * connections per loop.  When a socket is closed, the connections
+ * waiting in its backlog are reset, not handed to the others: close a
+ * loop's socket only when the whole server stops.
+ *
+ * Port 0 gives each socket an ephemeral port of its own, so nothing is
+ * shared.  To share an ephemeral port, open the first socket with port
+ * 0, read its port with async_local_port, and open the others on that
+ * port: in main() before async_run_loops, loop 0 then serving the first
+ * socket (samples/http.c does so), or on loop 0, which hands the port
+ * to the other loops (through an async_channel, say).
+ *
+ * Returns the descriptor, or -errno as async_tcp_listen: -EADDRINUSE
+ * also when the port is held by a socket without SO_REUSEPORT, or by
+ * another user's.
+ */
+int async_tcp_listen_shared(const char *host, int port, int backlog);
+
 /* The local port that socket `fd` is bound to, or -errno. */
 int async_local_port(int fd);
 

@@ -114,9 +114,11 @@ async_loop *async_loop_retain(async_loop *loop);
 void async_loop_release(async_loop *loop);
 
 /* Runs fn(arg) on `loop`'s thread, as a plain callback between two
- * passes of the loop (not in a task: it may wake tasks, set events,
- * spawn tasks, post again).  Callbacks posted from one thread run in
- * the order they were posted; a burst of posts wakes the loop once.
+ * passes of the loop: not in a task, it may call the runtime's plain
+ * functions of that loop (set an event, cancel a task, try_send on a
+ * channel, post again), which wake the tasks concerned; async code is
+ * run on another loop with async_loop_call.  Callbacks posted from one thread
+ * run in the order they were posted; a burst of posts wakes the loop once.
  * Every callback accepted runs exactly once: at the latest when the
  * loop's run ends, before its tasks are freed.  Returns 0, ASYNC_EINVAL
  * (NULL loop or fn), -ESHUTDOWN (the loop's run has ended, or is ending:

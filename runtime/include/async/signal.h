@@ -36,7 +36,11 @@
  * not reported as a deadlock: the loop waits for the signal.  A signal of
  * the two that is ignored (SIG_IGN) when async_shutdown_on_signals is
  * called is left alone, as asyncio does: a shell starts background jobs
- * with SIGINT ignored so that Ctrl-C does not reach them.
+ * with SIGINT ignored so that Ctrl-C does not reach them.  Under
+ * async_run_loops (async/loops.h), armed in main before the call or on
+ * loop 0 (the other loops' threads block both signals, so loop 0
+ * receives them), the shutdown cancels the tasks of every loop of the
+ * call: loop 0's at once, the others' through async_loop_cancel.
  *
  * What the shutdown does inside each awaitable (tests/e2e/sigint checks
  * every line, for SIGINT and SIGTERM):

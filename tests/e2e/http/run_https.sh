@@ -2,7 +2,7 @@
 # run_https.sh -- samples/http.c serving HTTPS (--tls CERT KEY) to real
 # TLS clients.
 #
-#   run_https.sh SERVER MAKE_CERTS [WRAPPER...]
+#   run_https.sh [--loops N] SERVER MAKE_CERTS [WRAPPER...]
 #
 # MAKE_CERTS (tests/unit/tls/make_certs.sh) makes a throwaway CA and a
 # certificate for localhost.  The server starts on an ephemeral port
@@ -13,14 +13,29 @@
 # s_client verifies the chain and gets a 200; a client speaking plain
 # HTTP to the TLS port and one that hangs up in the middle of the
 # handshake do not disturb it (the next request is served); SIGTERM
-# ends it with "served N requests" and status 0.
+# ends it with "served N requests" and status 0.  With --loops N the
+# server runs on N loops that share one TLS context, and 16 more
+# connections follow: each loop must have served some (its share is in
+# the "served" line).
 #
 # Exits 0 on success, 1 on failure, 77 (skip) without curl or openssl.
 set -uo pipefail
 
-[[ $# -ge 2 ]] || { echo "usage: $0 SERVER MAKE_CERTS [WRAPPER...]" >&2; exit 2; }
+usage() {
+    echo "usage: $0 [--loops N] SERVER MAKE_CERTS [WRAPPER...]" >&2
+    exit 2
+}
+loops=1
+if [[ ${1:-} == --loops ]]; then
+    [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || usage
+    loops=$2
+    shift 2
+fi
+[[ $# -ge 2 ]] || usage
 server=$1 make_certs=$2
 shift 2
+server_args=()
+[[ $loops == 1 ]] || server_args=(--loops "$loops")
 
 for tool in curl openssl; do
     if ! command -v "$tool" >/dev/null; then
@@ -47,8 +62,8 @@ fail() {
 
 bash "$make_certs" "$tmp/certs" >"$tmp/certs.log" 2>&1 ||
     fail "make_certs.sh: $(cat "$tmp/certs.log")"
-"$@" "$server" --tls "$tmp/certs/server.pem" "$tmp/certs/server.key" 0 \
-    >"$tmp/server.out" 2>&1 &
+"$@" "$server" "${server_args[@]}" --tls "$tmp/certs/server.pem" \
+    "$tmp/certs/server.key" 0 >"$tmp/server.out" 2>&1 &
 pid=$!
 port=''
 for _ in $(seq 1 200); do
@@ -100,6 +115,12 @@ printf '\x16\x03\x01\x00\x50\x01' |
 body=$(c "$base/") || fail "GET / after bad clients"
 grep -q "Hello from asyncc" <<<"$body" || fail "GET / after bad clients: $body"
 
+if [[ $loops != 1 ]]; then
+    for i in $(seq 1 16); do
+        c -o /dev/null "$base/" || fail "GET / on connection $i of 16"
+    done
+fi
+
 kill -TERM "$pid"
 for _ in $(seq 1 200); do
     kill -0 "$pid" 2>/dev/null || break
@@ -110,6 +131,17 @@ wait "$pid"
 status=$?
 pid=''
 ((status == 0)) || fail "exit status $status after SIGTERM"
-grep -q "^served [0-9]* requests$" "$tmp/server.out" ||
-    fail "no 'served N requests' line"
+if [[ $loops == 1 ]]; then
+    grep -q "^served [0-9]* requests$" "$tmp/server.out" ||
+        fail "no 'served N requests' line"
+else
+    line=$(grep -E '^served [0-9]+ requests \([0-9]+( \+ [0-9]+)+\)$' \
+        "$tmp/server.out") || fail "no 'served N requests (A + B...)' line"
+    read -r -a shares <<<"$(sed 's/.*(//; s/)//; s/ + / /g' <<<"$line")"
+    [[ ${#shares[@]} == "$loops" ]] ||
+        fail "$loops loops, but ${#shares[@]} shares: $line"
+    for n in "${shares[@]}"; do
+        [[ $n != 0 ]] || fail "a loop served no request: $line"
+    done
+fi
 echo "PASS e2e.https (port $port, $(grep '^served' "$tmp/server.out"))"

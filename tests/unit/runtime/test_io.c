@@ -3,7 +3,8 @@
  * between tasks, partial writes of a large buffer through a small socket
  * buffer, end of file, -EBADF, cancellation of a waiting read (watcher
  * removed, no deadlock report), connect refused and timing out, TCP
- * listen/accept/connect on 127.0.0.1 and ::1, the line reader over
+ * listen/accept/connect on 127.0.0.1 and ::1, listening sockets that
+ * share a port (SO_REUSEPORT), the line reader over
  * split writes, and one descriptor watched for reading and writing by
  * two tasks at once.  The buffered reader's cancellation safety: lines
  * and exact counts arriving in several writes with timeouts and
@@ -13,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -485,6 +487,73 @@ static void test_listen_errors(void **state) {
     assert_int_equal(async_tcp_listen("127.0.0.1", 70000, 1), ASYNC_EINVAL);
     assert_int_equal(async_tcp_listen("not an address", 0, 1), -EADDRNOTAVAIL);
     assert_int_equal(async_local_port(-1), -EBADF);
+}
+
+/* Accepts every connection waiting on `lfd` (non-blocking); returns
+ * how many there were. */
+static int accept_all(int lfd) {
+    int n = 0, fd;
+
+    while ((fd = accept(lfd, NULL, NULL)) >= 0) {
+        close(fd);
+        n++;
+    }
+    assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+    return n;
+}
+
+/* Two shared sockets on one port: both listen, the kernel spreads the
+ * connections across them (each gets some of 64, unless the hash is
+ * most unlucky: 2^-63), and a plain socket cannot take the port, nor a
+ * shared one a port that a plain socket holds. */
+static void test_listen_shared(void **state) {
+    enum { CLIENTS = 64 };
+    int a, b, port, plain, plain_port, clients[CLIENTS], got_a, got_b;
+    struct sockaddr_in sin;
+
+    (void)state;
+    a = async_tcp_listen_shared("127.0.0.1", 0, CLIENTS);
+    assert_true(a >= 0);
+    port = async_local_port(a);
+    assert_true(port > 0);
+    b = async_tcp_listen_shared("127.0.0.1", port, CLIENTS);
+    assert_true(b >= 0);
+    assert_int_equal(async_local_port(b), port);
+    assert_int_equal(fcntl(b, F_GETFL) & O_NONBLOCK, O_NONBLOCK);
+    assert_int_equal(fcntl(b, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+    assert_int_equal(async_tcp_listen("127.0.0.1", port, 1), -EADDRINUSE);
+
+    plain = async_tcp_listen("127.0.0.1", 0, 1);
+    assert_true(plain >= 0);
+    plain_port = async_local_port(plain);
+    assert_int_equal(async_tcp_listen_shared("127.0.0.1", plain_port, 1),
+                     -EADDRINUSE);
+    close(plain);
+    assert_int_equal(async_tcp_listen_shared("127.0.0.1", 70000, 1),
+                     ASYNC_EINVAL);
+    assert_int_equal(async_tcp_listen_shared("not an address", 0, 1),
+                     -EADDRNOTAVAIL);
+
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons((uint16_t)port);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (int i = 0; i < CLIENTS; i++) {
+        clients[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(clients[i] >= 0);
+        /* Completes once the handshake is in a backlog. */
+        assert_int_equal(
+            connect(clients[i], (struct sockaddr *)&sin, sizeof sin), 0);
+    }
+    got_a = accept_all(a);
+    got_b = accept_all(b);
+    assert_int_equal(got_a + got_b, CLIENTS);
+    assert_true(got_a > 0);
+    assert_true(got_b > 0);
+    for (int i = 0; i < CLIENTS; i++)
+        close(clients[i]);
+    close(a);
+    close(b);
 }
 
 /* A port with no listener refuses at once. */
@@ -1557,6 +1626,7 @@ int main(void) {
         cmocka_unit_test(test_tcp_ipv4),
         cmocka_unit_test(test_tcp_ipv6),
         cmocka_unit_test(test_listen_errors),
+        cmocka_unit_test(test_listen_shared),
         cmocka_unit_test(test_connect_refused),
         cmocka_unit_test(test_connect_timeout),
         cmocka_unit_test(test_connect_cancel),
