@@ -177,8 +177,11 @@ static async__remote *pop(async_loop *l) {
 /* The hold                                                            */
 /* ------------------------------------------------------------------ */
 
+/* A request queued holds the loop too: a callback accepted will run,
+ * and may end what a task waits for. */
 static void update_hold(async_loop *l) {
-    int want = l->waits > 0 || atomic_load(&l->holds) > 0 ||
+    int want = atomic_load_explicit(&l->n_queued, memory_order_relaxed) > 0 ||
+               l->waits > 0 || atomic_load(&l->holds) > 0 ||
                (l->group != NULL && atomic_load(&l->group->running) > 1);
 
     if (!l->attached || want == l->held)
@@ -488,6 +491,10 @@ int async_loop_post(async_loop *l, void (*fn)(void *arg), void *arg) {
     p->arg = arg;
     if ((rc = async__remote_push(l, &p->r)) != 0)
         free(p);
+    /* Posted from the loop's own thread (a callback or a task): the
+     * request holds the loop until it has run. */
+    if (rc == 0 && l == async__loop_self && l->attached)
+        update_hold(l);
     return rc;
 }
 
