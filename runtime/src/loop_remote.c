@@ -10,14 +10,14 @@
  *
  * The hold.  A loop that waits only for other threads (a channel, a
  * call's result, a post) has no timer armed and no descriptor a task
- * waits on, and would end its run as a deadlock.  While one of its tasks
- * waits for another thread, while a reference taken with
- * async_loop_retain is held, or while another loop of its
- * async_run_loops call still runs, the loop counts its eventfd as a
- * watched descriptor instead: never stuck, and polled on every pass so
- * that requests are seen while tasks keep it busy.  Changes made on
- * other threads (a release, another loop's end) reach the loop as a
- * nudge through its inbox.
+ * waits on, and would end its run as a deadlock.  While a request is
+ * queued, while one of its tasks waits for another thread, while a
+ * reference taken with async_loop_retain is held, or while another loop
+ * of its async_run_loops call still runs, the loop counts its eventfd as
+ * a watched descriptor instead: never stuck, and it looks at its inbox
+ * between passes so that requests are seen while tasks keep it busy
+ * (async__remote_wait).  Changes made on other threads (a release,
+ * another loop's end) reach the loop as a nudge through its inbox.
  */
 #include "internal.h"
 #include "remote.h"

@@ -5,9 +5,10 @@
  * Each loop that other threads may reach has an async_loop: a mutex, an
  * inbox of requests (async__remote nodes, intrusive, doubly linked so a
  * request can be withdrawn in O(1)) and an eventfd.  Another thread
- * pushes a request and writes the eventfd when the inbox was empty, so
- * a burst costs one wake-up; the loop watches the eventfd and, when it
- * is readable, takes the requests one by one (each under the lock, so a
+ * pushes a request and writes the eventfd when the inbox was empty and
+ * the loop has said it may sleep (async__remote_wait), so a burst costs
+ * one wake-up and an awake loop none; between passes (and when the
+ * eventfd wakes it), the loop takes the requests one by one (each under the lock, so a
  * request is always either queued or being handled, never on a private
  * list another thread cannot see) and dispatches each by its kind.
  *

@@ -15,7 +15,8 @@
  *   thread per loop, and returns when all have finished;
  * - an async_channel carries pointers between loops: send and receive
  *   are awaitable on any loop, and a receiver on another loop is woken
- *   through that loop's eventfd (one write for a burst);
+ *   between passes, or through that loop's eventfd when it may be
+ *   asleep (one write for a burst);
  * - async_loop_call runs an async function on another loop and lets the
  *   caller await its result;
  * - async_loop_post hands a plain function to a loop from any thread (a
