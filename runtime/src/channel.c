@@ -247,6 +247,60 @@ static int wait_step(async_channel *ch, wait_list *q, async__chan_waiter *w,
     return rc;
 }
 
+/* The end of an await: its result, or its failure raised. */
+static int finish(int *state, int rc) {
+    *state = -1;
+    if (rc == ASYNC_ECANCELED)
+        return ASYNC__FAILED; /* async__cancel_seen stored the code */
+    return rc != 0 ? async__raise(rc) : ASYNC__READY;
+}
+
+/* The resume of a send (`is_send`) or a receive: `op` moves the item
+ * (put or take) under the lock, and the waiter waits on the senders or
+ * the receivers.  Before it waits, the item moves at once when it can;
+ * once woken, the waiter tries again, or passes the wake-up on when it
+ * is cancelled while what woke it (room, an item) still holds. */
+static int chan_resume(int *state, async_channel *ch, int is_send,
+                       async__chan_waiter *w,
+                       int (*op)(async_channel *ch, void *frame), void *frame) {
+    wait_list *q;
+    int rc;
+
+    switch (*state) {
+    case 0:
+        if (ch == NULL)
+            return finish(state, ASYNC_EINVAL);
+        q = is_send ? &ch->senders : &ch->receivers;
+        pthread_mutex_lock(&ch->mu);
+        rc = op(ch, frame);
+        if (rc == -EAGAIN) {
+            if (async__cancel_seen())
+                rc = ASYNC_ECANCELED;
+            else if ((rc = wait_on(q, w)) == 0)
+                rc = -1;
+        }
+        pthread_mutex_unlock(&ch->mu);
+        if (rc != -1)
+            return finish(state, rc);
+        async__remote_wait_begin(w->loop);
+        *state = 1;
+        return ASYNC__PENDING;
+    case 1:
+        q = is_send ? &ch->senders : &ch->receivers;
+        pthread_mutex_lock(&ch->mu);
+        rc = wait_step(ch, q, w, op, frame,
+                       is_send ? !ch->closed && ch->count < ch->cap
+                               : ch->count > 0);
+        pthread_mutex_unlock(&ch->mu);
+        if (rc == -1)
+            return ASYNC__PENDING;
+        async__remote_wait_end(w->loop);
+        return finish(state, rc);
+    default:
+        return ASYNC__READY;
+    }
+}
+
 void async_channel_send__init(struct async_channel_send__frame *f,
                               async_channel *ch, void *item) {
     f->_state = 0;
@@ -261,49 +315,10 @@ static int send_op(async_channel *ch, void *frame) {
     return put_locked(ch, ((struct async_channel_send__frame *)frame)->item);
 }
 
-/* The end of an await: its result, or its failure raised. */
-static int finish(int *state, int rc) {
-    *state = -1;
-    if (rc == ASYNC_ECANCELED)
-        return ASYNC__FAILED; /* async__cancel_seen stored the code */
-    return rc != 0 ? async__raise(rc) : ASYNC__READY;
-}
-
 int async_channel_send__resume(void *frame) {
     struct async_channel_send__frame *f = frame;
-    async_channel *ch = f->ch;
-    int rc;
 
-    switch (f->_state) {
-    case 0:
-        if (ch == NULL)
-            return finish(&f->_state, ASYNC_EINVAL);
-        pthread_mutex_lock(&ch->mu);
-        rc = put_locked(ch, f->item);
-        if (rc == -EAGAIN) {
-            if (async__cancel_seen())
-                rc = ASYNC_ECANCELED;
-            else if ((rc = wait_on(&ch->senders, &f->waiter)) == 0)
-                rc = -1;
-        }
-        pthread_mutex_unlock(&ch->mu);
-        if (rc != -1)
-            return finish(&f->_state, rc);
-        async__remote_wait_begin(f->waiter.loop);
-        f->_state = 1;
-        return ASYNC__PENDING;
-    case 1:
-        pthread_mutex_lock(&ch->mu);
-        rc = wait_step(ch, &ch->senders, &f->waiter, send_op, f,
-                       !ch->closed && ch->count < ch->cap);
-        pthread_mutex_unlock(&ch->mu);
-        if (rc == -1)
-            return ASYNC__PENDING;
-        async__remote_wait_end(f->waiter.loop);
-        return finish(&f->_state, rc);
-    default:
-        return ASYNC__READY;
-    }
+    return chan_resume(&f->_state, f->ch, 1, &f->waiter, send_op, f);
 }
 
 void async_channel_recv__init(struct async_channel_recv__frame *f,
@@ -321,37 +336,6 @@ static int recv_op(async_channel *ch, void *frame) {
 
 int async_channel_recv__resume(void *frame) {
     struct async_channel_recv__frame *f = frame;
-    async_channel *ch = f->ch;
-    int rc;
 
-    switch (f->_state) {
-    case 0:
-        if (ch == NULL)
-            return finish(&f->_state, ASYNC_EINVAL);
-        pthread_mutex_lock(&ch->mu);
-        rc = take_locked(ch, &f->_ret);
-        if (rc == -EAGAIN) {
-            if (async__cancel_seen())
-                rc = ASYNC_ECANCELED;
-            else if ((rc = wait_on(&ch->receivers, &f->waiter)) == 0)
-                rc = -1;
-        }
-        pthread_mutex_unlock(&ch->mu);
-        if (rc != -1)
-            return finish(&f->_state, rc);
-        async__remote_wait_begin(f->waiter.loop);
-        f->_state = 1;
-        return ASYNC__PENDING;
-    case 1:
-        pthread_mutex_lock(&ch->mu);
-        rc = wait_step(ch, &ch->receivers, &f->waiter, recv_op, f,
-                       ch->count > 0);
-        pthread_mutex_unlock(&ch->mu);
-        if (rc == -1)
-            return ASYNC__PENDING;
-        async__remote_wait_end(f->waiter.loop);
-        return finish(&f->_state, rc);
-    default:
-        return ASYNC__READY;
-    }
+    return chan_resume(&f->_state, f->ch, 0, &f->waiter, recv_op, f);
 }

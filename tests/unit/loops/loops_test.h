@@ -33,4 +33,8 @@ static inline void nothing(void *arg) { (void)arg; }
  * sleeps) before it records a failure rather than hang. */
 enum { PATIENCE_MS = 20000 };
 
+/* loops_reach.c: sleeps 1 ms at a time until *p reaches v; 0, or -1
+ * when it did not within PATIENCE_MS. */
+async int reach(int *p, int v);
+
 #endif /* LOOPS_TEST_H */

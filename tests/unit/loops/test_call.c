@@ -45,15 +45,6 @@ static int setup(void **state) {
     return 0;
 }
 
-static async int reach(int *p, int v) {
-    for (int i = 0; i < PATIENCE_MS; i++) {
-        if (load(p) >= v)
-            return 0;
-        await(async_sleep(0.001));
-    }
-    return -1;
-}
-
 /* Loop 1's main while loop 0 calls it. */
 static async int serve(void) {
     await(async_event_wait(&stop[1]));

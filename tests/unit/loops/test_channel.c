@@ -47,15 +47,6 @@ static int setup(void **state) {
     return 0;
 }
 
-static async int reach(int *p, int v) {
-    for (int i = 0; i < PATIENCE_MS; i++) {
-        if (load(p) >= v)
-            return 0;
-        await(async_sleep(0.001));
-    }
-    return -1;
-}
-
 static async void put(async_channel *c, intptr_t v, int *err) {
     async_try(await(async_channel_send(c, (void *)v)), err);
 }

@@ -42,15 +42,6 @@ static int setup(void **state) {
     return 0;
 }
 
-static async int reach(int *p, int v) {
-    for (int i = 0; i < PATIENCE_MS; i++) {
-        if (load(p) >= v)
-            return 0;
-        await(async_sleep(0.001));
-    }
-    return -1;
-}
-
 static async void sleeper(void) {
     async_defer {
         if (async_failing() == ASYNC_ECANCELED)

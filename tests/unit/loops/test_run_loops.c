@@ -62,17 +62,6 @@ static int setup(void **state) {
     return 0;
 }
 
-/* Sleeps 1 ms at a time until *p reaches v; 0, or -1 when it did not
- * within PATIENCE_MS. */
-static async int reach(int *p, int v) {
-    for (int i = 0; i < PATIENCE_MS; i++) {
-        if (load(p) >= v)
-            return 0;
-        await(async_sleep(0.001));
-    }
-    return -1;
-}
-
 /* Records what the loop sees before its first await. */
 static void note(int loop, void *arg) {
     struct seen *s;
