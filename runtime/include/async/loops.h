@@ -60,13 +60,13 @@ int async_loop_cpus(void);
  * has finished: each loop is one async_run (its end, cancellation of the
  * other tasks and wind-down included), so a loop's run ends when its
  * main has.  results[i] (when `results` is not NULL, an array of n ints)
- * receives what async_run would have evaluated to on that loop: main's
- * result, or a negative code (ASYNC_ECANCELED, -EDEADLK, the backend's
- * refusal...).  When n is at most the number of CPUs the process may
- * use, loop i's thread is pinned to the i-th of them (unless the
- * environment has ASYNCRT_NO_PIN=1); a failure to pin is ignored.  The
- * loops start together: no main runs before every thread exists, so a
- * loop may use async_loop_at(j) for any j from its first step.
+ * receives that loop's outcome: main's result, or, where async_run
+ * would evaluate to -1 and set errno, minus that errno value
+ * (ASYNC_ECANCELED, -EDEADLK, the backend's refusal...).  When n is at most the
+ * number of CPUs the process may use, loop i's thread is pinned to the i-th of
+ * them (unless the environment has ASYNCRT_NO_PIN=1); a failure to pin is
+ * ignored.  The loops start together: no main runs before every thread exists,
+ * so a loop may use async_loop_at(j) for any j from its first step.
  *
  * While another loop of the call has not finished its run, a loop is
  * never reported as a deadlock: a task of that loop may still post to
@@ -84,7 +84,8 @@ int async_loop_cpus(void);
  */
 int async_run_loops(int n, async_loop_main *main, void *arg, int *results);
 
-/* On a loop: the loop of the calling thread, or NULL when none runs.  The
+/* On a loop: the loop of the calling thread, or NULL when none runs (or
+ * when its shared object cannot be allocated).  The
  * handle stays valid until that loop's run has returned; a thread that
  * keeps it longer takes a reference first (async_loop_retain). */
 async_loop *async_loop_current(void);
