@@ -27,7 +27,9 @@ typedef struct member {
     async__loop_group *group;
     int index;
     int cpu; /* to pin to, or -1 */
-    async_loop_main *main;
+    /* The starter of the async function (async.h), called as the plain
+     * function it is. */
+    int (*main)(int loop, void *arg);
     void *arg;
     int result;
     pthread_t thread;
@@ -158,7 +160,7 @@ int async_run_loops(int n, async_loop_main *main, void *arg, int *results) {
         members[i] = (member){.group = &g,
                               .index = i,
                               .cpu = pinning ? nth_cpu(i) : -1,
-                              .main = main,
+                              .main = (int (*)(int, void *))main,
                               .arg = arg,
                               .mu = &mu,
                               .cv = &cv,

@@ -8,9 +8,9 @@
  * pushes a request and writes the eventfd when the inbox was empty and
  * the loop has said it may sleep (async__remote_wait), so a burst costs
  * one wake-up and an awake loop none; between passes (and when the
- * eventfd wakes it), the loop takes the requests one by one (each under the lock, so a
- * request is always either queued or being handled, never on a private
- * list another thread cannot see) and dispatches each by its kind.
+ * eventfd wakes it), the loop takes the requests one by one (each under the
+ * lock, so a request is always either queued or being handled, never on a
+ * private list another thread cannot see) and dispatches each by its kind.
  *
  * Lock order: a channel's lock, then a loop's.  No code holds two
  * loops' locks at once.
