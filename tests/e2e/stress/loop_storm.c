@@ -112,6 +112,22 @@ static async void take(async_channel *c, void **item, int *err) {
     *item = async_try(await(async_channel_recv(c)), err);
 }
 
+/* Cancels `t` (a put or a take), after a yield when `yield_first` so
+ * that it may have started, waits for it and releases it.  Returns its
+ * failure when it never ran -- a task cancelled before its first step
+ * fails itself, and its operation never happened -- else 0: the task
+ * stored its operation's outcome itself. */
+static async int cancel_soon(async_task *t, int yield_first) {
+    int never;
+
+    if (yield_first)
+        await(async_sleep(0));
+    async_cancel(t);
+    async_try(await(t), &never);
+    async_task_release(t);
+    return never;
+}
+
 /* Sends ids g, g + ALL_PRODUCERS, ... each once, on a random channel, in
  * a random way. */
 static async void producer(int g) {
@@ -138,15 +154,9 @@ static async void producer(int g) {
             if (t == NULL) {
                 err = ASYNC_ENOMEM;
             } else {
-                if ((r >> 24) & 1)
-                    await(async_sleep(0));
-                async_cancel(t);
-                /* A task cancelled before its first step never ran: it
-                 * fails itself, and its operation never happened. */
-                async_try(await(t), &never);
+                never = await(cancel_soon(t, (r >> 24) & 1));
                 if (never != 0)
                     err = never;
-                async_task_release(t);
             }
         } else {
             t = async_spawn(put(c, item, &err));
@@ -189,15 +199,9 @@ static async void consumer(int j, int c) {
             if (t == NULL) {
                 err = ASYNC_ENOMEM;
             } else {
-                if ((r >> 24) & 1)
-                    await(async_sleep(0));
-                async_cancel(t);
-                /* A task cancelled before its first step never ran: it
-                 * fails itself, and its operation never happened. */
-                async_try(await(t), &never);
+                never = await(cancel_soon(t, (r >> 24) & 1));
                 if (never != 0)
                     err = never;
-                async_task_release(t);
             }
         }
         tally(&cons[j], err);
